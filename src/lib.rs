@@ -1,1 +1,3 @@
-//! flightdeck library.
+//! flightdeck: a terminal release cockpit. See README.md for the module map.
+
+pub mod runbook;
