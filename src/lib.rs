@@ -1,3 +1,4 @@
 //! flightdeck: a terminal release cockpit. See README.md for the module map.
 
+pub mod release;
 pub mod runbook;

@@ -1,0 +1,13 @@
+//! Effects out of the release core: what the runtime must do (journal first, then I/O).
+
+use super::event::{Event, Phase};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Append this event to the journal (fsynced before anything is shown as done).
+    Journal(Event),
+    /// Start executing step `index` of `phase`.
+    Execute { phase: Phase, index: usize },
+    /// Cancel the running step `index` of `phase`.
+    Cancel { phase: Phase, index: usize },
+}

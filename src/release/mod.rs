@@ -1,0 +1,16 @@
+//! The pure release core: state, events, messages, effects and `update` (no I/O).
+
+pub mod effect;
+pub mod event;
+pub mod msg;
+pub mod state;
+pub mod update;
+
+pub use effect::Effect;
+pub use event::{Event, Outcome, Phase, ReleaseOutcome, StepInfo};
+pub use msg::Msg;
+pub use state::{ReleasePhase, ReleaseState, StepState, StepStatus};
+pub use update::{Refusal, update};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,57 @@
+//! Messages into the release core: operator commands and executor reports (owned data).
+
+use std::collections::BTreeMap;
+
+use super::event::{Event, Outcome, Phase};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Msg {
+    /// Begin the release; carries the fully resolved `release-started` event.
+    Begin(Event),
+    /// Run the next pending step (`Enter`).
+    Next,
+    /// Retry the failed or interrupted step (`r`).
+    Retry,
+    /// Skip the current step with a reason (`s`).
+    Skip { reason: String },
+    /// Mark an interrupted step done with a note (`m`).
+    MarkDone { note: String },
+    /// Evidence for the running manual step; `source` is `operator`, `answers`, …
+    Evidence { note: String, source: String },
+    /// Approval for the running approval step.
+    Approve {
+        name: String,
+        reason: String,
+        source: String,
+    },
+    /// Cancel the running step (`x`, after confirmation).
+    Cancel,
+    /// Arm the rollback (a trigger tripped).
+    Arm {
+        reason: String,
+        target: Option<String>,
+    },
+    /// Roll back, confirmed by `by` (an operator name, or `auto`).
+    Rollback { by: String, target: Option<String> },
+    /// Abandon an unfinished release, with a note.
+    Abandon { note: String },
+    /// A batch of output lines from a running step.
+    Output {
+        phase: Phase,
+        step: String,
+        stream: String,
+        lines: Vec<String>,
+    },
+    /// An executor finished a step.
+    Finished {
+        phase: Phase,
+        step: String,
+        outcome: Outcome,
+        exit_code: Option<i32>,
+        reason: Option<String>,
+        duration_ms: u64,
+        captures: BTreeMap<String, String>,
+    },
+    /// An informational event to journal as it is (gate results, docker actions, notes).
+    Record(Event),
+}
