@@ -1,0 +1,101 @@
+//! Headless answers (`--answers FILE`, DESIGN.md §3.4): evidence, approvals, rollback confirm.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use color_eyre::eyre::{Result, eyre};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Approval {
+    pub name: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RollbackAnswer {
+    /// Must equal the environment's name.
+    #[serde(default)]
+    pub confirm: Option<String>,
+    /// The picked target, for `rollback.target = "pick"`.
+    #[serde(default)]
+    pub target: Option<String>,
+}
+
+/// An answers file.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Answers {
+    #[serde(default)]
+    pub evidence: BTreeMap<String, String>,
+    #[serde(default)]
+    pub approvals: BTreeMap<String, Approval>,
+    #[serde(default)]
+    pub rollback: Option<RollbackAnswer>,
+    /// The file's text, journaled whole.
+    #[serde(skip)]
+    pub text: String,
+}
+
+impl Answers {
+    pub fn parse(text: &str, file: &str) -> Result<Answers> {
+        let mut a: Answers = toml::from_str(text).map_err(|e| {
+            let at = e.span().map_or(String::new(), |s| {
+                let before = &text[..s.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                format!("{line}:{col}: ")
+            });
+            eyre!(
+                "{file}:{at}{} (expected [evidence], [approvals.ID] with name and reason, [rollback] confirm/target)",
+                e.message()
+            )
+        })?;
+        a.text = text.to_owned();
+        Ok(a)
+    }
+
+    pub fn load(path: &Path) -> Result<Answers> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| eyre!("{}: cannot read the answers file: {e}", path.display()))?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    /// Whether the file confirms a rollback in `env`.
+    pub fn confirms_rollback(&self, env: &str) -> bool {
+        self.rollback
+            .as_ref()
+            .and_then(|r| r.confirm.as_deref())
+            .is_some_and(|c| c == env)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_design_example() {
+        let a = Answers::parse(
+            "[evidence]\nqa = \"QA-123 attached\"\n[approvals.prod-ok]\nname = \"alice\"\nreason = \"CAB-77\"\n[rollback]\nconfirm = \"production\"\n",
+            "a.toml",
+        )
+        .expect("parses");
+        assert_eq!(a.evidence["qa"], "QA-123 attached");
+        assert_eq!(a.approvals["prod-ok"].name, "alice");
+        assert!(a.confirms_rollback("production"));
+        assert!(!a.confirms_rollback("prod"));
+    }
+
+    #[test]
+    fn unknown_section_is_an_error_with_its_place() {
+        let e = Answers::parse("[evidense]\nqa = \"x\"\n", "a.toml")
+            .expect_err("rejects")
+            .to_string();
+        assert!(e.starts_with("a.toml:1:"), "{e}");
+        assert!(e.contains("evidense"), "{e}");
+    }
+}

@@ -1,0 +1,134 @@
+//! The command line (clap derive): every subcommand and its options.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "flightdeck",
+    version,
+    about = "A terminal release cockpit: run a release and its rollback safely, with an audit journal.",
+    after_help = "Exit codes: 0 success · 1 failure · 2 usage · 3 rolled back · 4 refused (lock, protected environment, resume needed, operator not allowed)"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options shared by the commands that resolve a runbook.
+#[derive(Debug, Clone, Args)]
+pub struct RunbookArgs {
+    /// The runbook.
+    #[arg(short = 'f', long = "file", value_name = "FILE", default_value = "flightdeck.toml")]
+    pub file: PathBuf,
+    /// Environment to run in (an `[environments.NAME]`); default: `release.environment`.
+    #[arg(long = "env", value_name = "NAME")]
+    pub env: Option<String>,
+    /// Override a variable: `--set vars.NAME=VALUE` (repeatable).
+    #[arg(long = "set", value_name = "vars.NAME=VALUE")]
+    pub set: Vec<String>,
+    /// Override the release version.
+    #[arg(long = "release-version", value_name = "V")]
+    pub release_version: Option<String>,
+    /// Where state and journals live; default: `.flightdeck/` beside the runbook.
+    #[arg(long = "state-dir", value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+}
+
+/// Options for commands that only need the state dir.
+#[derive(Debug, Clone, Args)]
+pub struct StateArgs {
+    /// The runbook (its directory holds `.flightdeck/`).
+    #[arg(short = 'f', long = "file", value_name = "FILE", default_value = "flightdeck.toml")]
+    pub file: PathBuf,
+    /// Where state and journals live; default: `.flightdeck/` beside the runbook.
+    #[arg(long = "state-dir", value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a release: the full-screen cockpit, or plain lines when not on a terminal.
+    Run(RunArgs),
+    /// Check runbooks statically (no env, files, git or network).
+    Check {
+        /// Runbooks to check.
+        #[arg(value_name = "FILE", default_value = "flightdeck.toml")]
+        files: Vec<PathBuf>,
+    },
+    /// Resolve everything (env, files, git) and print every step rendered; runs nothing.
+    Plan(PlanArgs),
+    /// Run the rollback steps of the latest release, headless.
+    Rollback(RollbackArgs),
+    /// Inspect and verify journals.
+    Journal {
+        #[command(flatten)]
+        state: StateArgs,
+        #[command(subcommand)]
+        action: JournalAction,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub runbook: RunbookArgs,
+    /// Who runs the release; default: `$SUDO_USER`, else the login user.
+    #[arg(long, value_name = "NAME")]
+    pub operator: Option<String>,
+    /// Colour theme: dark, light, mono or a user theme.
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
+    /// Maximum redraws per second.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=120))]
+    pub fps: u32,
+    /// Enable mouse support.
+    #[arg(long)]
+    pub mouse: bool,
+    /// Line-oriented output instead of the cockpit (automatic when stdout is not a terminal).
+    #[arg(long)]
+    pub plain: bool,
+    /// Approve what no answers file covers (refused in a protected environment).
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Answers for headless runs (TOML: [evidence], [approvals.ID], [rollback]).
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub runbook: RunbookArgs,
+    /// Operator name used in templates.
+    #[arg(long, value_name = "NAME")]
+    pub operator: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    #[command(flatten)]
+    pub runbook: RunbookArgs,
+    #[arg(long, value_name = "NAME")]
+    pub operator: Option<String>,
+    /// Confirm without asking (refused in a protected environment).
+    #[arg(long)]
+    pub yes: bool,
+    /// Answers file whose `[rollback] confirm` names the environment.
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JournalAction {
+    /// List the releases in the state dir, newest first.
+    List,
+    /// Show one journal (`latest` for the newest).
+    Show {
+        #[arg(default_value = "latest")]
+        id: String,
+    },
+    /// Verify the hash chain and head of one journal, or of all.
+    Verify { id: Option<String> },
+}

@@ -1,0 +1,306 @@
+//! Rendering steps and gates as text for `plan`: exact commands, URLs, gates and timeouts.
+
+use crate::exec::resolve::Resolved;
+use crate::runbook::template::{self, Context, RenderError};
+use crate::runbook::{Dur, Gate, GateKind, JsonCheck, Step, StepKind, Tpl};
+
+/// Collects rendered lines and the problems met on the way.
+pub struct Described<'a> {
+    pub r: &'a Resolved,
+    pub ctx: &'a Context,
+    pub lines: Vec<String>,
+    pub problems: Vec<String>,
+}
+
+impl<'a> Described<'a> {
+    pub fn new(r: &'a Resolved, ctx: &'a Context) -> Self {
+        Self {
+            r,
+            ctx,
+            lines: Vec::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    fn problem(&mut self, e: &RenderError) -> String {
+        self.problems
+            .push(format!("{}: {}", self.r.place(e.span.start), e.message));
+        format!("<{}>", e.message)
+    }
+
+    fn t(&mut self, tpl: &Tpl) -> String {
+        match template::render(tpl, self.ctx) {
+            Ok(s) => s,
+            Err(e) => self.problem(&e),
+        }
+    }
+
+    fn sh(&mut self, tpl: &Tpl) -> String {
+        match template::render_shell(tpl, self.ctx) {
+            Ok(s) => s,
+            Err(e) => self.problem(&e),
+        }
+    }
+
+    fn d(&mut self, d: &Dur) -> String {
+        match template::render_duration(d, self.ctx) {
+            Ok(d) => humantime::format_duration(d).to_string(),
+            Err(e) => self.problem(&e),
+        }
+    }
+
+    fn push(&mut self, s: String) {
+        self.lines.push(s);
+    }
+
+    pub fn step(&mut self, n: usize, step: &Step) {
+        let timeout = step
+            .timeout
+            .as_ref()
+            .map(|d| format!(" · timeout {}", self.d(d)))
+            .unwrap_or_default();
+        self.push(format!(
+            "{n:>3}. {} [{}] {}{timeout}",
+            step.id,
+            step.kind.name(),
+            step.title
+        ));
+        match &step.kind {
+            StepKind::Manual {
+                instructions,
+                evidence,
+            } => {
+                if let Some(i) = instructions {
+                    let i = self.t(i);
+                    self.push(format!("       instructions: {i}"));
+                }
+                self.push(format!("       evidence: {evidence:?}").to_lowercase());
+            }
+            StepKind::Approval {
+                approvers,
+                reason_required,
+            } => {
+                let who = approvers.as_ref().map_or("anyone".to_owned(), |a| a.join(", "));
+                let r = if *reason_required { " · reason required" } else { "" };
+                self.push(format!("       approvers: {who}{r}"));
+            }
+            StepKind::Gates { gates, retry } => {
+                for id in gates {
+                    self.gate_by_id(id);
+                }
+                if let Some(r) = retry {
+                    let delay = self.d(&r.delay);
+                    self.push(format!("       retry: {} attempts, {delay} apart", r.attempts));
+                }
+            }
+            StepKind::Run {
+                run,
+                env,
+                workdir,
+                capture,
+            } => {
+                let cmd = self.sh(run);
+                self.push(format!("       $ {cmd}"));
+                for (k, v) in env {
+                    let v = self.t(v);
+                    self.push(format!("       env {k}={v}"));
+                }
+                let wd = match workdir {
+                    Some(w) => {
+                        let w = self.t(w);
+                        self.r.path(&w)
+                    }
+                    None => self.r.runbook.dir.clone(),
+                };
+                self.push(format!("       in {}", wd.display()));
+                for c in capture {
+                    self.push(format!("       capture {} = /{}/", c.name, c.regex.as_str()));
+                }
+            }
+            StepKind::GitTag {
+                tag,
+                message,
+                push,
+                remote,
+                allow_dirty,
+            } => {
+                let tag = self.t(tag);
+                let msg = message.as_ref().map(|m| self.t(m)).unwrap_or_default();
+                let push = if *push { format!(" · push to {remote}") } else { String::new() };
+                let dirty = if *allow_dirty { " · dirty worktree allowed" } else { "" };
+                self.push(format!("       tag {tag} \"{msg}\"{push}{dirty}"));
+            }
+            StepKind::DockerDeploy {
+                service,
+                image,
+                wait_healthy,
+                health_url,
+                order,
+                retain,
+                pull,
+            } => {
+                let image = self.t(image);
+                let wait = self.d(wait_healthy);
+                self.push(format!(
+                    "       service {service} → image {image} · {order:?} · wait healthy {wait} · retain {retain}{}",
+                    if *pull { " · pull" } else { "" }
+                ));
+                if let Some(u) = health_url {
+                    let u = self.t(u);
+                    self.push(format!("       health {u}"));
+                }
+            }
+            StepKind::DockerRollback { service } => {
+                self.push(format!("       service {service} → the newest retained container"));
+            }
+            StepKind::Watch { duration, triggers } => {
+                let d = self.d(duration);
+                self.push(format!("       for {d}, triggers:"));
+                for id in triggers {
+                    self.gate_by_id(id);
+                }
+            }
+            StepKind::Notify {
+                url,
+                message,
+                headers,
+                allow_insecure,
+            } => {
+                let url = self.t(url);
+                let msg = self.t(message);
+                let insecure = if *allow_insecure { " (insecure allowed)" } else { "" };
+                self.push(format!("       POST {url}{insecure}: {msg}"));
+                for (k, v) in headers {
+                    let v = self.t(v);
+                    self.push(format!("       header {k}: {v}"));
+                }
+            }
+        }
+    }
+
+    fn gate_by_id(&mut self, id: &str) {
+        match self.r.runbook.gate(id) {
+            Some(g) => {
+                let g = g.clone();
+                self.gate(&g);
+            }
+            None => self.push(format!("       gate {id}: (not defined)")),
+        }
+    }
+
+    pub fn gate(&mut self, g: &Gate) {
+        let what = match &g.kind {
+            GateKind::Http {
+                url,
+                method,
+                expect_status,
+                max_latency,
+                body_contains,
+                json,
+                ..
+            } => {
+                let mut s = format!("{method} {}", self.t(url));
+                if let Some(st) = expect_status {
+                    s.push_str(&format!(" → {st}"));
+                }
+                if let Some(l) = max_latency {
+                    s.push_str(&format!(" within {}", self.d(l)));
+                }
+                if let Some(b) = body_contains {
+                    s.push_str(&format!(" containing \"{}\"", self.t(b)));
+                }
+                match json {
+                    Some(JsonCheck::Equals { path, value }) => {
+                        s.push_str(&format!(" · {path} == \"{}\"", self.t(value)));
+                    }
+                    Some(JsonCheck::Condition { path, condition }) => {
+                        s.push_str(&format!(" · {path}: {condition}"));
+                    }
+                    None => {}
+                }
+                s
+            }
+            GateKind::Tcp { address } => format!("connect {}", self.t(address)),
+            GateKind::Env { names, template } => match template {
+                Some(t) => format!("every key of {} set", self.r.path(t).display()),
+                None => format!("set: {}", names.join(", ")),
+            },
+            GateKind::File {
+                path,
+                exists,
+                writable,
+                newest,
+                max_age,
+            } => {
+                let mut s = self.r.path(&self.t(path)).display().to_string();
+                if *exists == Some(true) {
+                    s.push_str(" exists");
+                }
+                if *writable == Some(true) {
+                    s.push_str(" writable");
+                }
+                if let Some(n) = newest {
+                    s.push_str(&format!(" · newest {n}"));
+                }
+                if let Some(a) = max_age {
+                    s.push_str(&format!(" younger than {}", self.d(a)));
+                }
+                s
+            }
+            GateKind::Tls {
+                address, min_days, ..
+            } => format!(
+                "certificate of {} valid ≥ {} days",
+                self.t(address),
+                min_days.unwrap_or(0)
+            ),
+            GateKind::Command { run, .. } => format!("$ {}", self.sh(run)),
+            GateKind::Prometheus {
+                server,
+                query,
+                success_condition,
+                failure_condition,
+            } => {
+                let mut s = format!("{} ? {}", self.t(server), self.t(query));
+                if let Some(c) = success_condition {
+                    s.push_str(&format!(" · pass if {c}"));
+                }
+                if let Some(c) = failure_condition {
+                    s.push_str(&format!(" · fail if {c}"));
+                }
+                s
+            }
+            GateKind::Git {
+                clean,
+                branch,
+                head_tagged,
+            } => format!(
+                "clean={} branch={} head_tagged={}",
+                clean.map_or("-".into(), |b| b.to_string()),
+                branch.as_deref().unwrap_or("-"),
+                head_tagged.map_or("-".into(), |b| b.to_string())
+            ),
+            GateKind::Docker { service, .. } => format!("containers of {service}"),
+            GateKind::Release {
+                environment,
+                version,
+                completed,
+                stable_for,
+            } => {
+                let v = version.as_ref().map(|v| self.t(v)).unwrap_or_default();
+                let stable = stable_for
+                    .as_ref()
+                    .map(|d| format!(" stable for {}", self.d(d)))
+                    .unwrap_or_default();
+                format!("release {v} in {environment} completed={completed}{stable}")
+            }
+        };
+        let interval = self.d(&g.interval);
+        let timeout = self.d(&g.timeout);
+        self.push(format!(
+            "       gate {} ({}): {what} · every {interval} · timeout {timeout}",
+            g.id,
+            g.kind.name()
+        ));
+    }
+}

@@ -1,0 +1,192 @@
+//! The runtime: performs the core's effects. Journal records are appended and fsynced first,
+//! in order; then steps are started or cancelled. Executors report back as owned `Msg`s.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use color_eyre::eyre::{Result, WrapErr, eyre};
+use tokio::sync::mpsc;
+
+use super::command::{self, Handle, RunSpec};
+use super::resolve::Resolved;
+use crate::journal::{Kind, Writer};
+use crate::release::{Effect, Event, Msg, Outcome, Phase, ReleaseState};
+use crate::runbook::template::{self, Context};
+use crate::runbook::{Step, StepKind};
+
+/// Performs effects for one release.
+pub struct Runtime {
+    pub resolved: Resolved,
+    pub journal: Writer,
+    pub operator: String,
+    pub host: String,
+    tx: mpsc::UnboundedSender<Msg>,
+    handles: HashMap<(Phase, String), Handle>,
+}
+
+/// Map an event kind (`step-started`) to the journal's kind.
+pub fn journal_kind(kind: &str) -> Result<Kind> {
+    serde_json::from_value(serde_json::Value::String(kind.to_owned()))
+        .map_err(|_| eyre!("unknown journal kind `{kind}`"))
+}
+
+impl Runtime {
+    pub fn new(
+        resolved: Resolved,
+        journal: Writer,
+        host: String,
+        tx: mpsc::UnboundedSender<Msg>,
+    ) -> Self {
+        let operator = resolved.ctx.operator.clone();
+        Self {
+            resolved,
+            journal,
+            operator,
+            host,
+            tx,
+            handles: HashMap::new(),
+        }
+    }
+
+    pub fn sender(&self) -> mpsc::UnboundedSender<Msg> {
+        self.tx.clone()
+    }
+
+    /// Append one event to the journal (fsynced before this returns).
+    pub fn journal(&mut self, ev: &Event, at: DateTime<Utc>) -> Result<()> {
+        let (kind, step, data) = ev.to_parts();
+        let kind = journal_kind(&kind)?;
+        self.journal
+            .append_at(at, &self.operator, &self.host, kind, step.as_deref(), data)
+            .wrap_err("the journal could not be written; flightdeck will not advance")?;
+        Ok(())
+    }
+
+    /// Perform `effects` in order. Returns the events journaled, for front ends to show.
+    /// A journal failure stops at once: nothing after it is performed.
+    pub fn perform(
+        &mut self,
+        effects: Vec<Effect>,
+        st: &ReleaseState,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Event>> {
+        let mut shown = Vec::new();
+        for e in effects {
+            match e {
+                Effect::Journal(ev) => {
+                    self.journal(&ev, at)?;
+                    shown.push(ev);
+                }
+                Effect::Execute { phase, index } => self.execute(phase, index, st),
+                Effect::Cancel { phase, index } => {
+                    if let Some(s) = st.list(phase).get(index)
+                        && let Some(h) = self.handles.get_mut(&(phase, s.id.clone()))
+                    {
+                        h.cancel();
+                    }
+                }
+            }
+        }
+        Ok(shown)
+    }
+
+    /// The step definition for `phase`/`index`.
+    pub fn step(&self, phase: Phase, index: usize) -> Option<&Step> {
+        match phase {
+            Phase::Main => self.resolved.runbook.steps.get(index),
+            Phase::Rollback => self.resolved.runbook.rollback.steps.get(index),
+        }
+    }
+
+    /// The template context as of now: resolved values, captures and the rollback target.
+    pub fn context(&self, st: &ReleaseState) -> Context {
+        let mut ctx = self.resolved.ctx.clone();
+        ctx.captures.clone_from(&st.captures);
+        ctx.rollback_version.clone_from(&st.rollback_target);
+        ctx
+    }
+
+    fn fail_now(&self, phase: Phase, step: &str, reason: String) {
+        let _ = self.tx.send(Msg::Finished {
+            phase,
+            step: step.to_owned(),
+            outcome: Outcome::Failed,
+            exit_code: None,
+            reason: Some(reason),
+            duration_ms: 0,
+            captures: std::collections::BTreeMap::new(),
+        });
+    }
+
+    fn execute(&mut self, phase: Phase, index: usize, st: &ReleaseState) {
+        let Some(step) = self.step(phase, index).cloned() else {
+            return;
+        };
+        let ctx = self.context(st);
+        match &step.kind {
+            StepKind::Run {
+                run,
+                env,
+                workdir,
+                capture,
+            } => match self.run_spec(phase, &step, run, env, workdir.as_ref(), capture, &ctx) {
+                Ok(spec) => {
+                    let h = command::spawn(spec, self.tx.clone());
+                    self.handles.insert((phase, step.id.clone()), h);
+                }
+                Err(why) => self.fail_now(phase, &step.id, why),
+            },
+            other => self.fail_now(
+                phase,
+                &step.id,
+                format!("step kind {} is not executable yet", other.name()),
+            ),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn run_spec(
+        &self,
+        phase: Phase,
+        step: &Step,
+        run: &crate::runbook::Tpl,
+        env: &std::collections::BTreeMap<String, crate::runbook::Tpl>,
+        workdir: Option<&crate::runbook::Tpl>,
+        capture: &[crate::runbook::Capture],
+        ctx: &Context,
+    ) -> std::result::Result<RunSpec, String> {
+        let r = &self.resolved;
+        let err = |e: template::RenderError| format!("{}: {}", r.place(e.span.start), e.message);
+        let command = template::render_shell(run, ctx).map_err(err)?;
+        let mut envs = Vec::new();
+        for (k, v) in env {
+            envs.push((k.clone(), template::render(v, ctx).map_err(err)?));
+        }
+        let workdir: PathBuf = match workdir {
+            Some(w) => r.path(&template::render(w, ctx).map_err(err)?),
+            None => r.runbook.dir.clone(),
+        };
+        let timeout = match &step.timeout {
+            Some(d) => Some(template::render_duration(d, ctx).map_err(err)?),
+            None => None,
+        };
+        // Show the command first, so the log says what ran.
+        let _ = self.tx.send(Msg::Output {
+            phase,
+            step: step.id.clone(),
+            stream: "command".into(),
+            lines: vec![format!("$ {command}")],
+        });
+        Ok(RunSpec {
+            phase,
+            step: step.id.clone(),
+            command,
+            workdir,
+            env: envs,
+            timeout,
+            grace: command::GRACE,
+            captures: capture.to_vec(),
+        })
+    }
+}

@@ -1,0 +1,368 @@
+//! The plain front end: drives a release headless and prints timestamped lines.
+//!
+//! Manual and approval steps take their answers from `--answers`, then `--auto-approve`
+//! (never for required evidence), then the terminal (`/dev/tty`); otherwise the step fails
+//! with a message naming the missing answer and those three ways to give it.
+
+use std::collections::VecDeque;
+use std::io::{BufRead, Write};
+
+use chrono::{DateTime, Local, Utc};
+use color_eyre::eyre::Result;
+use tokio::sync::mpsc;
+
+use crate::answers::Answers;
+use crate::exec::runtime::Runtime;
+use crate::release::{
+    Effect, Event, Msg, Outcome, Phase, ReleaseOutcome, ReleasePhase, ReleaseState, update,
+};
+
+/// How answers are found.
+#[derive(Debug, Clone, Default)]
+pub struct PlainOpts {
+    pub auto_approve: bool,
+    pub answers: Option<Answers>,
+    /// Ask on `/dev/tty` when nothing else answers.
+    pub tty: bool,
+}
+
+/// What the drive is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A release: runs until it completes, is rolled back, or a step fails.
+    Run,
+    /// `flightdeck rollback`: runs until the rollback ends.
+    Rollback,
+}
+
+/// Milliseconds-precise now, as journal records carry it.
+pub fn now_ms() -> DateTime<Utc> {
+    let n = Utc::now();
+    DateTime::from_timestamp_millis(n.timestamp_millis()).unwrap_or(n)
+}
+
+/// Drives one release. Returns the exit code.
+pub struct Driver<'a, W: Write> {
+    pub rt: &'a mut Runtime,
+    pub st: &'a mut ReleaseState,
+    pub rx: &'a mut mpsc::UnboundedReceiver<Msg>,
+    pub opts: &'a PlainOpts,
+    pub out: &'a mut W,
+}
+
+impl<W: Write> Driver<'_, W> {
+    /// Apply a message and everything it leads to; refusals are printed and returned.
+    pub fn send(&mut self, msg: Msg) -> Result<Option<String>> {
+        let mut queue = VecDeque::from([msg]);
+        let mut refused = None;
+        while let Some(m) = queue.pop_front() {
+            let now = now_ms();
+            let effects = match update(self.st, m, now) {
+                Ok(e) => e,
+                Err(r) => {
+                    self.line(&format!("refused: {r}"))?;
+                    refused = Some(r.0);
+                    continue;
+                }
+            };
+            let mut answer_for = Vec::new();
+            let effects: Vec<Effect> = effects
+                .into_iter()
+                .filter(|e| match e {
+                    Effect::Execute { phase, index } => {
+                        let kind = self.st.list(*phase)[*index].kind.as_str();
+                        if kind == "manual" || kind == "approval" {
+                            answer_for.push((*phase, *index));
+                            false
+                        } else {
+                            true
+                        }
+                    }
+                    _ => true,
+                })
+                .collect();
+            let shown = self.rt.perform(effects, self.st, now)?;
+            for ev in &shown {
+                self.show(ev, now)?;
+            }
+            for (phase, index) in answer_for {
+                let m = self.answer(phase, index)?;
+                queue.push_back(m);
+            }
+        }
+        Ok(refused)
+    }
+
+    fn line(&mut self, text: &str) -> Result<()> {
+        let t = Local::now().format("%H:%M:%S");
+        writeln!(self.out, "{t} {text}")?;
+        self.out.flush()?;
+        Ok(())
+    }
+
+    fn show(&mut self, ev: &Event, _at: DateTime<Utc>) -> Result<()> {
+        if let Some(text) = describe(ev, self.st) {
+            for l in text.lines() {
+                self.line(l)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn answer(&mut self, phase: Phase, index: usize) -> Result<Msg> {
+        let s = self.st.list(phase)[index].clone();
+        let protected = self.rt.resolved.protected;
+        let answers = self.opts.answers.as_ref();
+        let fail = |why: String| Msg::Finished {
+            phase,
+            step: s.id.clone(),
+            outcome: Outcome::Failed,
+            exit_code: None,
+            reason: Some(why),
+            duration_ms: 0,
+            captures: std::collections::BTreeMap::new(),
+        };
+        if s.kind == "manual" {
+            if let Some(note) = answers.and_then(|a| a.evidence.get(&s.id)) {
+                return Ok(Msg::Evidence {
+                    note: note.clone(),
+                    source: "answers".into(),
+                });
+            }
+            if self.opts.auto_approve && !protected && !s.info.evidence_required {
+                return Ok(Msg::Evidence {
+                    note: "approved by --auto-approve".into(),
+                    source: "auto-approve".into(),
+                });
+            }
+            if self.opts.tty
+                && let Some(note) = ask_tty(&format!("evidence for `{}` ({}): ", s.id, s.title))
+            {
+                return Ok(Msg::Evidence {
+                    note,
+                    source: "terminal".into(),
+                });
+            }
+            let auto = if s.info.evidence_required {
+                "--auto-approve cannot give required evidence"
+            } else {
+                "or pass --auto-approve (not in a protected environment)"
+            };
+            return Ok(fail(format!(
+                "no evidence for step `{}`: give it in an answers file (--answers FILE with [evidence] {} = \"…\"), on a terminal, {auto}",
+                s.id, s.id
+            )));
+        }
+        if let Some(a) = answers.and_then(|a| a.approvals.get(&s.id)) {
+            return Ok(Msg::Approve {
+                name: a.name.clone(),
+                reason: a.reason.clone(),
+                source: "answers".into(),
+            });
+        }
+        if self.opts.auto_approve && !protected {
+            return Ok(Msg::Approve {
+                name: self.rt.operator.clone(),
+                reason: "approved by --auto-approve".into(),
+                source: "auto-approve".into(),
+            });
+        }
+        if self.opts.tty
+            && let Some(name) = ask_tty(&format!("approver for `{}` ({}): ", s.id, s.title))
+        {
+            let reason = ask_tty("reason: ").unwrap_or_default();
+            return Ok(Msg::Approve {
+                name,
+                reason,
+                source: "terminal".into(),
+            });
+        }
+        Ok(fail(format!(
+            "no approval for step `{}`: give it in an answers file (--answers FILE with [approvals.{}] name = \"…\" and reason = \"…\"), on a terminal, or with --auto-approve (not in a protected environment)",
+            s.id, s.id
+        )))
+    }
+
+    /// Whether a failed release may roll back without a person: the answers file confirms
+    /// it, or `--auto-approve` in an unprotected environment.
+    fn headless_rollback_confirmed(&self) -> Option<&'static str> {
+        let env = &self.rt.resolved.env_name;
+        if self
+            .opts
+            .answers
+            .as_ref()
+            .is_some_and(|a| a.confirms_rollback(env))
+        {
+            Some("the answers file")
+        } else if self.opts.auto_approve && !self.rt.resolved.protected {
+            Some("--auto-approve")
+        } else {
+            None
+        }
+    }
+
+    /// Run until the release (or the rollback) ends. Returns the exit code.
+    pub async fn drive(&mut self, mode: Mode) -> Result<i32> {
+        loop {
+            if let ReleasePhase::Finished(outcome) = self.st.phase {
+                return Ok(match (outcome, mode) {
+                    (ReleaseOutcome::Completed, _) => 0,
+                    (ReleaseOutcome::RolledBack, Mode::Run) => 3,
+                    (ReleaseOutcome::RolledBack, Mode::Rollback) => 0,
+                    (ReleaseOutcome::Abandoned, _) => 1,
+                });
+            }
+            if self.st.running().is_none() {
+                match self.st.current() {
+                    Some((phase, i)) if self.st.list(phase)[i].status.is_blocking() => {
+                        let id = self.st.list(phase)[i].id.clone();
+                        if phase == Phase::Main
+                            && mode == Mode::Run
+                            && !self.rt.resolved.runbook.rollback.steps.is_empty()
+                            && let Some(by) = self.headless_rollback_confirmed()
+                        {
+                            self.line(&format!("rolling back: step `{id}` failed; confirmed by {by}"))?;
+                            let target = self.st.rollback_target.clone().or_else(|| {
+                                crate::exec::resolve::rollback_target(&self.rt.resolved)
+                            });
+                            let by = self.rt.operator.clone();
+                            self.send(Msg::Rollback { by, target })?;
+                            continue;
+                        }
+                        let file = self.rt.resolved.runbook.path.display().to_string();
+                        self.line(&format!(
+                            "stopped: step `{id}` failed. The release is unfinished; roll back with `flightdeck rollback -f {file}`, or fix the cause and run again."
+                        ))?;
+                        return Ok(1);
+                    }
+                    Some(_) => {
+                        if let Some(why) = self.send(Msg::Next)? {
+                            self.line(&format!("cannot continue: {why}"))?;
+                            return Ok(1);
+                        }
+                        continue;
+                    }
+                    None => return Ok(1),
+                }
+            }
+            match self.rx.recv().await {
+                Some(m) => {
+                    self.send(m)?;
+                }
+                None => return Ok(1),
+            }
+        }
+    }
+}
+
+/// Ask one line on the controlling terminal; None when there is none.
+fn ask_tty(prompt: &str) -> Option<String> {
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .ok()?;
+    let mut w = tty.try_clone().ok()?;
+    write!(w, "{prompt}").ok()?;
+    w.flush().ok()?;
+    let mut line = String::new();
+    std::io::BufReader::new(tty).read_line(&mut line).ok()?;
+    let line = line.trim().to_owned();
+    (!line.is_empty()).then_some(line)
+}
+
+fn step_pos(st: &ReleaseState, phase: Phase, id: &str) -> String {
+    let list = st.list(phase);
+    let n = st.find(phase, id).map_or(0, |i| i + 1);
+    let p = if phase == Phase::Rollback { "rollback " } else { "" };
+    format!("[{p}{n}/{}] {id}", list.len())
+}
+
+/// One event as plain text, or None for events not worth a line.
+pub fn describe(ev: &Event, st: &ReleaseState) -> Option<String> {
+    Some(match ev {
+        Event::ReleaseStarted {
+            name,
+            environment,
+            version,
+            release_id,
+            protected,
+            ..
+        } => {
+            let env = if *protected { environment.to_uppercase() } else { environment.clone() };
+            format!("release {name} {version} → {env} (journal {release_id})")
+        }
+        Event::StepStarted { step, phase, attempt } => {
+            let title = st.find(*phase, step).map(|i| st.list(*phase)[i].title.clone());
+            let again = if *attempt > 1 { format!(" (attempt {attempt})") } else { String::new() };
+            format!("▶ {} — {}{again}", step_pos(st, *phase, step), title.unwrap_or_default())
+        }
+        Event::Output { step, lines, .. } => lines
+            .iter()
+            .map(|l| format!("  {step} │ {l}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Event::StepFinished {
+            step,
+            phase,
+            outcome,
+            reason,
+            duration_ms,
+            captures,
+            ..
+        } => {
+            #[allow(clippy::cast_precision_loss)]
+            let secs = *duration_ms as f64 / 1000.0;
+            let caps = if captures.is_empty() {
+                String::new()
+            } else {
+                let c: Vec<String> = captures.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                format!(" · captured {}", c.join(", "))
+            };
+            match outcome {
+                Outcome::Succeeded => {
+                    format!("✔ {} succeeded in {secs:.1}s{caps}", step_pos(st, *phase, step))
+                }
+                _ => format!(
+                    "✖ {} {}: {}",
+                    step_pos(st, *phase, step),
+                    match outcome {
+                        Outcome::Cancelled => "cancelled",
+                        Outcome::TimedOut => "timed out",
+                        _ => "failed",
+                    },
+                    reason.as_deref().unwrap_or("failed")
+                ),
+            }
+        }
+        Event::Evidence { step, note, source } => format!("  evidence for {step} ({source}): {note}"),
+        Event::Approval { step, name, reason, source } => {
+            format!("  {step} approved by {name} ({source}): {reason}")
+        }
+        Event::Skip { step, phase, reason } => format!("↷ {} skipped: {reason}", step_pos(st, *phase, step)),
+        Event::Note { action: Some(a), text, .. } if a == "answers" => {
+            format!("answers file journaled ({} bytes)", text.len())
+        }
+        Event::Note { text, step, .. } => match step {
+            Some(s) => format!("  note on {s}: {text}"),
+            None => format!("  note: {text}"),
+        },
+        Event::GateResult { gate, state, message, .. } => format!("  gate {gate}: {state} — {message}"),
+        Event::TriggerTripped { gate, message, .. } => format!("trigger {gate} tripped: {message}"),
+        Event::TriggerInconclusive { gate, message } => format!("trigger {gate} inconclusive: {message}"),
+        Event::RollbackArmed { reason, target } => format!(
+            "rollback armed → {}: {reason}",
+            target.as_deref().unwrap_or("(no target)")
+        ),
+        Event::RollbackConfirmed { by, target } => format!(
+            "rollback confirmed by {by} → {}",
+            target.as_deref().unwrap_or("(no target)")
+        ),
+        Event::RollbackStarted { .. } => "rollback started".to_owned(),
+        Event::RollbackFinished { outcome } => format!("rollback finished: {outcome:?}").to_lowercase(),
+        Event::DockerAction { action, .. } => format!("  docker: {action}"),
+        Event::OperatorDisconnected { reason } => format!("operator disconnected: {reason}"),
+        Event::LockTakenOver { previous_holder } => format!("lock taken over from {previous_holder}"),
+        Event::ReleaseFinished { outcome } => format!("release {}", outcome.as_str()),
+    })
+}

@@ -1,0 +1,204 @@
+//! Git facts for a release (git2): HEAD, tags with dates, `previous` by semver, `lkg` by date.
+
+use std::path::Path;
+
+use chrono::{DateTime, TimeZone, Utc};
+use color_eyre::eyre::{Result, WrapErr, eyre};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+/// One tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagInfo {
+    pub name: String,
+    /// Tagger time of an annotated tag, else the commit time.
+    pub time: Option<DateTime<Utc>>,
+    pub commit: String,
+}
+
+/// What the release needs from git.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GitInfo {
+    pub head: Option<String>,
+    pub short: Option<String>,
+    pub branch: Option<String>,
+    /// The release tag pointing at HEAD, if any.
+    pub current: Option<String>,
+    pub previous: Option<String>,
+    pub lkg: Option<String>,
+    /// Every tag, newest first.
+    pub tags: Vec<TagInfo>,
+}
+
+/// The literal prefix of a glob, e.g. `v` for `v*`.
+pub fn literal_prefix(glob: &str) -> &str {
+    let end = glob.find(['*', '?', '[', '{']).unwrap_or(glob.len());
+    &glob[..end]
+}
+
+/// A tag's version: the tag minus the glob's literal prefix (and any leading `v`).
+pub fn tag_version<'a>(tag: &'a str, glob: &str) -> &'a str {
+    let t = tag.strip_prefix(literal_prefix(glob)).unwrap_or(tag);
+    t.strip_prefix('v').unwrap_or(t)
+}
+
+fn parse_semver(s: &str) -> Option<semver::Version> {
+    semver::Version::parse(s.strip_prefix('v').unwrap_or(s)).ok()
+}
+
+fn globset(patterns: &[String]) -> Result<GlobSet> {
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        b.add(Glob::new(p).wrap_err_with(|| format!("bad tag glob `{p}`"))?);
+    }
+    Ok(b.build()?)
+}
+
+/// The tag of `tags` just below `version`: by semver when both parse, else by tag date.
+pub fn previous_tag(tags: &[TagInfo], glob: &str, version: &str) -> Option<String> {
+    let set = globset(&[glob.to_owned()]).ok()?;
+    let mine: Vec<&TagInfo> = tags.iter().filter(|t| set.is_match(&t.name)).collect();
+    if let Some(v) = parse_semver(version) {
+        let best = mine
+            .iter()
+            .filter_map(|t| parse_semver(tag_version(&t.name, glob)).map(|sv| (sv, *t)))
+            .filter(|(sv, _)| *sv < v)
+            .max_by(|a, b| a.0.cmp(&b.0));
+        if let Some((_, t)) = best {
+            return Some(t.name.clone());
+        }
+    }
+    // Not semver: the newest tag older than the version's own tag (or the newest other tag).
+    let own = mine.iter().find(|t| tag_version(&t.name, glob) == version);
+    mine.iter()
+        .filter(|t| tag_version(&t.name, glob) != version)
+        .filter(|t| match (own.and_then(|o| o.time), t.time) {
+            (Some(o), Some(tt)) => tt <= o,
+            _ => true,
+        })
+        .max_by_key(|t| t.time)
+        .map(|t| t.name.clone())
+}
+
+/// The most recently created tag matching any of `globs`; ties go to the higher version.
+pub fn lkg_tag(tags: &[TagInfo], globs: &[String]) -> Option<String> {
+    let set = globset(globs).ok()?;
+    tags.iter()
+        .filter(|t| set.is_match(&t.name))
+        .max_by(|a, b| {
+            a.time.cmp(&b.time).then_with(|| {
+                let va = a.name.split_once('-').and_then(|(_, v)| parse_semver(v));
+                let vb = b.name.split_once('-').and_then(|(_, v)| parse_semver(v));
+                va.cmp(&vb)
+            })
+        })
+        .map(|t| t.name.clone())
+}
+
+fn to_time(t: git2::Time) -> Option<DateTime<Utc>> {
+    Utc.timestamp_opt(t.seconds(), 0).single()
+}
+
+/// Read HEAD and every tag of the repository at `path`.
+pub fn read(path: &Path) -> Result<(git2::Repository, GitInfo)> {
+    let repo = git2::Repository::discover(path)
+        .map_err(|e| eyre!("{} is not a git repository: {}", path.display(), e.message()))?;
+    let mut info = GitInfo::default();
+    if let Ok(head) = repo.head() {
+        info.branch = head.shorthand().map(str::to_owned).filter(|b| *b != "HEAD");
+        if let Ok(c) = head.peel_to_commit() {
+            let id = c.id().to_string();
+            info.short = Some(id.chars().take(7).collect());
+            info.head = Some(id);
+        }
+    }
+    let names = repo.tag_names(None)?;
+    for name in names.iter().flatten() {
+        let Ok(obj) = repo.revparse_single(&format!("refs/tags/{name}")) else {
+            continue;
+        };
+        let time = match obj.as_tag() {
+            Some(tag) => tag.tagger().map(|s| s.when()).and_then(to_time),
+            None => None,
+        };
+        let Ok(commit) = obj.peel_to_commit() else {
+            continue;
+        };
+        info.tags.push(TagInfo {
+            name: name.to_owned(),
+            time: time.or_else(|| to_time(commit.time())),
+            commit: commit.id().to_string(),
+        });
+    }
+    info.tags.sort_by(|a, b| b.time.cmp(&a.time).then_with(|| b.name.cmp(&a.name)));
+    Ok((repo, info))
+}
+
+/// Everything for a release of `version`, with `release_tags` and `lkg_tags` globs.
+pub fn info(path: &Path, release_tags: &str, lkg_tags: &[String], version: &str) -> Result<GitInfo> {
+    let (_repo, mut info) = read(path)?;
+    let set = globset(&[release_tags.to_owned()])?;
+    info.current = info
+        .tags
+        .iter()
+        .find(|t| Some(&t.commit) == info.head.as_ref() && set.is_match(&t.name))
+        .map(|t| t.name.clone());
+    info.previous = previous_tag(&info.tags, release_tags, version);
+    info.lkg = lkg_tag(&info.tags, lkg_tags);
+    Ok(info)
+}
+
+/// `git describe --tags` of HEAD.
+pub fn describe(path: &Path) -> Result<String> {
+    let repo = git2::Repository::discover(path)
+        .map_err(|e| eyre!("{} is not a git repository: {}", path.display(), e.message()))?;
+    let mut opts = git2::DescribeOptions::new();
+    opts.describe_tags();
+    let d = repo
+        .describe(&opts)
+        .map_err(|e| eyre!("git describe in {}: {}", path.display(), e.message()))?;
+    Ok(d.format(None)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tag(name: &str, secs: i64) -> TagInfo {
+        TagInfo {
+            name: name.into(),
+            time: Utc.timestamp_opt(1_700_000_000 + secs, 0).single(),
+            commit: String::new(),
+        }
+    }
+
+    #[test]
+    fn previous_is_by_semver_not_by_string() {
+        let tags = [tag("v1.2.0", 1), tag("v1.9.0", 2), tag("v1.10.0", 3), tag("v2.0.0", 4)];
+        assert_eq!(previous_tag(&tags, "v*", "1.10.0").as_deref(), Some("v1.9.0"));
+        assert_eq!(previous_tag(&tags, "v*", "2.0.0").as_deref(), Some("v1.10.0"));
+        assert_eq!(previous_tag(&tags, "v*", "1.2.0"), None);
+    }
+
+    #[test]
+    fn previous_falls_back_to_dates_for_non_semver() {
+        let tags = [tag("v2024.05.01-1", 1), tag("v2024.05.20-1", 2), tag("v2024.06.02-1", 3)];
+        assert_eq!(
+            previous_tag(&tags, "v*", "2024.06.02-1").as_deref(),
+            Some("v2024.05.20-1")
+        );
+    }
+
+    #[test]
+    fn lkg_is_the_newest_matching_tag_with_version_tiebreak() {
+        let tags = [tag("ga-1.9.0", 5), tag("rc-1.10.0", 5), tag("v1.10.0", 9)];
+        let globs = vec!["ga-*".to_owned(), "rc-*".to_owned()];
+        assert_eq!(lkg_tag(&tags, &globs).as_deref(), Some("rc-1.10.0"));
+    }
+
+    #[test]
+    fn tag_version_strips_the_literal_prefix() {
+        assert_eq!(tag_version("v1.9.0", "v*"), "1.9.0");
+        assert_eq!(tag_version("release-1.9.0", "release-*"), "1.9.0");
+        assert_eq!(literal_prefix("v*.*.*"), "v");
+    }
+}
