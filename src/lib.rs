@@ -1,1 +1,3 @@
 //! flightdeck library.
+
+pub mod journal;
