@@ -6,7 +6,9 @@ use flightdeck::journal::{Acquire, LockInfo};
 use super::support::{Fixture, mode};
 
 fn dead_pid() -> u32 {
-    let mut child = std::process::Command::new("true").spawn().expect("spawn true");
+    let mut child = std::process::Command::new("true")
+        .spawn()
+        .expect("spawn true");
     let pid = child.id();
     child.wait().expect("wait");
     pid
@@ -26,13 +28,20 @@ fn info(operator: &str, host: String, pid: u32) -> LockInfo {
 fn acquire_then_held_by_the_live_holder() {
     let fx = Fixture::empty();
     let ours = LockInfo::for_this_process("alice", None);
-    assert_eq!(lock::acquire(&fx.dir, &ours).expect("acquire"), Acquire::Taken);
+    assert_eq!(
+        lock::acquire(&fx.dir, &ours).expect("acquire"),
+        Acquire::Taken
+    );
     assert_eq!(mode(&fx.dir.lock_path()), 0o600);
     let theirs = LockInfo::for_this_process("bob", None);
     match lock::acquire(&fx.dir, &theirs).expect("acquire") {
         Acquire::HeldBy(holder) => {
             assert_eq!(holder, ours);
-            assert!(holder.describe().starts_with(&format!("alice on {}", hostname())));
+            assert!(
+                holder
+                    .describe()
+                    .starts_with(&format!("alice on {}", hostname()))
+            );
         }
         other => panic!("expected HeldBy, got {other:?}"),
     }
@@ -44,11 +53,17 @@ fn dead_pid_on_this_host_is_stale_and_can_be_taken_over() {
     let dead = info("carol", hostname(), dead_pid());
     lock::take_over(&fx.dir, &dead).expect("plant lock");
     let ours = LockInfo::for_this_process("alice", None);
-    assert_eq!(lock::acquire(&fx.dir, &ours).expect("acquire"), Acquire::Stale(dead));
+    assert_eq!(
+        lock::acquire(&fx.dir, &ours).expect("acquire"),
+        Acquire::Stale(dead)
+    );
     lock::take_over(&fx.dir, &ours).expect("take over");
     assert_eq!(mode(&fx.dir.lock_path()), 0o600);
     let theirs = info("bob", hostname(), dead_pid());
-    assert_eq!(lock::acquire(&fx.dir, &theirs).expect("acquire"), Acquire::HeldBy(ours));
+    assert_eq!(
+        lock::acquire(&fx.dir, &theirs).expect("acquire"),
+        Acquire::HeldBy(ours)
+    );
 }
 
 #[test]
@@ -57,7 +72,10 @@ fn dead_pid_on_another_host_is_not_stale() {
     let remote = info("dave", format!("{}-elsewhere", hostname()), dead_pid());
     lock::take_over(&fx.dir, &remote).expect("plant lock");
     let ours = LockInfo::for_this_process("alice", None);
-    assert_eq!(lock::acquire(&fx.dir, &ours).expect("acquire"), Acquire::HeldBy(remote));
+    assert_eq!(
+        lock::acquire(&fx.dir, &ours).expect("acquire"),
+        Acquire::HeldBy(remote)
+    );
 }
 
 #[test]
@@ -72,5 +90,8 @@ fn release_removes_only_our_lock() {
     lock::take_over(&fx.dir, &ours).expect("take over");
     assert!(lock::release(&fx.dir).expect("ours"));
     assert!(!fx.dir.lock_path().exists());
-    assert_eq!(lock::acquire(&fx.dir, &ours).expect("acquire"), Acquire::Taken);
+    assert_eq!(
+        lock::acquire(&fx.dir, &ours).expect("acquire"),
+        Acquire::Taken
+    );
 }

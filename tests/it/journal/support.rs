@@ -19,7 +19,11 @@ impl Fixture {
         let tmp = tempfile::tempdir().expect("temp dir");
         let dir = StateDir::new(tmp.path().join(".flightdeck"));
         let path = dir.journal_path(ID);
-        Self { _tmp: tmp, dir, path }
+        Self {
+            _tmp: tmp,
+            dir,
+            path,
+        }
     }
 
     /// A journal with `n` note records written under `hasher`.

@@ -19,7 +19,10 @@ fn clean_journal_verifies() {
     assert!(report.ok(), "{report:?}");
     assert_eq!(report.records, 10);
     let last = fx.lines().pop().expect("a line");
-    assert_eq!(report.final_hash, Some(Hasher::plain().hash(last.as_bytes())));
+    assert_eq!(
+        report.final_hash,
+        Some(Hasher::plain().hash(last.as_bytes()))
+    );
     assert_eq!(report.torn_tail, None);
 }
 
@@ -129,7 +132,11 @@ fn garbage_middle_line_is_named() {
     fx.tamper(|l| l[2] = "{not json".to_owned());
     let report = check(&fx);
     assert_eq!(lines_of(&report), [3], "{report:?}");
-    assert!(report.problems[0].message.contains("not a valid journal record"));
+    assert!(
+        report.problems[0]
+            .message
+            .contains("not a valid journal record")
+    );
 }
 
 #[test]
@@ -141,7 +148,13 @@ fn torn_tail_is_reported_but_not_a_problem() {
     let report = check(&fx);
     assert!(report.ok(), "{report:?}");
     assert_eq!(report.records, 4);
-    assert_eq!(report.torn_tail, Some(TornTail { line_no: 5, bytes: 30 }));
+    assert_eq!(
+        report.torn_tail,
+        Some(TornTail {
+            line_no: 5,
+            bytes: 30
+        })
+    );
 }
 
 #[test]
@@ -176,7 +189,11 @@ fn hmac_journal_needs_its_key() {
     assert!(verify(&fx.path, &key).ok());
     let without = verify(&fx.path, &Hasher::plain());
     assert!(!without.ok());
-    assert!(without.problems[0].message.contains("FLIGHTDECK_JOURNAL_KEY"));
+    assert!(
+        without.problems[0]
+            .message
+            .contains("FLIGHTDECK_JOURNAL_KEY")
+    );
     assert!(!verify(&fx.path, &Hasher::with_key("wrong")).ok());
 }
 

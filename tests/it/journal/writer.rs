@@ -13,14 +13,32 @@ fn append_and_read_round_trip() {
     let mut w = Writer::create(&fx.dir, ID, hasher.clone()).expect("create");
     assert_eq!((w.count(), w.last_hash()), (0, hasher.genesis(ID).as_str()));
     let mut written = vec![
-        w.append("alice", "host1", Kind::ReleaseStarted, None, json!({"version": "1.2.3"}))
-            .expect("append"),
-        w.append("alice", "host1", Kind::StepStarted, Some("deploy"), json!({}))
-            .expect("append"),
+        w.append(
+            "alice",
+            "host1",
+            Kind::ReleaseStarted,
+            None,
+            json!({"version": "1.2.3"}),
+        )
+        .expect("append"),
+        w.append(
+            "alice",
+            "host1",
+            Kind::StepStarted,
+            Some("deploy"),
+            json!({}),
+        )
+        .expect("append"),
     ];
     written.push(
-        w.append("bob", "host2", Kind::Output, Some("deploy"), json!({"lines": ["a", "b"]}))
-            .expect("append"),
+        w.append(
+            "bob",
+            "host2",
+            Kind::Output,
+            Some("deploy"),
+            json!({"lines": ["a", "b"]}),
+        )
+        .expect("append"),
     );
     assert_eq!(w.count(), 3);
     assert_eq!(w.path(), fx.path);
@@ -42,7 +60,14 @@ fn append_and_read_round_trip() {
     assert_eq!(w.last_hash(), hasher.hash(outcome.lines[2].as_bytes()));
 
     let head = Head::read(&fx.dir.head_path(ID)).expect("head");
-    assert_eq!(head, Head { count: 3, last_hash: w.last_hash().to_owned(), last_seq: Some(2) });
+    assert_eq!(
+        head,
+        Head {
+            count: 3,
+            last_hash: w.last_hash().to_owned(),
+            last_seq: Some(2)
+        }
+    );
 }
 
 #[test]
@@ -58,10 +83,16 @@ fn files_are_private() {
 fn shared_group_makes_files_group_writable() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let gid = nix::unistd::getgid();
-    let group = nix::unistd::Group::from_gid(gid).expect("lookup").expect("own group");
-    let dir = StateDir { root: tmp.path().join("s"), shared_group: Some(group.name) };
+    let group = nix::unistd::Group::from_gid(gid)
+        .expect("lookup")
+        .expect("own group");
+    let dir = StateDir {
+        root: tmp.path().join("s"),
+        shared_group: Some(group.name),
+    };
     let mut w = Writer::create(&dir, ID, Hasher::plain()).expect("create");
-    w.append("a", "h", Kind::Note, None, json!({})).expect("append");
+    w.append("a", "h", Kind::Note, None, json!({}))
+        .expect("append");
     assert_eq!(mode(&dir.root), 0o770);
     assert_eq!(mode(&dir.journal_path(ID)), 0o660);
     assert_eq!(mode(&dir.head_path(ID)), 0o660);
@@ -70,7 +101,10 @@ fn shared_group_makes_files_group_writable() {
 #[test]
 fn unknown_group_is_an_error_naming_it() {
     let tmp = tempfile::tempdir().expect("temp dir");
-    let dir = StateDir { root: tmp.path().join("s"), shared_group: Some("no-such-grp-x".into()) };
+    let dir = StateDir {
+        root: tmp.path().join("s"),
+        shared_group: Some("no-such-grp-x".into()),
+    };
     let err = dir.ensure().expect_err("unknown group");
     assert!(err.to_string().contains("no-such-grp-x"), "{err}");
 }
@@ -103,7 +137,9 @@ fn failed_append_leaves_the_chain_intact() {
     assert_eq!(std::fs::metadata(&fx.path).expect("stat").len(), len);
     assert_eq!(w.count(), 2);
     std::fs::remove_dir(&blocker).expect("rmdir");
-    let rec = w.append("a", "h", Kind::Note, None, json!({})).expect("append");
+    let rec = w
+        .append("a", "h", Kind::Note, None, json!({}))
+        .expect("append");
     assert_eq!(rec.seq, 2);
     assert!(verify(&fx.path, &Hasher::plain()).ok());
 }
@@ -114,7 +150,9 @@ fn open_existing_continues_the_chain() {
     let (mut w, outcome) = Writer::open_existing(&fx.dir, ID, Hasher::plain()).expect("open");
     assert_eq!((outcome.records.len(), outcome.torn_tail), (3, None));
     assert_eq!(w.count(), 3);
-    let rec = w.append("a", "h", Kind::Note, None, json!({})).expect("append");
+    let rec = w
+        .append("a", "h", Kind::Note, None, json!({}))
+        .expect("append");
     assert_eq!(rec.seq, 3);
     assert!(verify(&fx.path, &Hasher::plain()).ok());
 }
@@ -128,14 +166,24 @@ fn open_existing_sets_a_torn_tail_aside() {
     let tail = outcome.torn_tail.expect("torn tail");
     assert_eq!((tail.line_no, tail.bytes), (4, torn.len()));
     let saved = outcome.torn_saved.expect("saved");
-    let name = saved.file_name().expect("name").to_string_lossy().into_owned();
+    let name = saved
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
     assert!(name.starts_with(&format!("{ID}.torn-")), "{name}");
     assert_eq!(std::fs::read(&saved).expect("read saved"), torn);
     assert_eq!(mode(&saved), 0o600);
     assert_eq!(fx.lines().len(), 3);
 
     let rec = w
-        .append("a", "h", Kind::Note, None, json!({"torn_bytes": tail.bytes}))
+        .append(
+            "a",
+            "h",
+            Kind::Note,
+            None,
+            json!({"torn_bytes": tail.bytes}),
+        )
         .expect("append");
     assert_eq!(rec.seq, 3);
     let report = verify(&fx.path, &Hasher::plain());
@@ -149,7 +197,8 @@ fn head_one_behind_after_a_crash_is_accepted_and_repaired() {
     let head_path = fx.dir.head_path(ID);
     let old_head = std::fs::read(&head_path).expect("head");
     let (mut w, _) = Writer::open_existing(&fx.dir, ID, Hasher::plain()).expect("open");
-    w.append("a", "h", Kind::Note, None, json!({})).expect("append");
+    w.append("a", "h", Kind::Note, None, json!({}))
+        .expect("append");
     drop(w);
     std::fs::write(&head_path, old_head).expect("restore old head");
     assert!(verify(&fx.path, &Hasher::plain()).ok());
@@ -172,13 +221,25 @@ fn open_existing_refuses_a_tampered_journal() {
 fn list_and_resolve_latest() {
     let fx = Fixture::empty();
     let err = fx.dir.resolve("latest").expect_err("no releases");
-    assert!(err.to_string().contains("run `flightdeck run` first"), "{err}");
+    assert!(
+        err.to_string().contains("run `flightdeck run` first"),
+        "{err}"
+    );
     Writer::create(&fx.dir, "a-1-20261125T061000Z", Hasher::plain()).expect("create a");
     Writer::create(&fx.dir, "b-1-20261125T061001Z", Hasher::plain()).expect("create b");
-    let ids: Vec<_> = fx.dir.list().expect("list").into_iter().map(|e| e.id).collect();
+    let ids: Vec<_> = fx
+        .dir
+        .list()
+        .expect("list")
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
     assert_eq!(ids, ["b-1-20261125T061001Z", "a-1-20261125T061000Z"]);
     let latest = fx.dir.resolve("latest").expect("latest");
     assert_eq!(latest, fx.dir.journal_path("b-1-20261125T061001Z"));
     assert!(fx.dir.resolve("nope").is_err());
-    assert_eq!(fx.dir.resolve(&latest.to_string_lossy()).expect("path"), latest);
+    assert_eq!(
+        fx.dir.resolve(&latest.to_string_lossy()).expect("path"),
+        latest
+    );
 }
