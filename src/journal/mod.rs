@@ -5,7 +5,7 @@
 //! - [`state_dir`]: the `.flightdeck` directory, file modes, release ids, `latest`.
 //! - [`writer`] and [`head`]: append + fsync + atomic head file; resume after a torn write.
 //! - [`batch`]: pure batching of step output into `output` records.
-//! - [`reader`] and [`verify`]: reading back, torn-tail detection, tamper detection.
+//! - [`reader`] and [`verify`](mod@verify): reading back, torn-tail detection, tamper detection.
 //! - [`lock`]: the single-operator lock file.
 //! - [`cli`]: `journal list | show | verify` for the binary.
 

@@ -2,6 +2,7 @@
 
 mod cli;
 mod lock;
+mod props;
 mod support;
 mod verify;
 mod writer;
