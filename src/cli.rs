@@ -95,6 +95,9 @@ pub struct RunArgs {
     /// Answers for headless runs (TOML: [evidence], [approvals.ID], [rollback]).
     #[arg(long, value_name = "FILE")]
     pub answers: Option<PathBuf>,
+    /// Take over a stale lock (its process is gone), without asking.
+    #[arg(long)]
+    pub take_over: bool,
 }
 
 #[derive(Debug, Args)]

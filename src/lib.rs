@@ -1,5 +1,11 @@
 //! flightdeck: a terminal release cockpit. See README.md for the module map.
 
+pub mod answers;
+pub mod cli;
+pub mod cmd;
+pub mod exec;
 pub mod journal;
+pub mod plain;
 pub mod release;
 pub mod runbook;
+pub mod watch;

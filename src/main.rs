@@ -1,1 +1,26 @@
-fn main() {}
+//! The `flightdeck` binary: install error reporting, parse the command line, dispatch.
+
+use clap::Parser;
+use flightdeck::cli::{Cli, Command};
+use flightdeck::cmd;
+
+fn main() -> color_eyre::Result<()> {
+    color_eyre::install()?;
+    let cli = Cli::parse();
+    let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
+    let code = match &cli.command {
+        Command::Check { files } => cmd::check::run(files, &mut out, &mut err)?,
+        Command::Plan(a) => cmd::plan::run(a, &mut out, &mut err)?,
+        Command::Journal { state, action } => cmd::journal::run(state, action, &mut out, &mut err)?,
+        Command::Run(a) => runtime()?.block_on(cmd::run::run(a, &mut out, &mut err))?,
+        Command::Rollback(a) => runtime()?.block_on(cmd::rollback::run(a, &mut out, &mut err))?,
+    };
+    std::process::exit(code);
+}
+
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+}

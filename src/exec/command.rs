@@ -236,8 +236,8 @@ impl<'a> Collector<'a> {
         Self {
             spec,
             tx,
-            stdout: OutputBatcher::default(),
-            stderr: OutputBatcher::default(),
+            stdout: OutputBatcher::new(),
+            stderr: OutputBatcher::new(),
             captures: BTreeMap::new(),
         }
     }

@@ -138,6 +138,20 @@ impl Writer {
         step: Option<&str>,
         data: serde_json::Value,
     ) -> Result<Record> {
+        self.append_at(chrono::Utc::now(), operator, host, kind, step, data)
+    }
+
+    /// [`Writer::append`] with the record's time given (the time the core decided the event),
+    /// so that replaying the journal rebuilds exactly the state the live run had.
+    pub fn append_at(
+        &mut self,
+        at: chrono::DateTime<chrono::Utc>,
+        operator: &str,
+        host: &str,
+        kind: Kind,
+        step: Option<&str>,
+        data: serde_json::Value,
+    ) -> Result<Record> {
         if self.poisoned {
             bail!(
                 "journal {} is in an unknown state after a failed write; restart flightdeck to resume (it sets a torn tail aside)",
@@ -149,7 +163,7 @@ impl Writer {
         }
         let record = Record {
             seq: self.count,
-            ts: chrono::Utc::now()
+            ts: at
                 .format("%Y-%m-%dT%H:%M:%S%.3fZ")
                 .to_string(),
             operator: operator.to_owned(),

@@ -3,6 +3,7 @@
 pub mod effect;
 pub mod event;
 pub mod msg;
+pub mod replay;
 pub mod state;
 pub mod update;
 

@@ -1,0 +1,9 @@
+//! The subcommands: each turns parsed arguments into an exit code.
+
+pub mod check;
+pub mod describe;
+pub mod journal;
+pub mod load;
+pub mod plan;
+pub mod rollback;
+pub mod run;

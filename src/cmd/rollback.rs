@@ -1,0 +1,104 @@
+//! `flightdeck rollback`: run the rollback steps of the latest release, headless.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use color_eyre::eyre::{Result, eyre};
+use tokio::sync::mpsc;
+
+use super::load::{load_resolved, opts_from, state_dir};
+use super::run::{REFUSED, take_lock};
+use crate::answers::Answers;
+use crate::cli::RollbackArgs;
+use crate::exec::resolve::rollback_target;
+use crate::exec::runtime::Runtime;
+use crate::journal::{Hasher, Writer, lock};
+use crate::plain::{Driver, Mode, PlainOpts};
+use crate::release::{Event, Msg, replay};
+
+/// Ask the terminal to type `expected`; true when it was typed exactly.
+fn typed_on_tty(prompt: &str, expected: &str) -> bool {
+    let Ok(tty) = std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty") else {
+        return false;
+    };
+    let Ok(mut w) = tty.try_clone() else { return false };
+    if write!(w, "{prompt}").and_then(|()| w.flush()).is_err() {
+        return false;
+    }
+    let mut line = String::new();
+    std::io::BufReader::new(tty).read_line(&mut line).is_ok() && line.trim() == expected
+}
+
+pub async fn run(args: &RollbackArgs, out: &mut impl Write, err: &mut impl Write) -> Result<i32> {
+    let dir = state_dir(&args.runbook.file, args.runbook.state_dir.as_deref(), None);
+    let path = dir.resolve("latest")?;
+    let id = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .ok_or_else(|| eyre!("{}: not a journal", path.display()))?
+        .to_owned();
+    let (writer, outcome) = Writer::open_existing(&dir, &id, Hasher::from_env())?;
+    let mut st = replay::from_records(&outcome.records).map_err(|e| eyre!("{}: {e}", path.display()))?;
+    let mut opts = opts_from(&args.runbook, args.operator.clone())?;
+    opts.env.get_or_insert_with(|| st.environment.clone());
+    opts.release_version.get_or_insert_with(|| st.version.clone());
+    let r = match load_resolved(&args.runbook.file, &opts, err)? {
+        Ok(r) => r,
+        Err(code) => return Ok(code),
+    };
+    let answers = match &args.answers {
+        Some(p) => Some(Answers::load(p)?),
+        None => None,
+    };
+    let env = st.environment.clone();
+    let by_answers = answers.as_ref().is_some_and(|a| a.confirms_rollback(&env));
+    let confirmed = if st.protected {
+        if args.yes {
+            writeln!(err, "refused: --yes is not accepted in the protected environment `{env}`; type its name on the terminal, or give [rollback] confirm = \"{env}\" in --answers FILE")?;
+            return Ok(REFUSED);
+        }
+        by_answers
+            || (std::io::stdin().is_terminal()
+                && typed_on_tty(&format!("roll back {} {} in {env}? type `{env}` to confirm: ", st.name, st.version), &env))
+    } else {
+        args.yes
+            || by_answers
+            || (std::io::stdin().is_terminal()
+                && typed_on_tty(&format!("roll back {} {} in {env}? type y to confirm: ", st.name, st.version), "y"))
+    };
+    if !confirmed {
+        writeln!(err, "refused: the rollback of {id} was not confirmed (pass --yes, give [rollback] confirm = \"{env}\" in --answers FILE, or type it on a terminal)")?;
+        return Ok(REFUSED);
+    }
+    let taken = match take_lock(&dir, &r.ctx.operator, Some(&id), false)? {
+        Ok(t) => t,
+        Err(why) => {
+            writeln!(err, "{why}")?;
+            return Ok(REFUSED);
+        }
+    };
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let target = st
+        .rollback_target
+        .clone()
+        .or_else(|| st.armed.as_ref().and_then(|a| a.target.clone()))
+        .or_else(|| rollback_target(&r));
+    let mut rt = Runtime::new(r, writer, lock::hostname(), tx);
+    let opts = PlainOpts { auto_approve: false, answers, tty: false };
+    let mut d = Driver { rt: &mut rt, st: &mut st, rx: &mut rx, opts: &opts, out };
+    if let Some(t) = &outcome.torn_tail {
+        d.send(Msg::Record(Event::Note {
+            step: None,
+            phase: None,
+            action: Some("torn-tail".into()),
+            text: format!("a torn last line ({} bytes) was set aside when the journal was reopened", t.bytes),
+        }))?;
+    }
+    let _ = taken;
+    let by = d.rt.operator.clone();
+    let code = match d.send(Msg::Rollback { by, target })? {
+        Some(_) => 1,
+        None => d.drive(Mode::Rollback).await?,
+    };
+    lock::release(&dir)?;
+    Ok(code)
+}

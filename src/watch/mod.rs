@@ -1,0 +1,3 @@
+//! Long-lived sources read from the world: git facts (Docker, logs and revisions come later).
+
+pub mod git;
