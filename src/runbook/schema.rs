@@ -20,7 +20,10 @@ pub struct Tpl {
 
 impl Tpl {
     pub fn new(src: impl Into<String>, span: Span) -> Self {
-        Self { src: src.into(), span }
+        Self {
+            src: src.into(),
+            span,
+        }
     }
     /// True when the string contains template syntax.
     pub fn is_template(&self) -> bool {
@@ -76,7 +79,10 @@ impl Runbook {
         if let Some(p) = self.environments.get(env).and_then(|e| e.protected) {
             return p;
         }
-        self.release.protected.iter().any(|p| p.eq_ignore_ascii_case(env))
+        self.release
+            .protected
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(env))
     }
 }
 
@@ -136,7 +142,10 @@ pub struct Service {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServiceMatch {
     /// `label = "key=value"` (or just `key`, matching any value).
-    Label { key: String, value: Option<String> },
+    Label {
+        key: String,
+        value: Option<String>,
+    },
     /// `name = "web-*"` (a glob).
     Name(String),
     SwarmService(String),
