@@ -177,9 +177,8 @@ fn available(name: &str, ctx: &Context) -> Result<(), String> {
         }
     };
     match (root, sub) {
-        ("version" | "operator", None)
-        | ("release", None | Some("name" | "environment"))
-        | ("vars" | "env" | "captures" | "git", None) => Ok(()),
+        ("version" | "operator" | "release" | "vars" | "env" | "captures" | "git", None)
+        | ("release", Some("name" | "environment")) => Ok(()),
         ("previous", None) => optional(&ctx.previous, "no earlier release tag"),
         ("previous_version", None) => optional(&ctx.previous_version, "no earlier release tag"),
         ("lkg", None) => optional(&ctx.lkg, "no tag matches `lkg_tags`"),
