@@ -310,7 +310,7 @@ impl RevisionSource {
     }
 }
 
-/// JSONPath expressions, one per column.
+/// `JSONPath` expressions, one per column.
 #[derive(Debug, Clone)]
 pub struct RevisionFields {
     pub id: String,

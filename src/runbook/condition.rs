@@ -1,0 +1,141 @@
+//! Conditions (`result > 0.05`, `result == "1.4.2"`): minijinja expressions over `result`,
+//! compiled once and evaluated against each measurement.
+
+use std::fmt;
+use std::sync::{Arc, LazyLock};
+
+use minijinja::value::{Value, ValueKind};
+use minijinja::{Environment, Expression, UndefinedBehavior};
+
+use super::template::{describe, is_global};
+
+static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env
+});
+
+/// A compiled condition; cloning shares the compiled expression.
+#[derive(Clone)]
+pub struct Condition {
+    src: Arc<str>,
+    expr: Arc<Expression<'static, 'static>>,
+}
+
+impl fmt::Debug for Condition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Condition").field(&self.src).finish()
+    }
+}
+
+/// Compile a condition; its only variable is `result`.
+pub fn compile(src: &str) -> Result<Condition, String> {
+    Condition::compile(src)
+}
+
+impl Condition {
+    pub fn compile(src: &str) -> Result<Condition, String> {
+        if src.trim().is_empty() {
+            return Err("empty condition; expected an expression like `result > 0.05`".into());
+        }
+        let expr = ENV
+            .compile_expression_owned(src.to_string())
+            .map_err(|e| describe(&e))?;
+        let mut unknown: Vec<String> = expr
+            .undeclared_variables(false)
+            .into_iter()
+            .filter(|v| v != "result" && !is_global(v))
+            .collect();
+        unknown.sort();
+        if let Some(name) = unknown.first() {
+            return Err(format!(
+                "unknown variable `{name}`; a condition can only use `result`"
+            ));
+        }
+        Ok(Condition {
+            src: Arc::from(src),
+            expr: Arc::new(expr),
+        })
+    }
+
+    /// The source text, as written.
+    pub fn source(&self) -> &str {
+        &self.src
+    }
+
+    /// Evaluate against a measurement; the expression must yield `true` or `false`.
+    pub fn eval(&self, result: &serde_json::Value) -> Result<bool, String> {
+        let root: Value = [("result", Value::from_serialize(result))]
+            .into_iter()
+            .collect();
+        let value = self
+            .expr
+            .eval(root)
+            .map_err(|e| format!("condition `{}` failed: {}", self.src, describe(&e)))?;
+        match value.kind() {
+            ValueKind::Bool => Ok(value.is_true()),
+            kind => Err(format!(
+                "condition `{}` gave {kind} `{value}`, expected true or false",
+                self.src
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn numeric_threshold() {
+        let c = compile("result > 0.05").unwrap();
+        assert!(c.eval(&json!(0.07)).unwrap());
+        assert!(!c.eval(&json!(0.01)).unwrap());
+        assert_eq!(c.source(), "result > 0.05");
+    }
+
+    #[test]
+    fn string_equality_and_nested_access() {
+        let c = compile("result == \"1.4.2\"").unwrap();
+        assert!(c.eval(&json!("1.4.2")).unwrap());
+        assert!(!c.eval(&json!("1.4.1")).unwrap());
+        let c = compile("result.open == 0 and result.sev | length == 0").unwrap();
+        assert!(c.eval(&json!({"open": 0, "sev": []})).unwrap());
+        assert!(!c.eval(&json!({"open": 2, "sev": []})).unwrap());
+    }
+
+    #[test]
+    fn syntax_errors_and_unknown_variables_are_rejected() {
+        assert!(compile("result >").unwrap_err().contains("syntax error"));
+        let err = compile("value > 1").unwrap_err();
+        assert_eq!(
+            err,
+            "unknown variable `value`; a condition can only use `result`"
+        );
+        assert!(compile("  ").is_err());
+    }
+
+    #[test]
+    fn non_boolean_results_are_errors() {
+        let c = compile("result + 1").unwrap();
+        assert!(
+            c.eval(&json!(1))
+                .unwrap_err()
+                .contains("expected true or false")
+        );
+        let c = compile("result.missing > 1").unwrap();
+        assert!(c.eval(&json!({})).is_err());
+    }
+
+    #[test]
+    fn clones_share_and_cross_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Condition>();
+        let c = compile("result").unwrap();
+        let d = c.clone();
+        assert!(Arc::ptr_eq(&c.expr, &d.expr));
+        let handle = std::thread::spawn(move || d.eval(&json!(true)));
+        assert!(handle.join().unwrap().unwrap());
+    }
+}

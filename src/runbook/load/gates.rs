@@ -1,0 +1,110 @@
+//! `[[gates]]`: the fields every gate takes (id, kind, interval, timeout, trigger fields), and
+//! dispatch on `kind` to the per-kind conversion in `gate_kinds`.
+
+use std::time::Duration;
+
+use super::checks;
+use super::cx::{Cx, Scope};
+use super::fields::{Fields, Str, Val, tables};
+use super::gate_kinds;
+use crate::runbook::schema::{Dur, GATE_KINDS, Gate, GateKind, TriggerSpec};
+
+pub(crate) fn gates(cx: &mut Cx, v: Option<&Val<'_>>) -> Vec<Gate> {
+    let mut out = Vec::new();
+    let Some(v) = v else { return out };
+    cx.scope = Some(Scope::Shared);
+    for (table, span) in tables(cx, v, "gates") {
+        let mut f = Fields::new(table, span, "[[gates]] entry");
+        let id = f.req_string(cx, "id", "a gate id, e.g. \"health\"");
+        let id = id.filter(|id| register(cx, id));
+        if let Some(id) = &id {
+            f.what = format!("gate `{}`", id.get_ref());
+        }
+        let kind = f.req_string(cx, "kind", &format!("one of: {}", GATE_KINDS.join(", ")));
+        let interval = f
+            .dur(cx, "interval")
+            .unwrap_or(Dur::Fixed(Duration::from_secs(30)));
+        let timeout = f
+            .dur(cx, "timeout")
+            .unwrap_or(Dur::Fixed(Duration::from_secs(5)));
+        let trigger = trigger(cx, &mut f);
+        let Some(kind) = kind else {
+            f.finish(cx);
+            continue;
+        };
+        let Some(gate_kind) = dispatch(cx, &mut f, &kind) else {
+            continue;
+        };
+        f.finish(cx);
+        if let (Some(id), Some(kind)) = (id, gate_kind) {
+            out.push(Gate {
+                span: id.span(),
+                id: id.into_inner(),
+                kind,
+                interval,
+                timeout,
+                trigger,
+            });
+        }
+    }
+    cx.scope = None;
+    out
+}
+
+/// A valid, unique gate id is recorded so that references to it resolve.
+fn register(cx: &mut Cx, id: &Str) -> bool {
+    if !checks::id(cx, id, "gate") {
+        return false;
+    }
+    if let Some(first) = cx.gate_ids.get(id.get_ref()) {
+        let line = cx.line(first);
+        cx.error(
+            id.span(),
+            format!(
+                "duplicate gate id `{}` (first defined on line {line})",
+                id.get_ref()
+            ),
+        );
+        return false;
+    }
+    cx.gate_ids.insert(id.get_ref().clone(), id.span());
+    true
+}
+
+fn trigger(cx: &mut Cx, f: &mut Fields<'_, '_>) -> TriggerSpec {
+    let d = TriggerSpec::default();
+    TriggerSpec {
+        for_: f.dur(cx, "for"),
+        failure_limit: f.uint(cx, "failure_limit").unwrap_or(d.failure_limit),
+        consecutive_error_limit: f
+            .uint(cx, "consecutive_error_limit")
+            .unwrap_or(d.consecutive_error_limit),
+        initial_delay: f.dur(cx, "initial_delay").unwrap_or(d.initial_delay),
+        dry_run: f.bool(cx, "dry_run").unwrap_or(d.dry_run),
+    }
+}
+
+/// `None`: the kind is unknown (reported; unknown fields are then not reported).
+/// `Some(None)`: the kind is known but a field was wrong (reported).
+fn dispatch(cx: &mut Cx, f: &mut Fields<'_, '_>, kind: &Str) -> Option<Option<GateKind>> {
+    Some(match kind.get_ref().as_str() {
+        "http" => gate_kinds::http(cx, f),
+        "tcp" => gate_kinds::tcp(cx, f),
+        "env" => gate_kinds::env(cx, f),
+        "file" => gate_kinds::file(cx, f),
+        "tls" => gate_kinds::tls(cx, f),
+        "command" => gate_kinds::command(cx, f),
+        "prometheus" => gate_kinds::prometheus(cx, f),
+        "git" => gate_kinds::git(cx, f),
+        "docker" => gate_kinds::docker(cx, f),
+        "release" => gate_kinds::release(cx, f),
+        other => {
+            let msg = format!(
+                "unknown gate kind `{other}`; valid kinds: {}",
+                GATE_KINDS.join(", ")
+            );
+            cx.error(kind.span(), msg);
+            return None;
+        }
+    })
+}

@@ -1,0 +1,152 @@
+//! Loading a runbook: parse the TOML into a spanned document, convert every section with
+//! span-aware code, and collect every error (DESIGN.md §3.2 "check is static").
+
+mod checks;
+mod cx;
+mod fields;
+mod gate_kinds;
+mod gates;
+mod refs;
+mod release;
+mod rollback;
+mod services;
+mod step_kinds;
+mod steps;
+mod title;
+mod vars;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use toml::de::DeTable;
+
+use super::diag::{self, Diagnostic};
+use super::schema::Runbook;
+use cx::Cx;
+use fields::Fields;
+
+/// A runbook that loaded without errors, and the warnings found on the way.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub runbook: Runbook,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Why a runbook file did not load: its diagnostics (with the source, to render them), or an
+/// I/O error.
+#[derive(Debug, Clone)]
+pub struct LoadFailure {
+    pub source: Option<String>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub io_error: Option<String>,
+}
+
+impl LoadFailure {
+    /// `FILE:LINE:COL: message` per diagnostic, or `FILE: cannot read: reason`.
+    pub fn render_lines(&self, file: &str) -> Vec<String> {
+        if let Some(e) = &self.io_error {
+            return vec![format!("{file}: cannot read: {e}")];
+        }
+        let src = self.source.as_deref().unwrap_or_default();
+        self.diagnostics
+            .iter()
+            .map(|d| d.render(file, src))
+            .collect()
+    }
+}
+
+/// Load a runbook file. `runbook.path` is `path` as given.
+pub fn load_file(path: &Path) -> Result<Loaded, LoadFailure> {
+    let src = std::fs::read_to_string(path).map_err(|e| LoadFailure {
+        source: None,
+        diagnostics: Vec::new(),
+        io_error: Some(e.to_string()),
+    })?;
+    load_str(&src, path).map_err(|diagnostics| LoadFailure {
+        source: Some(src),
+        diagnostics,
+        io_error: None,
+    })
+}
+
+/// Load a runbook from its source. On failure, every diagnostic (errors and warnings), sorted
+/// by position.
+pub fn load_str(src: &str, path: &Path) -> Result<Loaded, Vec<Diagnostic>> {
+    let (doc, errors) = DeTable::parse_recoverable(src);
+    if !errors.is_empty() {
+        let mut diags: Vec<Diagnostic> = errors
+            .iter()
+            .map(|e| {
+                let span = e.span().unwrap_or(0..0);
+                Diagnostic::error(span, format!("invalid TOML: {}", e.message().trim()))
+            })
+            .collect();
+        diag::sort(&mut diags);
+        return Err(diags);
+    }
+    let doc = doc.into_inner();
+    let mut cx = Cx {
+        src: src.to_string(),
+        ..Cx::default()
+    };
+    let runbook = convert(&mut cx, &doc, path);
+    let mut diags = cx.diags;
+    diag::sort(&mut diags);
+    match runbook {
+        Some(runbook) if !diags.iter().any(Diagnostic::is_error) => Ok(Loaded {
+            runbook,
+            warnings: diags,
+        }),
+        _ => Err(diags),
+    }
+}
+
+fn convert(cx: &mut Cx, doc: &DeTable<'_>, path: &Path) -> Option<Runbook> {
+    let mut top = Fields::top(doc);
+    let release = release::release(cx, top.get("release"));
+    let environments = release::environments(cx, top.get("environments"));
+    let vars = top
+        .get("vars")
+        .map(|v| release::scalars(cx, v, "[vars]"))
+        .unwrap_or_default();
+    let secrets = release::secrets(cx, top.get("secrets"));
+    let git = release::git(cx, top.get("git"));
+    let docker_hosts = services::docker_hosts(cx, top.get("docker"));
+    let services = services::services(cx, top.get("services"));
+    let gates = gates::gates(cx, top.get("gates"));
+    cx.scope = Some(cx::Scope::Shared);
+    let revisions = services::revisions(cx, top.get("revisions"));
+    let mut ids = steps::Ids::new();
+    let steps = steps::steps(cx, top.get("steps"), steps::List::Steps, &mut ids);
+    let rollback = rollback::rollback(cx, top.get("rollback"), &mut ids);
+    top.finish(cx);
+
+    let mut defined: BTreeSet<String> = vars.keys().cloned().collect();
+    for env in environments.values() {
+        defined.extend(env.vars.keys().cloned());
+    }
+    vars::check_templates(cx, &vars::Defined { vars: defined });
+    refs::check_names(cx, &secrets);
+
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let runbook = Runbook {
+        path: path.to_path_buf(),
+        dir,
+        release: release?,
+        environments,
+        vars,
+        secrets,
+        git,
+        docker_hosts,
+        services,
+        gates,
+        revisions,
+        steps,
+        rollback,
+    };
+    refs::check_auto_rollback(cx, &runbook);
+    Some(runbook)
+}

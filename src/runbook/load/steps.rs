@@ -1,0 +1,134 @@
+//! `[[steps]]` and `[[rollback.steps]]`: the fields every step takes (id, kind, title,
+//! timeout), unique ids, and dispatch on `kind` to the per-kind conversion in `step_kinds`.
+
+use std::collections::BTreeMap;
+
+use super::checks;
+use super::cx::{Cx, Scope};
+use super::fields::{Fields, Str, Val, tables};
+use super::step_kinds;
+use super::title::default_title;
+use crate::runbook::schema::{STEP_KINDS, Span, Step, StepKind};
+
+/// Which list a step belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum List {
+    Steps,
+    Rollback,
+}
+
+/// Step ids seen so far (steps and rollback steps share one namespace).
+pub(crate) type Ids = BTreeMap<String, Span>;
+
+pub(crate) fn steps(cx: &mut Cx, v: Option<&Val<'_>>, list: List, ids: &mut Ids) -> Vec<Step> {
+    let mut out = Vec::new();
+    let Some(v) = v else { return out };
+    let name = match list {
+        List::Steps => "steps",
+        List::Rollback => "rollback.steps",
+    };
+    for (index, (table, span)) in tables(cx, v, name).into_iter().enumerate() {
+        cx.scope = Some(match list {
+            List::Steps => Scope::Step(index),
+            List::Rollback => Scope::Rollback(index),
+        });
+        if let Some(step) = step(cx, Fields::new(table, span, ""), index, list, ids) {
+            out.push(step);
+        }
+    }
+    cx.scope = None;
+    out
+}
+
+fn step(
+    cx: &mut Cx,
+    mut f: Fields<'_, '_>,
+    index: usize,
+    list: List,
+    ids: &mut Ids,
+) -> Option<Step> {
+    let label = match list {
+        List::Steps => "step",
+        List::Rollback => "rollback step",
+    };
+    f.what = format!("{label} {}", index + 1);
+    let id = match list {
+        List::Steps => f.req_string(cx, "id", "a step id, e.g. \"deploy\""),
+        List::Rollback => f.string(cx, "id"),
+    };
+    let defaulted = id.is_none() && list == List::Rollback && !f.has("id");
+    let id_ok = id.as_ref().is_some_and(|id| register(cx, id, ids));
+    if let Some(id) = &id {
+        f.what = format!("{label} `{}`", id.get_ref());
+    }
+    let kind = f.req_string(cx, "kind", &format!("one of: {}", STEP_KINDS.join(", ")));
+    let title = f.string(cx, "title").map(toml::Spanned::into_inner);
+    let timeout = f.dur(cx, "timeout");
+    let kind_name = kind?;
+    let Some(step_kind) = dispatch(cx, &mut f, &kind_name, index, list) else {
+        return None;
+    };
+    f.finish(cx);
+    let step_kind = step_kind?;
+    let (id, span) = match id {
+        Some(id) if id_ok => (id.get_ref().clone(), id.span()),
+        None if defaulted => (format!("rollback-{}", index + 1), kind_name.span()),
+        _ => return None,
+    };
+    let title = title.unwrap_or_else(|| default_title(&step_kind));
+    Some(Step {
+        id,
+        title,
+        timeout,
+        kind: step_kind,
+        span,
+    })
+}
+
+fn register(cx: &mut Cx, id: &Str, ids: &mut Ids) -> bool {
+    if !checks::id(cx, id, "step") {
+        return false;
+    }
+    if let Some(first) = ids.get(id.get_ref()) {
+        let line = cx.line(first);
+        cx.error(
+            id.span(),
+            format!(
+                "duplicate step id `{}` (first defined on line {line})",
+                id.get_ref()
+            ),
+        );
+        return false;
+    }
+    ids.insert(id.get_ref().clone(), id.span());
+    true
+}
+
+/// `None`: unknown kind (reported). `Some(None)`: a field was wrong (reported).
+fn dispatch(
+    cx: &mut Cx,
+    f: &mut Fields<'_, '_>,
+    kind: &Str,
+    index: usize,
+    list: List,
+) -> Option<Option<StepKind>> {
+    Some(match kind.get_ref().as_str() {
+        "manual" => step_kinds::manual(cx, f),
+        "approval" => step_kinds::approval(cx, f),
+        "gates" => step_kinds::gates(cx, f),
+        "run" => step_kinds::run(cx, f, index, list == List::Rollback),
+        "git-tag" => step_kinds::git_tag(cx, f),
+        "docker-deploy" => step_kinds::docker_deploy(cx, f),
+        "docker-rollback" => step_kinds::docker_rollback(cx, f),
+        "watch" => step_kinds::watch(cx, f),
+        "notify" => step_kinds::notify(cx, f),
+        other => {
+            let msg = format!(
+                "unknown step kind `{other}`; valid kinds: {}",
+                STEP_KINDS.join(", ")
+            );
+            cx.error(kind.span(), msg);
+            return None;
+        }
+    })
+}

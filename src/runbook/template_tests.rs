@@ -1,0 +1,131 @@
+//! Unit tests for template rendering: strict undefined, shell quoting, durations, overrides.
+
+use super::*;
+
+fn ctx() -> Context {
+    Context {
+        version: "1.4.2".into(),
+        release_name: "backend".into(),
+        environment: "production".into(),
+        operator: "alice".into(),
+        vars: [("compose".to_string(), "prod.yml".to_string())].into(),
+        ..Context::default()
+    }
+}
+
+fn tpl(s: &str) -> Tpl {
+    Tpl::new(s, 3..9)
+}
+
+#[test]
+fn renders_variables() {
+    let out = render(
+        &tpl("{{ release.name }}@{{ version }} by {{ operator }}"),
+        &ctx(),
+    );
+    assert_eq!(out.unwrap(), "backend@1.4.2 by alice");
+    let out = render(&tpl("-f {{ vars.compose }}"), &ctx()).unwrap();
+    assert_eq!(out, "-f prod.yml");
+}
+
+#[test]
+fn plain_text_is_returned_as_is() {
+    assert_eq!(render(&tpl("a { b } c"), &ctx()).unwrap(), "a { b } c");
+}
+
+#[test]
+fn undefined_variable_is_an_error_naming_it() {
+    let err = render(&tpl("git checkout {{ previous }}"), &ctx()).unwrap_err();
+    assert_eq!(
+        err.message,
+        "undefined variable `previous` (no earlier release tag)"
+    );
+    assert_eq!(err.span, 3..9);
+    let err = render(&tpl("{{ vars.nope }}"), &ctx()).unwrap_err();
+    assert_eq!(
+        err.message,
+        "undefined variable `vars.nope`; defined: vars.compose"
+    );
+    let err = render(&tpl("{{ captures.tx }}"), &ctx()).unwrap_err();
+    assert!(err.message.contains("`captures.tx`"), "{}", err.message);
+    let err = render(&tpl("{{ verison }}"), &ctx()).unwrap_err();
+    assert_eq!(err.message, "unknown variable `verison`");
+}
+
+#[test]
+fn strict_undefined_catches_dynamic_lookups() {
+    // `vars[...]` is not visible statically; minijinja's strict mode still refuses it.
+    let err = render(&tpl("{{ vars['nope'] }}"), &ctx()).unwrap_err();
+    assert!(err.message.contains("undefined"), "{}", err.message);
+}
+
+#[test]
+fn optional_values_render_once_set() {
+    let mut c = ctx();
+    c.previous = Some("v1.4.1".into());
+    c.rollback_version = Some("v1.4.1".into());
+    assert_eq!(render(&tpl("{{ previous }}"), &c).unwrap(), "v1.4.1");
+    assert_eq!(
+        render(&tpl("{{ rollback.version }}"), &c).unwrap(),
+        "v1.4.1"
+    );
+}
+
+#[test]
+fn shell_rendering_quotes_every_value() {
+    let mut c = ctx();
+    c.previous = Some("v1;touch pwned".into());
+    let out = render_shell(&tpl("git checkout {{ previous }}"), &c).unwrap();
+    assert_eq!(out, "git checkout 'v1;touch pwned'");
+    assert_eq!(
+        shlex::split(&out).unwrap(),
+        ["git", "checkout", "v1;touch pwned"]
+    );
+    // Harmless values stay readable.
+    let out = render_shell(&tpl("deploy {{ version }}"), &c).unwrap();
+    assert_eq!(out, "deploy 1.4.2");
+    // Quotes inside the value cannot break out either.
+    c.previous = Some("x' $(touch pwned) '".into());
+    let out = render_shell(&tpl("echo {{ previous }}"), &c).unwrap();
+    assert_eq!(shlex::split(&out).unwrap(), ["echo", "x' $(touch pwned) '"]);
+    // An empty value is still one (empty) word.
+    c.vars.insert("empty".into(), String::new());
+    let out = render_shell(&tpl("x {{ vars.empty }} y"), &c).unwrap();
+    assert_eq!(shlex::split(&out).unwrap(), ["x", "", "y"]);
+}
+
+#[test]
+fn plain_rendering_does_not_quote() {
+    let mut c = ctx();
+    c.previous = Some("v1;touch pwned".into());
+    assert_eq!(
+        render(&tpl("{{ previous }}"), &c).unwrap(),
+        "v1;touch pwned"
+    );
+}
+
+#[test]
+fn durations_fixed_and_templated() {
+    let mut c = ctx();
+    assert_eq!(
+        render_duration(&Dur::Fixed(Duration::from_secs(3)), &c)
+            .unwrap()
+            .as_secs(),
+        3
+    );
+    c.vars.insert("watch".into(), "5s".into());
+    let d = Dur::Template(tpl("{{ vars.watch }}"));
+    assert_eq!(render_duration(&d, &c).unwrap(), Duration::from_secs(5));
+    c.vars.insert("watch".into(), "soon".into());
+    let err = render_duration(&d, &c).unwrap_err();
+    assert!(err.message.contains("not a duration"), "{}", err.message);
+}
+
+#[test]
+fn referenced_variables_are_nested_and_sorted() {
+    let names = referenced_variables(
+        "{{ vars.b }} {{ version }} {% for x in range(3) %}{{ x }}{% endfor %}",
+    );
+    assert_eq!(names.unwrap(), ["vars.b", "version"]);
+    assert!(referenced_variables("{{ oops").is_err());
+}
