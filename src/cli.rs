@@ -20,7 +20,12 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct RunbookArgs {
     /// The runbook.
-    #[arg(short = 'f', long = "file", value_name = "FILE", default_value = "flightdeck.toml")]
+    #[arg(
+        short = 'f',
+        long = "file",
+        value_name = "FILE",
+        default_value = "flightdeck.toml"
+    )]
     pub file: PathBuf,
     /// Environment to run in (an `[environments.NAME]`); default: `release.environment`.
     #[arg(long = "env", value_name = "NAME")]
@@ -40,7 +45,12 @@ pub struct RunbookArgs {
 #[derive(Debug, Clone, Args)]
 pub struct StateArgs {
     /// The runbook (its directory holds `.flightdeck/`).
-    #[arg(short = 'f', long = "file", value_name = "FILE", default_value = "flightdeck.toml")]
+    #[arg(
+        short = 'f',
+        long = "file",
+        value_name = "FILE",
+        default_value = "flightdeck.toml"
+    )]
     pub file: PathBuf,
     /// Where state and journals live; default: `.flightdeck/` beside the runbook.
     #[arg(long = "state-dir", value_name = "DIR")]

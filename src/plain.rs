@@ -221,7 +221,9 @@ impl<W: Write> Driver<'_, W> {
                             && !self.rt.resolved.runbook.rollback.steps.is_empty()
                             && let Some(by) = self.headless_rollback_confirmed()
                         {
-                            self.line(&format!("rolling back: step `{id}` failed; confirmed by {by}"))?;
+                            self.line(&format!(
+                                "rolling back: step `{id}` failed; confirmed by {by}"
+                            ))?;
                             let target = self.st.rollback_target.clone().or_else(|| {
                                 crate::exec::resolve::rollback_target(&self.rt.resolved)
                             });
@@ -274,7 +276,11 @@ fn ask_tty(prompt: &str) -> Option<String> {
 fn step_pos(st: &ReleaseState, phase: Phase, id: &str) -> String {
     let list = st.list(phase);
     let n = st.find(phase, id).map_or(0, |i| i + 1);
-    let p = if phase == Phase::Rollback { "rollback " } else { "" };
+    let p = if phase == Phase::Rollback {
+        "rollback "
+    } else {
+        ""
+    };
     format!("[{p}{n}/{}] {id}", list.len())
 }
 
@@ -289,13 +295,31 @@ pub fn describe(ev: &Event, st: &ReleaseState) -> Option<String> {
             protected,
             ..
         } => {
-            let env = if *protected { environment.to_uppercase() } else { environment.clone() };
+            let env = if *protected {
+                environment.to_uppercase()
+            } else {
+                environment.clone()
+            };
             format!("release {name} {version} → {env} (journal {release_id})")
         }
-        Event::StepStarted { step, phase, attempt } => {
-            let title = st.find(*phase, step).map(|i| st.list(*phase)[i].title.clone());
-            let again = if *attempt > 1 { format!(" (attempt {attempt})") } else { String::new() };
-            format!("▶ {} — {}{again}", step_pos(st, *phase, step), title.unwrap_or_default())
+        Event::StepStarted {
+            step,
+            phase,
+            attempt,
+        } => {
+            let title = st
+                .find(*phase, step)
+                .map(|i| st.list(*phase)[i].title.clone());
+            let again = if *attempt > 1 {
+                format!(" (attempt {attempt})")
+            } else {
+                String::new()
+            };
+            format!(
+                "▶ {} — {}{again}",
+                step_pos(st, *phase, step),
+                title.unwrap_or_default()
+            )
         }
         Event::Output { step, lines, .. } => lines
             .iter()
@@ -321,7 +345,10 @@ pub fn describe(ev: &Event, st: &ReleaseState) -> Option<String> {
             };
             match outcome {
                 Outcome::Succeeded => {
-                    format!("✔ {} succeeded in {secs:.1}s{caps}", step_pos(st, *phase, step))
+                    format!(
+                        "✔ {} succeeded in {secs:.1}s{caps}",
+                        step_pos(st, *phase, step)
+                    )
                 }
                 _ => format!(
                     "✖ {} {}: {}",
@@ -335,21 +362,43 @@ pub fn describe(ev: &Event, st: &ReleaseState) -> Option<String> {
                 ),
             }
         }
-        Event::Evidence { step, note, source } => format!("  evidence for {step} ({source}): {note}"),
-        Event::Approval { step, name, reason, source } => {
+        Event::Evidence { step, note, source } => {
+            format!("  evidence for {step} ({source}): {note}")
+        }
+        Event::Approval {
+            step,
+            name,
+            reason,
+            source,
+        } => {
             format!("  {step} approved by {name} ({source}): {reason}")
         }
-        Event::Skip { step, phase, reason } => format!("↷ {} skipped: {reason}", step_pos(st, *phase, step)),
-        Event::Note { action: Some(a), text, .. } if a == "answers" => {
+        Event::Skip {
+            step,
+            phase,
+            reason,
+        } => format!("↷ {} skipped: {reason}", step_pos(st, *phase, step)),
+        Event::Note {
+            action: Some(a),
+            text,
+            ..
+        } if a == "answers" => {
             format!("answers file journaled ({} bytes)", text.len())
         }
         Event::Note { text, step, .. } => match step {
             Some(s) => format!("  note on {s}: {text}"),
             None => format!("  note: {text}"),
         },
-        Event::GateResult { gate, state, message, .. } => format!("  gate {gate}: {state} — {message}"),
+        Event::GateResult {
+            gate,
+            state,
+            message,
+            ..
+        } => format!("  gate {gate}: {state} — {message}"),
         Event::TriggerTripped { gate, message, .. } => format!("trigger {gate} tripped: {message}"),
-        Event::TriggerInconclusive { gate, message } => format!("trigger {gate} inconclusive: {message}"),
+        Event::TriggerInconclusive { gate, message } => {
+            format!("trigger {gate} inconclusive: {message}")
+        }
         Event::RollbackArmed { reason, target } => format!(
             "rollback armed → {}: {reason}",
             target.as_deref().unwrap_or("(no target)")
@@ -359,10 +408,14 @@ pub fn describe(ev: &Event, st: &ReleaseState) -> Option<String> {
             target.as_deref().unwrap_or("(no target)")
         ),
         Event::RollbackStarted { .. } => "rollback started".to_owned(),
-        Event::RollbackFinished { outcome } => format!("rollback finished: {outcome:?}").to_lowercase(),
+        Event::RollbackFinished { outcome } => {
+            format!("rollback finished: {outcome:?}").to_lowercase()
+        }
         Event::DockerAction { action, .. } => format!("  docker: {action}"),
         Event::OperatorDisconnected { reason } => format!("operator disconnected: {reason}"),
-        Event::LockTakenOver { previous_holder } => format!("lock taken over from {previous_holder}"),
+        Event::LockTakenOver { previous_holder } => {
+            format!("lock taken over from {previous_holder}")
+        }
         Event::ReleaseFinished { outcome } => format!("release {}", outcome.as_str()),
     })
 }

@@ -80,8 +80,14 @@ impl<'a> Described<'a> {
                 approvers,
                 reason_required,
             } => {
-                let who = approvers.as_ref().map_or("anyone".to_owned(), |a| a.join(", "));
-                let r = if *reason_required { " · reason required" } else { "" };
+                let who = approvers
+                    .as_ref()
+                    .map_or("anyone".to_owned(), |a| a.join(", "));
+                let r = if *reason_required {
+                    " · reason required"
+                } else {
+                    ""
+                };
                 self.push(format!("       approvers: {who}{r}"));
             }
             StepKind::Gates { gates, retry } => {
@@ -90,7 +96,10 @@ impl<'a> Described<'a> {
                 }
                 if let Some(r) = retry {
                     let delay = self.d(&r.delay);
-                    self.push(format!("       retry: {} attempts, {delay} apart", r.attempts));
+                    self.push(format!(
+                        "       retry: {} attempts, {delay} apart",
+                        r.attempts
+                    ));
                 }
             }
             StepKind::Run {
@@ -114,7 +123,11 @@ impl<'a> Described<'a> {
                 };
                 self.push(format!("       in {}", wd.display()));
                 for c in capture {
-                    self.push(format!("       capture {} = /{}/", c.name, c.regex.as_str()));
+                    self.push(format!(
+                        "       capture {} = /{}/",
+                        c.name,
+                        c.regex.as_str()
+                    ));
                 }
             }
             StepKind::GitTag {
@@ -126,8 +139,16 @@ impl<'a> Described<'a> {
             } => {
                 let tag = self.t(tag);
                 let msg = message.as_ref().map(|m| self.t(m)).unwrap_or_default();
-                let push = if *push { format!(" · push to {remote}") } else { String::new() };
-                let dirty = if *allow_dirty { " · dirty worktree allowed" } else { "" };
+                let push = if *push {
+                    format!(" · push to {remote}")
+                } else {
+                    String::new()
+                };
+                let dirty = if *allow_dirty {
+                    " · dirty worktree allowed"
+                } else {
+                    ""
+                };
                 self.push(format!("       tag {tag} \"{msg}\"{push}{dirty}"));
             }
             StepKind::DockerDeploy {
@@ -151,7 +172,9 @@ impl<'a> Described<'a> {
                 }
             }
             StepKind::DockerRollback { service } => {
-                self.push(format!("       service {service} → the newest retained container"));
+                self.push(format!(
+                    "       service {service} → the newest retained container"
+                ));
             }
             StepKind::Watch { duration, triggers } => {
                 let d = self.d(duration);
@@ -168,7 +191,11 @@ impl<'a> Described<'a> {
             } => {
                 let url = self.t(url);
                 let msg = self.t(message);
-                let insecure = if *allow_insecure { " (insecure allowed)" } else { "" };
+                let insecure = if *allow_insecure {
+                    " (insecure allowed)"
+                } else {
+                    ""
+                };
                 self.push(format!("       POST {url}{insecure}: {msg}"));
                 for (k, v) in headers {
                     let v = self.t(v);

@@ -8,7 +8,12 @@ use super::load::state_dir;
 use crate::cli::{JournalAction, StateArgs};
 use crate::journal::cli;
 
-pub fn run(state: &StateArgs, action: &JournalAction, out: &mut impl Write, err: &mut impl Write) -> Result<i32> {
+pub fn run(
+    state: &StateArgs,
+    action: &JournalAction,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> Result<i32> {
     let dir = state_dir(&state.file, state.state_dir.as_deref(), None);
     match action {
         JournalAction::List => cli::list(&dir, out),

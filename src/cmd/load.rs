@@ -48,7 +48,10 @@ pub fn load_resolved(
             for d in &f.diagnostics {
                 writeln!(err, "{}", d.render(&shown, &src))?;
             }
-            writeln!(err, "{shown}: invalid runbook; `flightdeck check {shown}` lists every error")?;
+            writeln!(
+                err,
+                "{shown}: invalid runbook; `flightdeck check {shown}` lists every error"
+            )?;
             Ok(Err(1))
         }
     }
@@ -59,7 +62,10 @@ pub fn state_dir(file: &Path, over: Option<&Path>, shared_group: Option<String>)
     let root = match over {
         Some(d) => d.to_path_buf(),
         None => {
-            let dir = file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            let dir = file
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
             dir.join(".flightdeck")
         }
     };

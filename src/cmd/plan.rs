@@ -21,14 +21,19 @@ pub fn run(args: &PlanArgs, out: &mut impl Write, err: &mut impl Write) -> Resul
     for s in rb.steps.iter() {
         if let crate::runbook::StepKind::Run { capture, .. } = &s.kind {
             for c in capture {
-                planned
-                    .captures
-                    .insert(c.name.clone(), format!("<captured {} from {}>", c.name, s.id));
+                planned.captures.insert(
+                    c.name.clone(),
+                    format!("<captured {} from {}>", c.name, s.id),
+                );
             }
         }
     }
     let ctx = &planned;
-    let env = if r.protected { r.env_name.to_uppercase() } else { r.env_name.clone() };
+    let env = if r.protected {
+        r.env_name.to_uppercase()
+    } else {
+        r.env_name.clone()
+    };
     writeln!(out, "release {} {} → {env}", rb.release.name, ctx.version)?;
     writeln!(
         out,
@@ -45,10 +50,13 @@ pub fn run(args: &PlanArgs, out: &mut impl Write, err: &mut impl Write) -> Resul
     }
     let mut rctx = ctx.clone();
     rctx.rollback_version = rollback_target(&r);
-    let target = rctx.rollback_version.clone().unwrap_or_else(|| match rb.rollback.target {
-        crate::runbook::RollbackTarget::Pick => "(picked at rollback time)".to_owned(),
-        t => format!("(no {} tag found)", t.as_str()),
-    });
+    let target = rctx
+        .rollback_version
+        .clone()
+        .unwrap_or_else(|| match rb.rollback.target {
+            crate::runbook::RollbackTarget::Pick => "(picked at rollback time)".to_owned(),
+            t => format!("(no {} tag found)", t.as_str()),
+        });
     if rctx.rollback_version.is_none() {
         rctx.rollback_version = Some(target.clone());
     }
@@ -58,7 +66,11 @@ pub fn run(args: &PlanArgs, out: &mut impl Write, err: &mut impl Write) -> Resul
     rd.lines.push(format!(
         "rollback ({} steps, target {target}{}):",
         rb.rollback.steps.len(),
-        if rb.rollback.auto && !r.protected { ", auto" } else { "" }
+        if rb.rollback.auto && !r.protected {
+            ", auto"
+        } else {
+            ""
+        }
     ));
     for (i, s) in rb.rollback.steps.iter().enumerate() {
         rd.step(i + 1, s);
@@ -78,6 +90,10 @@ pub fn run(args: &PlanArgs, out: &mut impl Write, err: &mut impl Write) -> Resul
     for p in &all {
         writeln!(err, "{p}")?;
     }
-    writeln!(err, "plan: {} problem(s); `run` would refuse to start", all.len())?;
+    writeln!(
+        err,
+        "plan: {} problem(s); `run` would refuse to start",
+        all.len()
+    )?;
     Ok(1)
 }

@@ -17,10 +17,16 @@ use crate::release::{Event, Msg, replay};
 
 /// Ask the terminal to type `expected`; true when it was typed exactly.
 fn typed_on_tty(prompt: &str, expected: &str) -> bool {
-    let Ok(tty) = std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty") else {
+    let Ok(tty) = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+    else {
         return false;
     };
-    let Ok(mut w) = tty.try_clone() else { return false };
+    let Ok(mut w) = tty.try_clone() else {
+        return false;
+    };
     if write!(w, "{prompt}").and_then(|()| w.flush()).is_err() {
         return false;
     }
@@ -37,10 +43,12 @@ pub async fn run(args: &RollbackArgs, out: &mut impl Write, err: &mut impl Write
         .ok_or_else(|| eyre!("{}: not a journal", path.display()))?
         .to_owned();
     let (writer, outcome) = Writer::open_existing(&dir, &id, Hasher::from_env())?;
-    let mut st = replay::from_records(&outcome.records).map_err(|e| eyre!("{}: {e}", path.display()))?;
+    let mut st =
+        replay::from_records(&outcome.records).map_err(|e| eyre!("{}: {e}", path.display()))?;
     let mut opts = opts_from(&args.runbook, args.operator.clone())?;
     opts.env.get_or_insert_with(|| st.environment.clone());
-    opts.release_version.get_or_insert_with(|| st.version.clone());
+    opts.release_version
+        .get_or_insert_with(|| st.version.clone());
     let r = match load_resolved(&args.runbook.file, &opts, err)? {
         Ok(r) => r,
         Err(code) => return Ok(code),
@@ -53,20 +61,38 @@ pub async fn run(args: &RollbackArgs, out: &mut impl Write, err: &mut impl Write
     let by_answers = answers.as_ref().is_some_and(|a| a.confirms_rollback(&env));
     let confirmed = if st.protected {
         if args.yes {
-            writeln!(err, "refused: --yes is not accepted in the protected environment `{env}`; type its name on the terminal, or give [rollback] confirm = \"{env}\" in --answers FILE")?;
+            writeln!(
+                err,
+                "refused: --yes is not accepted in the protected environment `{env}`; type its name on the terminal, or give [rollback] confirm = \"{env}\" in --answers FILE"
+            )?;
             return Ok(REFUSED);
         }
         by_answers
             || (std::io::stdin().is_terminal()
-                && typed_on_tty(&format!("roll back {} {} in {env}? type `{env}` to confirm: ", st.name, st.version), &env))
+                && typed_on_tty(
+                    &format!(
+                        "roll back {} {} in {env}? type `{env}` to confirm: ",
+                        st.name, st.version
+                    ),
+                    &env,
+                ))
     } else {
         args.yes
             || by_answers
             || (std::io::stdin().is_terminal()
-                && typed_on_tty(&format!("roll back {} {} in {env}? type y to confirm: ", st.name, st.version), "y"))
+                && typed_on_tty(
+                    &format!(
+                        "roll back {} {} in {env}? type y to confirm: ",
+                        st.name, st.version
+                    ),
+                    "y",
+                ))
     };
     if !confirmed {
-        writeln!(err, "refused: the rollback of {id} was not confirmed (pass --yes, give [rollback] confirm = \"{env}\" in --answers FILE, or type it on a terminal)")?;
+        writeln!(
+            err,
+            "refused: the rollback of {id} was not confirmed (pass --yes, give [rollback] confirm = \"{env}\" in --answers FILE, or type it on a terminal)"
+        )?;
         return Ok(REFUSED);
     }
     let taken = match take_lock(&dir, &r.ctx.operator, Some(&id), false)? {
@@ -83,14 +109,27 @@ pub async fn run(args: &RollbackArgs, out: &mut impl Write, err: &mut impl Write
         .or_else(|| st.armed.as_ref().and_then(|a| a.target.clone()))
         .or_else(|| rollback_target(&r));
     let mut rt = Runtime::new(r, writer, lock::hostname(), tx);
-    let opts = PlainOpts { auto_approve: false, answers, tty: false };
-    let mut d = Driver { rt: &mut rt, st: &mut st, rx: &mut rx, opts: &opts, out };
+    let opts = PlainOpts {
+        auto_approve: false,
+        answers,
+        tty: false,
+    };
+    let mut d = Driver {
+        rt: &mut rt,
+        st: &mut st,
+        rx: &mut rx,
+        opts: &opts,
+        out,
+    };
     if let Some(t) = &outcome.torn_tail {
         d.send(Msg::Record(Event::Note {
             step: None,
             phase: None,
             action: Some("torn-tail".into()),
-            text: format!("a torn last line ({} bytes) was set aside when the journal was reopened", t.bytes),
+            text: format!(
+                "a torn last line ({} bytes) was set aside when the journal was reopened",
+                t.bytes
+            ),
         }))?;
     }
     let _ = taken;

@@ -119,7 +119,11 @@ pub async fn run(args: &RunArgs, out: &mut impl Write, err: &mut impl Write) -> 
         for p in &r.problems {
             writeln!(err, "{p}")?;
         }
-        writeln!(err, "run: {} problem(s); `flightdeck plan` shows them all", r.problems.len())?;
+        writeln!(
+            err,
+            "run: {} problem(s); `flightdeck plan` shows them all",
+            r.problems.len()
+        )?;
         return Ok(1);
     }
     let answers = match &args.answers {

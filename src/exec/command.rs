@@ -70,7 +70,11 @@ pub fn clean_line(mut raw: Vec<u8>) -> String {
     String::from_utf8_lossy(&raw).into_owned()
 }
 
-async fn read_lines<R: AsyncRead + Unpin>(r: R, stream: &'static str, tx: mpsc::Sender<(&'static str, String)>) {
+async fn read_lines<R: AsyncRead + Unpin>(
+    r: R,
+    stream: &'static str,
+    tx: mpsc::Sender<(&'static str, String)>,
+) {
     let mut r = BufReader::new(r);
     loop {
         let mut buf = Vec::new();
@@ -120,7 +124,10 @@ async fn run(spec: RunSpec, tx: mpsc::UnboundedSender<Msg>, mut cancel: oneshot:
             return;
         }
     };
-    let pgid = child.id().and_then(|p| i32::try_from(p).ok()).map(Pid::from_raw);
+    let pgid = child
+        .id()
+        .and_then(|p| i32::try_from(p).ok())
+        .map(Pid::from_raw);
     let (ltx, mut lrx) = mpsc::channel(1024);
     if let Some(out) = child.stdout.take() {
         tokio::spawn(read_lines(out, "stdout", ltx.clone()));
@@ -197,7 +204,9 @@ async fn run(spec: RunSpec, tx: mpsc::UnboundedSender<Msg>, mut cancel: oneshot:
     };
     let msg = match (stop, exit.flatten()) {
         (Some(Stop::TimedOut), _) => {
-            let t = spec.timeout.map(|d| humantime::format_duration(d).to_string());
+            let t = spec
+                .timeout
+                .map(|d| humantime::format_duration(d).to_string());
             let why = format!("timed out after {}{hard}", t.unwrap_or_default());
             report(Outcome::TimedOut, None, Some(why), captures)
         }
@@ -207,10 +216,25 @@ async fn run(spec: RunSpec, tx: mpsc::UnboundedSender<Msg>, mut cancel: oneshot:
         }
         (None, Some(status)) => match status.code() {
             Some(0) => report(Outcome::Succeeded, Some(0), None, captures),
-            Some(c) => report(Outcome::Failed, Some(c), Some(format!("exit code {c}")), captures),
-            None => report(Outcome::Failed, None, Some("killed by a signal".into()), captures),
+            Some(c) => report(
+                Outcome::Failed,
+                Some(c),
+                Some(format!("exit code {c}")),
+                captures,
+            ),
+            None => report(
+                Outcome::Failed,
+                None,
+                Some("killed by a signal".into()),
+                captures,
+            ),
         },
-        (None, None) => report(Outcome::Failed, None, Some("lost the process".into()), captures),
+        (None, None) => report(
+            Outcome::Failed,
+            None,
+            Some("lost the process".into()),
+            captures,
+        ),
     };
     let _ = tx.send(msg);
 }
@@ -250,7 +274,11 @@ impl<'a> Collector<'a> {
                 self.captures.insert(c.name.clone(), m.as_str().to_owned());
             }
         }
-        let b = if stream == "stderr" { &mut self.stderr } else { &mut self.stdout };
+        let b = if stream == "stderr" {
+            &mut self.stderr
+        } else {
+            &mut self.stdout
+        };
         if let Some(batch) = b.push(line, Instant::now()) {
             self.send(stream, batch);
         }

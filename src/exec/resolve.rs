@@ -47,7 +47,11 @@ impl Resolved {
     /// A path from the runbook, resolved against the runbook's directory.
     pub fn path(&self, p: &str) -> PathBuf {
         let p = Path::new(p);
-        if p.is_absolute() { p.to_path_buf() } else { self.runbook.dir.join(p) }
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.runbook.dir.join(p)
+        }
     }
 }
 
@@ -146,7 +150,10 @@ pub fn resolve(rb: Runbook, source: String, opts: &Options) -> Result<Resolved> 
             strip(&i.previous, &g.release_tags),
             i.lkg.clone(),
             i.lkg.as_ref().map(|t| {
-                let glob = g.lkg_tags.iter().find(|p| t.starts_with(git::literal_prefix(p)));
+                let glob = g
+                    .lkg_tags
+                    .iter()
+                    .find(|p| t.starts_with(git::literal_prefix(p)));
                 git::tag_version(t, glob.map_or("", String::as_str)).to_owned()
             }),
             i.head.clone(),

@@ -163,9 +163,7 @@ impl Writer {
         }
         let record = Record {
             seq: self.count,
-            ts: at
-                .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-                .to_string(),
+            ts: at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
             operator: operator.to_owned(),
             host: host.to_owned(),
             kind,

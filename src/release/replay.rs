@@ -18,6 +18,9 @@ pub fn event_of(r: &Record) -> Result<(Event, DateTime<Utc>), String> {
 
 /// The state the journal's records describe; a step left running is interrupted.
 pub fn from_records(records: &[Record]) -> Result<ReleaseState, String> {
-    let events = records.iter().map(event_of).collect::<Result<Vec<_>, _>>()?;
+    let events = records
+        .iter()
+        .map(event_of)
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(ReleaseState::replay(events.iter().map(|(e, at)| (e, *at))))
 }

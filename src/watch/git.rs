@@ -100,11 +100,20 @@ fn to_time(t: git2::Time) -> Option<DateTime<Utc>> {
 
 /// Read HEAD and every tag of the repository at `path`.
 pub fn read(path: &Path) -> Result<(git2::Repository, GitInfo)> {
-    let repo = git2::Repository::discover(path)
-        .map_err(|e| eyre!("{} is not a git repository: {}", path.display(), e.message()))?;
+    let repo = git2::Repository::discover(path).map_err(|e| {
+        eyre!(
+            "{} is not a git repository: {}",
+            path.display(),
+            e.message()
+        )
+    })?;
     let mut info = GitInfo::default();
     if let Ok(head) = repo.head() {
-        info.branch = head.shorthand().map(str::to_owned).filter(|b| *b != "HEAD");
+        info.branch = head
+            .shorthand()
+            .ok()
+            .map(|b| b.to_string())
+            .filter(|b| b != "HEAD");
         if let Ok(c) = head.peel_to_commit() {
             let id = c.id().to_string();
             info.short = Some(id.chars().take(7).collect());
@@ -112,7 +121,7 @@ pub fn read(path: &Path) -> Result<(git2::Repository, GitInfo)> {
         }
     }
     let names = repo.tag_names(None)?;
-    for name in names.iter().flatten() {
+    for name in names.iter().flatten().flatten() {
         let Ok(obj) = repo.revparse_single(&format!("refs/tags/{name}")) else {
             continue;
         };
@@ -129,12 +138,18 @@ pub fn read(path: &Path) -> Result<(git2::Repository, GitInfo)> {
             commit: commit.id().to_string(),
         });
     }
-    info.tags.sort_by(|a, b| b.time.cmp(&a.time).then_with(|| b.name.cmp(&a.name)));
+    info.tags
+        .sort_by(|a, b| b.time.cmp(&a.time).then_with(|| b.name.cmp(&a.name)));
     Ok((repo, info))
 }
 
 /// Everything for a release of `version`, with `release_tags` and `lkg_tags` globs.
-pub fn info(path: &Path, release_tags: &str, lkg_tags: &[String], version: &str) -> Result<GitInfo> {
+pub fn info(
+    path: &Path,
+    release_tags: &str,
+    lkg_tags: &[String],
+    version: &str,
+) -> Result<GitInfo> {
     let (_repo, mut info) = read(path)?;
     let set = globset(&[release_tags.to_owned()])?;
     info.current = info
@@ -149,8 +164,13 @@ pub fn info(path: &Path, release_tags: &str, lkg_tags: &[String], version: &str)
 
 /// `git describe --tags` of HEAD.
 pub fn describe(path: &Path) -> Result<String> {
-    let repo = git2::Repository::discover(path)
-        .map_err(|e| eyre!("{} is not a git repository: {}", path.display(), e.message()))?;
+    let repo = git2::Repository::discover(path).map_err(|e| {
+        eyre!(
+            "{} is not a git repository: {}",
+            path.display(),
+            e.message()
+        )
+    })?;
     let mut opts = git2::DescribeOptions::new();
     opts.describe_tags();
     let d = repo
@@ -173,15 +193,30 @@ mod tests {
 
     #[test]
     fn previous_is_by_semver_not_by_string() {
-        let tags = [tag("v1.2.0", 1), tag("v1.9.0", 2), tag("v1.10.0", 3), tag("v2.0.0", 4)];
-        assert_eq!(previous_tag(&tags, "v*", "1.10.0").as_deref(), Some("v1.9.0"));
-        assert_eq!(previous_tag(&tags, "v*", "2.0.0").as_deref(), Some("v1.10.0"));
+        let tags = [
+            tag("v1.2.0", 1),
+            tag("v1.9.0", 2),
+            tag("v1.10.0", 3),
+            tag("v2.0.0", 4),
+        ];
+        assert_eq!(
+            previous_tag(&tags, "v*", "1.10.0").as_deref(),
+            Some("v1.9.0")
+        );
+        assert_eq!(
+            previous_tag(&tags, "v*", "2.0.0").as_deref(),
+            Some("v1.10.0")
+        );
         assert_eq!(previous_tag(&tags, "v*", "1.2.0"), None);
     }
 
     #[test]
     fn previous_falls_back_to_dates_for_non_semver() {
-        let tags = [tag("v2024.05.01-1", 1), tag("v2024.05.20-1", 2), tag("v2024.06.02-1", 3)];
+        let tags = [
+            tag("v2024.05.01-1", 1),
+            tag("v2024.05.20-1", 2),
+            tag("v2024.06.02-1", 3),
+        ];
         assert_eq!(
             previous_tag(&tags, "v*", "2024.06.02-1").as_deref(),
             Some("v2024.05.20-1")
