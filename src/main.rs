@@ -4,18 +4,27 @@ use clap::Parser;
 use flightdeck::cli::{Cli, Command};
 use flightdeck::cmd;
 
-fn main() -> color_eyre::Result<()> {
-    color_eyre::install()?;
+fn main() {
+    let _ = color_eyre::install();
     let cli = Cli::parse();
+    match dispatch(&cli) {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("flightdeck: error: {e:#}");
+            std::process::exit(1);
+        }
+    }
+}
+
+fn dispatch(cli: &Cli) -> color_eyre::Result<i32> {
     let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
-    let code = match &cli.command {
+    Ok(match &cli.command {
         Command::Check { files } => cmd::check::run(files, &mut out, &mut err)?,
         Command::Plan(a) => cmd::plan::run(a, &mut out, &mut err)?,
         Command::Journal { state, action } => cmd::journal::run(state, action, &mut out, &mut err)?,
         Command::Run(a) => runtime()?.block_on(cmd::run::run(a, &mut out, &mut err))?,
         Command::Rollback(a) => runtime()?.block_on(cmd::rollback::run(a, &mut out, &mut err))?,
-    };
-    std::process::exit(code);
+    })
 }
 
 fn runtime() -> std::io::Result<tokio::runtime::Runtime> {

@@ -53,15 +53,31 @@ pub struct Driver<'a, W: Write> {
 impl<W: Write> Driver<'_, W> {
     /// Apply a message and everything it leads to; refusals are printed and returned.
     pub fn send(&mut self, msg: Msg) -> Result<Option<String>> {
-        let mut queue = VecDeque::from([msg]);
+        // Each message, and for answers the step it answers (a refused answer fails it).
+        let mut queue: VecDeque<(Msg, Option<(Phase, String)>)> = VecDeque::from([(msg, None)]);
         let mut refused = None;
-        while let Some(m) = queue.pop_front() {
+        while let Some((m, answering)) = queue.pop_front() {
             let now = now_ms();
             let effects = match update(self.st, m, now) {
                 Ok(e) => e,
                 Err(r) => {
                     self.line(&format!("refused: {r}"))?;
-                    refused = Some(r.0);
+                    if let Some((phase, step)) = answering {
+                        queue.push_back((
+                            Msg::Finished {
+                                phase,
+                                step,
+                                outcome: Outcome::Failed,
+                                exit_code: None,
+                                reason: Some(r.0.clone()),
+                                duration_ms: 0,
+                                captures: std::collections::BTreeMap::new(),
+                            },
+                            None,
+                        ));
+                    } else {
+                        refused = Some(r.0);
+                    }
                     continue;
                 }
             };
@@ -87,7 +103,8 @@ impl<W: Write> Driver<'_, W> {
             }
             for (phase, index) in answer_for {
                 let m = self.answer(phase, index)?;
-                queue.push_back(m);
+                let id = self.st.list(phase)[index].id.clone();
+                queue.push_back((m, Some((phase, id))));
             }
         }
         Ok(refused)
@@ -144,12 +161,12 @@ impl<W: Write> Driver<'_, W> {
                 });
             }
             let auto = if s.info.evidence_required {
-                "--auto-approve cannot give required evidence"
+                "or on a terminal (--auto-approve cannot give required evidence)"
             } else {
-                "or pass --auto-approve (not in a protected environment)"
+                "on a terminal, or with --auto-approve (not in a protected environment)"
             };
             return Ok(fail(format!(
-                "no evidence for step `{}`: give it in an answers file (--answers FILE with [evidence] {} = \"…\"), on a terminal, {auto}",
+                "no evidence for step `{}`: give it in an answers file (--answers FILE with [evidence] {} = \"…\"), {auto}",
                 s.id, s.id
             )));
         }
@@ -183,22 +200,15 @@ impl<W: Write> Driver<'_, W> {
         )))
     }
 
-    /// Whether a failed release may roll back without a person: the answers file confirms
-    /// it, or `--auto-approve` in an unprotected environment.
+    /// Whether a failed release may roll back without a person: only when the answers file
+    /// confirms it by naming the environment (`--auto-approve` never rolls back by itself).
     fn headless_rollback_confirmed(&self) -> Option<&'static str> {
         let env = &self.rt.resolved.env_name;
-        if self
-            .opts
+        self.opts
             .answers
             .as_ref()
             .is_some_and(|a| a.confirms_rollback(env))
-        {
-            Some("the answers file")
-        } else if self.opts.auto_approve && !self.rt.resolved.protected {
-            Some("--auto-approve")
-        } else {
-            None
-        }
+            .then_some("the answers file")
     }
 
     /// Run until the release (or the rollback) ends. Returns the exit code.

@@ -54,6 +54,19 @@ pub fn release_started(r: &Resolved, release_id: &str, drill: bool) -> Event {
     }
 }
 
+/// A release id not used yet in `dir`: two releases started in the same second get
+/// consecutive seconds, so ids stay `<name>-<version>-<yyyymmddThhmmssZ>`.
+pub fn free_release_id(dir: &StateDir, name: &str, version: &str) -> String {
+    let mut t = now_ms();
+    loop {
+        let id = journal::release_id(name, version, t);
+        if !dir.journal_path(&id).exists() {
+            return id;
+        }
+        t += chrono::Duration::seconds(1);
+    }
+}
+
 /// Refuse what policy forbids before anything is written. Returns a message for exit 4.
 pub fn refusal(r: &Resolved, auto_approve: bool) -> Option<String> {
     if auto_approve && r.protected {
@@ -145,8 +158,7 @@ pub async fn run(args: &RunArgs, out: &mut impl Write, err: &mut impl Write) -> 
         r.runbook.release.shared_group.clone(),
     );
     dir.ensure()?;
-    let started = now_ms();
-    let id = journal::release_id(&r.runbook.release.name, &r.ctx.version, started);
+    let id = free_release_id(&dir, &r.runbook.release.name, &r.ctx.version);
     let taken_from = match take_lock(&dir, &r.ctx.operator, Some(&id), args.take_over)? {
         Ok(prev) => prev,
         Err(why) => {

@@ -1,1 +1,2 @@
 mod journal;
+mod run;
