@@ -242,9 +242,16 @@ impl<W: Write> Driver<'_, W> {
                             continue;
                         }
                         let file = self.rt.resolved.runbook.path.display().to_string();
-                        self.line(&format!(
-                            "stopped: step `{id}` failed. The release is unfinished; roll back with `flightdeck rollback -f {file}`, or fix the cause and run again."
-                        ))?;
+                        let hint = if phase == Phase::Rollback {
+                            format!(
+                                "the rollback is unfinished; fix the cause and run `flightdeck rollback -f {file}` to retry it"
+                            )
+                        } else {
+                            format!(
+                                "the release is unfinished; roll back with `flightdeck rollback -f {file}`, or fix the cause and run again"
+                            )
+                        };
+                        self.line(&format!("stopped: step `{id}` failed; {hint}."))?;
                         return Ok(1);
                     }
                     Some(_) => {

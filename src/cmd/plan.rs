@@ -57,9 +57,6 @@ pub fn run(args: &PlanArgs, out: &mut impl Write, err: &mut impl Write) -> Resul
             crate::runbook::RollbackTarget::Pick => "(picked at rollback time)".to_owned(),
             t => format!("(no {} tag found)", t.as_str()),
         });
-    if rctx.rollback_version.is_none() {
-        rctx.rollback_version = Some(target.clone());
-    }
     let mut lines = std::mem::take(&mut d.lines);
     let mut problems = std::mem::take(&mut d.problems);
     let mut rd = Described::new(&r, &rctx);

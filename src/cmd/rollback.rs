@@ -134,7 +134,17 @@ pub async fn run(args: &RollbackArgs, out: &mut impl Write, err: &mut impl Write
     }
     let _ = taken;
     let by = d.rt.operator.clone();
-    let code = match d.send(Msg::Rollback { by, target })? {
+    // A rollback left unfinished (a rollback step failed or was interrupted) is continued:
+    // its blocking step is retried, then the rest run.
+    let first = if d.st.phase == crate::release::ReleasePhase::RollingBack {
+        match d.st.current() {
+            Some((p, i)) if d.st.list(p)[i].status.is_blocking() => Msg::Retry,
+            _ => Msg::Next,
+        }
+    } else {
+        Msg::Rollback { by, target }
+    };
+    let code = match d.send(first)? {
         Some(_) => 1,
         None => d.drive(Mode::Rollback).await?,
     };

@@ -150,14 +150,19 @@ fn render_in(env: &Environment<'static>, tpl: &Tpl, ctx: &Context) -> Result<Str
         span: tpl.span.clone(),
         message,
     };
-    let names = referenced_variables(&tpl.src).map_err(&fail)?;
-    for name in &names {
-        available(name, ctx).map_err(&fail)?;
-    }
     let compiled = env
         .template_from_str(&tpl.src)
         .map_err(|e| fail(describe(&e)))?;
-    compiled.render(root(ctx)).map_err(|e| fail(describe(&e)))
+    match compiled.render(root(ctx)) {
+        Ok(text) => Ok(text),
+        // Say which variable is missing and why (a `default(…)` filter renders fine above).
+        Err(e) => {
+            for name in &referenced_variables(&tpl.src).map_err(&fail)? {
+                available(name, ctx).map_err(&fail)?;
+            }
+            Err(fail(describe(&e)))
+        }
+    }
 }
 
 /// Whether `name` (a nested variable path) has a value in `ctx`; the error says why not.
@@ -236,9 +241,13 @@ fn root(ctx: &Context) -> Value {
     m.insert("vars", map_value(&ctx.vars));
     m.insert("env", map_value(&ctx.env));
     m.insert("captures", map_value(&ctx.captures));
-    if let Some(v) = &ctx.rollback_version {
-        m.insert("rollback", [("version", v.as_str())].into_iter().collect());
-    }
+    // Always a map, so `rollback.version | default("…")` works outside a rollback too.
+    let rollback: Value = ctx
+        .rollback_version
+        .iter()
+        .map(|v| ("version", v.as_str()))
+        .collect();
+    m.insert("rollback", rollback);
     m.into_iter().collect()
 }
 
