@@ -25,6 +25,17 @@ pub struct RollbackAnswer {
     pub target: Option<String>,
 }
 
+/// What to do with a step left interrupted (outcome unknown) when a release is resumed.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ResumeAnswer {
+    /// `retry`, `mark-done` or `rollback`.
+    pub interrupted: String,
+    /// The note a `mark-done` needs.
+    #[serde(default)]
+    pub note: String,
+}
+
 /// An answers file.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -35,6 +46,8 @@ pub struct Answers {
     pub approvals: BTreeMap<String, Approval>,
     #[serde(default)]
     pub rollback: Option<RollbackAnswer>,
+    #[serde(default)]
+    pub resume: Option<ResumeAnswer>,
     /// The file's text, journaled whole.
     #[serde(skip)]
     pub text: String,
@@ -50,7 +63,7 @@ impl Answers {
                 format!("{line}:{col}: ")
             });
             eyre!(
-                "{file}:{at}{} (expected [evidence], [approvals.ID] with name and reason, [rollback] confirm/target)",
+                "{file}:{at}{} (expected [evidence], [approvals.ID] with name and reason, [rollback] confirm/target, [resume] interrupted/note)",
                 e.message()
             )
         })?;

@@ -108,6 +108,12 @@ pub struct RunArgs {
     /// Take over a stale lock (its process is gone), without asking.
     #[arg(long)]
     pub take_over: bool,
+    /// Continue the latest release if it is unfinished (required headless).
+    #[arg(long, conflicts_with = "abandon")]
+    pub resume: bool,
+    /// Close the latest unfinished release as abandoned, with this note, and start a new one.
+    #[arg(long, value_name = "NOTE")]
+    pub abandon: Option<String>,
 }
 
 #[derive(Debug, Args)]

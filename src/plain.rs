@@ -275,7 +275,7 @@ impl<W: Write> Driver<'_, W> {
 }
 
 /// Ask one line on the controlling terminal; None when there is none.
-fn ask_tty(prompt: &str) -> Option<String> {
+pub fn ask_tty(prompt: &str) -> Option<String> {
     let tty = std::fs::OpenOptions::new()
         .read(true)
         .write(true)

@@ -2,7 +2,7 @@
 
 use std::io::{IsTerminal, Write};
 
-use color_eyre::eyre::Result;
+use color_eyre::eyre::{Result, eyre};
 use tokio::sync::mpsc;
 
 use super::load::{load_resolved, opts_from, state_dir};
@@ -12,7 +12,7 @@ use crate::exec::resolve::{Resolved, rollback_target};
 use crate::exec::runtime::Runtime;
 use crate::journal::{self, Hasher, LockInfo, StateDir, Writer, lock};
 use crate::plain::{Driver, Mode, PlainOpts, now_ms};
-use crate::release::{Event, Msg, ReleaseState, StepInfo};
+use crate::release::{Event, Msg, ReleasePhase, ReleaseState, StepInfo, StepStatus, replay};
 use crate::runbook::{Evidence, Step, StepKind};
 
 /// Exit code: refused (lock, protected environment, operator not allowed).
@@ -118,8 +118,43 @@ pub fn take_lock(
     })
 }
 
+/// The newest release of `name` in `dir`, when it is unfinished.
+pub fn latest_unfinished(dir: &StateDir, name: &str) -> Result<Option<(String, ReleaseState)>> {
+    if !dir.journal_dir().is_dir() {
+        return Ok(None);
+    }
+    for entry in dir.list()? {
+        let read = journal::read(&entry.path)?;
+        let st = replay::from_records(&read.records)
+            .map_err(|e| eyre!("{}: {e}", entry.path.display()))?;
+        if st.name != name {
+            continue;
+        }
+        return Ok(
+            (!st.is_finished() && st.phase != ReleasePhase::NotStarted).then_some((entry.id, st))
+        );
+    }
+    Ok(None)
+}
+
 pub async fn run(args: &RunArgs, out: &mut impl Write, err: &mut impl Write) -> Result<i32> {
-    let opts = opts_from(&args.runbook, args.operator.clone())?;
+    let mut opts = opts_from(&args.runbook, args.operator.clone())?;
+    // Peek at the state dir first: a resumed release keeps its environment and version.
+    let peek = state_dir(&args.runbook.file, args.runbook.state_dir.as_deref(), None);
+    let name = crate::runbook::load::load_file(&args.runbook.file)
+        .ok()
+        .map(|l| l.runbook.release.name);
+    let unfinished = match &name {
+        Some(n) => latest_unfinished(&peek, n)?,
+        None => None,
+    };
+    if args.resume
+        && let Some((_, st)) = &unfinished
+    {
+        opts.env.get_or_insert_with(|| st.environment.clone());
+        opts.release_version
+            .get_or_insert_with(|| st.version.clone());
+    }
     let r = match load_resolved(&args.runbook.file, &opts, err)? {
         Ok(r) => r,
         Err(code) => return Ok(code),
@@ -152,13 +187,47 @@ pub async fn run(args: &RunArgs, out: &mut impl Write, err: &mut impl Write) -> 
         )?;
         return Ok(REFUSED);
     }
+    if args.resume && unfinished.is_none() {
+        writeln!(
+            err,
+            "run --resume: there is no unfinished release of `{}` to resume",
+            r.runbook.release.name
+        )?;
+        return Ok(1);
+    }
+    if let Some((uid, ust)) = &unfinished
+        && !args.resume
+        && args.abandon.is_none()
+    {
+        let at = ust
+            .current()
+            .map(|(p, i)| {
+                format!(
+                    " at step `{}` ({})",
+                    ust.list(p)[i].id,
+                    ust.list(p)[i].status.label()
+                )
+            })
+            .unwrap_or_default();
+        writeln!(
+            err,
+            "refused: release {uid} is unfinished{at}; pass --resume to continue it, or --abandon NOTE to close it and start a new one"
+        )?;
+        return Ok(REFUSED);
+    }
     let dir = state_dir(
         &args.runbook.file,
         args.runbook.state_dir.as_deref(),
         r.runbook.release.shared_group.clone(),
     );
     dir.ensure()?;
-    let id = free_release_id(&dir, &r.runbook.release.name, &r.ctx.version);
+    let (id, resume) = match &unfinished {
+        Some((uid, _)) if args.resume => (uid.clone(), true),
+        _ => (
+            free_release_id(&dir, &r.runbook.release.name, &r.ctx.version),
+            false,
+        ),
+    };
     let taken_from = match take_lock(&dir, &r.ctx.operator, Some(&id), args.take_over)? {
         Ok(prev) => prev,
         Err(why) => {
@@ -166,29 +235,33 @@ pub async fn run(args: &RunArgs, out: &mut impl Write, err: &mut impl Write) -> 
             return Ok(REFUSED);
         }
     };
-    let result = run_locked(&r, &dir, &id, answers, args, taken_from, out).await;
+    let result = async {
+        if let (Some((uid, _)), Some(note)) = (&unfinished, &args.abandon) {
+            abandon(&r, &dir, uid, note, out)?;
+        }
+        let s = Session {
+            r: &r,
+            dir: &dir,
+            id: &id,
+            resume,
+            answers,
+            args,
+            taken_from,
+        };
+        s.drive(out, err).await
+    }
+    .await;
     lock::release(&dir)?;
     result
 }
 
-async fn run_locked(
-    r: &Resolved,
-    dir: &StateDir,
-    id: &str,
-    answers: Option<Answers>,
-    args: &RunArgs,
-    taken_from: Option<LockInfo>,
-    out: &mut impl Write,
-) -> Result<i32> {
-    let writer = Writer::create(dir, id, Hasher::from_env())?;
+/// Close an unfinished release as abandoned, with the operator's note.
+fn abandon(r: &Resolved, dir: &StateDir, id: &str, note: &str, out: &mut impl Write) -> Result<()> {
+    let (writer, read) = Writer::open_existing(dir, id, Hasher::from_env())?;
+    let mut st = replay::from_records(&read.records).map_err(|e| eyre!("{id}: {e}"))?;
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut rt = Runtime::new(r.clone(), writer, lock::hostname(), tx);
-    let mut st = ReleaseState::default();
-    let opts = PlainOpts {
-        auto_approve: args.auto_approve,
-        answers: answers.clone(),
-        tty: std::io::stdin().is_terminal(),
-    };
+    let opts = PlainOpts::default();
     let mut d = Driver {
         rt: &mut rt,
         st: &mut st,
@@ -196,28 +269,141 @@ async fn run_locked(
         opts: &opts,
         out,
     };
-    d.send(Msg::Begin(release_started(r, id, false)))?;
-    if let Some(prev) = taken_from {
-        d.send(Msg::Record(Event::LockTakenOver {
-            previous_holder: prev.describe(),
-        }))?;
+    if let Some(why) = d.send(Msg::Abandon {
+        note: note.to_owned(),
+    })? {
+        return Err(eyre!("cannot abandon {id}: {why}"));
     }
-    if let Some(a) = &answers {
-        d.send(Msg::Record(Event::Note {
-            step: None,
-            phase: None,
-            action: Some("answers".into()),
-            text: a.text.clone(),
-        }))?;
+    Ok(())
+}
+
+/// One release being driven headless: a new one, or a resumed one.
+struct Session<'a> {
+    r: &'a Resolved,
+    dir: &'a StateDir,
+    id: &'a str,
+    resume: bool,
+    answers: Option<Answers>,
+    args: &'a RunArgs,
+    taken_from: Option<LockInfo>,
+}
+
+impl Session<'_> {
+    async fn drive(self, out: &mut impl Write, err: &mut impl Write) -> Result<i32> {
+        let (writer, mut st, torn) = if self.resume {
+            let (w, read) = Writer::open_existing(self.dir, self.id, Hasher::from_env())?;
+            let st = replay::from_records(&read.records).map_err(|e| eyre!("{}: {e}", self.id))?;
+            (w, st, read.torn_tail)
+        } else {
+            (
+                Writer::create(self.dir, self.id, Hasher::from_env())?,
+                ReleaseState::default(),
+                None,
+            )
+        };
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut rt = Runtime::new(self.r.clone(), writer, lock::hostname(), tx);
+        let opts = PlainOpts {
+            auto_approve: self.args.auto_approve,
+            answers: self.answers.clone(),
+            tty: std::io::stdin().is_terminal(),
+        };
+        let mut d = Driver {
+            rt: &mut rt,
+            st: &mut st,
+            rx: &mut rx,
+            opts: &opts,
+            out,
+        };
+        let note = |action: &str, text: String| {
+            Msg::Record(Event::Note {
+                step: None,
+                phase: None,
+                action: Some(action.into()),
+                text,
+            })
+        };
+        if self.resume {
+            if let Some(t) = torn {
+                d.send(note("torn-tail", format!(
+                    "a torn last line ({} bytes, the process stopped mid-write) was set aside on resume",
+                    t.bytes
+                )))?;
+            }
+            let op = d.rt.operator.clone();
+            d.send(note("resume", format!("release resumed by {op}")))?;
+        } else {
+            d.send(Msg::Begin(release_started(self.r, self.id, false)))?;
+        }
+        if let Some(prev) = self.taken_from {
+            d.send(Msg::Record(Event::LockTakenOver {
+                previous_holder: prev.describe(),
+            }))?;
+        }
+        if let Some(a) = &self.answers {
+            d.send(note("answers", a.text.clone()))?;
+        }
+        if self.args.auto_approve {
+            d.send(note(
+                "auto-approve",
+                "--auto-approve: approvals no answers file covers are given automatically".into(),
+            ))?;
+        }
+        if let Some((p, i)) = d.st.current()
+            && d.st.list(p)[i].status == StepStatus::Interrupted
+        {
+            let step = d.st.list(p)[i].id.clone();
+            let Some(decision) = decide_interrupted(self.answers.as_ref(), &step, opts.tty) else {
+                writeln!(
+                    err,
+                    "refused: step `{step}` was interrupted (outcome unknown); say what to do in --answers FILE: [resume] interrupted = \"retry\" | \"mark-done\" | \"rollback\" (with note = \"…\" for mark-done)"
+                )?;
+                return Ok(REFUSED);
+            };
+            let msg = match decision {
+                Decision::Retry => Msg::Retry,
+                Decision::MarkDone(note) => Msg::MarkDone { note },
+                Decision::Rollback => Msg::Rollback {
+                    by: d.rt.operator.clone(),
+                    target: rollback_target(self.r),
+                },
+            };
+            if let Some(why) = d.send(msg)? {
+                writeln!(err, "cannot continue: {why}")?;
+                return Ok(1);
+            }
+        }
+        d.drive(Mode::Run).await
     }
-    if args.auto_approve {
-        d.send(Msg::Record(Event::Note {
-            step: None,
-            phase: None,
-            action: Some("auto-approve".into()),
-            text: "--auto-approve: approvals no answers file covers are given automatically".into(),
-        }))?;
+}
+
+enum Decision {
+    Retry,
+    MarkDone(String),
+    Rollback,
+}
+
+/// What to do with an interrupted step: from the answers file, else asked on the terminal.
+fn decide_interrupted(answers: Option<&Answers>, step: &str, tty: bool) -> Option<Decision> {
+    let pick = |what: &str, note: String| match what {
+        "retry" | "r" => Some(Decision::Retry),
+        "mark-done" | "m" if !note.trim().is_empty() => Some(Decision::MarkDone(note)),
+        "rollback" | "R" => Some(Decision::Rollback),
+        _ => None,
+    };
+    if let Some(r) = answers.and_then(|a| a.resume.as_ref()) {
+        return pick(&r.interrupted, r.note.clone());
     }
-    let _ = rollback_target(r);
-    d.drive(Mode::Run).await
+    if !tty {
+        return None;
+    }
+    let what = crate::plain::ask_tty(&format!(
+        "step `{step}` was interrupted (outcome unknown): r retry · m mark done · R roll back? "
+    ))?;
+    let note = if what == "m" {
+        crate::plain::ask_tty("note (what you checked): ").unwrap_or_default()
+    } else {
+        String::new()
+    };
+    pick(&what, note)
 }

@@ -1,2 +1,3 @@
 mod journal;
+mod resume;
 mod run;
