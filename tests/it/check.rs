@@ -15,7 +15,7 @@ fn corpus(kind: &str) -> Vec<PathBuf> {
         .join(kind);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
+        .map(|e| e.expect("directory entry").path())
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
     files.sort();
@@ -24,7 +24,7 @@ fn corpus(kind: &str) -> Vec<PathBuf> {
 
 /// The `# expect: …` lines at the top of a file.
 fn expectations(path: &Path) -> Vec<String> {
-    let src = std::fs::read_to_string(path).unwrap();
+    let src = std::fs::read_to_string(path).expect("readable corpus file");
     src.lines()
         .filter_map(|l| l.strip_prefix("# expect: "))
         .map(str::to_string)

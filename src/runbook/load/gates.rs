@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use super::checks;
 use super::cx::{Cx, Scope};
-use super::fields::{Fields, Str, Val, tables};
+use super::fields::Fields;
 use super::gate_kinds;
+use super::value::{Str, UnknownKind, Val, tables};
 use crate::runbook::schema::{Dur, GATE_KINDS, Gate, GateKind, TriggerSpec};
 
 pub(crate) fn gates(cx: &mut Cx, v: Option<&Val<'_>>) -> Vec<Gate> {
@@ -32,7 +33,7 @@ pub(crate) fn gates(cx: &mut Cx, v: Option<&Val<'_>>) -> Vec<Gate> {
             f.finish(cx);
             continue;
         };
-        let Some(gate_kind) = dispatch(cx, &mut f, &kind) else {
+        let Ok(gate_kind) = dispatch(cx, &mut f, &kind) else {
             continue;
         };
         f.finish(cx);
@@ -84,10 +85,14 @@ fn trigger(cx: &mut Cx, f: &mut Fields<'_, '_>) -> TriggerSpec {
     }
 }
 
-/// `None`: the kind is unknown (reported; unknown fields are then not reported).
-/// `Some(None)`: the kind is known but a field was wrong (reported).
-fn dispatch(cx: &mut Cx, f: &mut Fields<'_, '_>, kind: &Str) -> Option<Option<GateKind>> {
-    Some(match kind.get_ref().as_str() {
+/// `Err`: the kind is unknown (reported; unknown fields are then not reported).
+/// `Ok(None)`: the kind is known but a field was wrong (reported).
+fn dispatch(
+    cx: &mut Cx,
+    f: &mut Fields<'_, '_>,
+    kind: &Str,
+) -> Result<Option<GateKind>, UnknownKind> {
+    Ok(match kind.get_ref().as_str() {
         "http" => gate_kinds::http(cx, f),
         "tcp" => gate_kinds::tcp(cx, f),
         "env" => gate_kinds::env(cx, f),
@@ -95,7 +100,7 @@ fn dispatch(cx: &mut Cx, f: &mut Fields<'_, '_>, kind: &Str) -> Option<Option<Ga
         "tls" => gate_kinds::tls(cx, f),
         "command" => gate_kinds::command(cx, f),
         "prometheus" => gate_kinds::prometheus(cx, f),
-        "git" => gate_kinds::git(cx, f),
+        "git" => Some(gate_kinds::git(cx, f)),
         "docker" => gate_kinds::docker(cx, f),
         "release" => gate_kinds::release(cx, f),
         other => {
@@ -104,7 +109,7 @@ fn dispatch(cx: &mut Cx, f: &mut Fields<'_, '_>, kind: &Str) -> Option<Option<Ga
                 GATE_KINDS.join(", ")
             );
             cx.error(kind.span(), msg);
-            return None;
+            return Err(UnknownKind);
         }
     })
 }

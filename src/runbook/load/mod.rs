@@ -13,6 +13,7 @@ mod services;
 mod step_kinds;
 mod steps;
 mod title;
+mod value;
 mod vars;
 
 use std::collections::BTreeSet;

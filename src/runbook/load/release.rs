@@ -7,7 +7,8 @@ use toml::de::DeValue;
 
 use super::checks;
 use super::cx::Cx;
-use super::fields::{DURATION, Fields, Val, found};
+use super::fields::Fields;
+use super::value::{DURATION, Val, found};
 use crate::runbook::schema::{Dur, Environment, GitConfig, Release, VersionSource};
 
 /// `[release]`; on errors, what could be read (`environment`, `protected`) is still returned so
@@ -183,7 +184,7 @@ pub(crate) fn scalars(cx: &mut Cx, v: &Val<'_>, what: &str) -> BTreeMap<String, 
         }
         let text = match item.get_ref() {
             DeValue::String(s) => s.to_string(),
-            DeValue::Integer(_) => super::fields::int_value(item.get_ref())
+            DeValue::Integer(_) => super::value::int_value(item.get_ref())
                 .map(|i| i.to_string())
                 .unwrap_or_default(),
             DeValue::Float(x) => x.as_str().to_string(),

@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use super::checks;
 use super::cx::{CaptureDef, Cx, NameRef};
-use super::fields::{Fields, Str};
+use super::fields::Fields;
+use super::value::Str;
 use crate::runbook::schema::{Capture, DeployOrder, Dur, Evidence, Retry, StepKind};
 
 const REQUIRED_OPTIONAL: &[&str] = &["required", "optional"];
@@ -19,27 +20,27 @@ fn word(
     checks::one_of(cx, &s, key, &f.what, words)
 }
 
-pub(crate) fn manual(cx: &mut Cx, f: &mut Fields<'_, '_>) -> Option<StepKind> {
+pub(crate) fn manual(cx: &mut Cx, f: &mut Fields<'_, '_>) -> StepKind {
     let instructions = f.tpl(cx, "instructions");
     let evidence = match word(cx, f, "evidence", REQUIRED_OPTIONAL) {
         Some("required") => Evidence::Required,
         _ => Evidence::Optional,
     };
-    Some(StepKind::Manual {
+    StepKind::Manual {
         instructions,
         evidence,
-    })
+    }
 }
 
-pub(crate) fn approval(cx: &mut Cx, f: &mut Fields<'_, '_>) -> Option<StepKind> {
+pub(crate) fn approval(cx: &mut Cx, f: &mut Fields<'_, '_>) -> StepKind {
     let approvers = f
         .strings(cx, "approvers")
         .map(|v| v.into_iter().map(toml::Spanned::into_inner).collect());
     let reason_required = word(cx, f, "reason", REQUIRED_OPTIONAL) == Some("required");
-    Some(StepKind::Approval {
+    StepKind::Approval {
         approvers,
         reason_required,
-    })
+    }
 }
 
 /// A required, non-empty list of gate ids, each checked once all gates are known.
@@ -143,7 +144,7 @@ pub(crate) fn run(
     })
 }
 
-fn one_capture(cx: &mut Cx, what: &str, name: &Str, v: &super::fields::Val<'_>) -> Option<Capture> {
+fn one_capture(cx: &mut Cx, what: &str, name: &Str, v: &super::value::Val<'_>) -> Option<Capture> {
     let ident = checks::is_env_name(name.get_ref());
     if !ident {
         let msg = format!(
@@ -153,7 +154,7 @@ fn one_capture(cx: &mut Cx, what: &str, name: &Str, v: &super::fields::Val<'_>) 
         cx.error(name.span(), msg);
     }
     let Some(src) = v.get_ref().as_str() else {
-        let found = super::fields::found(v.get_ref());
+        let found = super::value::found(v.get_ref());
         cx.error(
             v.span(),
             format!(

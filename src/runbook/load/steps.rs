@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 
 use super::checks;
 use super::cx::{Cx, Scope};
-use super::fields::{Fields, Str, Val, tables};
+use super::fields::Fields;
 use super::step_kinds;
 use super::title::default_title;
+use super::value::{Str, UnknownKind, Val, tables};
 use crate::runbook::schema::{STEP_KINDS, Span, Step, StepKind};
 
 /// Which list a step belongs to.
@@ -65,9 +66,7 @@ fn step(
     let title = f.string(cx, "title").map(toml::Spanned::into_inner);
     let timeout = f.dur(cx, "timeout");
     let kind_name = kind?;
-    let Some(step_kind) = dispatch(cx, &mut f, &kind_name, index, list) else {
-        return None;
-    };
+    let step_kind = dispatch(cx, &mut f, &kind_name, index, list).ok()?;
     f.finish(cx);
     let step_kind = step_kind?;
     let (id, span) = match id {
@@ -104,17 +103,17 @@ fn register(cx: &mut Cx, id: &Str, ids: &mut Ids) -> bool {
     true
 }
 
-/// `None`: unknown kind (reported). `Some(None)`: a field was wrong (reported).
+/// `Err`: unknown kind (reported). `Ok(None)`: a field was wrong (reported).
 fn dispatch(
     cx: &mut Cx,
     f: &mut Fields<'_, '_>,
     kind: &Str,
     index: usize,
     list: List,
-) -> Option<Option<StepKind>> {
-    Some(match kind.get_ref().as_str() {
-        "manual" => step_kinds::manual(cx, f),
-        "approval" => step_kinds::approval(cx, f),
+) -> Result<Option<StepKind>, UnknownKind> {
+    Ok(match kind.get_ref().as_str() {
+        "manual" => Some(step_kinds::manual(cx, f)),
+        "approval" => Some(step_kinds::approval(cx, f)),
         "gates" => step_kinds::gates(cx, f),
         "run" => step_kinds::run(cx, f, index, list == List::Rollback),
         "git-tag" => step_kinds::git_tag(cx, f),
@@ -128,7 +127,7 @@ fn dispatch(
                 STEP_KINDS.join(", ")
             );
             cx.error(kind.span(), msg);
-            return None;
+            return Err(UnknownKind);
         }
     })
 }
