@@ -108,12 +108,18 @@ impl<'a, 'i> Fields<'a, 'i> {
 
     /// Report every field no getter asked for.
     pub fn finish(self, cx: &mut Cx) {
+        let mut known: Vec<&str> = Vec::new();
+        for k in &self.known {
+            if !known.contains(k) {
+                known.push(k);
+            }
+        }
         for (key, _) in self.table {
             let name: &str = key.get_ref();
-            if self.known.contains(&name) {
+            if known.contains(&name) {
                 continue;
             }
-            let candidates = self.known.iter().copied();
+            let candidates = known.iter().copied();
             let hint = hint(name, candidates, "expected one of");
             let place = if self.what.is_empty() {
                 String::new()
@@ -246,6 +252,15 @@ impl<'a, 'i> Fields<'a, 'i> {
 
     /// A table of free-form string keys to templates (`env`, `headers`).
     pub fn tpl_map(&mut self, cx: &mut Cx, key: &'static str) -> BTreeMap<String, Tpl> {
+        self.map_of_tpls(cx, key, false)
+    }
+
+    /// Like [`Fields::tpl_map`], for environment variables: each key must be a valid name.
+    pub fn env_map(&mut self, cx: &mut Cx, key: &'static str) -> BTreeMap<String, Tpl> {
+        self.map_of_tpls(cx, key, true)
+    }
+
+    fn map_of_tpls(&mut self, cx: &mut Cx, key: &'static str, env: bool) -> BTreeMap<String, Tpl> {
         let mut out = BTreeMap::new();
         let Some(v) = self.get(key) else { return out };
         let Some(t) = v.get_ref().as_table() else {
@@ -253,6 +268,14 @@ impl<'a, 'i> Fields<'a, 'i> {
             return out;
         };
         for (k, item) in t {
+            if env && !super::checks::is_env_name(k.get_ref()) {
+                let msg = format!(
+                    "invalid environment variable name `{}` in `{key}` of {}; use letters, digits and `_`, not starting with a digit",
+                    k.get_ref(),
+                    self.what
+                );
+                cx.error(k.span(), msg);
+            }
             match item.get_ref().as_str() {
                 Some(s) => {
                     let what = format!("`{key}.{}` of {}", k.get_ref(), self.what);

@@ -102,10 +102,10 @@ fn json(cx: &mut Cx, f: &mut Fields<'_, '_>) -> Result<Option<JsonCheck>, Invali
                 cx.use_template(s, v.span(), false, format!("`equals` of {what}"));
                 s.to_string()
             }
-            DeValue::Integer(_) | DeValue::Float(_) | DeValue::Boolean(_) => found(v.get_ref())
-                .split_once(' ')
-                .map(|(_, x)| x.to_string())
-                .unwrap_or_default(),
+            DeValue::Integer(i) => super::value::int_value(v.get_ref())
+                .map_or_else(|| i.to_string(), |n| n.to_string()),
+            DeValue::Float(x) => x.as_str().to_string(),
+            DeValue::Boolean(b) => b.to_string(),
             other => {
                 cx.error(
                     v.span(),
@@ -212,7 +212,7 @@ pub(crate) fn command(cx: &mut Cx, f: &mut Fields<'_, '_>) -> Option<GateKind> {
         f.missing(cx, "run", "a shell command");
     }
     let run = f.shell_tpl(cx, "run");
-    let env = f.tpl_map(cx, "env");
+    let env = f.env_map(cx, "env");
     Some(GateKind::Command { run: run?, env })
 }
 

@@ -29,10 +29,8 @@ pub(crate) fn gates(cx: &mut Cx, v: Option<&Val<'_>>) -> Vec<Gate> {
             .dur(cx, "timeout")
             .unwrap_or(Dur::Fixed(Duration::from_secs(5)));
         let trigger = trigger(cx, &mut f);
-        let Some(kind) = kind else {
-            f.finish(cx);
-            continue;
-        };
+        // Without a kind, its fields cannot be told from unknown ones: report nothing more.
+        let Some(kind) = kind else { continue };
         let Ok(gate_kind) = dispatch(cx, &mut f, &kind) else {
             continue;
         };

@@ -75,11 +75,11 @@ pub(crate) fn gates(cx: &mut Cx, f: &mut Fields<'_, '_>) -> Option<StepKind> {
     let gates = gate_list(cx, f, "gates");
     let retry = match f.table(cx, "retry") {
         Some(mut t) => {
-            let attempts = t
-                .get("attempts")
-                .is_some()
-                .then(|| t.uint::<u32>(cx, "attempts"))
-                .flatten();
+            let attempts = t.uint::<u32>(cx, "attempts");
+            if let Some(v) = t.get("attempts").filter(|_| attempts == Some(0)) {
+                let msg = format!("`attempts` in {} must be at least 1", t.what);
+                cx.error(v.span(), msg);
+            }
             if !t.has("attempts") {
                 t.missing(cx, "attempts", "the number of attempts, e.g. 3");
             }
@@ -87,7 +87,11 @@ pub(crate) fn gates(cx: &mut Cx, f: &mut Fields<'_, '_>) -> Option<StepKind> {
                 .dur(cx, "delay")
                 .unwrap_or(Dur::Fixed(Duration::from_secs(5)));
             t.finish(cx);
-            Some(attempts.map(|attempts| Retry { attempts, delay }))
+            Some(
+                attempts
+                    .filter(|a| *a > 0)
+                    .map(|attempts| Retry { attempts, delay }),
+            )
         }
         None => None,
     };
@@ -108,19 +112,7 @@ pub(crate) fn run(
         f.missing(cx, "run", "a shell command");
     }
     let run = f.shell_tpl(cx, "run");
-    let env = f.tpl_map(cx, "env");
-    for key in env.keys() {
-        if !checks::is_env_name(key) {
-            let span = env[key].span.clone();
-            cx.error(
-                span,
-                format!(
-                    "invalid environment variable name `{key}` in `env` of {}",
-                    f.what
-                ),
-            );
-        }
-    }
+    let env = f.env_map(cx, "env");
     let workdir = f.tpl(cx, "workdir");
     let mut capture = Vec::new();
     if let Some(t) = f.table(cx, "capture") {
