@@ -17,10 +17,10 @@ pub(crate) fn gates(cx: &mut Cx, v: Option<&Val<'_>>) -> Vec<Gate> {
     for (table, span) in tables(cx, v, "gates") {
         let mut f = Fields::new(table, span, "[[gates]] entry");
         let id = f.req_string(cx, "id", "a gate id, e.g. \"health\"");
-        let id = id.filter(|id| register(cx, id));
         if let Some(id) = &id {
             f.what = format!("gate `{}`", id.get_ref());
         }
+        let id = id.filter(|id| register(cx, id));
         let kind = f.req_string(cx, "kind", &format!("one of: {}", GATE_KINDS.join(", ")));
         let interval = f
             .dur(cx, "interval")

@@ -61,6 +61,8 @@ fn step(
     let id_ok = id.as_ref().is_some_and(|id| register(cx, id, ids));
     if let Some(id) = &id {
         f.what = format!("{label} `{}`", id.get_ref());
+    } else if defaulted {
+        f.what = format!("{label} `rollback-{}`", index + 1);
     }
     let kind = f.req_string(cx, "kind", &format!("one of: {}", STEP_KINDS.join(", ")));
     let title = f.string(cx, "title").map(toml::Spanned::into_inner);
@@ -71,7 +73,19 @@ fn step(
     let step_kind = step_kind?;
     let (id, span) = match id {
         Some(id) if id_ok => (id.get_ref().clone(), id.span()),
-        None if defaulted => (format!("rollback-{}", index + 1), kind_name.span()),
+        None if defaulted => {
+            let id = format!("rollback-{}", index + 1);
+            if let Some(first) = ids.get(&id) {
+                let line = cx.line(first);
+                let msg = format!(
+                    "this rollback step's default id `{id}` is already used on line {line}; give it an `id`"
+                );
+                cx.error(kind_name.span(), msg);
+                return None;
+            }
+            ids.insert(id.clone(), kind_name.span());
+            (id, kind_name.span())
+        }
         _ => return None,
     };
     let title = title.unwrap_or_else(|| default_title(&step_kind));
