@@ -1,3 +1,4 @@
+mod check;
 mod journal;
 mod resume;
 mod run;
