@@ -67,7 +67,7 @@ impl Answers {
                 e.message()
             )
         })?;
-        a.text = text.to_owned();
+        text.clone_into(&mut a.text);
         Ok(a)
     }
 

@@ -81,6 +81,7 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
+#[allow(clippy::struct_excessive_bools)] // command-line switches
 pub struct RunArgs {
     #[command(flatten)]
     pub runbook: RunbookArgs,

@@ -18,7 +18,7 @@ pub fn run(args: &PlanArgs, out: &mut impl Write, err: &mut impl Write) -> Resul
     let rb = &r.runbook;
     // Captures exist only at run time: show where they go.
     let mut planned = r.ctx.clone();
-    for s in rb.steps.iter() {
+    for s in &rb.steps {
         if let crate::runbook::StepKind::Run { capture, .. } = &s.kind {
             for c in capture {
                 planned.captures.insert(

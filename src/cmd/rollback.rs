@@ -34,6 +34,7 @@ fn typed_on_tty(prompt: &str, expected: &str) -> bool {
     std::io::BufReader::new(tty).read_line(&mut line).is_ok() && line.trim() == expected
 }
 
+#[allow(clippy::too_many_lines)] // confirmation rules, each with its message
 pub async fn run(args: &RollbackArgs, out: &mut impl Write, err: &mut impl Write) -> Result<i32> {
     let dir = state_dir(&args.runbook.file, args.runbook.state_dir.as_deref(), None);
     let path = dir.resolve("latest")?;

@@ -137,6 +137,7 @@ pub fn latest_unfinished(dir: &StateDir, name: &str) -> Result<Option<(String, R
     Ok(None)
 }
 
+#[allow(clippy::too_many_lines)] // the refusals in order, each with its message
 pub async fn run(args: &RunArgs, out: &mut impl Write, err: &mut impl Write) -> Result<i32> {
     let mut opts = opts_from(&args.runbook, args.operator.clone())?;
     // Peek at the state dir first: a resumed release keeps its environment and version.

@@ -213,6 +213,7 @@ impl ReleaseState {
     }
 
     /// Fold one event into the state. `at` is the event's time (the record's `ts`).
+    #[allow(clippy::too_many_lines)] // one arm per event kind
     pub fn apply(&mut self, ev: &Event, at: DateTime<Utc>) {
         match ev {
             Event::ReleaseStarted {
