@@ -5,6 +5,7 @@ pub mod cli;
 pub mod cmd;
 pub mod exec;
 pub mod journal;
+pub mod logs;
 pub mod plain;
 pub mod release;
 pub mod runbook;

@@ -56,7 +56,8 @@ impl<W: Write> Driver<'_, W> {
         // Each message, and for answers the step it answers (a refused answer fails it).
         let mut queue: VecDeque<(Msg, Option<(Phase, String)>)> = VecDeque::from([(msg, None)]);
         let mut refused = None;
-        while let Some((m, answering)) = queue.pop_front() {
+        while let Some((mut m, answering)) = queue.pop_front() {
+            self.rt.masker.mask_msg(&mut m);
             let now = now_ms();
             let effects = match update(self.st, m, now) {
                 Ok(e) => e,

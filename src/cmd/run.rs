@@ -179,6 +179,12 @@ pub async fn run(args: &RunArgs, out: &mut impl Write, err: &mut impl Write) -> 
         Some(p) => Some(Answers::load(p)?),
         None => None,
     };
+    for name in crate::exec::runtime::masker_for(&r).1 {
+        writeln!(
+            err,
+            "warning: secret {name} is shorter than 4 characters and is not masked"
+        )?;
+    }
     let plain = args.plain || !std::io::stdout().is_terminal();
     if plain && r.protected && answers.is_none() {
         writeln!(

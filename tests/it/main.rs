@@ -1,4 +1,5 @@
 mod check;
 mod journal;
+mod mask;
 mod resume;
 mod run;
