@@ -146,7 +146,9 @@ impl Masker {
                 if let Some(r) = reason {
                     self.mask_in_place(r);
                 }
-                captures.values_mut().for_each(|v| self.mask_in_place(v));
+                for v in captures.values_mut() {
+                    self.mask_in_place(v);
+                }
             }
             Msg::Record(ev) | Msg::Begin(ev) => self.mask_event(ev),
             Msg::Next | Msg::Retry | Msg::Cancel | Msg::Rollback { .. } => {}
