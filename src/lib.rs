@@ -2,3 +2,4 @@
 
 pub mod release;
 pub mod runbook;
+pub mod ui;
