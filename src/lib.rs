@@ -9,4 +9,5 @@ pub mod logs;
 pub mod plain;
 pub mod release;
 pub mod runbook;
+pub mod ui;
 pub mod watch;

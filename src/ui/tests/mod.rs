@@ -1,0 +1,1 @@
+//! Tests of the cockpit: pure update tests, snapshots and style asserts.
