@@ -3,6 +3,7 @@
 pub mod answers;
 pub mod cli;
 pub mod cmd;
+pub mod cockpit;
 pub mod exec;
 pub mod journal;
 pub mod logs;
