@@ -153,7 +153,13 @@ fn save_log(app: &App, source: &str, now: DateTime<Utc>) -> std::io::Result<Stri
     let lines = app.log_lines(source).unwrap_or_default();
     let safe: String = source
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let path = format!("flightdeck-{safe}-{}.log", now.format("%Y%m%dT%H%M%SZ"));
     let mut f = std::fs::File::create(&path)?;
@@ -193,7 +199,11 @@ pub async fn run(
     let theme = Theme::load(opts.theme.as_deref()).wrap_err("loading the theme")?;
     let keymap = Keymap::load().wrap_err("loading the keymap")?;
     let app = app_for(rt, st, keymap);
-    let mut lp = Loop { rt, app, halted: false };
+    let mut lp = Loop {
+        rt,
+        app,
+        halted: false,
+    };
     for m in initial {
         lp.process(AppMsg::Release(m), now_ms());
     }
@@ -247,7 +257,13 @@ pub async fn run(
             last_draw = tokio::time::Instant::now();
         }
     };
-    drop(term);
+    if matches!(end, End::Disconnected(_)) {
+        // The terminal is gone: ratatui's drop would try to show the cursor on it and report
+        // the failure on stderr, which is gone too. Skip it; there is nothing left to restore.
+        std::mem::forget(term);
+    } else {
+        drop(term);
+    }
     drop(guard);
     let _ = terminal::restore();
     if let End::Disconnected(reason) = end {

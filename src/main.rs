@@ -1,5 +1,7 @@
 //! The `flightdeck` binary: install error reporting, parse the command line, dispatch.
 
+use std::io::Write;
+
 use clap::Parser;
 use flightdeck::cli::{Cli, Command};
 use flightdeck::cmd;
@@ -10,7 +12,8 @@ fn main() {
     match dispatch(&cli) {
         Ok(code) => std::process::exit(code),
         Err(e) => {
-            eprintln!("flightdeck: error: {e:#}");
+            // Never panic here: stderr may be a terminal that is gone.
+            let _ = writeln!(std::io::stderr(), "flightdeck: error: {e:#}");
             std::process::exit(1);
         }
     }

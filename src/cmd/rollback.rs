@@ -134,6 +134,7 @@ pub async fn run(args: &RollbackArgs, out: &mut impl Write, err: &mut impl Write
         }))?;
     }
     let _ = taken;
+    let _lock = super::run::LockGuard(&dir);
     let by = d.rt.operator.clone();
     // A rollback left unfinished (a rollback step failed or was interrupted) is continued:
     // its blocking step is retried, then the rest run.
@@ -149,6 +150,5 @@ pub async fn run(args: &RollbackArgs, out: &mut impl Write, err: &mut impl Write
         Some(_) => 1,
         None => d.drive(Mode::Rollback).await?,
     };
-    lock::release(&dir)?;
     Ok(code)
 }

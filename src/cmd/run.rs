@@ -53,7 +53,13 @@ pub fn release_started(r: &Resolved, release_id: &str, drill: bool) -> Event {
         lkg: r.ctx.lkg.clone(),
         drill,
         steps: r.runbook.steps.iter().map(|s| info(s, &r.ctx)).collect(),
-        rollback_steps: r.runbook.rollback.steps.iter().map(|s| info(s, &r.ctx)).collect(),
+        rollback_steps: r
+            .runbook
+            .rollback
+            .steps
+            .iter()
+            .map(|s| info(s, &r.ctx))
+            .collect(),
     }
 }
 
@@ -213,8 +219,8 @@ pub async fn run(args: &RunArgs, out: &mut impl Write, err: &mut impl Write) -> 
         && abandon_note.is_none()
     {
         match ask_resume(uid, ust) {
-            Some(None) => resume_asked = true,
-            Some(Some(note)) => abandon_note = Some(note),
+            Some(ResumeAnswer::Resume) => resume_asked = true,
+            Some(ResumeAnswer::Abandon(note)) => abandon_note = Some(note),
             None => {}
         }
     }
@@ -260,7 +266,8 @@ pub async fn run(args: &RunArgs, out: &mut impl Write, err: &mut impl Write) -> 
             return Ok(REFUSED);
         }
     };
-    let result = async {
+    let _lock = LockGuard(&dir);
+    async {
         if let (Some((uid, _)), Some(note)) = (&unfinished, &abandon_note) {
             abandon(&r, &dir, uid, note, out)?;
         }
@@ -275,27 +282,42 @@ pub async fn run(args: &RunArgs, out: &mut impl Write, err: &mut impl Write) -> 
         };
         s.drive(plain, out, err).await
     }
-    .await;
-    lock::release(&dir)?;
-    result
+    .await
 }
 
-/// Ask on the terminal whether to resume an unfinished release: `Some(None)` resume,
-/// `Some(Some(note))` abandon with that note, `None` no answer.
-fn ask_resume(id: &str, st: &ReleaseState) -> Option<Option<String>> {
+/// Releases the release lock when dropped: on every exit path, a panic's unwinding included.
+pub struct LockGuard<'a>(pub &'a StateDir);
+
+impl Drop for LockGuard<'_> {
+    fn drop(&mut self) {
+        let _ = lock::release(self.0);
+    }
+}
+
+/// The operator's answer to "resume it?".
+enum ResumeAnswer {
+    Resume,
+    Abandon(String),
+}
+
+/// Ask on the terminal whether to resume an unfinished release (None: no answer).
+fn ask_resume(id: &str, st: &ReleaseState) -> Option<ResumeAnswer> {
     let at = st
         .current()
-        .map(|(p, i)| format!(" at step `{}` ({})", st.list(p)[i].id, st.list(p)[i].status.label()))
+        .map(|(p, i)| {
+            format!(
+                " at step `{}` ({})",
+                st.list(p)[i].id,
+                st.list(p)[i].status.label()
+            )
+        })
         .unwrap_or_default();
     let a = crate::plain::ask_tty(&format!(
         "release {id} is unfinished{at}. Resume it? y resumes · n abandons it (with a note): "
     ))?;
     match a.as_str() {
-        "y" | "Y" => Some(None),
-        "n" | "N" => {
-            let note = crate::plain::ask_tty("note for abandoning it: ")?;
-            Some(Some(note))
-        }
+        "y" | "Y" => Some(ResumeAnswer::Resume),
+        "n" | "N" => crate::plain::ask_tty("note for abandoning it: ").map(ResumeAnswer::Abandon),
         _ => None,
     }
 }
@@ -364,10 +386,19 @@ impl Session<'_> {
             let st = replay::from_records(&read.records).map_err(|e| eyre!("{}: {e}", self.id))?;
             (w, st, read.torn_tail)
         } else {
-            (Writer::create(self.dir, self.id, Hasher::from_env())?, ReleaseState::default(), None)
+            (
+                Writer::create(self.dir, self.id, Hasher::from_env())?,
+                ReleaseState::default(),
+                None,
+            )
         };
         let note = |action: &str, text: String| {
-            Msg::Record(Event::Note { step: None, phase: None, action: Some(action.into()), text })
+            Msg::Record(Event::Note {
+                step: None,
+                phase: None,
+                action: Some(action.into()),
+                text,
+            })
         };
         let mut initial = Vec::new();
         if self.resume {
@@ -377,12 +408,17 @@ impl Session<'_> {
                     t.bytes
                 )));
             }
-            initial.push(note("resume", format!("release resumed by {}", self.r.ctx.operator)));
+            initial.push(note(
+                "resume",
+                format!("release resumed by {}", self.r.ctx.operator),
+            ));
         } else {
             initial.push(Msg::Begin(release_started(self.r, self.id, false)));
         }
         if let Some(prev) = &self.taken_from {
-            initial.push(Msg::Record(Event::LockTakenOver { previous_holder: prev.describe() }));
+            initial.push(Msg::Record(Event::LockTakenOver {
+                previous_holder: prev.describe(),
+            }));
         }
         if let Some(a) = &self.answers {
             initial.push(note("answers", a.text.clone()));
@@ -414,7 +450,13 @@ impl Session<'_> {
             answers: self.answers.clone(),
             tty: std::io::stdin().is_terminal(),
         };
-        let mut d = Driver { rt: &mut rt, st: &mut st, rx: &mut rx, opts: &opts, out };
+        let mut d = Driver {
+            rt: &mut rt,
+            st: &mut st,
+            rx: &mut rx,
+            opts: &opts,
+            out,
+        };
         for m in initial {
             d.send(m)?;
         }

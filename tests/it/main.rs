@@ -3,3 +3,4 @@ mod journal;
 mod mask;
 mod resume;
 mod run;
+mod tmux;
