@@ -24,6 +24,7 @@ fn dispatch(cli: &Cli) -> color_eyre::Result<i32> {
     Ok(match &cli.command {
         Command::Check { files } => cmd::check::run(files, &mut out, &mut err)?,
         Command::Plan(a) => cmd::plan::run(a, &mut out, &mut err)?,
+        Command::Report(a) => cmd::report::run(a, &mut out, &mut err)?,
         Command::Journal { state, action } => cmd::journal::run(state, action, &mut out, &mut err)?,
         Command::Run(a) => runtime()?.block_on(cmd::run::run(a, &mut out, &mut err))?,
         Command::Rollback(a) => runtime()?.block_on(cmd::rollback::run(a, &mut out, &mut err))?,

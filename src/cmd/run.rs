@@ -173,6 +173,14 @@ pub async fn run(args: &RunArgs, out: &mut impl Write, err: &mut impl Write) -> 
         writeln!(err, "{why}")?;
         return Ok(REFUSED);
     }
+    if args.drill && r.protected {
+        writeln!(
+            err,
+            "refused: a drill rolls back on purpose and is not allowed in the protected environment `{}`; rehearse with --env staging",
+            r.env_name
+        )?;
+        return Ok(REFUSED);
+    }
     if !r.problems.is_empty() {
         for p in &r.problems {
             writeln!(err, "{p}")?;
@@ -194,7 +202,8 @@ pub async fn run(args: &RunArgs, out: &mut impl Write, err: &mut impl Write) -> 
             "warning: secret {name} is shorter than 4 characters and is not masked"
         )?;
     }
-    let plain = args.plain || !std::io::stdout().is_terminal();
+    // Drills run headless: they roll back on purpose, with no key to press.
+    let plain = args.plain || args.drill || !std::io::stdout().is_terminal();
     if plain && r.protected && answers.is_none() {
         writeln!(
             err,
@@ -413,7 +422,7 @@ impl Session<'_> {
                 format!("release resumed by {}", self.r.ctx.operator),
             ));
         } else {
-            initial.push(Msg::Begin(release_started(self.r, self.id, false)));
+            initial.push(Msg::Begin(release_started(self.r, self.id, self.args.drill)));
         }
         if let Some(prev) = &self.taken_from {
             initial.push(Msg::Record(Event::LockTakenOver {
@@ -484,8 +493,49 @@ impl Session<'_> {
                 return Ok(1);
             }
         }
+        if self.args.drill && !self.resume {
+            return drill(&mut d, self.args.rollback_only, self.answers.as_ref(), self.r).await;
+        }
         d.drive(Mode::Run).await
     }
+}
+
+/// A drill: run the release (or skip it with `--rollback-only`), then the rollback on
+/// purpose, then record the findings. Exit 0 when the rollback completed.
+async fn drill<W: Write>(
+    d: &mut Driver<'_, W>,
+    rollback_only: bool,
+    answers: Option<&Answers>,
+    r: &Resolved,
+) -> Result<i32> {
+    if rollback_only {
+        while d.st.current().is_some() && !d.st.is_finished() {
+            if let Some(why) = d.send(Msg::Skip { reason: "drill: --rollback-only".into() })? {
+                return Err(eyre!("cannot skip for the drill: {why}"));
+            }
+        }
+    } else {
+        let code = d.drive(Mode::Run).await?;
+        if code != 0 {
+            return Ok(code);
+        }
+    }
+    let by = d.rt.operator.clone();
+    if let Some(why) = d.send(Msg::Rollback { by, target: rollback_target(r) })? {
+        return Err(eyre!("cannot start the drill's rollback: {why}"));
+    }
+    let code = d.drive(Mode::Rollback).await?;
+    let findings = answers
+        .and_then(|a| a.drill.as_ref().map(|f| f.findings.clone()))
+        .or_else(|| crate::plain::ask_tty("drill findings (one line): "))
+        .unwrap_or_else(|| "no findings recorded".to_owned());
+    d.send(Msg::Record(Event::Note {
+        step: None,
+        phase: None,
+        action: Some("drill-findings".into()),
+        text: findings,
+    }))?;
+    Ok(code)
 }
 
 /// In a protected environment over SSH without tmux or screen, a dropped connection pauses
