@@ -4,6 +4,7 @@
 
 mod keys;
 mod logs;
+mod matrix;
 mod modals;
 mod rollback;
 mod screens;
