@@ -134,8 +134,23 @@ fn non_release_keys_in_every_mode_never_touch_the_release() {
         "rolled_back",
     ] {
         for key in [
-            "tab", "shift-tab", "up", "down", "pgup", "pgdn", "home", "end", "f", "[", "]", "n",
-            "N", "?", "/", "esc", "ctrl-s",
+            "tab",
+            "shift-tab",
+            "up",
+            "down",
+            "pgup",
+            "pgdn",
+            "home",
+            "end",
+            "f",
+            "[",
+            "]",
+            "n",
+            "N",
+            "?",
+            "/",
+            "esc",
+            "ctrl-s",
         ] {
             let mut h = mode(name);
             let before = h.app.release.clone();
