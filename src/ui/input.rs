@@ -5,20 +5,13 @@
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent};
 
-use crate::release::{Msg, ReleasePhase};
+use crate::release::Msg;
 
 use super::app::{App, AppEffect, Focus, SearchInput};
 use super::keymap::Action;
-use super::layout;
-use super::modal::cancel::CancelConfirm;
 use super::modal::help::Help;
 use super::modal::input::{Edit, TextInput};
-use super::modal::mark_done::MarkDone;
-use super::modal::quit::QuitConfirm;
-use super::modal::rollback::RollbackConfirm;
-use super::modal::skip::SkipReason;
 use super::modal::{Modal, ModalOutcome};
-use super::panes::checklist;
 
 impl App {
     pub(crate) fn key(&mut self, ev: &KeyEvent, now: DateTime<Utc>, out: &mut Vec<AppEffect>) {
@@ -219,165 +212,5 @@ impl App {
         if let Err(r) = result {
             self.refuse(r.0);
         }
-    }
-
-    fn quit(&mut self, out: &mut Vec<AppEffect>) {
-        let reason = match (self.release.phase, self.release.running()) {
-            (ReleasePhase::NotStarted | ReleasePhase::Finished(_), _) => None,
-            (_, Some((p, i))) => Some(format!("Step `{}` is running", self.release.list(p)[i].id)),
-            (ReleasePhase::RollingBack, None) => Some("The rollback is unfinished".to_owned()),
-            (_, None) => Some("The release is unfinished".to_owned()),
-        };
-        match reason {
-            None => out.push(AppEffect::Quit),
-            Some(reason) => self.modal = Some(Modal::Quit(QuitConfirm { reason })),
-        }
-    }
-
-    /// The rollback target and where it comes from.
-    pub(crate) fn rollback_target(&self) -> (Option<String>, &'static str) {
-        let r = &self.release;
-        if let Some(t) = &r.rollback_target {
-            (Some(t.clone()), "confirmed")
-        } else if let Some(t) = r.armed.as_ref().and_then(|a| a.target.clone()) {
-            (Some(t), "armed")
-        } else if let Some(t) = r.previous.clone().or_else(|| self.header.previous.clone()) {
-            (Some(t), "previous")
-        } else {
-            (None, "none")
-        }
-    }
-
-    fn current_step(&self) -> (String, usize, String) {
-        match self.release.current().or(self.release.running()) {
-            Some((p, i)) => {
-                let s = &self.release.list(p)[i];
-                (s.id.clone(), i + 1, s.title.clone())
-            }
-            None => (String::new(), 0, String::new()),
-        }
-    }
-
-    fn open_skip(&mut self) {
-        let (step, number, title) = self.current_step();
-        self.modal = Some(Modal::Skip(SkipReason {
-            step,
-            number,
-            title,
-            input: TextInput::new(),
-            error: None,
-        }));
-    }
-
-    fn open_mark_done(&mut self) {
-        let (step, number, title) = self.current_step();
-        self.modal = Some(Modal::MarkDone(MarkDone {
-            step,
-            number,
-            title,
-            input: TextInput::new(),
-            error: None,
-        }));
-    }
-
-    fn open_cancel(&mut self) {
-        if let Some((phase, i)) = self.release.running() {
-            let s = &self.release.list(phase)[i];
-            self.modal = Some(Modal::Cancel(CancelConfirm {
-                phase,
-                step: s.id.clone(),
-                number: i + 1,
-                title: s.title.clone(),
-            }));
-        }
-    }
-
-    fn open_rollback(&mut self) {
-        let (target, target_source) = self.rollback_target();
-        let r = &self.release;
-        self.modal = Some(Modal::Rollback(RollbackConfirm {
-            name: r.name.clone(),
-            environment: r.environment.clone(),
-            protected: r.protected || self.header.protected,
-            target,
-            target_source,
-            armed: r.armed.as_ref().map(|a| a.reason.clone()),
-            steps: r.rollback_steps.iter().map(|s| s.title.clone()).collect(),
-            interrupts: r.running().map(|(p, i)| r.list(p)[i].id.clone()),
-            by: self.header.operator.clone(),
-            input: TextInput::new(),
-        }));
-    }
-
-    /// Rows of the log pane at the current size.
-    pub(crate) fn log_rows(&self) -> usize {
-        self.areas()
-            .map_or(10, |a| layout::inner_rows(a.logs))
-            .max(1)
-    }
-
-    pub(crate) fn areas(&self) -> Option<layout::Areas> {
-        let (w, h) = self.size;
-        layout::compute(ratatui::layout::Rect::new(0, 0, w, h), self)
-    }
-
-    fn scroll(&mut self, action: Action) {
-        use Action as A;
-        let areas = self.areas();
-        let rows_of = |f: fn(&layout::Areas) -> ratatui::layout::Rect| {
-            areas
-                .as_ref()
-                .map_or(5, |a| layout::inner_rows(f(a)))
-                .max(1)
-        };
-        match self.focus {
-            Focus::Logs => {
-                let h = rows_of(|a| a.logs);
-                match action {
-                    A::Up => self.logs.scroll_up(1, h),
-                    A::Down => self.logs.scroll_down(1, h),
-                    A::PageUp => self.logs.scroll_up(h.saturating_sub(1).max(1), h),
-                    A::PageDown => self.logs.scroll_down(h.saturating_sub(1).max(1), h),
-                    A::Home => self.logs.home(),
-                    _ => self.logs.end(),
-                }
-            }
-            Focus::Checklist => {
-                let h = rows_of(|a| a.checklist);
-                let rows = checklist::rows(self);
-                let max = rows.len().saturating_sub(h);
-                let top = self
-                    .checklist_top
-                    .unwrap_or_else(|| checklist::auto_top(self, &rows, h));
-                self.checklist_top = match action {
-                    A::Home => Some(0),
-                    A::End => None,
-                    _ => Some(step(top, action, h).min(max)),
-                };
-            }
-            Focus::Gates => {
-                let h = rows_of(|a| a.gates);
-                let max = self.gates.len().saturating_sub(h);
-                self.gates_top = step(self.gates_top, action, h).min(max);
-            }
-            Focus::Services => {
-                let h = rows_of(|a| a.services);
-                let max = self.services.len().saturating_sub(h);
-                self.services_top = step(self.services_top, action, h).min(max);
-            }
-        }
-    }
-}
-
-/// A scroll offset after `action` in a pane of `h` rows.
-fn step(top: usize, action: Action, h: usize) -> usize {
-    let page = h.saturating_sub(1).max(1);
-    match action {
-        Action::Up => top.saturating_sub(1),
-        Action::Down => top + 1,
-        Action::PageUp => top.saturating_sub(page),
-        Action::PageDown => top + page,
-        Action::Home => 0,
-        _ => usize::MAX,
     }
 }

@@ -6,7 +6,7 @@
 
 use ratatui::layout::Rect;
 
-use crate::release::{ReleaseOutcome, ReleasePhase};
+use crate::release::ReleasePhase;
 
 use super::app::App;
 use super::panes::checklist;
@@ -138,9 +138,4 @@ pub fn compute(area: Rect, app: &App) -> Option<Areas> {
 /// Rows inside a bordered pane of this rectangle.
 pub fn inner_rows(r: Rect) -> usize {
     usize::from(r.height.saturating_sub(2))
-}
-
-/// `true` when the release finished with this outcome.
-pub fn finished_as(app: &App, outcome: ReleaseOutcome) -> bool {
-    app.release.phase == ReleasePhase::Finished(outcome)
 }

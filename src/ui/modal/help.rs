@@ -98,7 +98,7 @@ impl Help {
         let inner = frame(
             buf,
             rect,
-            Line::from(vec![
+            &Line::from(vec![
                 Span::styled(" Help ", theme.title),
                 Span::styled("· esc close · ↑↓ scroll ", theme.muted),
             ]),

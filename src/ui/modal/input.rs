@@ -64,13 +64,21 @@ impl TextInput {
         }
     }
 
-    /// Draw `> text▏` in one row; a long text shows its end.
-    pub fn render(&self, buf: &mut Buffer, area: Rect, style: Style, prompt_style: Style) {
-        if area.width < 4 || area.height == 0 {
+    /// Draw `{prompt}text▏` in one row; a long text shows its end.
+    pub fn render(
+        &self,
+        buf: &mut Buffer,
+        area: Rect,
+        prompt: &str,
+        style: Style,
+        prompt_style: Style,
+    ) {
+        let pw = u16::try_from(text::width(prompt)).unwrap_or(u16::MAX);
+        if area.width < pw.saturating_add(2) || area.height == 0 {
             return;
         }
-        let x = area.x + text::put(buf, area.x, area.y, "> ", 2, prompt_style);
-        let room = usize::from(area.width - 2 - 1);
+        let x = area.x + text::put(buf, area.x, area.y, prompt, pw, prompt_style);
+        let room = usize::from(area.width - pw - 1);
         let w = text::width(&self.text);
         let shown = if w > room {
             let mut used = 0;
@@ -87,7 +95,7 @@ impl TextInput {
         } else {
             self.text.clone()
         };
-        let used = text::put(buf, x, area.y, &shown, area.width - 2, style);
+        let used = text::put(buf, x, area.y, &shown, area.width - pw, style);
         text::put(buf, x + used, area.y, "▏", 1, prompt_style);
     }
 }

@@ -138,14 +138,19 @@ pub fn centred(area: Rect, w: u16, h: u16) -> Rect {
 }
 
 /// Clear a box, draw its border and title, and return the inside.
-pub fn frame(buf: &mut Buffer, rect: Rect, title: Line<'_>, border: Style, theme: &Theme) -> Rect {
+pub fn frame(buf: &mut Buffer, rect: Rect, title: &Line<'_>, border: Style, theme: &Theme) -> Rect {
     Clear.render(rect, buf);
-    let block = Block::bordered()
-        .border_style(border)
-        .style(theme.text)
-        .title(title);
+    let block = Block::bordered().border_style(border).style(theme.text);
     let inner = block.inner(rect);
     block.render(rect, buf);
+    // Drawn by hand so that a long title ends in `…` instead of being cut silently.
+    text::put_spans(
+        buf,
+        rect.x + 1,
+        rect.y,
+        &title.spans,
+        rect.width.saturating_sub(2),
+    );
     inner
 }
 
@@ -165,7 +170,7 @@ fn draw(body: &Body<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     let h = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
     let rect = centred(area, w, h);
-    let inner = frame(buf, rect, body.title.clone(), body.border, theme);
+    let inner = frame(buf, rect, &body.title, body.border, theme);
     let x = inner.x + 1;
     let room = inner.width.saturating_sub(2);
     for (row, y) in lines.iter().zip(inner.top()..inner.bottom()) {
@@ -175,7 +180,7 @@ fn draw(body: &Body<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
             }
             Row::Input(input, focused) => {
                 let style = if *focused { theme.input } else { theme.muted };
-                input.render(buf, Rect::new(x, y, room, 1), style, theme.accent);
+                input.render(buf, Rect::new(x, y, room, 1), "> ", style, theme.accent);
             }
             Row::Wrap(..) | Row::Blank => {}
         }

@@ -93,26 +93,20 @@ fn duration(app: &App, s: &StepState) -> String {
     }
 }
 
+/// Why the step needs the operator (the keys are on the status line and in the footer).
 fn detail(app: &App, s: &StepState) -> String {
-    let k = |a| app.keymap.short(a);
     match &s.status {
-        StepStatus::Failed(why) => format!(
-            "└ {why} · {} retry · {} skip · {} roll back",
-            k(Action::Retry),
-            k(Action::Skip),
-            k(Action::Rollback)
-        ),
-        StepStatus::Interrupted => format!(
-            "└ outcome unknown · {} retry · {} mark done · {} roll back",
-            k(Action::Retry),
-            k(Action::MarkDone),
-            k(Action::Rollback)
-        ),
+        StepStatus::Failed(why) => format!("└ failed: {why}"),
+        StepStatus::Interrupted => "└ interrupted: outcome unknown".to_owned(),
         StepStatus::Skipped(why) => format!("└ skipped: {why}"),
-        _ if s.kind == "approval" => {
-            format!("└ waiting for approval · {} to answer", k(Action::Next))
-        }
-        _ => format!("└ waiting for evidence · {} to give it", k(Action::Next)),
+        _ if s.kind == "approval" => format!(
+            "└ waiting for approval ({})",
+            app.keymap.short(Action::Next)
+        ),
+        _ => format!(
+            "└ waiting for evidence ({})",
+            app.keymap.short(Action::Next)
+        ),
     }
 }
 
@@ -235,17 +229,5 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer, focused: b
             Row::Detail(p, i) => draw_detail(app, theme, buf, at, (p, i), &cols),
         }
     }
-    if top > 0 {
-        text::put(buf, inner.right() - 1, inner.y, "↑", 1, theme.muted);
-    }
-    if top + height < all.len() {
-        text::put(
-            buf,
-            inner.right() - 1,
-            inner.bottom() - 1,
-            "↓",
-            1,
-            theme.muted,
-        );
-    }
+    super::scroll_marks(buf, area, theme, top > 0, top + height < all.len());
 }

@@ -61,10 +61,10 @@ fn hint(app: &App) -> String {
                     k(Action::Rollback)
                 ),
                 _ => format!(
-                    "next: step {} · {} — {} to run it",
+                    "next: {} runs step {} · {}",
+                    k(Action::Next),
                     idx + 1,
-                    step.title,
-                    k(Action::Next)
+                    step.title
                 ),
             }
         }
@@ -76,7 +76,12 @@ fn status_line(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if let Some(s) = &app.search {
         let (_, n) = app.logs.match_position();
         let x = area.x + text::put(buf, area.x, area.y, " /", 2, theme.key);
-        let info = format!(" {n} matches · ⏎ search · esc cancel ");
+        let found = if n == 1 {
+            "1 match".to_owned()
+        } else {
+            format!("{n} matches")
+        };
+        let info = format!(" {found} · ⏎ search · esc cancel ");
         let iw = u16::try_from(text::width(&info))
             .unwrap_or(0)
             .min(area.width / 2);
@@ -84,6 +89,7 @@ fn status_line(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
         s.input.render(
             buf,
             Rect::new(x, area.y, field, 1),
+            "",
             theme.input,
             theme.accent,
         );
@@ -183,7 +189,15 @@ pub fn render(app: &App, theme: &Theme, status: Rect, keys: Rect, buf: &mut Buff
     let labelled: Vec<(String, &str, u8, Action)> = all
         .iter()
         .filter_map(|(a, l, p)| {
-            let k = app.keymap.short(*a);
+            let k = if *a == Action::NextSource {
+                format!(
+                    "{} {}",
+                    app.keymap.short(Action::PrevSource),
+                    app.keymap.short(Action::NextSource)
+                )
+            } else {
+                app.keymap.short(*a)
+            };
             (!k.is_empty()).then_some((k, *l, *p, *a))
         })
         .collect();

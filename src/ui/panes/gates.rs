@@ -65,7 +65,7 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer, focused: b
         let id = text::ellipsize(&g.id, id_w);
         text::put(buf, x + used, y, &id, w.saturating_sub(used), theme.text);
         used = (used + id_w16 + 1).min(w);
-        let room = w.saturating_sub(used + age_w + 1);
+        let room = w.saturating_sub(used + if age_w > 0 { age_w + 2 } else { 1 });
         let value = if g.state == GateState::Pending && g.value.is_empty() {
             "not measured yet"
         } else {
@@ -77,7 +77,10 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer, focused: b
             style
         };
         let vw = text::put(buf, x + used, y, value, room, value_style);
-        if !g.message.is_empty() && room > vw + 2 {
+        // The message only when it fits whole: a cut message misleads more than none.
+        if !g.message.is_empty()
+            && usize::from(room) > usize::from(vw) + 1 + text::width(&g.message)
+        {
             text::put(
                 buf,
                 x + used + vw + 1,
@@ -91,14 +94,5 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer, focused: b
             text::put(buf, x + w - 1 - age_w, y, &age, age_w, theme.muted);
         }
     }
-    if top + h < app.gates.len() {
-        text::put(
-            buf,
-            inner.right() - 1,
-            inner.bottom() - 1,
-            "↓",
-            1,
-            theme.muted,
-        );
-    }
+    super::scroll_marks(buf, area, theme, top > 0, top + h < app.gates.len());
 }

@@ -25,15 +25,7 @@ fn title<'a>(app: &App, theme: &Theme, shown: Option<&(LogSource, &LogView)>) ->
     t.push(Span::styled(format!("[{}]", src.label()), theme.accent));
     if logs.count() > 1 {
         let i = logs.selected().unwrap_or(0) + 1;
-        t.push(Span::styled(
-            format!(
-                " {i}/{} {}{}",
-                logs.count(),
-                app.keymap.short(Action::PrevSource),
-                app.keymap.short(Action::NextSource)
-            ),
-            theme.muted,
-        ));
+        t.push(Span::styled(format!(" {i}/{}", logs.count()), theme.muted));
     }
     t.push(Span::styled(" · ", theme.muted));
     if logs.follow {
@@ -49,10 +41,13 @@ fn title<'a>(app: &App, theme: &Theme, shown: Option<&(LogSource, &LogView)>) ->
         ));
     }
     if let Some(q) = logs.query() {
-        let (pos, n) = logs.match_position();
-        let pos = pos.map_or_else(|| "-".to_owned(), |p| p.to_string());
+        let count = match logs.match_position() {
+            (Some(pos), n) => format!("{pos}/{n}"),
+            (None, 1) => "1 match".to_owned(),
+            (None, n) => format!("{n} matches"),
+        };
         t.push(Span::styled(
-            format!(" · /{} {pos}/{n}", q.text()),
+            format!(" · /{} {count}", q.text()),
             theme.accent,
         ));
     } else {

@@ -29,24 +29,32 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer, focused: b
     }
     let h = usize::from(inner.height);
     let top = app.services_top.min(app.services.len().saturating_sub(h));
+    super::scroll_marks(buf, area, theme, top > 0, top + h < app.services.len());
+    let name_w = app
+        .services
+        .iter()
+        .map(|n| text::width(n))
+        .max()
+        .unwrap_or(0)
+        .min(usize::from(w / 2));
+    let name_w = u16::try_from(name_w).unwrap_or(0);
     for (name, y) in app.services[top..].iter().zip(inner.top()..inner.bottom()) {
-        let used = text::put(buf, x, y, "·", 1, theme.pending);
-        let used = used
-            + 1
-            + text::put(
-                buf,
-                x + used + 1,
-                y,
-                name,
-                w.saturating_sub(used + 1),
-                theme.text,
-            );
+        text::put(buf, x, y, "·", 1, theme.pending);
         text::put(
             buf,
-            x + used + 2,
+            x + 2,
+            y,
+            name,
+            name_w.min(w.saturating_sub(2)),
+            theme.text,
+        );
+        let col = 2 + name_w + 2;
+        text::put(
+            buf,
+            x + col,
             y,
             "no live status yet",
-            w.saturating_sub(used + 2),
+            w.saturating_sub(col),
             theme.muted,
         );
     }
