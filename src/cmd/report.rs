@@ -29,7 +29,12 @@ pub fn run(args: &ReportArgs, out: &mut impl Write, err: &mut impl Write) -> Res
         None => out.write_all(text.as_bytes())?,
     }
     if !src.verify_ok {
-        writeln!(err, "warning: {} does not verify: {}", src.path, src.problems.join("; "))?;
+        writeln!(
+            err,
+            "warning: {} does not verify: {}",
+            src.path,
+            src.problems.join("; ")
+        )?;
         return Ok(1);
     }
     Ok(0)

@@ -422,7 +422,11 @@ impl Session<'_> {
                 format!("release resumed by {}", self.r.ctx.operator),
             ));
         } else {
-            initial.push(Msg::Begin(release_started(self.r, self.id, self.args.drill)));
+            initial.push(Msg::Begin(release_started(
+                self.r,
+                self.id,
+                self.args.drill,
+            )));
         }
         if let Some(prev) = &self.taken_from {
             initial.push(Msg::Record(Event::LockTakenOver {
@@ -494,7 +498,13 @@ impl Session<'_> {
             }
         }
         if self.args.drill && !self.resume {
-            return drill(&mut d, self.args.rollback_only, self.answers.as_ref(), self.r).await;
+            return drill(
+                &mut d,
+                self.args.rollback_only,
+                self.answers.as_ref(),
+                self.r,
+            )
+            .await;
         }
         d.drive(Mode::Run).await
     }
@@ -510,7 +520,9 @@ async fn drill<W: Write>(
 ) -> Result<i32> {
     if rollback_only {
         while d.st.current().is_some() && !d.st.is_finished() {
-            if let Some(why) = d.send(Msg::Skip { reason: "drill: --rollback-only".into() })? {
+            if let Some(why) = d.send(Msg::Skip {
+                reason: "drill: --rollback-only".into(),
+            })? {
                 return Err(eyre!("cannot skip for the drill: {why}"));
             }
         }
@@ -521,7 +533,10 @@ async fn drill<W: Write>(
         }
     }
     let by = d.rt.operator.clone();
-    if let Some(why) = d.send(Msg::Rollback { by, target: rollback_target(r) })? {
+    if let Some(why) = d.send(Msg::Rollback {
+        by,
+        target: rollback_target(r),
+    })? {
         return Err(eyre!("cannot start the drill's rollback: {why}"));
     }
     let code = d.drive(Mode::Rollback).await?;

@@ -43,12 +43,15 @@ fn filtered(text: &str) -> String {
         (r"\d{2}:\d{2}:\d{2}", "[TIME]"),
         (r"\b\d{2}:\d{2}\b", "[HH:MM]"),
         (r"[0-9a-f]{64}", "[HASH]"),
+        (r"\d+m \d+s \(detection", "[MINUTES] (detection"),
         (r"\b\d+(\.\d+)?(ms|s)\b", "[DUR]"),
-        (r"\d+\.\d minutes", "[MINUTES]"),
         (r"`[^`]*\.flightdeck/journal/", "`[DIR]/journal/"),
         (r"[a-z0-9_-]+@[A-Za-z0-9._-]+", "[OPERATOR@HOST]"),
     ] {
-        s = regex::Regex::new(re).expect("regex").replace_all(&s, to).into_owned();
+        s = regex::Regex::new(re)
+            .expect("regex")
+            .replace_all(&s, to)
+            .into_owned();
     }
     s
 }
@@ -61,10 +64,22 @@ fn release(d: &Dir, broken: bool) {
     }
     d.write("answers.toml", &answers);
     let o = d
-        .cmd(&["run", "--plain", "--answers", "answers.toml", "--operator", "alice"])
+        .cmd(&[
+            "run",
+            "--plain",
+            "--answers",
+            "answers.toml",
+            "--operator",
+            "alice",
+        ])
         .output()
         .expect("runs");
-    assert_eq!(o.status.code(), Some(if broken { 3 } else { 0 }), "{}", out(&o));
+    assert_eq!(
+        o.status.code(),
+        Some(if broken { 3 } else { 0 }),
+        "{}",
+        out(&o)
+    );
 }
 
 #[test]
@@ -85,7 +100,10 @@ fn evidence_and_incident_reports_of_a_rolled_back_release() {
     let d = Dir::new(RUNBOOK);
     release(&d, true);
     let o = d.cmd(&["report"]).output().expect("runs");
-    insta::assert_snapshot!("report_rolled_back", filtered(&String::from_utf8_lossy(&o.stdout)));
+    insta::assert_snapshot!(
+        "report_rolled_back",
+        filtered(&String::from_utf8_lossy(&o.stdout))
+    );
     let report_path = d.path().join("incident.md");
     let o = d
         .cmd(&["report", "--incident", "-o", "incident.md"])
@@ -93,7 +111,10 @@ fn evidence_and_incident_reports_of_a_rolled_back_release() {
         .expect("runs");
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     let text = std::fs::read_to_string(report_path).expect("written");
-    assert!(text.contains("Event detected: step `smoke` failed: exit code 2"), "{text}");
+    assert!(
+        text.contains("Event detected: step `smoke` failed: exit code 2"),
+        "{text}"
+    );
     assert!(text.contains("Resolution: release rolled-back"), "{text}");
     insta::assert_snapshot!("report_incident", filtered(&text));
 }
@@ -106,7 +127,14 @@ fn drill_records_rollback_durations_and_findings() {
         "[evidence]\nqa = \"QA-9\"\n[drill]\nfindings = \"rollback took under a minute; runbook step 2 needs the RPC URL\"\n",
     );
     let o = d
-        .cmd(&["run", "--drill", "--answers", "answers.toml", "--operator", "alice"])
+        .cmd(&[
+            "run",
+            "--drill",
+            "--answers",
+            "answers.toml",
+            "--operator",
+            "alice",
+        ])
         .output()
         .expect("runs");
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
@@ -117,14 +145,27 @@ fn drill_records_rollback_durations_and_findings() {
     insta::assert_snapshot!("report_drill", filtered(&text));
     // --rollback-only rehearses the rollback without deploying.
     let o = d
-        .cmd(&["run", "--drill", "--rollback-only", "--answers", "answers.toml"])
+        .cmd(&[
+            "run",
+            "--drill",
+            "--rollback-only",
+            "--answers",
+            "answers.toml",
+        ])
         .output()
         .expect("runs");
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     let (_, st) = d.latest();
     assert!(st.drill);
-    assert!(st.steps.iter().all(|s| matches!(s.status, flightdeck::release::StepStatus::Skipped(_))));
-    assert_eq!(st.rollback_steps[0].status, flightdeck::release::StepStatus::Succeeded);
+    assert!(
+        st.steps
+            .iter()
+            .all(|s| matches!(s.status, flightdeck::release::StepStatus::Skipped(_)))
+    );
+    assert_eq!(
+        st.rollback_steps[0].status,
+        flightdeck::release::StepStatus::Succeeded
+    );
 }
 
 #[test]

@@ -161,7 +161,7 @@ fn cockpit_evidence_run_rollback_resize_quit() {
         100,
         30,
     );
-    let s = t.wait_for("⏎ to run it");
+    let s = t.wait_for("⏎ runs step");
     assert!(s.contains("web → staging · v1.4.2"), "{s}");
     assert!(s.contains("Deploy web 1.4.2"), "titles are rendered: {s}");
     assert!(
@@ -244,7 +244,7 @@ run = "echo started; sleep 3; echo finished"
         100,
         30,
     );
-    t.wait_for("⏎ to run it");
+    t.wait_for("⏎ runs step");
     t.keys(&["Enter"]);
     t.wait_for("started");
     t.keys(&["q"]);
@@ -282,7 +282,7 @@ run = "echo must-not-run > next.txt"
 "#,
     );
     let t = Tmux::start(d.path(), &format!("{} run", bin()), 100, 30);
-    t.wait_for("⏎ to run it");
+    t.wait_for("⏎ runs step");
     t.keys(&["Enter"]);
     t.wait_for("started");
     std::thread::sleep(Duration::from_secs(1));

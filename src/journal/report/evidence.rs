@@ -6,7 +6,9 @@ use super::{Source, cell, human_ms, outcome, timeline};
 use crate::release::{Event, Phase, StepState, StepStatus, replay};
 
 fn fmt_time(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    t.map_or("-".to_owned(), |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+    t.map_or("-".to_owned(), |t| {
+        t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+    })
 }
 
 fn step_section(out: &mut String, n: usize, s: &StepState, src: &Source, phase: Phase) {
@@ -36,7 +38,12 @@ fn step_section(out: &mut String, n: usize, s: &StepState, src: &Source, phase: 
     // Captures made by this step.
     for r in &src.records {
         if r.step.as_deref() == Some(s.id.as_str())
-            && let Ok((Event::StepFinished { captures, phase: p, .. }, _)) = replay::event_of(r)
+            && let Ok((
+                Event::StepFinished {
+                    captures, phase: p, ..
+                },
+                _,
+            )) = replay::event_of(r)
             && p == phase
         {
             for (k, v) in captures {
@@ -45,7 +52,11 @@ fn step_section(out: &mut String, n: usize, s: &StepState, src: &Source, phase: 
         }
     }
     if !s.output_tail.is_empty() {
-        let _ = writeln!(out, "- Last {} output lines:\n\n```text", s.output_tail.len());
+        let _ = writeln!(
+            out,
+            "- Last {} output lines:\n\n```text",
+            s.output_tail.len()
+        );
         for l in &s.output_tail {
             let _ = writeln!(out, "{l}");
         }
@@ -57,8 +68,16 @@ fn step_section(out: &mut String, n: usize, s: &StepState, src: &Source, phase: 
 pub fn render(src: &Source) -> String {
     let st = &src.state;
     let mut out = String::new();
-    let env = if st.protected { st.environment.to_uppercase() } else { st.environment.clone() };
-    let _ = writeln!(out, "# Release evidence: {} {} → {env}\n", st.name, st.version);
+    let env = if st.protected {
+        st.environment.to_uppercase()
+    } else {
+        st.environment.clone()
+    };
+    let _ = writeln!(
+        out,
+        "# Release evidence: {} {} → {env}\n",
+        st.name, st.version
+    );
     let duration = match (st.started_at, st.finished_at) {
         (Some(a), Some(b)) => human_ms(u64::try_from((b - a).num_milliseconds()).unwrap_or(0)),
         _ => "-".to_owned(),
@@ -66,10 +85,23 @@ pub fn render(src: &Source) -> String {
     let rows = [
         ("Release id", src.id.clone()),
         ("Release", st.name.clone()),
-        ("Environment", format!("{}{}", st.environment, if st.protected { " (protected)" } else { "" })),
+        (
+            "Environment",
+            format!(
+                "{}{}",
+                st.environment,
+                if st.protected { " (protected)" } else { "" }
+            ),
+        ),
         ("Version", st.version.clone()),
-        ("Previous version", st.previous.clone().unwrap_or_else(|| "-".into())),
-        ("Last known good", st.lkg.clone().unwrap_or_else(|| "-".into())),
+        (
+            "Previous version",
+            st.previous.clone().unwrap_or_else(|| "-".into()),
+        ),
+        (
+            "Last known good",
+            st.lkg.clone().unwrap_or_else(|| "-".into()),
+        ),
         ("Outcome", outcome(st).to_owned()),
         ("Started", fmt_time(st.started_at)),
         ("Finished", fmt_time(st.finished_at)),
@@ -80,10 +112,20 @@ pub fn render(src: &Source) -> String {
     for (k, v) in rows {
         let _ = writeln!(out, "| {k} | {} |", cell(&v));
     }
-    out.push_str("\n## Steps\n\n| # | Step | Kind | Status | Duration |\n| --- | --- | --- | --- | --- |\n");
+    out.push_str(
+        "\n## Steps\n\n| # | Step | Kind | Status | Duration |\n| --- | --- | --- | --- | --- |\n",
+    );
     for (i, s) in st.steps.iter().enumerate() {
         let d = s.duration_ms.map(human_ms).unwrap_or_default();
-        let _ = writeln!(out, "| {} | {} | {} | {} {} | {d} |", i + 1, cell(&s.title), s.kind, s.status.mark(), s.status.label());
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} {} | {d} |",
+            i + 1,
+            cell(&s.title),
+            s.kind,
+            s.status.mark(),
+            s.status.label()
+        );
     }
     out.push('\n');
     for (i, s) in st.steps.iter().enumerate() {
@@ -93,7 +135,13 @@ pub fn render(src: &Source) -> String {
     rollback_section(&mut out, src);
     out.push_str("## Timeline\n\n");
     for e in timeline(src) {
-        let _ = writeln!(out, "- {} · {} · {}", e.at.format("%H:%M:%S"), e.operator, e.text);
+        let _ = writeln!(
+            out,
+            "- {} · {} · {}",
+            e.at.format("%H:%M:%S"),
+            e.operator,
+            e.text
+        );
     }
     out.push('\n');
     out.push_str(&src.integrity());
@@ -104,9 +152,17 @@ fn gates_section(out: &mut String, src: &Source) {
     let mut gates = String::new();
     let mut triggers = String::new();
     for r in &src.records {
-        let Ok((ev, at)) = replay::event_of(r) else { continue };
+        let Ok((ev, at)) = replay::event_of(r) else {
+            continue;
+        };
         match ev {
-            Event::GateResult { step, gate, state, value, message } => {
+            Event::GateResult {
+                step,
+                gate,
+                state,
+                value,
+                message,
+            } => {
                 let _ = writeln!(
                     gates,
                     "| {} | {gate} | {} | {state} | {} | {} |",
@@ -116,14 +172,26 @@ fn gates_section(out: &mut String, src: &Source) {
                     cell(&message)
                 );
             }
-            Event::TriggerTripped { gate, message, measurements } => {
-                let _ = writeln!(triggers, "- {} · `{gate}` tripped: {message}", at.format("%H:%M:%S"));
+            Event::TriggerTripped {
+                gate,
+                message,
+                measurements,
+            } => {
+                let _ = writeln!(
+                    triggers,
+                    "- {} · `{gate}` tripped: {message}",
+                    at.format("%H:%M:%S")
+                );
                 for m in measurements {
                     let _ = writeln!(triggers, "  - {m}");
                 }
             }
             Event::TriggerInconclusive { gate, message } => {
-                let _ = writeln!(triggers, "- {} · `{gate}` inconclusive: {message}", at.format("%H:%M:%S"));
+                let _ = writeln!(
+                    triggers,
+                    "- {} · `{gate}` inconclusive: {message}",
+                    at.format("%H:%M:%S")
+                );
             }
             _ => {}
         }

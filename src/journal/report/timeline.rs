@@ -24,9 +24,10 @@ pub fn timeline(src: &Source) -> Vec<Entry> {
         };
         let (role, text) = match &ev {
             Event::Output { .. } | Event::ReleaseStarted { .. } => continue,
-            Event::StepStarted { step, attempt, .. } if *attempt > 1 => {
-                ("action", format!("step `{step}` retried (attempt {attempt})"))
-            }
+            Event::StepStarted { step, attempt, .. } if *attempt > 1 => (
+                "action",
+                format!("step `{step}` retried (attempt {attempt})"),
+            ),
             Event::StepStarted { step, .. } => ("event", format!("step `{step}` started")),
             Event::StepFinished {
                 step,
@@ -50,11 +51,15 @@ pub fn timeline(src: &Source) -> Vec<Entry> {
                     reason.as_deref().unwrap_or("-")
                 ),
             ),
-            Event::Evidence { step, note, .. } => ("event", format!("evidence for `{step}`: {note}")),
+            Event::Evidence { step, note, .. } => {
+                ("event", format!("evidence for `{step}`: {note}"))
+            }
             Event::Approval {
                 step, name, reason, ..
             } => ("event", format!("`{step}` approved by {name}: {reason}")),
-            Event::Skip { step, reason, .. } => ("action", format!("step `{step}` skipped: {reason}")),
+            Event::Skip { step, reason, .. } => {
+                ("action", format!("step `{step}` skipped: {reason}"))
+            }
             Event::Note {
                 action: Some(a),
                 step,
@@ -62,11 +67,14 @@ pub fn timeline(src: &Source) -> Vec<Entry> {
                 ..
             } if a == "mark-done" => (
                 "action",
-                format!("step `{}` marked done: {text}", step.as_deref().unwrap_or("-")),
+                format!(
+                    "step `{}` marked done: {text}",
+                    step.as_deref().unwrap_or("-")
+                ),
             ),
-            Event::Note { action: Some(a), .. } if a == "answers" => {
-                ("event", "answers file recorded".to_owned())
-            }
+            Event::Note {
+                action: Some(a), ..
+            } if a == "answers" => ("event", "answers file recorded".to_owned()),
             Event::Note { text, .. } => ("event", format!("note: {text}")),
             Event::GateResult {
                 gate,
@@ -77,9 +85,10 @@ pub fn timeline(src: &Source) -> Vec<Entry> {
             Event::TriggerTripped { gate, message, .. } => {
                 ("detection", format!("trigger `{gate}` tripped: {message}"))
             }
-            Event::TriggerInconclusive { gate, message } => {
-                ("detection", format!("trigger `{gate}` inconclusive: {message}"))
-            }
+            Event::TriggerInconclusive { gate, message } => (
+                "detection",
+                format!("trigger `{gate}` inconclusive: {message}"),
+            ),
             Event::RollbackArmed { reason, target } => (
                 "detection",
                 format!(
@@ -97,14 +106,25 @@ pub fn timeline(src: &Source) -> Vec<Entry> {
             Event::RollbackStarted { .. } => ("action", "rollback started".to_owned()),
             Event::RollbackFinished { outcome } => (
                 "resolution",
-                format!("rollback finished: {}", if *outcome == Outcome::Succeeded { "succeeded" } else { "failed" }),
+                format!(
+                    "rollback finished: {}",
+                    if *outcome == Outcome::Succeeded {
+                        "succeeded"
+                    } else {
+                        "failed"
+                    }
+                ),
             ),
             Event::DockerAction { action, .. } => ("action", format!("docker: {action}")),
-            Event::OperatorDisconnected { reason } => ("event", format!("operator disconnected: {reason}")),
+            Event::OperatorDisconnected { reason } => {
+                ("event", format!("operator disconnected: {reason}"))
+            }
             Event::LockTakenOver { previous_holder } => {
                 ("action", format!("lock taken over from {previous_holder}"))
             }
-            Event::ReleaseFinished { outcome } => ("resolution", format!("release {}", outcome.as_str())),
+            Event::ReleaseFinished { outcome } => {
+                ("resolution", format!("release {}", outcome.as_str()))
+            }
         };
         out.push(Entry {
             at,
