@@ -125,13 +125,15 @@ impl Trigger {
 
     /// Fold one measurement in. A settled trigger only records it.
     pub fn observe(&mut self, m: Measurement) -> Option<Transition> {
+        let t = if self.is_settled() { None } else { self.decide(&m) };
         if self.history.len() == HISTORY {
             self.history.pop_front();
         }
-        self.history.push_back(m.clone());
-        if self.is_settled() {
-            return None;
-        }
+        self.history.push_back(m);
+        t
+    }
+
+    fn decide(&mut self, m: &Measurement) -> Option<Transition> {
         match m.verdict {
             Verdict::Pass => {
                 self.consecutive_errors = 0;

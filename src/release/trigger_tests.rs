@@ -21,7 +21,7 @@ fn spec() -> Spec {
 
 /// Feed `verdicts` (P, F, E) every `interval` from t0; return the step (1-based) at which
 /// the trigger tripped or went inconclusive, with which.
-fn run(spec: Spec, verdicts: &str) -> (Option<(usize, &'static str)>, Trigger) {
+fn run(spec: &Spec, verdicts: &str) -> (Option<(usize, &'static str)>, Trigger) {
     let mut t = Trigger::new("g", spec.clone(), t0());
     let mut outcome = None;
     for (i, c) in verdicts.chars().enumerate() {
@@ -55,7 +55,8 @@ fn table() {
         for_: Some(Duration::from_secs(s)),
         ..spec()
     };
-    let cases: Vec<(&str, Spec, &str, Option<(usize, &str)>)> = vec![
+    type Case<'a> = (&'a str, Spec, &'a str, Option<(usize, &'a str)>);
+    let cases: Vec<Case> = vec![
         (
             "first failure trips with failure_limit 0",
             spec(),
@@ -147,7 +148,7 @@ fn table() {
         ),
     ];
     for (name, spec, verdicts, expected) in cases {
-        let (got, _) = run(spec, verdicts);
+        let (got, _) = run(&spec, verdicts);
         assert_eq!(got, expected, "{name}: {verdicts}");
     }
 }
@@ -212,7 +213,7 @@ fn first_and_next_due_follow_initial_delay_and_interval() {
 
 #[test]
 fn continue_after_inconclusive_counts_errors_afresh() {
-    let (got, mut t) = run(spec(), "EEEEE");
+    let (got, mut t) = run(&spec(), "EEEEE");
     assert_eq!(got, Some((5, "inconclusive")));
     t.resume_after_inconclusive();
     assert_eq!(t.state, State::Ok);

@@ -16,6 +16,7 @@ pub struct Entry {
 }
 
 /// Every record but output, as text, in order.
+#[allow(clippy::too_many_lines)] // one arm per event kind
 pub fn timeline(src: &Source) -> Vec<Entry> {
     let mut out = Vec::new();
     for r in &src.records {
