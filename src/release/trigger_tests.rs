@@ -156,7 +156,7 @@ fn table() {
 #[test]
 fn dry_run_records_that_it_would_have_tripped() {
     let (_, t) = run(
-        Spec {
+        &Spec {
             dry_run: true,
             ..spec()
         },
@@ -223,7 +223,7 @@ fn continue_after_inconclusive_counts_errors_afresh() {
 #[test]
 fn history_keeps_the_last_sixty() {
     let (_, t) = run(
-        Spec {
+        &Spec {
             failure_limit: 1000,
             ..spec()
         },
