@@ -49,13 +49,14 @@ fn run(spec: &Spec, verdicts: &str) -> (Option<(usize, &'static str)>, Trigger) 
     (outcome, t)
 }
 
+type Case<'a> = (&'a str, Spec, &'a str, Option<(usize, &'a str)>);
+
 #[test]
 fn table() {
     let with_for = |s: u64| Spec {
         for_: Some(Duration::from_secs(s)),
         ..spec()
     };
-    type Case<'a> = (&'a str, Spec, &'a str, Option<(usize, &'a str)>);
     let cases: Vec<Case> = vec![
         (
             "first failure trips with failure_limit 0",
