@@ -3,6 +3,7 @@
 pub mod answers;
 pub mod cli;
 pub mod cmd;
+pub mod demo;
 pub mod exec;
 pub mod journal;
 pub mod plain;

@@ -7,3 +7,4 @@ pub mod load;
 pub mod plan;
 pub mod rollback;
 pub mod run;
+pub mod status;

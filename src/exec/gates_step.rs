@@ -46,7 +46,10 @@ pub fn start(
         list.push(g.clone());
     }
     let (attempts, delay) = match retry {
-        Some(rt) => (rt.attempts.max(1), template::render_duration(&rt.delay, &ctx).map_err(err)?),
+        Some(rt) => (
+            rt.attempts.max(1),
+            template::render_duration(&rt.delay, &ctx).map_err(err)?,
+        ),
         None => (1, Duration::ZERO),
     };
     let timeout = match &step.timeout {

@@ -9,13 +9,13 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use git2::{PushOptions, RemoteCallbacks, Repository, Signature};
 use super::command::Handle;
 use super::gates::git::{dirty_files, few, open};
 use super::runtime::{Runtime, finish};
 use crate::release::{Msg, Phase};
 use crate::runbook::template::{self, Context};
 use crate::runbook::{Step, StepKind};
+use git2::{PushOptions, RemoteCallbacks, Repository, Signature};
 
 /// What one `git-tag` step does.
 #[derive(Debug, Clone)]
@@ -110,7 +110,10 @@ pub fn tag_and_push(spec: &TagSpec, say: impl Fn(String)) -> Result<(), String> 
             .peel_to_commit()
             .map(|c| c.id().to_string().chars().take(7).collect::<String>())
             .unwrap_or_default();
-        return Err(format!("refused: tag {} already exists (at {at})", spec.tag));
+        return Err(format!(
+            "refused: tag {} already exists (at {at})",
+            spec.tag
+        ));
     }
     let head = repo
         .head()
@@ -123,7 +126,11 @@ pub fn tag_and_push(spec: &TagSpec, say: impl Fn(String)) -> Result<(), String> 
     repo.tag(&spec.tag, head.as_object(), &sig, &spec.message, false)
         .map_err(|e| format!("cannot create tag {}: {}", spec.tag, e.message()))?;
     let short: String = head.id().to_string().chars().take(7).collect();
-    say(format!("tagged {short} as {} ({})", spec.tag, sig.name().unwrap_or("?")));
+    say(format!(
+        "tagged {short} as {} ({})",
+        spec.tag,
+        sig.name().unwrap_or("?")
+    ));
     if !spec.push {
         return Ok(());
     }

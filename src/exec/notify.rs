@@ -35,7 +35,9 @@ pub fn allowed(url: &Url, allow_insecure: bool) -> Result<(), String> {
             "refused: http://{} is not encrypted and not loopback; use https, or set allow_insecure = true",
             url.host_str().unwrap_or("?")
         )),
-        other => Err(format!("refused: `{other}` URLs cannot be notified; use https")),
+        other => Err(format!(
+            "refused: `{other}` URLs cannot be notified; use https"
+        )),
     }
 }
 

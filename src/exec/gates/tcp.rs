@@ -36,10 +36,22 @@ pub async fn evaluate(address: &Tpl, cx: &GateCx, timeout: Duration) -> GateOutc
                 format!("connected to {address} in {} ms", took.as_millis()),
             )
         }
-        Ok(Err(e)) => GateOutcome::fail(serde_json::Value::Null, format!("{address}: {e}")),
+        Ok(Err(e)) => GateOutcome::fail(
+            serde_json::Value::Null,
+            format!("{address}: {}", io_text(&e)),
+        ),
         Err(_) => GateOutcome::fail(
             serde_json::Value::Null,
             format!("{address}: no connection within {}", fmt_dur(timeout)),
         ),
+    }
+}
+
+/// An I/O error without the `(os error N)` suffix: `Connection refused`.
+pub fn io_text(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_owned(),
+        None => s,
     }
 }

@@ -94,7 +94,7 @@ async fn handshake(address: &str, verify_chain: bool) -> Result<Vec<u8>, GateOut
     };
     let tcp = TcpStream::connect(address)
         .await
-        .map_err(|e| GateOutcome::error(format!("{address}: {e}")))?;
+        .map_err(|e| GateOutcome::error(format!("{address}: {}", super::tcp::io_text(&e))))?;
     let tls = TlsConnector::from(Arc::new(config))
         .connect(name, tcp)
         .await
