@@ -4,6 +4,7 @@ pub mod answers;
 pub mod cli;
 pub mod cmd;
 pub mod cockpit;
+pub mod demo;
 pub mod exec;
 pub mod journal;
 pub mod logs;

@@ -28,6 +28,10 @@ fn dispatch(cli: &Cli) -> color_eyre::Result<i32> {
         Command::Journal { state, action } => cmd::journal::run(state, action, &mut out, &mut err)?,
         Command::Run(a) => runtime()?.block_on(cmd::run::run(a, &mut out, &mut err))?,
         Command::Rollback(a) => runtime()?.block_on(cmd::rollback::run(a, &mut out, &mut err))?,
+        Command::Status(a) => runtime()?.block_on(cmd::status::run(a, &mut out, &mut err))?,
+        Command::DemoService(a) => {
+            runtime()?.block_on(flightdeck::demo::service::run(a.clone()))?
+        }
     })
 }
 

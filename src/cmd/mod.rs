@@ -8,3 +8,4 @@ pub mod plan;
 pub mod report;
 pub mod rollback;
 pub mod run;
+pub mod status;

@@ -41,6 +41,12 @@ pub struct Handle {
 }
 
 impl Handle {
+    /// A handle for another executor, and the receiver it listens on for the cancel.
+    pub fn pair() -> (Handle, oneshot::Receiver<()>) {
+        let (tx, rx) = oneshot::channel();
+        (Handle { cancel: Some(tx) }, rx)
+    }
+
     pub fn cancel(&mut self) {
         if let Some(tx) = self.cancel.take() {
             let _ = tx.send(());

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use color_eyre::eyre::{Result, WrapErr, eyre};
@@ -10,6 +11,7 @@ use tokio::sync::mpsc;
 
 use super::command::{self, Handle, RunSpec};
 use super::resolve::Resolved;
+use super::{gates_step, git_tag, notify};
 use crate::journal::{Kind, Writer};
 use crate::logs::Masker;
 use crate::release::{Effect, Event, Msg, Outcome, Phase, ReleaseState};
@@ -160,11 +162,34 @@ impl Runtime {
                 }
                 Err(why) => self.fail_now(phase, &step.id, why),
             },
+            StepKind::Gates { .. } => {
+                let started = gates_step::start(phase, &step, self, ctx);
+                self.launch(phase, &step, started);
+            }
+            StepKind::GitTag { .. } => {
+                let started = git_tag::start(phase, &step, self, &ctx);
+                self.launch(phase, &step, started);
+            }
+            StepKind::Notify { .. } => {
+                let started = notify::start(phase, &step, self, &ctx);
+                self.launch(phase, &step, started);
+            }
             other => self.fail_now(
                 phase,
                 &step.id,
                 format!("step kind {} is not executable yet", other.name()),
             ),
+        }
+    }
+
+    /// Keep the handle of a started executor, or fail the step that could not start.
+    fn launch(&mut self, phase: Phase, step: &Step, started: Result<Option<Handle>, String>) {
+        match started {
+            Ok(Some(h)) => {
+                self.handles.insert((phase, step.id.clone()), h);
+            }
+            Ok(None) => {}
+            Err(why) => self.fail_now(phase, &step.id, why),
         }
     }
 
@@ -212,4 +237,27 @@ impl Runtime {
             captures: capture.to_vec(),
         })
     }
+}
+
+/// Report a finished step.
+pub fn finish(
+    tx: &mpsc::UnboundedSender<Msg>,
+    phase: Phase,
+    step: &str,
+    started: Instant,
+    result: Result<(), String>,
+) {
+    let (outcome, reason) = match result {
+        Ok(()) => (Outcome::Succeeded, None),
+        Err(why) => (Outcome::Failed, Some(why)),
+    };
+    let _ = tx.send(Msg::Finished {
+        phase,
+        step: step.to_owned(),
+        outcome,
+        exit_code: None,
+        reason,
+        duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        captures: std::collections::BTreeMap::new(),
+    });
 }
