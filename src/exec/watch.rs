@@ -34,14 +34,14 @@ pub fn start(
     phase: Phase,
     step: &Step,
     rt: &Runtime,
-    ctx: Context,
+    ctx: &Context,
 ) -> Result<Option<Handle>, String> {
     let StepKind::Watch { duration, triggers } = &step.kind else {
         return Err(format!("step `{}` is not a watch step", step.id));
     };
     let r = &rt.resolved;
     let err = |e: template::RenderError| format!("{}: {}", r.place(e.span.start), e.message);
-    let dur = |d| template::render_duration(d, &ctx).map_err(err);
+    let dur = |d| template::render_duration(d, ctx).map_err(err);
     let mut list = Vec::new();
     for id in triggers {
         let g = r
@@ -82,6 +82,35 @@ fn verdict(o: &GateOutcome) -> Verdict {
         GateState::Fail => Verdict::Fail,
         GateState::Error => Verdict::Error,
     }
+}
+
+/// A measurement in a few words, for the banner: the value and the condition it fails.
+fn compact(gate: &Gate, o: &GateOutcome) -> String {
+    use crate::runbook::{GateKind, JsonCheck};
+    let value = match &o.value {
+        serde_json::Value::Number(n) => n.to_string(),
+        serde_json::Value::String(s) if s.len() <= 40 => s.clone(),
+        _ => return o.message.clone(),
+    };
+    if o.state != GateState::Fail {
+        return value;
+    }
+    let why = match &gate.kind {
+        GateKind::Prometheus {
+            failure_condition: Some(c),
+            ..
+        } => format!("meets `{c}`"),
+        GateKind::Prometheus {
+            success_condition: Some(c),
+            ..
+        }
+        | GateKind::Http {
+            json: Some(JsonCheck::Condition { condition: c, .. }),
+            ..
+        } => format!("fails `{c}`"),
+        _ => return format!("{value}: {}", o.message),
+    };
+    format!("{value} {why}")
 }
 
 type Pending = Pin<Box<dyn std::future::Future<Output = (usize, GateOutcome)> + Send>>;
@@ -149,7 +178,7 @@ async fn run(
                     at: Utc::now(),
                     verdict: verdict(&outcome),
                     value: outcome.value.as_f64(),
-                    message: outcome.message.clone(),
+                    message: compact(&spec.triggers[i].0, &outcome),
                 };
                 match triggers[i].observe(m) {
                     Some(Transition::Tripped(msg)) => {
