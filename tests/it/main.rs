@@ -1,4 +1,5 @@
 mod check;
+mod demo;
 mod journal;
 mod mask;
 mod report;
