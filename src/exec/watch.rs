@@ -167,6 +167,12 @@ async fn run(
             Some((i, outcome)) = inflight.next(), if !inflight.is_empty() => {
                 busy[i] = false;
                 let gate = spec.triggers[i].0.id.clone();
+                let _ = tx.send(Msg::Output {
+                    phase: spec.phase,
+                    step: spec.step.clone(),
+                    stream: "gate".into(),
+                    lines: vec![gates::log_line(&gate, &outcome)],
+                });
                 let _ = tx.send(Msg::Record(Event::GateResult {
                     step: Some(spec.step.clone()),
                     gate: gate.clone(),
