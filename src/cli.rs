@@ -89,6 +89,17 @@ pub enum Command {
         #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=120))]
         fps: u32,
     },
+    /// Attach read-only to the release in progress (from another SSH session).
+    Observe {
+        #[command(flatten)]
+        state: StateArgs,
+        /// The release id, or `latest`.
+        #[arg(default_value = "latest")]
+        id: String,
+        /// Colour theme: dark, light, mono or a user theme.
+        #[arg(long, value_name = "NAME")]
+        theme: Option<String>,
+    },
     /// Print shell completions.
     Completions {
         #[arg(value_enum)]

@@ -34,6 +34,11 @@ fn dispatch(cli: &Cli) -> color_eyre::Result<i32> {
             &mut out,
             &mut err,
         ))?,
+        Command::Observe { state, id, theme } => {
+            let dir = cmd::load::state_dir(&state.file, state.state_dir.as_deref(), None);
+            let path = dir.resolve(id)?;
+            runtime()?.block_on(flightdeck::observe::run(&path, theme.as_deref()))?
+        }
         Command::Completions { shell } => {
             let mut c = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(*shell, &mut c, "flightdeck", &mut out);
