@@ -1,4 +1,5 @@
 mod check;
+mod gates;
 mod journal;
 mod resume;
 mod run;

@@ -229,15 +229,24 @@ pub fn fmt_num(x: f64) -> String {
     if s == "-0" { "0".into() } else { s.into() }
 }
 
-/// A duration as an operator reads it: `850ms`, `42s`, `5m 10s`, `27h 3m`, `3d 4h`.
+/// A duration as an operator reads it: `850ms`, `42s`, `5m 10s`, `1h`, `27h 3m`, `3d 4h`.
 pub fn fmt_dur(d: Duration) -> String {
     let s = d.as_secs();
     match s {
         0 => format!("{}ms", d.as_millis()),
         1..60 => format!("{s}s"),
-        60..3600 => format!("{}m {}s", s / 60, s % 60),
-        3600..172_800 => format!("{}h {}m", s / 3600, s % 3600 / 60),
-        _ => format!("{}d {}h", s / 86_400, s % 86_400 / 3600),
+        60..3600 => pair(s / 60, "m", s % 60, "s"),
+        3600..172_800 => pair(s / 3600, "h", s % 3600 / 60, "m"),
+        _ => pair(s / 86_400, "d", s % 86_400 / 3600, "h"),
+    }
+}
+
+/// `5m 10s`, or `5m` when the smaller unit is zero.
+fn pair(big: u64, b: &str, small: u64, s: &str) -> String {
+    if small == 0 {
+        format!("{big}{b}")
+    } else {
+        format!("{big}{b} {small}{s}")
     }
 }
 
@@ -278,6 +287,7 @@ mod tests {
         assert_eq!(fmt_dur(Duration::from_secs(310)), "5m 10s");
         assert_eq!(fmt_dur(Duration::from_secs(27 * 3600 + 180)), "27h 3m");
         assert_eq!(fmt_dur(Duration::from_secs(3 * 86_400 + 4 * 3600)), "3d 4h");
+        assert_eq!(fmt_dur(Duration::from_secs(3600)), "1h");
         assert_eq!(
             millis(Duration::from_micros(41_249)),
             serde_json::json!(41.2)

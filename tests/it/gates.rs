@@ -1,0 +1,11 @@
+//! Gates, the steps built on them (`gates`, `git-tag`, `notify`) and `flightdeck status`,
+//! against real components on 127.0.0.1: the demo service, TLS servers, Prometheus, git.
+
+mod http;
+mod local;
+mod prometheus;
+mod release;
+mod status;
+mod steps;
+mod support;
+mod tls;
