@@ -1,4 +1,4 @@
-//! `http` gates against the demo service: status, latency, JSONPath, timeouts, refusals.
+//! `http` gates against the demo service: status, latency, `JSONPath`, timeouts, refusals.
 
 use flightdeck::exec::gates::GateState;
 use serde_json::json;
