@@ -5,8 +5,10 @@
 // only inside `#[test]` functions).
 #![allow(clippy::unwrap_used)]
 
+mod git_tag;
 mod http;
 mod local;
+mod notify;
 mod prometheus;
 mod release;
 mod status;

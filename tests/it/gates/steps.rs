@@ -1,13 +1,11 @@
-//! The `gates`, `git-tag` and `notify` steps, run headless by the binary.
+//! The `gates` step, run headless by the binary: basic auth kept secret, retries journaled.
 
-use std::path::Path;
-
-use super::support::{Recorder, commit, git_repo};
+use super::support::Recorder;
 use crate::run::{Dir, out};
 
 const PASSWORD: &str = "s3cr3t-Pa55word-xyz";
 
-fn run(d: &Dir, envs: &[(&str, &str)]) -> std::process::Output {
+pub fn run(d: &Dir, envs: &[(&str, &str)]) -> std::process::Output {
     let mut c = d.cmd(&["run", "--plain", "--auto-approve"]);
     for (k, v) in envs {
         c.env(k, v);
@@ -15,7 +13,7 @@ fn run(d: &Dir, envs: &[(&str, &str)]) -> std::process::Output {
     c.output().unwrap()
 }
 
-fn journal_text(d: &Dir) -> String {
+pub fn journal_text(d: &Dir) -> String {
     let path = d.state().resolve("latest").unwrap();
     std::fs::read_to_string(path).unwrap()
 }
@@ -154,175 +152,4 @@ retry = { attempts = 3, delay = "200ms" }
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
-}
-
-const TAGGING: &str = r#"
-[release]
-name = "app"
-environment = "staging"
-version = "1.2.0"
-
-[git]
-path = "."
-
-[[steps]]
-id = "tag"
-kind = "git-tag"
-tag = "v{{ version }}"
-message = "Release {{ version }} by {{ operator }}"
-push = true
-remote = "origin"
-"#;
-
-fn bare_remote(repo: &git2::Repository, at: &Path) -> git2::Repository {
-    let bare = git2::Repository::init_bare(at).unwrap();
-    repo.remote("origin", at.to_str().unwrap()).unwrap();
-    bare
-}
-
-#[test]
-fn git_tag_creates_pushes_and_refuses_an_existing_tag() {
-    let d = Dir::new(TAGGING);
-    let repo = git_repo(d.path());
-    let remote_dir = tempfile::tempdir().unwrap();
-    let bare = bare_remote(&repo, remote_dir.path());
-    let o = d
-        .cmd(&["run", "--plain", "--auto-approve", "--operator", "alice"])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
-    let text = String::from_utf8_lossy(&o.stdout);
-    assert!(text.contains("pushed v1.2.0 to origin"), "{text}");
-    let tag = repo
-        .revparse_single("refs/tags/v1.2.0")
-        .unwrap()
-        .into_tag()
-        .expect("an annotated tag");
-    assert_eq!(tag.message().unwrap(), Some("Release 1.2.0 by alice"));
-    let head = repo.head().unwrap().peel_to_commit().unwrap().id();
-    assert_eq!(tag.target_id(), head);
-    let pushed = bare.revparse_single("refs/tags/v1.2.0").unwrap();
-    assert_eq!(pushed.peel_to_commit().unwrap().id(), head);
-
-    let o = d
-        .cmd(&["run", "--plain", "--auto-approve"])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
-    let text = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        text.contains("refused: tag v1.2.0 already exists (at "),
-        "{text}"
-    );
-}
-
-#[test]
-fn git_tag_refuses_a_dirty_tree_unless_allowed() {
-    let d = Dir::new(&TAGGING.replace("push = true", "push = false"));
-    let repo = git_repo(d.path());
-    commit(&repo, "app.txt", "v1\n", "app");
-    std::fs::write(d.path().join("app.txt"), "edited\n").unwrap();
-    let o = d
-        .cmd(&["run", "--plain", "--auto-approve"])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
-    let text = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        text.contains("refused: the worktree has 1 changed file(s): app.txt"),
-        "{text}"
-    );
-    assert!(
-        repo.revparse_single("refs/tags/v1.2.0").is_err(),
-        "no tag was made"
-    );
-
-    let d2 = Dir::new(&TAGGING.replace("push = true", "allow_dirty = true"));
-    let repo2 = git_repo(d2.path());
-    std::fs::write(d2.path().join("README"), "edited\n").unwrap();
-    let o = d2
-        .cmd(&["run", "--plain", "--auto-approve"])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
-    assert!(repo2.revparse_single("refs/tags/v1.2.0").is_ok());
-}
-
-#[test]
-fn a_failed_push_removes_the_local_tag() {
-    let d = Dir::new(&TAGGING.replace("remote = \"origin\"", "remote = \"nowhere\""));
-    let repo = git_repo(d.path());
-    let o = d
-        .cmd(&["run", "--plain", "--auto-approve"])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
-    let text = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        text.contains("pushing v1.2.0 to nowhere failed: no remote `nowhere`"),
-        "{text}"
-    );
-    assert!(text.contains("the local tag was removed"), "{text}");
-    assert!(repo.revparse_single("refs/tags/v1.2.0").is_err());
-}
-
-fn notify_runbook(url: &str, extra: &str) -> String {
-    format!(
-        r#"
-[release]
-name = "app"
-environment = "staging"
-version = "1.2.0"
-
-[[steps]]
-id = "announce"
-kind = "notify"
-url = "{url}"
-message = "app {{{{ version }}}} released to {{{{ release.environment }}}}"
-headers = {{ X-Token = "t-1" }}
-{extra}
-"#
-    )
-}
-
-#[test]
-fn notify_posts_json_text_to_a_local_listener() {
-    let server = Recorder::start(1, |_| (200, "ok".into()));
-    let d = Dir::new(&notify_runbook(
-        &format!("http://127.0.0.1:{}/hooks/secret-token", server.port),
-        "",
-    ));
-    let o = run(&d, &[]);
-    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
-    let got = server.requests();
-    assert_eq!(got.len(), 1);
-    assert!(
-        got[0].head.starts_with("POST /hooks/secret-token HTTP/1.1"),
-        "{}",
-        got[0].head
-    );
-    let head = got[0].head.to_ascii_lowercase();
-    assert!(head.contains("content-type: application/json") && head.contains("x-token: t-1"));
-    let body: serde_json::Value = serde_json::from_str(&got[0].body).unwrap();
-    assert_eq!(
-        body,
-        serde_json::json!({"text": "app 1.2.0 released to staging"})
-    );
-    assert!(String::from_utf8_lossy(&o.stdout).contains("notified 127.0.0.1 (200)"));
-    assert!(
-        !journal_text(&d).contains("secret-token"),
-        "the webhook path stays out"
-    );
-}
-
-#[test]
-fn notify_refuses_plain_http_off_loopback() {
-    let d = Dir::new(&notify_runbook("http://hooks.example.invalid/x", ""));
-    let o = run(&d, &[]);
-    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
-    let text = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        text.contains("refused: http://hooks.example.invalid is not encrypted and not loopback"),
-        "{text}"
-    );
 }
