@@ -36,6 +36,13 @@ pub struct ResumeAnswer {
     pub note: String,
 }
 
+/// A drill's findings.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct DrillAnswer {
+    pub findings: String,
+}
+
 /// An answers file.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -48,6 +55,8 @@ pub struct Answers {
     pub rollback: Option<RollbackAnswer>,
     #[serde(default)]
     pub resume: Option<ResumeAnswer>,
+    #[serde(default)]
+    pub drill: Option<DrillAnswer>,
     /// The file's text, journaled whole.
     #[serde(skip)]
     pub text: String,
@@ -63,11 +72,11 @@ impl Answers {
                 format!("{line}:{col}: ")
             });
             eyre!(
-                "{file}:{at}{} (expected [evidence], [approvals.ID] with name and reason, [rollback] confirm/target, [resume] interrupted/note)",
+                "{file}:{at}{} (expected [evidence], [approvals.ID] with name and reason, [rollback] confirm/target, [resume] interrupted/note, [drill] findings)",
                 e.message()
             )
         })?;
-        a.text = text.to_owned();
+        text.clone_into(&mut a.text);
         Ok(a)
     }
 

@@ -71,6 +71,9 @@ pub enum Command {
     Plan(PlanArgs),
     /// Run the rollback steps of the latest release, headless.
     Rollback(RollbackArgs),
+    /// Write the release-evidence report (Markdown) of a release; `--incident` for an incident
+    /// report. A drill's report is its drill record.
+    Report(ReportArgs),
     /// Evaluate every gate once (not `command` gates) and show revisions; exit 1 if any fails.
     Status(StatusArgs),
     /// A small HTTP service for demos and tests (127.0.0.1 only).
@@ -86,6 +89,7 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
+#[allow(clippy::struct_excessive_bools)] // command-line switches
 pub struct RunArgs {
     #[command(flatten)]
     pub runbook: RunbookArgs,
@@ -119,6 +123,28 @@ pub struct RunArgs {
     /// Close the latest unfinished release as abandoned, with this note, and start a new one.
     #[arg(long, value_name = "NOTE")]
     pub abandon: Option<String>,
+    /// A rollback drill: run the release, then its rollback on purpose, and record findings
+    /// (headless; refused in a protected environment — use `--env staging`).
+    #[arg(long)]
+    pub drill: bool,
+    /// With `--drill`: skip the deploy and rehearse only the rollback.
+    #[arg(long, requires = "drill")]
+    pub rollback_only: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// The release id, or `latest`.
+    #[arg(default_value = "latest")]
+    pub id: String,
+    /// Write the report here instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    /// An incident report (seed 004's template) with the timeline from the journal.
+    #[arg(long)]
+    pub incident: bool,
 }
 
 #[derive(Debug, Args)]

@@ -18,7 +18,7 @@ use crate::runbook::{Evidence, Step, StepKind};
 /// Exit code: refused (lock, protected environment, operator not allowed).
 pub const REFUSED: i32 = 4;
 
-fn info(s: &Step) -> StepInfo {
+fn info(s: &Step, ctx: &crate::runbook::Context) -> StepInfo {
     let (evidence_required, approvers, reason_required) = match &s.kind {
         StepKind::Manual { evidence, .. } => (*evidence == Evidence::Required, None, false),
         StepKind::Approval {
@@ -27,9 +27,12 @@ fn info(s: &Step) -> StepInfo {
         } => (false, approvers.clone(), *reason_required),
         _ => (false, None, false),
     };
+    // Titles may use variables; one that needs a value not known yet (a capture) stays as written.
+    let title = crate::runbook::render(&crate::runbook::Tpl::new(s.title.clone(), 0..0), ctx)
+        .unwrap_or_else(|_| s.title.clone());
     StepInfo {
         id: s.id.clone(),
-        title: s.title.clone(),
+        title,
         kind: s.kind.name().to_owned(),
         evidence_required,
         approvers,
@@ -49,8 +52,14 @@ pub fn release_started(r: &Resolved, release_id: &str, drill: bool) -> Event {
         previous: r.ctx.previous.clone(),
         lkg: r.ctx.lkg.clone(),
         drill,
-        steps: r.runbook.steps.iter().map(info).collect(),
-        rollback_steps: r.runbook.rollback.steps.iter().map(info).collect(),
+        steps: r.runbook.steps.iter().map(|s| info(s, &r.ctx)).collect(),
+        rollback_steps: r
+            .runbook
+            .rollback
+            .steps
+            .iter()
+            .map(|s| info(s, &r.ctx))
+            .collect(),
     }
 }
 
@@ -137,6 +146,7 @@ pub fn latest_unfinished(dir: &StateDir, name: &str) -> Result<Option<(String, R
     Ok(None)
 }
 
+#[allow(clippy::too_many_lines)] // the refusals in order, each with its message
 pub async fn run(args: &RunArgs, out: &mut impl Write, err: &mut impl Write) -> Result<i32> {
     let mut opts = opts_from(&args.runbook, args.operator.clone())?;
     // Peek at the state dir first: a resumed release keeps its environment and version.
@@ -163,6 +173,14 @@ pub async fn run(args: &RunArgs, out: &mut impl Write, err: &mut impl Write) -> 
         writeln!(err, "{why}")?;
         return Ok(REFUSED);
     }
+    if args.drill && r.protected {
+        writeln!(
+            err,
+            "refused: a drill rolls back on purpose and is not allowed in the protected environment `{}`; rehearse with --env staging",
+            r.env_name
+        )?;
+        return Ok(REFUSED);
+    }
     if !r.problems.is_empty() {
         for p in &r.problems {
             writeln!(err, "{p}")?;
@@ -178,7 +196,14 @@ pub async fn run(args: &RunArgs, out: &mut impl Write, err: &mut impl Write) -> 
         Some(p) => Some(Answers::load(p)?),
         None => None,
     };
-    let plain = args.plain || !std::io::stdout().is_terminal();
+    for name in crate::exec::runtime::masker_for(&r).1 {
+        writeln!(
+            err,
+            "warning: secret {name} is shorter than 4 characters and is not masked"
+        )?;
+    }
+    // Drills run headless: they roll back on purpose, with no key to press.
+    let plain = args.plain || args.drill || !std::io::stdout().is_terminal();
     if plain && r.protected && answers.is_none() {
         writeln!(
             err,
@@ -195,9 +220,23 @@ pub async fn run(args: &RunArgs, out: &mut impl Write, err: &mut impl Write) -> 
         )?;
         return Ok(1);
     }
+    let mut resume_asked = false;
+    let mut abandon_note = args.abandon.clone();
     if let Some((uid, ust)) = &unfinished
+        && !plain
         && !args.resume
-        && args.abandon.is_none()
+        && abandon_note.is_none()
+    {
+        match ask_resume(uid, ust) {
+            Some(ResumeAnswer::Resume) => resume_asked = true,
+            Some(ResumeAnswer::Abandon(note)) => abandon_note = Some(note),
+            None => {}
+        }
+    }
+    let resuming = args.resume || resume_asked;
+    if let Some((uid, ust)) = &unfinished
+        && !resuming
+        && abandon_note.is_none()
     {
         let at = ust
             .current()
@@ -222,21 +261,23 @@ pub async fn run(args: &RunArgs, out: &mut impl Write, err: &mut impl Write) -> 
     );
     dir.ensure()?;
     let (id, resume) = match &unfinished {
-        Some((uid, _)) if args.resume => (uid.clone(), true),
+        Some((uid, _)) if resuming => (uid.clone(), true),
         _ => (
             free_release_id(&dir, &r.runbook.release.name, &r.ctx.version),
             false,
         ),
     };
-    let taken_from = match take_lock(&dir, &r.ctx.operator, Some(&id), args.take_over)? {
+    let take_over = args.take_over || (!plain && stale_lock_confirmed(&dir));
+    let taken_from = match take_lock(&dir, &r.ctx.operator, Some(&id), take_over)? {
         Ok(prev) => prev,
         Err(why) => {
             writeln!(err, "{why}")?;
             return Ok(REFUSED);
         }
     };
-    let result = async {
-        if let (Some((uid, _)), Some(note)) = (&unfinished, &args.abandon) {
+    let _lock = LockGuard(&dir);
+    async {
+        if let (Some((uid, _)), Some(note)) = (&unfinished, &abandon_note) {
             abandon(&r, &dir, uid, note, out)?;
         }
         let s = Session {
@@ -248,11 +289,69 @@ pub async fn run(args: &RunArgs, out: &mut impl Write, err: &mut impl Write) -> 
             args,
             taken_from,
         };
-        s.drive(out, err).await
+        s.drive(plain, out, err).await
     }
-    .await;
-    lock::release(&dir)?;
-    result
+    .await
+}
+
+/// Releases the release lock when dropped: on every exit path, a panic's unwinding included.
+pub struct LockGuard<'a>(pub &'a StateDir);
+
+impl Drop for LockGuard<'_> {
+    fn drop(&mut self) {
+        let _ = lock::release(self.0);
+    }
+}
+
+/// The operator's answer to "resume it?".
+enum ResumeAnswer {
+    Resume,
+    Abandon(String),
+}
+
+/// Ask on the terminal whether to resume an unfinished release (None: no answer).
+fn ask_resume(id: &str, st: &ReleaseState) -> Option<ResumeAnswer> {
+    let at = st
+        .current()
+        .map(|(p, i)| {
+            format!(
+                " at step `{}` ({})",
+                st.list(p)[i].id,
+                st.list(p)[i].status.label()
+            )
+        })
+        .unwrap_or_default();
+    let a = crate::plain::ask_tty(&format!(
+        "release {id} is unfinished{at}. Resume it? y resumes · n abandons it (with a note): "
+    ))?;
+    match a.as_str() {
+        "y" | "Y" => Some(ResumeAnswer::Resume),
+        "n" | "N" => crate::plain::ask_tty("note for abandoning it: ").map(ResumeAnswer::Abandon),
+        _ => None,
+    }
+}
+
+/// In the cockpit, a stale lock is taken over after the operator says `y`.
+fn stale_lock_confirmed(dir: &StateDir) -> bool {
+    let Ok(text) = std::fs::read_to_string(dir.lock_path()) else {
+        return false;
+    };
+    let Ok(info) = serde_json::from_str::<LockInfo>(&text) else {
+        return false;
+    };
+    let alive = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(i32::try_from(info.pid).unwrap_or(0)),
+        None,
+    )
+    .is_ok();
+    if info.host != lock::hostname() || alive {
+        return false;
+    }
+    crate::plain::ask_tty(&format!(
+        "a stale lock is left by {} (that process is gone). Take it over? y/N: ",
+        info.describe()
+    ))
+    .is_some_and(|a| a == "y" || a == "Y")
 }
 
 /// Close an unfinished release as abandoned, with the operator's note.
@@ -289,8 +388,9 @@ struct Session<'a> {
 }
 
 impl Session<'_> {
-    async fn drive(self, out: &mut impl Write, err: &mut impl Write) -> Result<i32> {
-        let (writer, mut st, torn) = if self.resume {
+    /// Open the journal (new or resumed), and list the messages that start the session.
+    fn prepare(&self) -> Result<(Writer, ReleaseState, Vec<Msg>)> {
+        let (writer, st, torn) = if self.resume {
             let (w, read) = Writer::open_existing(self.dir, self.id, Hasher::from_env())?;
             let st = replay::from_records(&read.records).map_err(|e| eyre!("{}: {e}", self.id))?;
             (w, st, read.torn_tail)
@@ -301,8 +401,63 @@ impl Session<'_> {
                 None,
             )
         };
+        let note = |action: &str, text: String| {
+            Msg::Record(Event::Note {
+                step: None,
+                phase: None,
+                action: Some(action.into()),
+                text,
+            })
+        };
+        let mut initial = Vec::new();
+        if self.resume {
+            if let Some(t) = torn {
+                initial.push(note("torn-tail", format!(
+                    "a torn last line ({} bytes, the process stopped mid-write) was set aside on resume",
+                    t.bytes
+                )));
+            }
+            initial.push(note(
+                "resume",
+                format!("release resumed by {}", self.r.ctx.operator),
+            ));
+        } else {
+            initial.push(Msg::Begin(release_started(
+                self.r,
+                self.id,
+                self.args.drill,
+            )));
+        }
+        if let Some(prev) = &self.taken_from {
+            initial.push(Msg::Record(Event::LockTakenOver {
+                previous_holder: prev.describe(),
+            }));
+        }
+        if let Some(a) = &self.answers {
+            initial.push(note("answers", a.text.clone()));
+        }
+        if self.args.auto_approve {
+            initial.push(note(
+                "auto-approve",
+                "--auto-approve: approvals no answers file covers are given automatically".into(),
+            ));
+        }
+        Ok((writer, st, initial))
+    }
+
+    async fn drive(self, plain: bool, out: &mut impl Write, err: &mut impl Write) -> Result<i32> {
+        let (writer, mut st, initial) = self.prepare()?;
         let (tx, mut rx) = mpsc::unbounded_channel();
         let mut rt = Runtime::new(self.r.clone(), writer, lock::hostname(), tx);
+        if !plain {
+            let opts = crate::cockpit::CockpitOpts {
+                theme: self.args.theme.clone(),
+                fps: self.args.fps,
+                mouse: self.args.mouse,
+                warning: ssh_warning(self.r.protected),
+            };
+            return crate::cockpit::run(&mut rt, st, &mut rx, initial, &opts).await;
+        }
         let opts = PlainOpts {
             auto_approve: self.args.auto_approve,
             answers: self.answers.clone(),
@@ -315,39 +470,8 @@ impl Session<'_> {
             opts: &opts,
             out,
         };
-        let note = |action: &str, text: String| {
-            Msg::Record(Event::Note {
-                step: None,
-                phase: None,
-                action: Some(action.into()),
-                text,
-            })
-        };
-        if self.resume {
-            if let Some(t) = torn {
-                d.send(note("torn-tail", format!(
-                    "a torn last line ({} bytes, the process stopped mid-write) was set aside on resume",
-                    t.bytes
-                )))?;
-            }
-            let op = d.rt.operator.clone();
-            d.send(note("resume", format!("release resumed by {op}")))?;
-        } else {
-            d.send(Msg::Begin(release_started(self.r, self.id, false)))?;
-        }
-        if let Some(prev) = self.taken_from {
-            d.send(Msg::Record(Event::LockTakenOver {
-                previous_holder: prev.describe(),
-            }))?;
-        }
-        if let Some(a) = &self.answers {
-            d.send(note("answers", a.text.clone()))?;
-        }
-        if self.args.auto_approve {
-            d.send(note(
-                "auto-approve",
-                "--auto-approve: approvals no answers file covers are given automatically".into(),
-            ))?;
+        for m in initial {
+            d.send(m)?;
         }
         if let Some((p, i)) = d.st.current()
             && d.st.list(p)[i].status == StepStatus::Interrupted
@@ -373,8 +497,68 @@ impl Session<'_> {
                 return Ok(1);
             }
         }
+        if self.args.drill && !self.resume {
+            return drill(
+                &mut d,
+                self.args.rollback_only,
+                self.answers.as_ref(),
+                self.r,
+            )
+            .await;
+        }
         d.drive(Mode::Run).await
     }
+}
+
+/// A drill: run the release (or skip it with `--rollback-only`), then the rollback on
+/// purpose, then record the findings. Exit 0 when the rollback completed.
+async fn drill<W: Write>(
+    d: &mut Driver<'_, W>,
+    rollback_only: bool,
+    answers: Option<&Answers>,
+    r: &Resolved,
+) -> Result<i32> {
+    if rollback_only {
+        while d.st.current().is_some() && !d.st.is_finished() {
+            if let Some(why) = d.send(Msg::Skip {
+                reason: "drill: --rollback-only".into(),
+            })? {
+                return Err(eyre!("cannot skip for the drill: {why}"));
+            }
+        }
+    } else {
+        let code = d.drive(Mode::Run).await?;
+        if code != 0 {
+            return Ok(code);
+        }
+    }
+    let by = d.rt.operator.clone();
+    if let Some(why) = d.send(Msg::Rollback {
+        by,
+        target: rollback_target(r),
+    })? {
+        return Err(eyre!("cannot start the drill's rollback: {why}"));
+    }
+    let code = d.drive(Mode::Rollback).await?;
+    let findings = answers
+        .and_then(|a| a.drill.as_ref().map(|f| f.findings.clone()))
+        .or_else(|| crate::plain::ask_tty("drill findings (one line): "))
+        .unwrap_or_else(|| "no findings recorded".to_owned());
+    d.send(Msg::Record(Event::Note {
+        step: None,
+        phase: None,
+        action: Some("drill-findings".into()),
+        text: findings,
+    }))?;
+    Ok(code)
+}
+
+/// In a protected environment over SSH without tmux or screen, a dropped connection pauses
+/// the release: say so in the header.
+pub fn ssh_warning(protected: bool) -> Option<String> {
+    let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
+    (protected && set("SSH_CONNECTION") && !set("TMUX") && !set("STY"))
+        .then(|| "over SSH without tmux/screen: a dropped connection pauses the release".to_owned())
 }
 
 enum Decision {

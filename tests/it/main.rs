@@ -1,5 +1,9 @@
 mod check;
 mod gates;
 mod journal;
+mod mask;
+mod report;
 mod resume;
 mod run;
+mod tmux;
+mod watch;
