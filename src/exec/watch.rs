@@ -59,17 +59,19 @@ pub fn start(
         };
         list.push((g.clone(), spec));
     }
+    let duration = dur(duration)?;
+    let target = ctx
+        .rollback_version
+        .clone()
+        .or_else(|| super::resolve::rollback_target(r));
     let mut cx = GateCx::from_resolved(r, Some(rt.journal.state_dir().clone()));
-    cx.ctx = ctx.clone();
+    cx.ctx = ctx;
     let spec = WatchSpec {
         phase,
         step: step.id.clone(),
-        duration: dur(duration)?,
+        duration,
         triggers: list,
-        target: ctx
-            .rollback_version
-            .clone()
-            .or_else(|| super::resolve::rollback_target(r)),
+        target,
     };
     let (handle, cancel) = Handle::pair();
     tokio::spawn(run(spec, cx, rt.sender(), cancel));

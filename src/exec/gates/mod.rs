@@ -5,7 +5,8 @@
 //! - *error*: it could not be measured (timeout, refused connection, bad data). Triggers count
 //!   errors apart from failures (§3.3).
 //!
-//! Messages never contain the values of `[secrets]`: they are masked before they leave here.
+//! Messages never contain the values of `[secrets]`: they are masked (with the project's
+//! [`Masker`]) before they leave here.
 
 pub mod command;
 pub mod docker;
@@ -26,7 +27,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::exec::resolve::Resolved;
+use crate::exec::runtime::masker_for;
 use crate::journal::StateDir;
+use crate::logs::Masker;
 use crate::runbook::template::{self, Context};
 use crate::runbook::{Dur, Gate, GateKind, Tpl};
 
@@ -105,8 +108,10 @@ pub struct GateCx {
     pub runbook_dir: PathBuf,
     /// Where `release` gates read journals.
     pub state_dir: Option<StateDir>,
-    /// `[secrets] env`: names whose values are masked in every message.
+    /// `[secrets] env`: the only variables `basic_auth` may read a password from.
     pub secrets: Vec<String>,
+    /// Masks secret values (and secret-looking patterns) in every message and value.
+    pub masker: Masker,
     /// The `[git] path`, resolved; `git` gates use the runbook dir without one.
     pub git_path: Option<PathBuf>,
     /// One client for every HTTP gate of this context (connections are not pooled).
@@ -121,6 +126,7 @@ impl GateCx {
             runbook_dir: runbook_dir.into(),
             state_dir: None,
             secrets: Vec::new(),
+            masker: Masker::default(),
             git_path: None,
             http: http::client(),
         }
@@ -131,6 +137,7 @@ impl GateCx {
         let mut cx = Self::new(r.ctx.clone(), r.runbook.dir.clone());
         cx.state_dir = state_dir;
         cx.secrets.clone_from(&r.runbook.secrets);
+        cx.masker = masker_for(r).0;
         cx.git_path = r.runbook.git.as_ref().map(|g| r.path(&g.path));
         cx
     }
@@ -155,15 +162,12 @@ impl GateCx {
         template::render_duration(d, &self.ctx).map_err(|e| e.message)
     }
 
-    /// Replace every secret's value in `text` with `••••`.
-    pub fn mask(&self, text: &str) -> String {
-        let mut out = text.to_owned();
-        for name in &self.secrets {
-            if let Some(v) = self.ctx.env.get(name).filter(|v| !v.is_empty()) {
-                out = out.replace(v.as_str(), "••••");
-            }
-        }
-        out
+    /// Set `[secrets] env` and mask those variables' values (as `ctx.env` holds them).
+    #[must_use]
+    pub fn with_secrets(mut self, names: &[String]) -> Self {
+        self.secrets = names.to_vec();
+        self.masker = Masker::new(names.iter().filter_map(|n| self.ctx.env.get(n)));
+        self
     }
 }
 
@@ -181,9 +185,9 @@ pub async fn evaluate(gate: &Gate, cx: &GateCx) -> GateOutcome {
             }
         }
     };
-    out.message = cx.mask(&out.message);
-    if let Value::String(s) = &out.value {
-        out.value = Value::String(cx.mask(s));
+    cx.masker.mask_in_place(&mut out.message);
+    if let Value::String(s) = &mut out.value {
+        cx.masker.mask_in_place(s);
     }
     out.took = started.elapsed();
     out
@@ -300,8 +304,7 @@ mod tests {
         let mut ctx = Context::default();
         ctx.env.insert("PW".into(), "hunter2".into());
         ctx.env.insert("EMPTY".into(), String::new());
-        let mut cx = GateCx::new(ctx, "/");
-        cx.secrets = vec!["PW".into(), "EMPTY".into(), "UNSET".into()];
-        assert_eq!(cx.mask("login hunter2 failed"), "login •••• failed");
+        let cx = GateCx::new(ctx, "/").with_secrets(&["PW".into(), "EMPTY".into(), "UNSET".into()]);
+        assert_eq!(cx.masker.mask("login hunter2 failed"), "login •••• failed");
     }
 }

@@ -4,7 +4,7 @@ use super::steps::{journal_text, run};
 use super::support::Recorder;
 use crate::run::{Dir, out};
 
-fn notify_runbook(url: &str, extra: &str) -> String {
+fn notify_runbook(url: &str) -> String {
     format!(
         r#"
 [release]
@@ -12,13 +12,15 @@ name = "app"
 environment = "staging"
 version = "1.2.0"
 
+[secrets]
+env = ["NOTIFY_SECRET"]
+
 [[steps]]
 id = "announce"
 kind = "notify"
 url = "{url}"
-message = "app {{{{ version }}}} released to {{{{ release.environment }}}}"
+message = "app {{{{ version }}}} released to {{{{ release.environment }}}} {{{{ env.NOTIFY_SECRET }}}}"
 headers = {{ X-Token = "t-1" }}
-{extra}
 "#
     )
 }
@@ -26,11 +28,11 @@ headers = {{ X-Token = "t-1" }}
 #[test]
 fn notify_posts_json_text_to_a_local_listener() {
     let server = Recorder::start(1, |_| (200, "ok".into()));
-    let d = Dir::new(&notify_runbook(
-        &format!("http://127.0.0.1:{}/hooks/secret-token", server.port),
-        "",
-    ));
-    let o = run(&d, &[]);
+    let d = Dir::new(&notify_runbook(&format!(
+        "http://127.0.0.1:{}/hooks/secret-token",
+        server.port
+    )));
+    let o = run(&d, &[("NOTIFY_SECRET", "hunter22")]);
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     let got = server.requests();
     assert_eq!(got.len(), 1);
@@ -44,7 +46,7 @@ fn notify_posts_json_text_to_a_local_listener() {
     let body: serde_json::Value = serde_json::from_str(&got[0].body).unwrap();
     assert_eq!(
         body,
-        serde_json::json!({"text": "app 1.2.0 released to staging"})
+        serde_json::json!({"text": "app 1.2.0 released to staging ••••"})
     );
     assert!(String::from_utf8_lossy(&o.stdout).contains("notified 127.0.0.1 (200)"));
     assert!(
@@ -55,8 +57,8 @@ fn notify_posts_json_text_to_a_local_listener() {
 
 #[test]
 fn notify_refuses_plain_http_off_loopback() {
-    let d = Dir::new(&notify_runbook("http://hooks.example.invalid/x", ""));
-    let o = run(&d, &[]);
+    let d = Dir::new(&notify_runbook("http://hooks.example.invalid/x"));
+    let o = run(&d, &[("NOTIFY_SECRET", "hunter22")]);
     assert_eq!(o.status.code(), Some(1), "{}", out(&o));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(

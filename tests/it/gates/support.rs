@@ -40,9 +40,7 @@ pub fn cx(dir: &Path) -> GateCx {
         operator: "tester".into(),
         ..Context::default()
     };
-    let mut cx = GateCx::new(ctx, dir);
-    cx.secrets = vec!["GATE_PW".into()];
-    cx
+    GateCx::new(ctx, dir).with_secrets(&["GATE_PW".into()])
 }
 
 /// Evaluate the first gate of `gates` in `cx`.
