@@ -114,6 +114,8 @@ pub struct GateCx {
     pub masker: Masker,
     /// The `[git] path`, resolved; `git` gates use the runbook dir without one.
     pub git_path: Option<PathBuf>,
+    /// The `[git] release_tags` glob: what `head_tagged` counts (any tag without `[git]`).
+    pub release_tags: Option<String>,
     /// One client for every HTTP gate of this context (connections are not pooled).
     pub http: reqwest::Client,
 }
@@ -128,6 +130,7 @@ impl GateCx {
             secrets: Vec::new(),
             masker: Masker::default(),
             git_path: None,
+            release_tags: None,
             http: http::client(),
         }
     }
@@ -139,6 +142,7 @@ impl GateCx {
         cx.secrets.clone_from(&r.runbook.secrets);
         cx.masker = masker_for(r).0;
         cx.git_path = r.runbook.git.as_ref().map(|g| r.path(&g.path));
+        cx.release_tags = r.runbook.git.as_ref().map(|g| g.release_tags.clone());
         cx
     }
 

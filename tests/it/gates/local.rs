@@ -84,6 +84,12 @@ async fn file_freshness_uses_the_newest_match() {
     assert_eq!(o.state, GateState::Pass, "{o:?}");
     assert!(o.message.starts_with("newest old/c.dump"), "{}", o.message);
 
+    let itself =
+        "[[gates]]\nid = \"fresh\"\nkind = \"file\"\npath = \"backups/a.dump\"\nmax_age = \"1d\"\n";
+    let o = eval(itself, &cx).await;
+    assert_eq!(o.state, GateState::Fail, "{o:?}");
+    assert_eq!(o.message, "backups/a.dump is 30h old > max_age 24h");
+
     let none =
         "[[gates]]\nid = \"fresh\"\nkind = \"file\"\npath = \"backups\"\nnewest = \"*.tar\"\n";
     let o = eval(none, &cx).await;
@@ -182,11 +188,18 @@ async fn git_clean_branch_and_tagged_on_a_real_repo() {
     assert_eq!(o.state, GateState::Fail, "{o:?}");
     assert!(o.message.ends_with("has no tag"), "{}", o.message);
 
+    tag(&repo, "ga-1.2.0");
+    let mut only_v = cx.clone();
+    only_v.release_tags = Some("v*".into());
+    let o = eval(&g, &only_v).await;
+    assert_eq!(o.state, GateState::Fail, "{o:?}");
+    assert!(o.message.ends_with("has no release tag"), "{}", o.message);
     tag(&repo, "v1.2.0");
+    assert_eq!(eval(&g, &only_v).await.state, GateState::Pass);
     let o = eval(&g, &cx).await;
     assert_eq!(o.state, GateState::Pass, "{o:?}");
     assert!(
-        o.message.contains("clean") && o.message.contains("tagged v1.2.0"),
+        o.message.contains("clean") && o.message.contains("tagged ga-1.2.0, v1.2.0"),
         "{}",
         o.message
     );
