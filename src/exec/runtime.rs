@@ -175,7 +175,7 @@ impl Runtime {
                 self.launch(phase, &step, started);
             }
             StepKind::Watch { .. } => {
-                let started = super::watch::start(phase, &step, self, ctx);
+                let started = super::watch::start(phase, &step, self, &ctx);
                 self.launch(phase, &step, started);
             }
             other => self.fail_now(

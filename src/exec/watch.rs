@@ -34,14 +34,14 @@ pub fn start(
     phase: Phase,
     step: &Step,
     rt: &Runtime,
-    ctx: Context,
+    ctx: &Context,
 ) -> Result<Option<Handle>, String> {
     let StepKind::Watch { duration, triggers } = &step.kind else {
         return Err(format!("step `{}` is not a watch step", step.id));
     };
     let r = &rt.resolved;
     let err = |e: template::RenderError| format!("{}: {}", r.place(e.span.start), e.message);
-    let dur = |d| template::render_duration(d, &ctx).map_err(err);
+    let dur = |d| template::render_duration(d, ctx).map_err(err);
     let mut list = Vec::new();
     for id in triggers {
         let g = r
@@ -59,19 +59,17 @@ pub fn start(
         };
         list.push((g.clone(), spec));
     }
-    let duration = dur(duration)?;
-    let target = ctx
-        .rollback_version
-        .clone()
-        .or_else(|| super::resolve::rollback_target(r));
     let mut cx = GateCx::from_resolved(r, Some(rt.journal.state_dir().clone()));
-    cx.ctx = ctx;
+    cx.ctx = ctx.clone();
     let spec = WatchSpec {
         phase,
         step: step.id.clone(),
-        duration,
+        duration: dur(duration)?,
         triggers: list,
-        target,
+        target: ctx
+            .rollback_version
+            .clone()
+            .or_else(|| super::resolve::rollback_target(r)),
     };
     let (handle, cancel) = Handle::pair();
     tokio::spawn(run(spec, cx, rt.sender(), cancel));
@@ -84,6 +82,35 @@ fn verdict(o: &GateOutcome) -> Verdict {
         GateState::Fail => Verdict::Fail,
         GateState::Error => Verdict::Error,
     }
+}
+
+/// A measurement in a few words, for the banner: the value and the condition it fails.
+fn compact(gate: &Gate, o: &GateOutcome) -> String {
+    use crate::runbook::{GateKind, JsonCheck};
+    let value = match &o.value {
+        serde_json::Value::Number(n) => n.to_string(),
+        serde_json::Value::String(s) if s.len() <= 40 => s.clone(),
+        _ => return o.message.clone(),
+    };
+    if o.state != GateState::Fail {
+        return value;
+    }
+    let why = match &gate.kind {
+        GateKind::Prometheus {
+            failure_condition: Some(c),
+            ..
+        } => format!("meets `{c}`"),
+        GateKind::Prometheus {
+            success_condition: Some(c),
+            ..
+        }
+        | GateKind::Http {
+            json: Some(JsonCheck::Condition { condition: c, .. }),
+            ..
+        } => format!("fails `{c}`"),
+        _ => return format!("{value}: {}", o.message),
+    };
+    format!("{value} {why}")
 }
 
 type Pending = Pin<Box<dyn std::future::Future<Output = (usize, GateOutcome)> + Send>>;
@@ -140,6 +167,12 @@ async fn run(
             Some((i, outcome)) = inflight.next(), if !inflight.is_empty() => {
                 busy[i] = false;
                 let gate = spec.triggers[i].0.id.clone();
+                let _ = tx.send(Msg::Output {
+                    phase: spec.phase,
+                    step: spec.step.clone(),
+                    stream: "gate".into(),
+                    lines: vec![gates::log_line(&gate, &outcome)],
+                });
                 let _ = tx.send(Msg::Record(Event::GateResult {
                     step: Some(spec.step.clone()),
                     gate: gate.clone(),
@@ -151,7 +184,7 @@ async fn run(
                     at: Utc::now(),
                     verdict: verdict(&outcome),
                     value: outcome.value.as_f64(),
-                    message: outcome.message.clone(),
+                    message: compact(&spec.triggers[i].0, &outcome),
                 };
                 match triggers[i].observe(m) {
                     Some(Transition::Tripped(msg)) => {

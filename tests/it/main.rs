@@ -1,4 +1,5 @@
 mod check;
+mod demo;
 mod gates;
 mod journal;
 mod mask;

@@ -138,7 +138,7 @@ fn production_waits_for_staging_through_a_gates_step() {
     assert_eq!(o.status.code(), Some(1), "{}", out(&o));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(
-        text.contains("gate staging-done: fail — no finished release of app 1.2.0 in staging"),
+        text.contains("✖ staging-done: no finished release of app 1.2.0 in staging"),
         "{text}"
     );
     let (records, _) = d.latest();
@@ -162,7 +162,7 @@ fn production_waits_for_staging_through_a_gates_step() {
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(
-        text.contains("gate staging-done: pass — app 1.2.0 in staging completed"),
+        text.contains("✔ staging-done: app 1.2.0 in staging completed"),
         "{text}"
     );
     d.verify_latest();

@@ -72,7 +72,7 @@ gates = ["metrics"]
     let o = run(&d, &[("METRICS_PASSWORD", "wrong-password-123")]);
     assert_eq!(o.status.code(), Some(1), "{}", out(&o));
     let text = String::from_utf8_lossy(&o.stdout);
-    assert!(text.contains("gate metrics: fail — 401 in "), "{text}");
+    assert!(text.contains("✖ metrics: 401 in "), "{text}");
     assert!(!journal_text(&d).contains("wrong-password-123"));
     assert_eq!(server.requests().len(), 2);
 }
