@@ -1,5 +1,6 @@
 mod check;
 mod demo;
+mod gates;
 mod journal;
 mod mask;
 mod report;
