@@ -123,7 +123,7 @@ pub async fn run(path: &Path, theme: Option<&str>) -> Result<i32> {
         let mut quit = false;
         for r in &records {
             if let Some((m, at)) = replay_msg(r) {
-                quit |= app.update(m, at).iter().any(|e| *e == AppEffect::Quit);
+                quit |= app.update(m, at).contains(&AppEffect::Quit);
             }
         }
         quit
