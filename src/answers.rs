@@ -25,6 +25,24 @@ pub struct RollbackAnswer {
     pub target: Option<String>,
 }
 
+/// What to do with a step left interrupted (outcome unknown) when a release is resumed.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ResumeAnswer {
+    /// `retry`, `mark-done` or `rollback`.
+    pub interrupted: String,
+    /// The note a `mark-done` needs.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A drill's findings.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct DrillAnswer {
+    pub findings: String,
+}
+
 /// An answers file.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -35,6 +53,10 @@ pub struct Answers {
     pub approvals: BTreeMap<String, Approval>,
     #[serde(default)]
     pub rollback: Option<RollbackAnswer>,
+    #[serde(default)]
+    pub resume: Option<ResumeAnswer>,
+    #[serde(default)]
+    pub drill: Option<DrillAnswer>,
     /// The file's text, journaled whole.
     #[serde(skip)]
     pub text: String,
@@ -50,11 +72,11 @@ impl Answers {
                 format!("{line}:{col}: ")
             });
             eyre!(
-                "{file}:{at}{} (expected [evidence], [approvals.ID] with name and reason, [rollback] confirm/target)",
+                "{file}:{at}{} (expected [evidence], [approvals.ID] with name and reason, [rollback] confirm/target, [resume] interrupted/note, [drill] findings)",
                 e.message()
             )
         })?;
-        a.text = text.to_owned();
+        text.clone_into(&mut a.text);
         Ok(a)
     }
 

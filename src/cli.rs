@@ -71,6 +71,14 @@ pub enum Command {
     Plan(PlanArgs),
     /// Run the rollback steps of the latest release, headless.
     Rollback(RollbackArgs),
+    /// Write the release-evidence report (Markdown) of a release; `--incident` for an incident
+    /// report. A drill's report is its drill record.
+    Report(ReportArgs),
+    /// Evaluate every gate once (not `command` gates) and show revisions; exit 1 if any fails.
+    Status(StatusArgs),
+    /// A small HTTP service for demos and tests (127.0.0.1 only).
+    #[command(name = "demo-service", hide = true)]
+    DemoService(DemoServiceArgs),
     /// Inspect and verify journals.
     Journal {
         #[command(flatten)]
@@ -81,6 +89,7 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
+#[allow(clippy::struct_excessive_bools)] // command-line switches
 pub struct RunArgs {
     #[command(flatten)]
     pub runbook: RunbookArgs,
@@ -108,6 +117,34 @@ pub struct RunArgs {
     /// Take over a stale lock (its process is gone), without asking.
     #[arg(long)]
     pub take_over: bool,
+    /// Continue the latest release if it is unfinished (required headless).
+    #[arg(long, conflicts_with = "abandon")]
+    pub resume: bool,
+    /// Close the latest unfinished release as abandoned, with this note, and start a new one.
+    #[arg(long, value_name = "NOTE")]
+    pub abandon: Option<String>,
+    /// A rollback drill: run the release, then its rollback on purpose, and record findings
+    /// (headless; refused in a protected environment — use `--env staging`).
+    #[arg(long)]
+    pub drill: bool,
+    /// With `--drill`: skip the deploy and rehearse only the rollback.
+    #[arg(long, requires = "drill")]
+    pub rollback_only: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// The release id, or `latest`.
+    #[arg(default_value = "latest")]
+    pub id: String,
+    /// Write the report here instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    /// An incident report (seed 004's template) with the timeline from the journal.
+    #[arg(long)]
+    pub incident: bool,
 }
 
 #[derive(Debug, Args)]
@@ -131,6 +168,46 @@ pub struct RollbackArgs {
     /// Answers file whose `[rollback] confirm` names the environment.
     #[arg(long, value_name = "FILE")]
     pub answers: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub runbook: RunbookArgs,
+    /// Print one JSON object (shape in docs/runbook.md) instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DemoServiceArgs {
+    /// Port on 127.0.0.1; 0 picks a free one (the first line printed names it).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Version served at /api/system/version.
+    #[arg(long = "version", value_name = "V", default_value = "1.0.0")]
+    pub service_version: String,
+    /// Share of /work requests (and synthetic traffic) answered with 500, 0.0 to 1.0.
+    #[arg(long, default_value_t = 0.0)]
+    pub fail_rate: f64,
+    /// When this file exists, its content (a number) overrides --fail-rate.
+    #[arg(long, value_name = "PATH")]
+    pub fail_rate_file: Option<PathBuf>,
+    /// How long /slow sleeps, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub delay_ms: u64,
+    /// When this file exists, /health answers 503.
+    #[arg(long, value_name = "PATH")]
+    pub down_file: Option<PathBuf>,
+    /// Commit id served at /api/system/version; default: derived from the version.
+    #[arg(long)]
+    pub sha: Option<String>,
+    /// Environment name served at /api/system/version.
+    #[arg(long, default_value = "demo")]
+    pub environment: String,
+    /// Synthetic requests per second (counted in /metrics); 0 turns them off.
+    #[arg(long, default_value_t = 20)]
+    pub synthetic_rps: u32,
 }
 
 #[derive(Debug, Subcommand)]

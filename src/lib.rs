@@ -3,9 +3,13 @@
 pub mod answers;
 pub mod cli;
 pub mod cmd;
+pub mod cockpit;
+pub mod demo;
 pub mod exec;
 pub mod journal;
+pub mod logs;
 pub mod plain;
 pub mod release;
 pub mod runbook;
+pub mod ui;
 pub mod watch;

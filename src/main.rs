@@ -1,5 +1,7 @@
 //! The `flightdeck` binary: install error reporting, parse the command line, dispatch.
 
+use std::io::Write;
+
 use clap::Parser;
 use flightdeck::cli::{Cli, Command};
 use flightdeck::cmd;
@@ -10,7 +12,8 @@ fn main() {
     match dispatch(&cli) {
         Ok(code) => std::process::exit(code),
         Err(e) => {
-            eprintln!("flightdeck: error: {e:#}");
+            // Never panic here: stderr may be a terminal that is gone.
+            let _ = writeln!(std::io::stderr(), "flightdeck: error: {e:#}");
             std::process::exit(1);
         }
     }
@@ -21,9 +24,14 @@ fn dispatch(cli: &Cli) -> color_eyre::Result<i32> {
     Ok(match &cli.command {
         Command::Check { files } => cmd::check::run(files, &mut out, &mut err)?,
         Command::Plan(a) => cmd::plan::run(a, &mut out, &mut err)?,
+        Command::Report(a) => cmd::report::run(a, &mut out, &mut err)?,
         Command::Journal { state, action } => cmd::journal::run(state, action, &mut out, &mut err)?,
         Command::Run(a) => runtime()?.block_on(cmd::run::run(a, &mut out, &mut err))?,
         Command::Rollback(a) => runtime()?.block_on(cmd::rollback::run(a, &mut out, &mut err))?,
+        Command::Status(a) => runtime()?.block_on(cmd::status::run(a, &mut out, &mut err))?,
+        Command::DemoService(a) => {
+            runtime()?.block_on(flightdeck::demo::service::run(a.clone()))?
+        }
     })
 }
 

@@ -56,7 +56,8 @@ impl<W: Write> Driver<'_, W> {
         // Each message, and for answers the step it answers (a refused answer fails it).
         let mut queue: VecDeque<(Msg, Option<(Phase, String)>)> = VecDeque::from([(msg, None)]);
         let mut refused = None;
-        while let Some((m, answering)) = queue.pop_front() {
+        while let Some((mut m, answering)) = queue.pop_front() {
+            self.rt.masker.mask_msg(&mut m);
             let now = now_ms();
             let effects = match update(self.st, m, now) {
                 Ok(e) => e,
@@ -102,7 +103,7 @@ impl<W: Write> Driver<'_, W> {
                 self.show(ev, now)?;
             }
             for (phase, index) in answer_for {
-                let m = self.answer(phase, index)?;
+                let m = self.answer(phase, index);
                 let id = self.st.list(phase)[index].id.clone();
                 queue.push_back((m, Some((phase, id))));
             }
@@ -126,7 +127,7 @@ impl<W: Write> Driver<'_, W> {
         Ok(())
     }
 
-    fn answer(&mut self, phase: Phase, index: usize) -> Result<Msg> {
+    fn answer(&mut self, phase: Phase, index: usize) -> Msg {
         let s = self.st.list(phase)[index].clone();
         let protected = self.rt.resolved.protected;
         let answers = self.opts.answers.as_ref();
@@ -141,63 +142,63 @@ impl<W: Write> Driver<'_, W> {
         };
         if s.kind == "manual" {
             if let Some(note) = answers.and_then(|a| a.evidence.get(&s.id)) {
-                return Ok(Msg::Evidence {
+                return Msg::Evidence {
                     note: note.clone(),
                     source: "answers".into(),
-                });
+                };
             }
             if self.opts.auto_approve && !protected && !s.info.evidence_required {
-                return Ok(Msg::Evidence {
+                return Msg::Evidence {
                     note: "approved by --auto-approve".into(),
                     source: "auto-approve".into(),
-                });
+                };
             }
             if self.opts.tty
                 && let Some(note) = ask_tty(&format!("evidence for `{}` ({}): ", s.id, s.title))
             {
-                return Ok(Msg::Evidence {
+                return Msg::Evidence {
                     note,
                     source: "terminal".into(),
-                });
+                };
             }
             let auto = if s.info.evidence_required {
                 "or on a terminal (--auto-approve cannot give required evidence)"
             } else {
                 "on a terminal, or with --auto-approve (not in a protected environment)"
             };
-            return Ok(fail(format!(
+            return fail(format!(
                 "no evidence for step `{}`: give it in an answers file (--answers FILE with [evidence] {} = \"…\"), {auto}",
                 s.id, s.id
-            )));
+            ));
         }
         if let Some(a) = answers.and_then(|a| a.approvals.get(&s.id)) {
-            return Ok(Msg::Approve {
+            return Msg::Approve {
                 name: a.name.clone(),
                 reason: a.reason.clone(),
                 source: "answers".into(),
-            });
+            };
         }
         if self.opts.auto_approve && !protected {
-            return Ok(Msg::Approve {
+            return Msg::Approve {
                 name: self.rt.operator.clone(),
                 reason: "approved by --auto-approve".into(),
                 source: "auto-approve".into(),
-            });
+            };
         }
         if self.opts.tty
             && let Some(name) = ask_tty(&format!("approver for `{}` ({}): ", s.id, s.title))
         {
             let reason = ask_tty("reason: ").unwrap_or_default();
-            return Ok(Msg::Approve {
+            return Msg::Approve {
                 name,
                 reason,
                 source: "terminal".into(),
-            });
+            };
         }
-        Ok(fail(format!(
+        fail(format!(
             "no approval for step `{}`: give it in an answers file (--answers FILE with [approvals.{}] name = \"…\" and reason = \"…\"), on a terminal, or with --auto-approve (not in a protected environment)",
             s.id, s.id
-        )))
+        ))
     }
 
     /// Whether a failed release may roll back without a person: only when the answers file
@@ -216,9 +217,9 @@ impl<W: Write> Driver<'_, W> {
         loop {
             if let ReleasePhase::Finished(outcome) = self.st.phase {
                 return Ok(match (outcome, mode) {
-                    (ReleaseOutcome::Completed, _) => 0,
+                    (ReleaseOutcome::Completed, _)
+                    | (ReleaseOutcome::RolledBack, Mode::Rollback) => 0,
                     (ReleaseOutcome::RolledBack, Mode::Run) => 3,
-                    (ReleaseOutcome::RolledBack, Mode::Rollback) => 0,
                     (ReleaseOutcome::Abandoned, _) => 1,
                 });
             }
@@ -275,7 +276,7 @@ impl<W: Write> Driver<'_, W> {
 }
 
 /// Ask one line on the controlling terminal; None when there is none.
-fn ask_tty(prompt: &str) -> Option<String> {
+pub fn ask_tty(prompt: &str) -> Option<String> {
     let tty = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
@@ -302,6 +303,7 @@ fn step_pos(st: &ReleaseState, phase: Phase, id: &str) -> String {
 }
 
 /// One event as plain text, or None for events not worth a line.
+#[allow(clippy::too_many_lines)] // one arm per event kind
 pub fn describe(ev: &Event, st: &ReleaseState) -> Option<String> {
     Some(match ev {
         Event::ReleaseStarted {

@@ -1,5 +1,7 @@
 //! Rendering steps and gates as text for `plan`: exact commands, URLs, gates and timeouts.
 
+use std::fmt::Write as _;
+
 use crate::exec::resolve::Resolved;
 use crate::runbook::template::{self, Context, RenderError};
 use crate::runbook::{Dur, Gate, GateKind, JsonCheck, Step, StepKind, Tpl};
@@ -53,6 +55,7 @@ impl<'a> Described<'a> {
         self.lines.push(s);
     }
 
+    #[allow(clippy::too_many_lines)] // one arm per step kind
     pub fn step(&mut self, n: usize, step: &Step) {
         let timeout = step
             .timeout
@@ -215,6 +218,7 @@ impl<'a> Described<'a> {
         }
     }
 
+    #[allow(clippy::too_many_lines)] // one arm per gate kind
     pub fn gate(&mut self, g: &Gate) {
         let what = match &g.kind {
             GateKind::Http {
@@ -228,20 +232,20 @@ impl<'a> Described<'a> {
             } => {
                 let mut s = format!("{method} {}", self.t(url));
                 if let Some(st) = expect_status {
-                    s.push_str(&format!(" → {st}"));
+                    let _ = write!(s, " → {st}");
                 }
                 if let Some(l) = max_latency {
-                    s.push_str(&format!(" within {}", self.d(l)));
+                    let _ = write!(s, " within {}", self.d(l));
                 }
                 if let Some(b) = body_contains {
-                    s.push_str(&format!(" containing \"{}\"", self.t(b)));
+                    let _ = write!(s, " containing \"{}\"", self.t(b));
                 }
                 match json {
                     Some(JsonCheck::Equals { path, value }) => {
-                        s.push_str(&format!(" · {path} == \"{}\"", self.t(value)));
+                        let _ = write!(s, " · {path} == \"{}\"", self.t(value));
                     }
                     Some(JsonCheck::Condition { path, condition }) => {
-                        s.push_str(&format!(" · {path}: {condition}"));
+                        let _ = write!(s, " · {path}: {condition}");
                     }
                     None => {}
                 }
@@ -267,10 +271,10 @@ impl<'a> Described<'a> {
                     s.push_str(" writable");
                 }
                 if let Some(n) = newest {
-                    s.push_str(&format!(" · newest {n}"));
+                    let _ = write!(s, " · newest {n}");
                 }
                 if let Some(a) = max_age {
-                    s.push_str(&format!(" younger than {}", self.d(a)));
+                    let _ = write!(s, " younger than {}", self.d(a));
                 }
                 s
             }
@@ -290,10 +294,10 @@ impl<'a> Described<'a> {
             } => {
                 let mut s = format!("{} ? {}", self.t(server), self.t(query));
                 if let Some(c) = success_condition {
-                    s.push_str(&format!(" · pass if {c}"));
+                    let _ = write!(s, " · pass if {c}");
                 }
                 if let Some(c) = failure_condition {
-                    s.push_str(&format!(" · fail if {c}"));
+                    let _ = write!(s, " · fail if {c}");
                 }
                 s
             }

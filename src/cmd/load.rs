@@ -59,15 +59,14 @@ pub fn load_resolved(
 
 /// The state dir: `--state-dir`, else `.flightdeck/` beside the runbook.
 pub fn state_dir(file: &Path, over: Option<&Path>, shared_group: Option<String>) -> StateDir {
-    let root = match over {
-        Some(d) => d.to_path_buf(),
-        None => {
-            let dir = file
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            dir.join(".flightdeck")
-        }
+    let root = if let Some(d) = over {
+        d.to_path_buf()
+    } else {
+        let dir = file
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        dir.join(".flightdeck")
     };
     StateDir { root, shared_group }
 }

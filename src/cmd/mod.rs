@@ -5,5 +5,7 @@ pub mod describe;
 pub mod journal;
 pub mod load;
 pub mod plan;
+pub mod report;
 pub mod rollback;
 pub mod run;
+pub mod status;

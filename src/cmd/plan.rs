@@ -18,7 +18,7 @@ pub fn run(args: &PlanArgs, out: &mut impl Write, err: &mut impl Write) -> Resul
     let rb = &r.runbook;
     // Captures exist only at run time: show where they go.
     let mut planned = r.ctx.clone();
-    for s in rb.steps.iter() {
+    for s in &rb.steps {
         if let crate::runbook::StepKind::Run { capture, .. } = &s.kind {
             for c in capture {
                 planned.captures.insert(
@@ -74,8 +74,15 @@ pub fn run(args: &PlanArgs, out: &mut impl Write, err: &mut impl Write) -> Resul
     }
     lines.append(&mut rd.lines);
     problems.append(&mut rd.problems);
+    let (masker, short) = crate::exec::runtime::masker_for(&r);
     for l in lines {
-        writeln!(out, "{l}")?;
+        writeln!(out, "{}", masker.mask(&l))?;
+    }
+    for name in short {
+        writeln!(
+            err,
+            "warning: secret {name} is shorter than 4 characters and is not masked"
+        )?;
     }
     let mut all = r.problems.clone();
     all.extend(problems);
@@ -85,7 +92,7 @@ pub fn run(args: &PlanArgs, out: &mut impl Write, err: &mut impl Write) -> Resul
         return Ok(0);
     }
     for p in &all {
-        writeln!(err, "{p}")?;
+        writeln!(err, "{}", masker.mask(p))?;
     }
     writeln!(
         err,

@@ -34,6 +34,7 @@ fn typed_on_tty(prompt: &str, expected: &str) -> bool {
     std::io::BufReader::new(tty).read_line(&mut line).is_ok() && line.trim() == expected
 }
 
+#[allow(clippy::too_many_lines)] // confirmation rules, each with its message
 pub async fn run(args: &RollbackArgs, out: &mut impl Write, err: &mut impl Write) -> Result<i32> {
     let dir = state_dir(&args.runbook.file, args.runbook.state_dir.as_deref(), None);
     let path = dir.resolve("latest")?;
@@ -133,6 +134,7 @@ pub async fn run(args: &RollbackArgs, out: &mut impl Write, err: &mut impl Write
         }))?;
     }
     let _ = taken;
+    let _lock = super::run::LockGuard(&dir);
     let by = d.rt.operator.clone();
     // A rollback left unfinished (a rollback step failed or was interrupted) is continued:
     // its blocking step is retried, then the rest run.
@@ -148,6 +150,5 @@ pub async fn run(args: &RollbackArgs, out: &mut impl Write, err: &mut impl Write
         Some(_) => 1,
         None => d.drive(Mode::Rollback).await?,
     };
-    lock::release(&dir)?;
     Ok(code)
 }

@@ -41,6 +41,12 @@ pub struct Handle {
 }
 
 impl Handle {
+    /// A handle for another executor, and the receiver it listens on for the cancel.
+    pub fn pair() -> (Handle, oneshot::Receiver<()>) {
+        let (tx, rx) = oneshot::channel();
+        (Handle { cancel: Some(tx) }, rx)
+    }
+
     pub fn cancel(&mut self) {
         if let Some(tx) = self.cancel.take() {
             let _ = tx.send(());
@@ -64,7 +70,7 @@ pub fn clean_line(mut raw: Vec<u8>) -> String {
         let cut = raw.len() - MAX_LINE;
         raw.truncate(MAX_LINE);
         let mut s = String::from_utf8_lossy(&raw).into_owned();
-        s.push_str(&format!("…[truncated {cut} bytes]"));
+        let _ = std::fmt::Write::write_fmt(&mut s, format_args!("…[truncated {cut} bytes]"));
         return s;
     }
     String::from_utf8_lossy(&raw).into_owned()
@@ -95,6 +101,7 @@ enum Stop {
     Cancelled,
 }
 
+#[allow(clippy::too_many_lines)] // one select loop: output, exit, cancel, timeout, grace
 async fn run(spec: RunSpec, tx: mpsc::UnboundedSender<Msg>, mut cancel: oneshot::Receiver<()>) {
     let started = Instant::now();
     let report = |outcome, exit_code, reason: Option<String>, captures| Msg::Finished {

@@ -1,5 +1,12 @@
 //! Step executors and the runtime that performs the core's effects (all step I/O lives here).
+//!
+//! One file per step kind: [`command`] (`run`), [`gates_step`], [`git_tag`], [`notify`];
+//! [`gates`] holds one evaluator per gate kind.
 
 pub mod command;
+pub mod gates;
+pub mod gates_step;
+pub mod git_tag;
+pub mod notify;
 pub mod resolve;
 pub mod runtime;

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use color_eyre::eyre::{Result, WrapErr, eyre};
@@ -10,7 +11,9 @@ use tokio::sync::mpsc;
 
 use super::command::{self, Handle, RunSpec};
 use super::resolve::Resolved;
+use super::{gates_step, git_tag, notify};
 use crate::journal::{Kind, Writer};
+use crate::logs::Masker;
 use crate::release::{Effect, Event, Msg, Outcome, Phase, ReleaseState};
 use crate::runbook::template::{self, Context};
 use crate::runbook::{Step, StepKind};
@@ -21,8 +24,26 @@ pub struct Runtime {
     pub journal: Writer,
     pub operator: String,
     pub host: String,
+    /// Masks secrets in everything that is stored or shown.
+    pub masker: Masker,
     tx: mpsc::UnboundedSender<Msg>,
     handles: HashMap<(Phase, String), Handle>,
+}
+
+/// The masker for a resolved runbook: `[secrets] env` values and basic-auth passwords; also
+/// the names of secrets too short to mask (to warn about).
+pub fn masker_for(r: &Resolved) -> (Masker, Vec<String>) {
+    let mut names = r.runbook.secrets.clone();
+    for g in &r.runbook.gates {
+        if let crate::runbook::GateKind::Http {
+            basic_auth: Some(b),
+            ..
+        } = &g.kind
+        {
+            names.push(b.password_env.clone());
+        }
+    }
+    Masker::from_env(&names)
 }
 
 /// Map an event kind (`step-started`) to the journal's kind.
@@ -39,11 +60,13 @@ impl Runtime {
         tx: mpsc::UnboundedSender<Msg>,
     ) -> Self {
         let operator = resolved.ctx.operator.clone();
+        let (masker, _) = masker_for(&resolved);
         Self {
             resolved,
             journal,
             operator,
             host,
+            masker,
             tx,
             handles: HashMap::new(),
         }
@@ -53,9 +76,11 @@ impl Runtime {
         self.tx.clone()
     }
 
-    /// Append one event to the journal (fsynced before this returns).
+    /// Append one event to the journal (fsynced before this returns). Secrets are masked
+    /// here too, whatever path the event took.
     pub fn journal(&mut self, ev: &Event, at: DateTime<Utc>) -> Result<()> {
-        let (kind, step, data) = ev.to_parts();
+        let (kind, step, mut data) = ev.to_parts();
+        self.masker.mask_json(&mut data);
         let kind = journal_kind(&kind)?;
         self.journal
             .append_at(at, &self.operator, &self.host, kind, step.as_deref(), data)
@@ -137,11 +162,34 @@ impl Runtime {
                 }
                 Err(why) => self.fail_now(phase, &step.id, why),
             },
+            StepKind::Gates { .. } => {
+                let started = gates_step::start(phase, &step, self, ctx);
+                self.launch(phase, &step, started);
+            }
+            StepKind::GitTag { .. } => {
+                let started = git_tag::start(phase, &step, self, &ctx);
+                self.launch(phase, &step, started);
+            }
+            StepKind::Notify { .. } => {
+                let started = notify::start(phase, &step, self, &ctx);
+                self.launch(phase, &step, started);
+            }
             other => self.fail_now(
                 phase,
                 &step.id,
                 format!("step kind {} is not executable yet", other.name()),
             ),
+        }
+    }
+
+    /// Keep the handle of a started executor, or fail the step that could not start.
+    fn launch(&mut self, phase: Phase, step: &Step, started: Result<Option<Handle>, String>) {
+        match started {
+            Ok(Some(h)) => {
+                self.handles.insert((phase, step.id.clone()), h);
+            }
+            Ok(None) => {}
+            Err(why) => self.fail_now(phase, &step.id, why),
         }
     }
 
@@ -189,4 +237,27 @@ impl Runtime {
             captures: capture.to_vec(),
         })
     }
+}
+
+/// Report a finished step.
+pub fn finish(
+    tx: &mpsc::UnboundedSender<Msg>,
+    phase: Phase,
+    step: &str,
+    started: Instant,
+    result: Result<(), String>,
+) {
+    let (outcome, reason) = match result {
+        Ok(()) => (Outcome::Succeeded, None),
+        Err(why) => (Outcome::Failed, Some(why)),
+    };
+    let _ = tx.send(Msg::Finished {
+        phase,
+        step: step.to_owned(),
+        outcome,
+        exit_code: None,
+        reason,
+        duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        captures: std::collections::BTreeMap::new(),
+    });
 }

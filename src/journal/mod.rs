@@ -8,6 +8,7 @@
 //! - [`reader`] and [`verify`](mod@verify): reading back, torn-tail detection, tamper detection.
 //! - [`lock`]: the single-operator lock file.
 //! - [`cli`]: `journal list | show | verify` for the binary.
+//! - [`report`]: the release-evidence, incident and drill reports.
 
 pub mod batch;
 pub mod cli;
@@ -16,6 +17,7 @@ pub mod head;
 pub mod lock;
 pub mod reader;
 pub mod record;
+pub mod report;
 pub mod state_dir;
 pub mod verify;
 pub mod writer;

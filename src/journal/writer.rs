@@ -234,6 +234,11 @@ impl Writer {
         &self.path
     }
 
+    /// The state dir this journal lives in.
+    pub fn state_dir(&self) -> &StateDir {
+        &self.dir
+    }
+
     pub fn release_id(&self) -> &str {
         &self.release_id
     }

@@ -3,6 +3,7 @@
 use super::event::{Event, Phase};
 
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)] // short-lived, moved once into the runtime
 pub enum Effect {
     /// Append this event to the journal (fsynced before anything is shown as done).
     Journal(Event),

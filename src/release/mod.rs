@@ -5,6 +5,7 @@ pub mod event;
 pub mod msg;
 pub mod replay;
 pub mod state;
+pub mod trigger;
 pub mod update;
 
 pub use effect::Effect;

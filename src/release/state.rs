@@ -174,6 +174,14 @@ impl ReleaseState {
         list.iter_mut().find(|s| s.id == id)
     }
 
+    /// A step by id in either list (ids are unique across both).
+    fn step_in_any(&mut self, id: &str) -> Option<&mut StepState> {
+        self.steps
+            .iter_mut()
+            .chain(self.rollback_steps.iter_mut())
+            .find(|s| s.id == id)
+    }
+
     /// The step currently running, if any.
     pub fn running(&self) -> Option<(Phase, usize)> {
         for phase in [Phase::Rollback, Phase::Main] {
@@ -213,6 +221,7 @@ impl ReleaseState {
     }
 
     /// Fold one event into the state. `at` is the event's time (the record's `ts`).
+    #[allow(clippy::too_many_lines)] // one arm per event kind
     pub fn apply(&mut self, ev: &Event, at: DateTime<Utc>) {
         match ev {
             Event::ReleaseStarted {
@@ -293,14 +302,14 @@ impl ReleaseState {
                 }
             }
             Event::Evidence { step, note, .. } => {
-                if let Some(s) = self.step_mut(Phase::Main, step) {
+                if let Some(s) = self.step_in_any(step) {
                     s.evidence = Some(note.clone());
                 }
             }
             Event::Approval {
                 step, name, reason, ..
             } => {
-                if let Some(s) = self.step_mut(Phase::Main, step) {
+                if let Some(s) = self.step_in_any(step) {
                     s.approval = Some((name.clone(), reason.clone()));
                 }
             }

@@ -137,6 +137,7 @@ impl Out<'_> {
 }
 
 /// Apply one message. On refusal the state is unchanged.
+#[allow(clippy::too_many_lines)] // one arm per message
 pub fn update(st: &mut ReleaseState, msg: Msg, now: DateTime<Utc>) -> Result<Vec<Effect>, Refusal> {
     let mut o = Out {
         st,

@@ -190,7 +190,9 @@ fn available(name: &str, ctx: &Context) -> Result<(), String> {
         ("lkg_version", None) => optional(&ctx.lkg_version, "no tag matches `lkg_tags`"),
         ("git", Some("head")) => optional(&ctx.git_head, "no git commit"),
         ("git", Some("short")) => optional(&ctx.git_short, "no git commit"),
-        ("rollback", Some("version")) => optional(&ctx.rollback_version, "only set in a rollback"),
+        ("rollback", None | Some("version")) => {
+            optional(&ctx.rollback_version, "only set in a rollback")
+        }
         ("env", Some(key)) => keyed(&ctx.env, key, "not set in the environment"),
         ("captures", Some(key)) => keyed(&ctx.captures, key, "no earlier step captured it"),
         ("vars", Some(key)) if ctx.vars.contains_key(key) => Ok(()),

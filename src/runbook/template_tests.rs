@@ -129,3 +129,56 @@ fn referenced_variables_are_nested_and_sorted() {
     assert_eq!(names.unwrap(), ["vars.b", "version"]);
     assert!(referenced_variables("{{ oops").is_err());
 }
+
+fn runbook() -> Runbook {
+    let src = r#"
+[release]
+name = "svc"
+environment = "production"
+version = "1.0.0"
+
+[vars]
+watch = "15m"
+target = "prod"
+
+[environments.staging]
+vars = { target = "staging", base = "http://127.0.0.1:8081" }
+
+[[steps]]
+id = "s"
+kind = "manual"
+"#;
+    crate::runbook::load_str(src, std::path::Path::new("f.toml"))
+        .unwrap()
+        .runbook
+}
+
+#[test]
+fn overrides_merge_vars_environment_then_sets() {
+    let rb = runbook();
+    let prod = apply_overrides(&rb, "production", &[]).unwrap();
+    assert_eq!(prod["target"], "prod");
+    assert!(!prod.contains_key("base"));
+    let sets = [("vars.watch".to_string(), "5s".to_string())];
+    let staging = apply_overrides(&rb, "staging", &sets).unwrap();
+    assert_eq!(staging["target"], "staging");
+    assert_eq!(staging["base"], "http://127.0.0.1:8081");
+    assert_eq!(staging["watch"], "5s");
+}
+
+#[test]
+fn overrides_reject_unknown_environments_and_keys() {
+    let rb = runbook();
+    let err = apply_overrides(&rb, "qa", &[]).unwrap_err();
+    assert_eq!(
+        err,
+        "unknown environment `qa`; defined environments: production, staging"
+    );
+    let err = apply_overrides(&rb, "production", &[("watch".into(), "5s".into())]).unwrap_err();
+    assert!(err.contains("only `--set vars.NAME=VALUE`"), "{err}");
+    let err = apply_overrides(&rb, "production", &[("vars.wach".into(), "5s".into())]).unwrap_err();
+    assert_eq!(
+        err,
+        "cannot set `vars.wach`: no such variable in the runbook; did you mean `watch`?"
+    );
+}

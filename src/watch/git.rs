@@ -112,7 +112,7 @@ pub fn read(path: &Path) -> Result<(git2::Repository, GitInfo)> {
         info.branch = head
             .shorthand()
             .ok()
-            .map(|b| b.to_string())
+            .map(str::to_string)
             .filter(|b| b != "HEAD");
         if let Ok(c) = head.peel_to_commit() {
             let id = c.id().to_string();

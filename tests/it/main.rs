@@ -1,2 +1,7 @@
+mod check;
 mod journal;
+mod mask;
+mod report;
+mod resume;
 mod run;
+mod tmux;

@@ -1,4 +1,4 @@
-//! The binary end to end (assert_cmd): headless `run`, `plan`, `rollback`, refusals, journal.
+//! The binary end to end (`assert_cmd`): headless `run`, `plan`, `rollback`, refusals, journal.
 
 use std::path::{Path, PathBuf};
 

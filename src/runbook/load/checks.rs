@@ -1,8 +1,8 @@
-//! Static checks of single values: ids, env var names, globs, regexes, URLs, JSONPath,
+//! Static checks of single values: ids, env var names, globs, regexes, URLs, `JSONPath`,
 //! `host:port` addresses and conditions. Each reports at the value's span.
 
 use super::cx::Cx;
-use super::fields::Str;
+use super::value::Str;
 use crate::runbook::condition::Condition;
 use crate::runbook::schema::Tpl;
 

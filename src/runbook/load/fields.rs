@@ -7,39 +7,9 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::cx::Cx;
+use super::value::{DURATION, Str, Val, found, int_value};
 use crate::runbook::diag::hint;
 use crate::runbook::schema::{Dur, Span, Tpl};
-
-pub(crate) type Val<'i> = Spanned<DeValue<'i>>;
-
-/// A string value with the span of its value (quotes included).
-pub(crate) type Str = Spanned<String>;
-
-pub(crate) const DURATION: &str = "a duration like \"30s\" or \"2m\"";
-
-/// How a value is described after "found": `string "abc"`, `integer 3`, `an array` …
-pub(crate) fn found(v: &DeValue<'_>) -> String {
-    match v {
-        DeValue::String(s) => {
-            let short: String = s.chars().take(40).collect();
-            let more = if short.len() < s.len() { "…" } else { "" };
-            format!("string \"{short}{more}\"")
-        }
-        DeValue::Integer(i) => format!("integer {i}"),
-        DeValue::Float(f) => format!("float {f}"),
-        DeValue::Boolean(b) => format!("boolean {b}"),
-        DeValue::Datetime(d) => format!("datetime {d}"),
-        DeValue::Array(_) => "an array".into(),
-        DeValue::Table(_) => "a table".into(),
-    }
-}
-
-pub(crate) fn int_value(v: &DeValue<'_>) -> Option<i64> {
-    match v {
-        DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix()).ok(),
-        _ => None,
-    }
-}
 
 pub(crate) struct Fields<'a, 'i> {
     table: &'a DeTable<'i>,
@@ -138,12 +108,18 @@ impl<'a, 'i> Fields<'a, 'i> {
 
     /// Report every field no getter asked for.
     pub fn finish(self, cx: &mut Cx) {
-        for (key, _) in self.table.iter() {
+        let mut known: Vec<&str> = Vec::new();
+        for k in &self.known {
+            if !known.contains(k) {
+                known.push(k);
+            }
+        }
+        for (key, _) in self.table {
             let name: &str = key.get_ref();
-            if self.known.contains(&name) {
+            if known.contains(&name) {
                 continue;
             }
-            let candidates = self.known.iter().copied();
+            let candidates = known.iter().copied();
             let hint = hint(name, candidates, "expected one of");
             let place = if self.what.is_empty() {
                 String::new()
@@ -159,13 +135,11 @@ impl<'a, 'i> Fields<'a, 'i> {
 
     pub fn string(&mut self, cx: &mut Cx, key: &'static str) -> Option<Str> {
         let v = self.get(key)?;
-        match v.get_ref() {
-            DeValue::String(s) => Some(Spanned::new(v.span(), s.to_string())),
-            _ => {
-                self.type_error(cx, key, v, "a string");
-                None
-            }
+        if let DeValue::String(s) = v.get_ref() {
+            return Some(Spanned::new(v.span(), s.to_string()));
         }
+        self.type_error(cx, key, v, "a string");
+        None
     }
 
     /// A required string; a missing one is reported at [`Fields::anchor`].
@@ -238,13 +212,11 @@ impl<'a, 'i> Fields<'a, 'i> {
             cx.use_template(s, v.span(), false, what);
             return Some(Dur::Template(Tpl::new(s, v.span())));
         }
-        match humantime::parse_duration(s.trim()) {
-            Ok(d) => Some(Dur::Fixed(d)),
-            Err(_) => {
-                self.type_error(cx, key, v, DURATION);
-                None
-            }
+        if let Ok(d) = humantime::parse_duration(s.trim()) {
+            return Some(Dur::Fixed(d));
         }
+        self.type_error(cx, key, v, DURATION);
+        None
     }
 
     /// An array of strings, each with its span.
@@ -255,7 +227,7 @@ impl<'a, 'i> Fields<'a, 'i> {
             return None;
         };
         let mut out = Vec::new();
-        for item in items.iter() {
+        for item in items {
             match item.get_ref().as_str() {
                 Some(s) => out.push(Spanned::new(item.span(), s.to_string())),
                 None => self.type_error(cx, key, item, "a string in the array"),
@@ -280,13 +252,30 @@ impl<'a, 'i> Fields<'a, 'i> {
 
     /// A table of free-form string keys to templates (`env`, `headers`).
     pub fn tpl_map(&mut self, cx: &mut Cx, key: &'static str) -> BTreeMap<String, Tpl> {
+        self.map_of_tpls(cx, key, false)
+    }
+
+    /// Like [`Fields::tpl_map`], for environment variables: each key must be a valid name.
+    pub fn env_map(&mut self, cx: &mut Cx, key: &'static str) -> BTreeMap<String, Tpl> {
+        self.map_of_tpls(cx, key, true)
+    }
+
+    fn map_of_tpls(&mut self, cx: &mut Cx, key: &'static str, env: bool) -> BTreeMap<String, Tpl> {
         let mut out = BTreeMap::new();
         let Some(v) = self.get(key) else { return out };
         let Some(t) = v.get_ref().as_table() else {
             self.type_error(cx, key, v, "a table of strings");
             return out;
         };
-        for (k, item) in t.iter() {
+        for (k, item) in t {
+            if env && !super::checks::is_env_name(k.get_ref()) {
+                let msg = format!(
+                    "invalid environment variable name `{}` in `{key}` of {}; use letters, digits and `_`, not starting with a digit",
+                    k.get_ref(),
+                    self.what
+                );
+                cx.error(k.span(), msg);
+            }
             match item.get_ref().as_str() {
                 Some(s) => {
                     let what = format!("`{key}.{}` of {}", k.get_ref(), self.what);
@@ -309,31 +298,4 @@ impl<'a, 'i> Fields<'a, 'i> {
         v.sort_by_key(|(k, _)| k.span().start);
         v
     }
-}
-
-/// The tables of an array of tables (`[[steps]]`), each with its span.
-pub(crate) fn tables<'a, 'i>(
-    cx: &mut Cx,
-    v: &'a Val<'i>,
-    name: &str,
-) -> Vec<(&'a DeTable<'i>, Span)> {
-    let Some(items) = v.get_ref().as_array() else {
-        let msg = format!(
-            "expected an array of tables ([[{name}]]) for `{name}`, found {}",
-            found(v.get_ref())
-        );
-        cx.error(v.span(), msg);
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for item in items.iter() {
-        match item.get_ref() {
-            DeValue::Table(t) => out.push((t, item.span())),
-            other => cx.error(
-                item.span(),
-                format!("expected a table in `{name}`, found {}", found(other)),
-            ),
-        }
-    }
-    out
 }

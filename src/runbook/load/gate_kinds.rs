@@ -4,7 +4,8 @@ use toml::de::DeValue;
 
 use super::checks;
 use super::cx::{Cx, NameRef};
-use super::fields::{Fields, found};
+use super::fields::Fields;
+use super::value::{Invalid, found};
 use crate::runbook::schema::{BasicAuth, GateKind, JsonCheck, Tpl};
 
 const METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
@@ -56,7 +57,7 @@ pub(crate) fn http(cx: &mut Cx, f: &mut Fields<'_, '_>) -> Option<GateKind> {
         })
     });
     let expect_status = f.get("expect_status").and_then(|v| {
-        let code = super::fields::int_value(v.get_ref()).and_then(|n| u16::try_from(n).ok());
+        let code = super::value::int_value(v.get_ref()).and_then(|n| u16::try_from(n).ok());
         if let Some(code) = code.filter(|c| (100..=599).contains(c)) {
             return Some(code);
         }
@@ -81,17 +82,17 @@ pub(crate) fn http(cx: &mut Cx, f: &mut Fields<'_, '_>) -> Option<GateKind> {
         expect_status,
         max_latency,
         body_contains,
-        json: json?,
+        json: json.ok()?,
     })
 }
 
-/// `json = { path, equals | condition }`; `Some(None)` when absent.
-fn json(cx: &mut Cx, f: &mut Fields<'_, '_>) -> Option<Option<JsonCheck>> {
+/// `json = { path, equals | condition }`; `Ok(None)` when absent.
+fn json(cx: &mut Cx, f: &mut Fields<'_, '_>) -> Result<Option<JsonCheck>, Invalid> {
     if !f.has("json") {
         f.get("json");
-        return Some(None);
+        return Ok(None);
     }
-    let mut t = f.table(cx, "json")?;
+    let mut t = f.table(cx, "json").ok_or(Invalid)?;
     let what = t.what.clone();
     let path = t.req_string(cx, "path", "a JSONPath like \"$.status\"");
     let path = path.filter(|p| checks::jsonpath(cx, p, "path", &what));
@@ -101,10 +102,10 @@ fn json(cx: &mut Cx, f: &mut Fields<'_, '_>) -> Option<Option<JsonCheck>> {
                 cx.use_template(s, v.span(), false, format!("`equals` of {what}"));
                 s.to_string()
             }
-            DeValue::Integer(_) | DeValue::Float(_) | DeValue::Boolean(_) => found(v.get_ref())
-                .split_once(' ')
-                .map(|(_, x)| x.to_string())
-                .unwrap_or_default(),
+            DeValue::Integer(i) => super::value::int_value(v.get_ref())
+                .map_or_else(|| i.to_string(), |n| n.to_string()),
+            DeValue::Float(x) => x.as_str().to_string(),
+            DeValue::Boolean(b) => b.to_string(),
             other => {
                 cx.error(
                     v.span(),
@@ -130,16 +131,16 @@ fn json(cx: &mut Cx, f: &mut Fields<'_, '_>) -> Option<Option<JsonCheck>> {
             span,
             format!("expected exactly one of `equals` or `condition` in {what}"),
         );
-        return None;
+        return Err(Invalid);
     }
-    let path = path?.into_inner();
+    let path = path.ok_or(Invalid)?.into_inner();
     match (equals, condition) {
-        (Some(value), None) => Some(Some(JsonCheck::Equals { path, value })),
-        (None, Some(c)) => Some(Some(JsonCheck::Condition {
+        (Some(value), None) => Ok(Some(JsonCheck::Equals { path, value })),
+        (None, Some(c)) => Ok(Some(JsonCheck::Condition {
             path,
             condition: c.into_inner(),
         })),
-        _ => None,
+        _ => Err(Invalid),
     }
 }
 
@@ -211,7 +212,7 @@ pub(crate) fn command(cx: &mut Cx, f: &mut Fields<'_, '_>) -> Option<GateKind> {
         f.missing(cx, "run", "a shell command");
     }
     let run = f.shell_tpl(cx, "run");
-    let env = f.tpl_map(cx, "env");
+    let env = f.env_map(cx, "env");
     Some(GateKind::Command { run: run?, env })
 }
 
@@ -246,15 +247,15 @@ pub(crate) fn prometheus(cx: &mut Cx, f: &mut Fields<'_, '_>) -> Option<GateKind
     })
 }
 
-pub(crate) fn git(cx: &mut Cx, f: &mut Fields<'_, '_>) -> Option<GateKind> {
+pub(crate) fn git(cx: &mut Cx, f: &mut Fields<'_, '_>) -> GateKind {
     let clean = f.bool(cx, "clean");
     let branch = f.string(cx, "branch").map(toml::Spanned::into_inner);
     let head_tagged = f.bool(cx, "head_tagged");
-    Some(GateKind::Git {
+    GateKind::Git {
         clean,
         branch,
         head_tagged,
-    })
+    }
 }
 
 pub(crate) fn docker(cx: &mut Cx, f: &mut Fields<'_, '_>) -> Option<GateKind> {

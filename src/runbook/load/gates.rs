@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use super::checks;
 use super::cx::{Cx, Scope};
-use super::fields::{Fields, Str, Val, tables};
+use super::fields::Fields;
 use super::gate_kinds;
+use super::value::{Str, UnknownKind, Val, tables};
 use crate::runbook::schema::{Dur, GATE_KINDS, Gate, GateKind, TriggerSpec};
 
 pub(crate) fn gates(cx: &mut Cx, v: Option<&Val<'_>>) -> Vec<Gate> {
@@ -16,10 +17,10 @@ pub(crate) fn gates(cx: &mut Cx, v: Option<&Val<'_>>) -> Vec<Gate> {
     for (table, span) in tables(cx, v, "gates") {
         let mut f = Fields::new(table, span, "[[gates]] entry");
         let id = f.req_string(cx, "id", "a gate id, e.g. \"health\"");
-        let id = id.filter(|id| register(cx, id));
         if let Some(id) = &id {
             f.what = format!("gate `{}`", id.get_ref());
         }
+        let id = id.filter(|id| register(cx, id));
         let kind = f.req_string(cx, "kind", &format!("one of: {}", GATE_KINDS.join(", ")));
         let interval = f
             .dur(cx, "interval")
@@ -28,11 +29,9 @@ pub(crate) fn gates(cx: &mut Cx, v: Option<&Val<'_>>) -> Vec<Gate> {
             .dur(cx, "timeout")
             .unwrap_or(Dur::Fixed(Duration::from_secs(5)));
         let trigger = trigger(cx, &mut f);
-        let Some(kind) = kind else {
-            f.finish(cx);
-            continue;
-        };
-        let Some(gate_kind) = dispatch(cx, &mut f, &kind) else {
+        // Without a kind, its fields cannot be told from unknown ones: report nothing more.
+        let Some(kind) = kind else { continue };
+        let Ok(gate_kind) = dispatch(cx, &mut f, &kind) else {
             continue;
         };
         f.finish(cx);
@@ -84,10 +83,14 @@ fn trigger(cx: &mut Cx, f: &mut Fields<'_, '_>) -> TriggerSpec {
     }
 }
 
-/// `None`: the kind is unknown (reported; unknown fields are then not reported).
-/// `Some(None)`: the kind is known but a field was wrong (reported).
-fn dispatch(cx: &mut Cx, f: &mut Fields<'_, '_>, kind: &Str) -> Option<Option<GateKind>> {
-    Some(match kind.get_ref().as_str() {
+/// `Err`: the kind is unknown (reported; unknown fields are then not reported).
+/// `Ok(None)`: the kind is known but a field was wrong (reported).
+fn dispatch(
+    cx: &mut Cx,
+    f: &mut Fields<'_, '_>,
+    kind: &Str,
+) -> Result<Option<GateKind>, UnknownKind> {
+    Ok(match kind.get_ref().as_str() {
         "http" => gate_kinds::http(cx, f),
         "tcp" => gate_kinds::tcp(cx, f),
         "env" => gate_kinds::env(cx, f),
@@ -95,7 +98,7 @@ fn dispatch(cx: &mut Cx, f: &mut Fields<'_, '_>, kind: &Str) -> Option<Option<Ga
         "tls" => gate_kinds::tls(cx, f),
         "command" => gate_kinds::command(cx, f),
         "prometheus" => gate_kinds::prometheus(cx, f),
-        "git" => gate_kinds::git(cx, f),
+        "git" => Some(gate_kinds::git(cx, f)),
         "docker" => gate_kinds::docker(cx, f),
         "release" => gate_kinds::release(cx, f),
         other => {
@@ -104,7 +107,7 @@ fn dispatch(cx: &mut Cx, f: &mut Fields<'_, '_>, kind: &Str) -> Option<Option<Ga
                 GATE_KINDS.join(", ")
             );
             cx.error(kind.span(), msg);
-            return None;
+            return Err(UnknownKind);
         }
     })
 }

@@ -13,6 +13,7 @@ mod services;
 mod step_kinds;
 mod steps;
 mod title;
+mod value;
 mod vars;
 
 use std::collections::BTreeSet;
@@ -103,7 +104,7 @@ pub fn load_str(src: &str, path: &Path) -> Result<Loaded, Vec<Diagnostic>> {
 
 fn convert(cx: &mut Cx, doc: &DeTable<'_>, path: &Path) -> Option<Runbook> {
     let mut top = Fields::top(doc);
-    let release = release::release(cx, top.get("release"));
+    let (release, environment, protected) = release::release(cx, top.get("release"));
     let environments = release::environments(cx, top.get("environments"));
     let vars = top
         .get("vars")
@@ -127,12 +128,13 @@ fn convert(cx: &mut Cx, doc: &DeTable<'_>, path: &Path) -> Option<Runbook> {
     }
     vars::check_templates(cx, &vars::Defined { vars: defined });
     refs::check_names(cx, &secrets);
+    refs::check_auto_rollback(cx, environment.as_deref(), &protected, &environments);
 
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let runbook = Runbook {
+    Some(Runbook {
         path: path.to_path_buf(),
         dir,
         release: release?,
@@ -146,7 +148,5 @@ fn convert(cx: &mut Cx, doc: &DeTable<'_>, path: &Path) -> Option<Runbook> {
         revisions,
         steps,
         rollback,
-    };
-    refs::check_auto_rollback(cx, &runbook);
-    Some(runbook)
+    })
 }

@@ -5,8 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::cx::{Cx, NameRef};
-use crate::runbook::schema::Runbook;
-use crate::runbook::schema::Span;
+use crate::runbook::schema::{Environment, Span};
 
 pub(crate) fn check_names(cx: &mut Cx, secrets: &[String]) {
     let gates = in_source_order(&cx.gate_ids);
@@ -63,13 +62,22 @@ fn unknown(cx: &mut Cx, refs: &[NameRef], defined: &[String], what: &str, label:
     }
 }
 
-/// `rollback.auto = true` is never allowed when the release's environment is protected.
-pub(crate) fn check_auto_rollback(cx: &mut Cx, runbook: &Runbook) {
-    let Some(span) = cx.auto_rollback.clone() else {
+/// `rollback.auto = true` is never allowed when the release's environment is protected (the
+/// same rule as [`crate::runbook::Runbook::is_protected`], usable before the runbook exists).
+pub(crate) fn check_auto_rollback(
+    cx: &mut Cx,
+    environment: Option<&str>,
+    protected: &[String],
+    environments: &BTreeMap<String, Environment>,
+) {
+    let (Some(span), Some(env)) = (cx.auto_rollback.clone(), environment) else {
         return;
     };
-    let env = &runbook.release.environment;
-    if runbook.is_protected(env) {
+    let is_protected = environments
+        .get(env)
+        .and_then(|e| e.protected)
+        .unwrap_or_else(|| protected.iter().any(|p| p.eq_ignore_ascii_case(env)));
+    if is_protected {
         let msg = format!(
             "auto rollback is never allowed in a protected environment (`{env}` is protected); set `auto = false`, or add an [environments.staging] and run with `--env staging`"
         );

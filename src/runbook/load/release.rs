@@ -7,10 +7,30 @@ use toml::de::DeValue;
 
 use super::checks;
 use super::cx::Cx;
-use super::fields::{DURATION, Fields, Val, found};
+use super::fields::Fields;
+use super::value::{DURATION, Val, found};
 use crate::runbook::schema::{Dur, Environment, GitConfig, Release, VersionSource};
 
-pub(crate) fn release(cx: &mut Cx, v: Option<&Val<'_>>) -> Option<Release> {
+/// `[release]`; on errors, what could be read (`environment`, `protected`) is still returned so
+/// that later checks can use it.
+pub(crate) fn release(
+    cx: &mut Cx,
+    v: Option<&Val<'_>>,
+) -> (Option<Release>, Option<String>, Vec<String>) {
+    match release_parts(cx, v) {
+        Some(parts) => parts,
+        None => (None, None, default_protected()),
+    }
+}
+
+fn default_protected() -> Vec<String> {
+    vec!["production".to_string(), "prod".to_string()]
+}
+
+fn release_parts(
+    cx: &mut Cx,
+    v: Option<&Val<'_>>,
+) -> Option<(Option<Release>, Option<String>, Vec<String>)> {
     let Some(v) = v else {
         cx.error(
             0..0,
@@ -28,24 +48,29 @@ pub(crate) fn release(cx: &mut Cx, v: Option<&Val<'_>>) -> Option<Release> {
     );
     let version = version(cx, &mut f);
     let window = fixed_dur(cx, &mut f, "window");
-    let protected = f.strings(cx, "protected").map_or_else(
-        || vec!["production".to_string(), "prod".to_string()],
-        |v| v.into_iter().map(toml::Spanned::into_inner).collect(),
-    );
+    let protected = f
+        .strings(cx, "protected")
+        .map_or_else(default_protected, |v| {
+            v.into_iter().map(toml::Spanned::into_inner).collect()
+        });
     let operators = f
         .strings(cx, "operators")
         .map(|v| v.into_iter().map(toml::Spanned::into_inner).collect());
     let shared_group = f.string(cx, "shared_group").map(toml::Spanned::into_inner);
     f.finish(cx);
-    Some(Release {
-        name: name?,
-        environment: environment?,
-        version: version?,
-        window,
-        protected,
-        operators,
-        shared_group,
-    })
+    let release = match (name, environment.clone(), version) {
+        (Some(name), Some(environment), Some(version)) => Some(Release {
+            name,
+            environment,
+            version,
+            window,
+            protected: protected.clone(),
+            operators,
+            shared_group,
+        }),
+        _ => None,
+    };
+    Some((release, environment, protected))
 }
 
 fn non_empty(
@@ -159,7 +184,7 @@ pub(crate) fn scalars(cx: &mut Cx, v: &Val<'_>, what: &str) -> BTreeMap<String, 
         }
         let text = match item.get_ref() {
             DeValue::String(s) => s.to_string(),
-            DeValue::Integer(_) => super::fields::int_value(item.get_ref())
+            DeValue::Integer(_) => super::value::int_value(item.get_ref())
                 .map(|i| i.to_string())
                 .unwrap_or_default(),
             DeValue::Float(x) => x.as_str().to_string(),

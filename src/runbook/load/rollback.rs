@@ -1,11 +1,12 @@
-//! `[rollback]`: target, auto, auto_delay and `[[rollback.steps]]`.
+//! `[rollback]`: `target`, `auto`, `auto_delay` and `[[rollback.steps]]`.
 
 use std::time::Duration;
 
 use super::checks;
 use super::cx::Cx;
-use super::fields::{Fields, Val};
+use super::fields::Fields;
 use super::steps::{self, Ids, List};
+use super::value::Val;
 use crate::runbook::schema::{Dur, Rollback, RollbackTarget};
 
 pub(crate) fn rollback(cx: &mut Cx, v: Option<&Val<'_>>, ids: &mut Ids) -> Rollback {
@@ -22,10 +23,10 @@ pub(crate) fn rollback(cx: &mut Cx, v: Option<&Val<'_>>, ids: &mut Ids) -> Rollb
             _ => RollbackTarget::Previous,
         };
     }
-    if let Some(auto) = f.get("auto") {
-        if auto.get_ref().as_bool() == Some(true) {
-            cx.auto_rollback = Some(auto.span());
-        }
+    if let Some(auto) = f.get("auto")
+        && auto.get_ref().as_bool() == Some(true)
+    {
+        cx.auto_rollback = Some(auto.span());
     }
     out.auto = f.bool(cx, "auto").unwrap_or(false);
     out.auto_delay = f

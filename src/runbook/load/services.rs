@@ -2,7 +2,8 @@
 
 use super::checks;
 use super::cx::Cx;
-use super::fields::{Fields, Str, Val, tables};
+use super::fields::Fields;
+use super::value::{Str, Val, tables};
 use crate::runbook::schema::{
     DockerHost, RevisionFields, RevisionSource, Service, ServiceMatch, TlsFiles,
 };

@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use super::checks;
 use super::cx::{CaptureDef, Cx, NameRef};
-use super::fields::{Fields, Str};
+use super::fields::Fields;
+use super::value::Str;
 use crate::runbook::schema::{Capture, DeployOrder, Dur, Evidence, Retry, StepKind};
 
 const REQUIRED_OPTIONAL: &[&str] = &["required", "optional"];
@@ -19,27 +20,27 @@ fn word(
     checks::one_of(cx, &s, key, &f.what, words)
 }
 
-pub(crate) fn manual(cx: &mut Cx, f: &mut Fields<'_, '_>) -> Option<StepKind> {
+pub(crate) fn manual(cx: &mut Cx, f: &mut Fields<'_, '_>) -> StepKind {
     let instructions = f.tpl(cx, "instructions");
     let evidence = match word(cx, f, "evidence", REQUIRED_OPTIONAL) {
         Some("required") => Evidence::Required,
         _ => Evidence::Optional,
     };
-    Some(StepKind::Manual {
+    StepKind::Manual {
         instructions,
         evidence,
-    })
+    }
 }
 
-pub(crate) fn approval(cx: &mut Cx, f: &mut Fields<'_, '_>) -> Option<StepKind> {
+pub(crate) fn approval(cx: &mut Cx, f: &mut Fields<'_, '_>) -> StepKind {
     let approvers = f
         .strings(cx, "approvers")
         .map(|v| v.into_iter().map(toml::Spanned::into_inner).collect());
     let reason_required = word(cx, f, "reason", REQUIRED_OPTIONAL) == Some("required");
-    Some(StepKind::Approval {
+    StepKind::Approval {
         approvers,
         reason_required,
-    })
+    }
 }
 
 /// A required, non-empty list of gate ids, each checked once all gates are known.
@@ -74,11 +75,11 @@ pub(crate) fn gates(cx: &mut Cx, f: &mut Fields<'_, '_>) -> Option<StepKind> {
     let gates = gate_list(cx, f, "gates");
     let retry = match f.table(cx, "retry") {
         Some(mut t) => {
-            let attempts = t
-                .get("attempts")
-                .is_some()
-                .then(|| t.uint::<u32>(cx, "attempts"))
-                .flatten();
+            let attempts = t.uint::<u32>(cx, "attempts");
+            if let Some(v) = t.get("attempts").filter(|_| attempts == Some(0)) {
+                let msg = format!("`attempts` in {} must be at least 1", t.what);
+                cx.error(v.span(), msg);
+            }
             if !t.has("attempts") {
                 t.missing(cx, "attempts", "the number of attempts, e.g. 3");
             }
@@ -86,7 +87,11 @@ pub(crate) fn gates(cx: &mut Cx, f: &mut Fields<'_, '_>) -> Option<StepKind> {
                 .dur(cx, "delay")
                 .unwrap_or(Dur::Fixed(Duration::from_secs(5)));
             t.finish(cx);
-            Some(attempts.map(|attempts| Retry { attempts, delay }))
+            Some(
+                attempts
+                    .filter(|a| *a > 0)
+                    .map(|attempts| Retry { attempts, delay }),
+            )
         }
         None => None,
     };
@@ -107,19 +112,7 @@ pub(crate) fn run(
         f.missing(cx, "run", "a shell command");
     }
     let run = f.shell_tpl(cx, "run");
-    let env = f.tpl_map(cx, "env");
-    for key in env.keys() {
-        if !checks::is_env_name(key) {
-            let span = env[key].span.clone();
-            cx.error(
-                span,
-                format!(
-                    "invalid environment variable name `{key}` in `env` of {}",
-                    f.what
-                ),
-            );
-        }
-    }
+    let env = f.env_map(cx, "env");
     let workdir = f.tpl(cx, "workdir");
     let mut capture = Vec::new();
     if let Some(t) = f.table(cx, "capture") {
@@ -143,7 +136,7 @@ pub(crate) fn run(
     })
 }
 
-fn one_capture(cx: &mut Cx, what: &str, name: &Str, v: &super::fields::Val<'_>) -> Option<Capture> {
+fn one_capture(cx: &mut Cx, what: &str, name: &Str, v: &super::value::Val<'_>) -> Option<Capture> {
     let ident = checks::is_env_name(name.get_ref());
     if !ident {
         let msg = format!(
@@ -153,7 +146,7 @@ fn one_capture(cx: &mut Cx, what: &str, name: &Str, v: &super::fields::Val<'_>) 
         cx.error(name.span(), msg);
     }
     let Some(src) = v.get_ref().as_str() else {
-        let found = super::fields::found(v.get_ref());
+        let found = super::value::found(v.get_ref());
         cx.error(
             v.span(),
             format!(

@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 
 use super::checks;
 use super::cx::{Cx, Scope};
-use super::fields::{Fields, Str, Val, tables};
+use super::fields::Fields;
 use super::step_kinds;
 use super::title::default_title;
+use super::value::{Str, UnknownKind, Val, tables};
 use crate::runbook::schema::{STEP_KINDS, Span, Step, StepKind};
 
 /// Which list a step belongs to.
@@ -60,19 +61,31 @@ fn step(
     let id_ok = id.as_ref().is_some_and(|id| register(cx, id, ids));
     if let Some(id) = &id {
         f.what = format!("{label} `{}`", id.get_ref());
+    } else if defaulted {
+        f.what = format!("{label} `rollback-{}`", index + 1);
     }
     let kind = f.req_string(cx, "kind", &format!("one of: {}", STEP_KINDS.join(", ")));
     let title = f.string(cx, "title").map(toml::Spanned::into_inner);
     let timeout = f.dur(cx, "timeout");
     let kind_name = kind?;
-    let Some(step_kind) = dispatch(cx, &mut f, &kind_name, index, list) else {
-        return None;
-    };
+    let step_kind = dispatch(cx, &mut f, &kind_name, index, list).ok()?;
     f.finish(cx);
     let step_kind = step_kind?;
     let (id, span) = match id {
         Some(id) if id_ok => (id.get_ref().clone(), id.span()),
-        None if defaulted => (format!("rollback-{}", index + 1), kind_name.span()),
+        None if defaulted => {
+            let id = format!("rollback-{}", index + 1);
+            if let Some(first) = ids.get(&id) {
+                let line = cx.line(first);
+                let msg = format!(
+                    "this rollback step's default id `{id}` is already used on line {line}; give it an `id`"
+                );
+                cx.error(kind_name.span(), msg);
+                return None;
+            }
+            ids.insert(id.clone(), kind_name.span());
+            (id, kind_name.span())
+        }
         _ => return None,
     };
     let title = title.unwrap_or_else(|| default_title(&step_kind));
@@ -104,17 +117,17 @@ fn register(cx: &mut Cx, id: &Str, ids: &mut Ids) -> bool {
     true
 }
 
-/// `None`: unknown kind (reported). `Some(None)`: a field was wrong (reported).
+/// `Err`: unknown kind (reported). `Ok(None)`: a field was wrong (reported).
 fn dispatch(
     cx: &mut Cx,
     f: &mut Fields<'_, '_>,
     kind: &Str,
     index: usize,
     list: List,
-) -> Option<Option<StepKind>> {
-    Some(match kind.get_ref().as_str() {
-        "manual" => step_kinds::manual(cx, f),
-        "approval" => step_kinds::approval(cx, f),
+) -> Result<Option<StepKind>, UnknownKind> {
+    Ok(match kind.get_ref().as_str() {
+        "manual" => Some(step_kinds::manual(cx, f)),
+        "approval" => Some(step_kinds::approval(cx, f)),
         "gates" => step_kinds::gates(cx, f),
         "run" => step_kinds::run(cx, f, index, list == List::Rollback),
         "git-tag" => step_kinds::git_tag(cx, f),
@@ -128,7 +141,7 @@ fn dispatch(
                 STEP_KINDS.join(", ")
             );
             cx.error(kind.span(), msg);
-            return None;
+            return Err(UnknownKind);
         }
     })
 }

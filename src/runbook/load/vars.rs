@@ -34,14 +34,14 @@ pub(crate) fn check_templates(cx: &mut Cx, defined: &Defined) {
                 cx.error(u.span.clone(), msg);
             }
         }
-        if u.shell {
-            if let Some(quote) = quoted_interpolation(&u.src) {
-                let msg = format!(
-                    "`{{{{ … }}}}` inside {quote} quotes in {}: values are shell-quoted already, so remove the quotes (or pass the value through `env`)",
-                    u.what
-                );
-                cx.error(u.span.clone(), msg);
-            }
+        if u.shell
+            && let Some(quote) = quoted_interpolation(&u.src)
+        {
+            let msg = format!(
+                "`{{{{ … }}}}` inside {quote} quotes in {}: values are shell-quoted already, so remove the quotes (or pass the value through `env`)",
+                u.what
+            );
+            cx.error(u.span.clone(), msg);
         }
     }
     cx.templates = uses;
@@ -64,10 +64,10 @@ fn check_name(
     let sub = parts.next();
     match (root, sub) {
         (
-            "version" | "operator" | "previous" | "previous_version" | "lkg" | "lkg_version",
+            "version" | "operator" | "previous" | "previous_version" | "lkg" | "lkg_version"
+            | "release" | "git" | "vars" | "env" | "captures",
             None,
         )
-        | ("release" | "git" | "vars" | "env" | "captures", None)
         | ("release", Some("name" | "environment"))
         | ("git", Some("head" | "short"))
         | ("env", Some(_)) => Ok(()),

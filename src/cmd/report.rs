@@ -1,0 +1,41 @@
+//! `flightdeck report [ID|latest] [-o OUT] [--incident]`: Markdown from a journal.
+
+use std::io::Write;
+
+use color_eyre::eyre::{Result, WrapErr};
+
+use super::load::state_dir;
+use crate::cli::ReportArgs;
+use crate::journal::Hasher;
+use crate::journal::report::{Kind, Source, render};
+
+pub fn run(args: &ReportArgs, out: &mut impl Write, err: &mut impl Write) -> Result<i32> {
+    let dir = state_dir(&args.state.file, args.state.state_dir.as_deref(), None);
+    let path = dir.resolve(&args.id)?;
+    let src = Source::load(&path, &Hasher::from_env())?;
+    let kind = if args.incident {
+        Kind::Incident
+    } else if src.state.drill {
+        Kind::Drill
+    } else {
+        Kind::Evidence
+    };
+    let text = render(&src, kind);
+    match &args.output {
+        Some(p) => {
+            std::fs::write(p, &text).wrap_err_with(|| format!("cannot write {}", p.display()))?;
+            writeln!(err, "wrote {}", p.display())?;
+        }
+        None => out.write_all(text.as_bytes())?,
+    }
+    if !src.verify_ok {
+        writeln!(
+            err,
+            "warning: {} does not verify: {}",
+            src.path,
+            src.problems.join("; ")
+        )?;
+        return Ok(1);
+    }
+    Ok(0)
+}

@@ -1,0 +1,292 @@
+//! The cockpit front end: the tokio loop that owns the `App`, feeds it terminal events,
+//! executor reports and clock ticks, performs its effects through the runtime (journal first),
+//! and redraws at most `--fps` times a second, only when something changed.
+//!
+//! On SIGHUP, or when the terminal goes away, it journals `operator-disconnected`, restores
+//! what it can of the terminal, lets the running step finish (its output still journaled),
+//! journals the outcome, and exits without starting another step.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use color_eyre::eyre::{Result, WrapErr};
+use crossterm::event::{Event as TermEvent, EventStream};
+use futures::StreamExt;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+
+use crate::exec::runtime::Runtime;
+use crate::plain::now_ms;
+use crate::release::{Event, Msg, ReleaseOutcome, ReleasePhase, ReleaseState, StepStatus};
+use crate::runbook::{StepKind, template};
+use crate::ui::app::{App, AppEffect, AppMsg};
+use crate::ui::keymap::Keymap;
+use crate::ui::model::{GateRow, Header};
+use crate::ui::terminal;
+use crate::ui::theme::Theme;
+
+/// Display options.
+#[derive(Debug, Clone)]
+pub struct CockpitOpts {
+    pub theme: Option<String>,
+    pub fps: u32,
+    pub mouse: bool,
+    /// A warning line under the header (e.g. SSH without tmux).
+    pub warning: Option<String>,
+}
+
+/// The header for a release.
+pub fn header(rt: &Runtime, st: &ReleaseState) -> Header {
+    let r = &rt.resolved;
+    let window_deadline = r.runbook.release.window.and_then(|w| {
+        let start = st.started_at.unwrap_or_else(Utc::now);
+        chrono::Duration::from_std(w).ok().map(|d| start + d)
+    });
+    Header {
+        name: r.runbook.release.name.clone(),
+        environment: r.env_name.clone(),
+        protected: r.protected,
+        version: r.ctx.version.clone(),
+        previous: r.ctx.previous.clone(),
+        lkg: r.ctx.lkg.clone(),
+        operator: rt.operator.clone(),
+        window_deadline,
+        observing: None,
+        warning: None,
+    }
+}
+
+/// Build the App for a release.
+pub fn app_for(rt: &Runtime, st: ReleaseState, keymap: Keymap) -> App {
+    let r = &rt.resolved;
+    let gates = r
+        .runbook
+        .gates
+        .iter()
+        .map(|g| GateRow {
+            id: g.id.clone(),
+            kind: g.kind.name().to_owned(),
+            ..GateRow::default()
+        })
+        .collect();
+    let mut instructions = BTreeMap::new();
+    for s in &r.runbook.steps {
+        if let StepKind::Manual {
+            instructions: Some(t),
+            ..
+        } = &s.kind
+            && let Ok(text) = template::render(t, &r.ctx)
+        {
+            instructions.insert(s.id.clone(), rt.masker.mask(&text).into_owned());
+        }
+    }
+    let services = r
+        .runbook
+        .services
+        .iter()
+        .map(|s| (s.name.clone(), s.logs))
+        .collect();
+    let header = header(rt, &st);
+    App::new(header, st, keymap)
+        .with_gates(gates)
+        .with_services(services)
+        .with_instructions(instructions)
+}
+
+/// What ended the loop.
+enum End {
+    Quit,
+    Disconnected(String),
+}
+
+struct Loop<'a> {
+    rt: &'a mut Runtime,
+    app: App,
+    halted: bool,
+}
+
+impl Loop<'_> {
+    /// Feed one message to the App and perform what comes out. Returns true to quit.
+    fn process(&mut self, msg: AppMsg, now: DateTime<Utc>) -> bool {
+        let msg = match msg {
+            AppMsg::Release(mut m) => {
+                self.rt.masker.mask_msg(&mut m);
+                AppMsg::Release(m)
+            }
+            other => other,
+        };
+        let mut quit = false;
+        let mut queue = vec![msg];
+        while let Some(m) = queue.pop() {
+            for eff in self.app.update(m, now) {
+                match eff {
+                    AppEffect::Release(e) => {
+                        if self.halted {
+                            continue;
+                        }
+                        if let Err(err) = self.rt.perform(vec![e], self.app.release(), now) {
+                            self.halted = true;
+                            queue.push(AppMsg::Refused(format!(
+                                "HALTED: {err:#} — nothing more will run; quit and fix it, the journal keeps everything before it"
+                            )));
+                        }
+                    }
+                    AppEffect::Quit => quit = true,
+                    AppEffect::SaveLog(source) => {
+                        let note = match save_log(&self.app, &source, now) {
+                            Ok(path) => format!("saved the {source} log to {path}"),
+                            Err(e) => format!("could not save the {source} log: {e}"),
+                        };
+                        queue.push(AppMsg::Refused(note));
+                    }
+                }
+            }
+        }
+        quit
+    }
+}
+
+/// Write the (already masked) lines of a log source to `./flightdeck-<source>-<time>.log`.
+fn save_log(app: &App, source: &str, now: DateTime<Utc>) -> std::io::Result<String> {
+    let lines = app.log_lines(source).unwrap_or_default();
+    let safe: String = source
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let path = format!("flightdeck-{safe}-{}.log", now.format("%Y%m%dT%H%M%SZ"));
+    let mut f = std::fs::File::create(&path)?;
+    for l in lines {
+        writeln!(f, "{l}")?;
+    }
+    Ok(path)
+}
+
+/// The exit code for a release left in `st`.
+pub fn exit_code(st: &ReleaseState) -> i32 {
+    match st.phase {
+        ReleasePhase::Finished(ReleaseOutcome::Completed) => 0,
+        ReleasePhase::Finished(ReleaseOutcome::RolledBack) => 3,
+        ReleasePhase::Finished(ReleaseOutcome::Abandoned) => 1,
+        _ if st
+            .steps
+            .iter()
+            .chain(&st.rollback_steps)
+            .any(|s| matches!(s.status, StepStatus::Failed(_))) =>
+        {
+            1
+        }
+        _ => 0,
+    }
+}
+
+/// Run the cockpit until the operator quits or disconnects. `initial` messages (the release
+/// start, notes) are applied first. Returns the exit code.
+pub async fn run(
+    rt: &mut Runtime,
+    st: ReleaseState,
+    rx: &mut mpsc::UnboundedReceiver<Msg>,
+    initial: Vec<Msg>,
+    opts: &CockpitOpts,
+) -> Result<i32> {
+    let theme = Theme::load(opts.theme.as_deref()).wrap_err("loading the theme")?;
+    let keymap = Keymap::load().wrap_err("loading the keymap")?;
+    let app = app_for(rt, st, keymap);
+    let mut lp = Loop {
+        rt,
+        app,
+        halted: false,
+    };
+    for m in initial {
+        lp.process(AppMsg::Release(m), now_ms());
+    }
+    if opts.warning.is_some() {
+        lp.process(AppMsg::Warning(opts.warning.clone()), now_ms());
+    }
+    terminal::install_panic_hook();
+    let (mut term, guard) = terminal::enter(opts.mouse)?;
+    if let Ok((w, h)) = crossterm::terminal::size() {
+        lp.process(AppMsg::Resize(w, h), now_ms());
+    }
+    let mut events = EventStream::new();
+    let mut hup = signal(SignalKind::hangup())?;
+    let frame = Duration::from_millis(1000 / u64::from(opts.fps.max(1)));
+    let mut last_draw = tokio::time::Instant::now() - frame;
+    terminal::draw(&mut term, &lp.app, &theme)?;
+    lp.app.clear_dirty();
+    let end = loop {
+        // Wake for the next clock change, or for a frame that is due.
+        let now = now_ms();
+        let clock = lp
+            .app
+            .next_redraw_deadline(now)
+            .and_then(|d| (d - now).to_std().ok())
+            .map(|d| tokio::time::Instant::now() + d);
+        let frame_due = lp.app.dirty().then_some(last_draw + frame);
+        let wake = match (clock, frame_due) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let quit = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(TermEvent::Key(k))) => lp.process(AppMsg::Key(k), now_ms()),
+                Some(Ok(TermEvent::Resize(w, h))) => lp.process(AppMsg::Resize(w, h), now_ms()),
+                Some(Ok(_)) => false,
+                Some(Err(e)) => break End::Disconnected(format!("terminal read failed: {e}")),
+                None => break End::Disconnected("the terminal closed".into()),
+            },
+            Some(m) = rx.recv() => lp.process(AppMsg::Release(m), now_ms()),
+            _ = hup.recv() => break End::Disconnected("SIGHUP (the SSH connection dropped)".into()),
+            () = sleep_until(wake) => lp.process(AppMsg::Tick, now_ms()),
+        };
+        if quit {
+            break End::Quit;
+        }
+        if lp.app.dirty() && tokio::time::Instant::now() >= last_draw + frame {
+            if let Err(e) = terminal::draw(&mut term, &lp.app, &theme) {
+                break End::Disconnected(format!("terminal write failed: {e}"));
+            }
+            lp.app.clear_dirty();
+            last_draw = tokio::time::Instant::now();
+        }
+    };
+    if matches!(end, End::Disconnected(_)) {
+        // The terminal is gone: ratatui's drop would try to show the cursor on it and report
+        // the failure on stderr, which is gone too. Skip it; there is nothing left to restore.
+        std::mem::forget(term);
+    } else {
+        drop(term);
+    }
+    drop(guard);
+    let _ = terminal::restore();
+    if let End::Disconnected(reason) = end {
+        lp.process(
+            AppMsg::Release(Msg::Record(Event::OperatorDisconnected { reason })),
+            now_ms(),
+        );
+        // Let the running step finish; its output and outcome are still journaled.
+        while lp.app.release().running().is_some() {
+            match rx.recv().await {
+                Some(m) => {
+                    lp.process(AppMsg::Release(m), now_ms());
+                }
+                None => break,
+            }
+        }
+    }
+    Ok(exit_code(lp.app.release()))
+}
+
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,145 @@
+//! `git` gates on the `[git] path` repository (the runbook's directory without `[git]`):
+//! `clean` (no change to tracked files, staged or not; untracked files do not count, so the
+//! state dir beside the runbook never makes a tree dirty), `branch` (HEAD is on it) and
+//! `head_tagged` (some tag points at HEAD). The value is HEAD's short id.
+
+use std::path::Path;
+
+use git2::{Repository, StatusOptions};
+use serde_json::Value;
+
+use super::{GateCx, GateOutcome, blocking};
+
+pub async fn evaluate(
+    clean: Option<bool>,
+    branch: Option<String>,
+    head_tagged: Option<bool>,
+    cx: &GateCx,
+) -> GateOutcome {
+    let path = cx
+        .git_path
+        .clone()
+        .unwrap_or_else(|| cx.runbook_dir.clone());
+    blocking(move || check(&path, clean, branch.as_deref(), head_tagged)).await
+}
+
+/// Open the repository containing `path`.
+pub fn open(path: &Path) -> Result<Repository, String> {
+    Repository::discover(path).map_err(|e| {
+        format!(
+            "{} is not in a git repository: {}",
+            path.display(),
+            e.message()
+        )
+    })
+}
+
+/// Tracked files with changes (in the index or the worktree), sorted.
+pub fn dirty_files(repo: &Repository) -> Result<Vec<String>, String> {
+    let mut opts = StatusOptions::new();
+    opts.include_untracked(false).include_ignored(false);
+    let statuses = repo
+        .statuses(Some(&mut opts))
+        .map_err(|e| format!("git status: {}", e.message()))?;
+    let mut files: Vec<String> = statuses
+        .iter()
+        .filter(|s| !s.status().is_empty() && !s.status().is_ignored())
+        .map(|s| s.path().unwrap_or("?").to_owned())
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Names of the tags that point at `commit`.
+pub fn tags_at(repo: &Repository, commit: git2::Oid) -> Vec<String> {
+    let Ok(names) = repo.tag_names(None) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = names
+        .iter()
+        .flatten()
+        .flatten()
+        .filter(|name| {
+            repo.revparse_single(&format!("refs/tags/{name}"))
+                .and_then(|o| o.peel_to_commit())
+                .is_ok_and(|c| c.id() == commit)
+        })
+        .map(str::to_owned)
+        .collect();
+    out.sort();
+    out
+}
+
+/// A list for a message: at most five names, then a count.
+pub fn few(names: &[String]) -> String {
+    let shown: Vec<&str> = names.iter().take(5).map(String::as_str).collect();
+    match names.len() {
+        n if n > 5 => format!("{} and {} more", shown.join(", "), n - 5),
+        _ => shown.join(", "),
+    }
+}
+
+fn check(
+    path: &Path,
+    clean: Option<bool>,
+    branch: Option<&str>,
+    head_tagged: Option<bool>,
+) -> GateOutcome {
+    let repo = match open(path) {
+        Ok(r) => r,
+        Err(why) => return GateOutcome::error(why),
+    };
+    let head = match repo.head().and_then(|h| h.peel_to_commit()) {
+        Ok(c) => c,
+        Err(e) => return GateOutcome::error(format!("no HEAD commit: {}", e.message())),
+    };
+    let short: String = head.id().to_string().chars().take(7).collect();
+    let value = Value::String(short.clone());
+    let mut said = vec![format!("HEAD {short}")];
+    if let Some(want) = clean {
+        let dirty = match dirty_files(&repo) {
+            Ok(d) => d,
+            Err(why) => return GateOutcome::error(why),
+        };
+        match (dirty.is_empty(), want) {
+            (true, true) => said.push("clean".into()),
+            (false, false) => said.push(format!("{} changed", dirty.len())),
+            (false, true) => {
+                return GateOutcome::fail(
+                    value,
+                    format!("{} changed file(s): {}", dirty.len(), few(&dirty)),
+                );
+            }
+            (true, false) => {
+                return GateOutcome::fail(value, "the worktree is clean, expected changes");
+            }
+        }
+    }
+    if let Some(want) = branch {
+        let on = repo
+            .head()
+            .ok()
+            .filter(git2::Reference::is_branch)
+            .and_then(|h| h.shorthand().ok().map(str::to_owned));
+        match on {
+            Some(b) if b == want => said.push(format!("on {b}")),
+            Some(b) => return GateOutcome::fail(value, format!("on branch {b}, expected {want}")),
+            None => return GateOutcome::fail(value, format!("HEAD is detached, expected {want}")),
+        }
+    }
+    if let Some(want) = head_tagged {
+        let tags = tags_at(&repo, head.id());
+        match (tags.is_empty(), want) {
+            (false, true) => said.push(format!("tagged {}", few(&tags))),
+            (true, false) => said.push("untagged".into()),
+            (true, true) => return GateOutcome::fail(value, format!("HEAD {short} has no tag")),
+            (false, false) => {
+                return GateOutcome::fail(
+                    value,
+                    format!("HEAD {short} is tagged {}, expected no tag", few(&tags)),
+                );
+            }
+        }
+    }
+    GateOutcome::pass(value, said.join(" · "))
+}

@@ -1,0 +1,297 @@
+//! Gate evaluation (DESIGN.md §3.1, "Gates"): one measurement of one gate, as pass, fail or
+//! error, with the measured value and a one-line message. One file per gate kind.
+//!
+//! - *pass* / *fail*: the gate was measured; a failure names the value and the threshold.
+//! - *error*: it could not be measured (timeout, refused connection, bad data). Triggers count
+//!   errors apart from failures (§3.3).
+//!
+//! Messages never contain the values of `[secrets]`: they are masked before they leave here.
+
+pub mod command;
+pub mod docker;
+pub mod env;
+pub mod file;
+pub mod git;
+pub mod http;
+pub mod prometheus;
+pub mod release;
+pub mod tcp;
+pub mod tls;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::exec::resolve::Resolved;
+use crate::journal::StateDir;
+use crate::runbook::template::{self, Context};
+use crate::runbook::{Dur, Gate, GateKind, Tpl};
+
+/// The default of a gate's `timeout`.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How one evaluation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GateState {
+    Pass,
+    Fail,
+    Error,
+}
+
+impl GateState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GateState::Pass => "pass",
+            GateState::Fail => "fail",
+            GateState::Error => "error",
+        }
+    }
+    /// The mark shown beside the gate (never colour alone).
+    pub fn mark(self) -> &'static str {
+        match self {
+            GateState::Pass => "✔",
+            GateState::Fail => "✖",
+            GateState::Error => "?",
+        }
+    }
+}
+
+impl fmt::Display for GateState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One evaluation of a gate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GateOutcome {
+    pub state: GateState,
+    /// The measurement: a number, a string or null.
+    pub value: Value,
+    pub message: String,
+    pub took: Duration,
+}
+
+impl GateOutcome {
+    pub fn pass(value: Value, message: impl Into<String>) -> Self {
+        Self::new(GateState::Pass, value, message)
+    }
+    pub fn fail(value: Value, message: impl Into<String>) -> Self {
+        Self::new(GateState::Fail, value, message)
+    }
+    pub fn error(message: impl Into<String>) -> Self {
+        Self::new(GateState::Error, Value::Null, message)
+    }
+    fn new(state: GateState, value: Value, message: impl Into<String>) -> Self {
+        Self {
+            state,
+            value,
+            message: message.into(),
+            took: Duration::ZERO,
+        }
+    }
+}
+
+/// What gates are evaluated against.
+#[derive(Debug, Clone)]
+pub struct GateCx {
+    /// The template context (its `env` is also where `env` gates and `password_env` look).
+    pub ctx: Context,
+    /// Relative paths resolve here.
+    pub runbook_dir: PathBuf,
+    /// Where `release` gates read journals.
+    pub state_dir: Option<StateDir>,
+    /// `[secrets] env`: names whose values are masked in every message.
+    pub secrets: Vec<String>,
+    /// The `[git] path`, resolved; `git` gates use the runbook dir without one.
+    pub git_path: Option<PathBuf>,
+    /// One client for every HTTP gate of this context (connections are not pooled).
+    pub http: reqwest::Client,
+}
+
+impl GateCx {
+    /// A context with no state dir, no secrets and no `[git]`.
+    pub fn new(ctx: Context, runbook_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            ctx,
+            runbook_dir: runbook_dir.into(),
+            state_dir: None,
+            secrets: Vec::new(),
+            git_path: None,
+            http: http::client(),
+        }
+    }
+
+    /// The context of a resolved runbook.
+    pub fn from_resolved(r: &Resolved, state_dir: Option<StateDir>) -> Self {
+        let mut cx = Self::new(r.ctx.clone(), r.runbook.dir.clone());
+        cx.state_dir = state_dir;
+        cx.secrets.clone_from(&r.runbook.secrets);
+        cx.git_path = r.runbook.git.as_ref().map(|g| r.path(&g.path));
+        cx
+    }
+
+    /// A runbook path, resolved against the runbook's directory.
+    pub fn path(&self, p: &str) -> PathBuf {
+        let p = Path::new(p);
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.runbook_dir.join(p)
+        }
+    }
+
+    /// Render a template, or say why not.
+    pub fn render(&self, tpl: &Tpl) -> Result<String, String> {
+        template::render(tpl, &self.ctx).map_err(|e| format!("`{}`: {}", tpl.src, e.message))
+    }
+
+    /// Render a duration, or say why not.
+    pub fn duration(&self, d: &Dur) -> Result<Duration, String> {
+        template::render_duration(d, &self.ctx).map_err(|e| e.message)
+    }
+
+    /// Replace every secret's value in `text` with `••••`.
+    pub fn mask(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for name in &self.secrets {
+            if let Some(v) = self.ctx.env.get(name).filter(|v| !v.is_empty()) {
+                out = out.replace(v.as_str(), "••••");
+            }
+        }
+        out
+    }
+}
+
+/// Evaluate `gate` once. Never panics and never takes much longer than the gate's `timeout`.
+pub async fn evaluate(gate: &Gate, cx: &GateCx) -> GateOutcome {
+    let started = Instant::now();
+    let mut out = match cx.duration(&gate.timeout) {
+        Err(why) => GateOutcome::error(format!("timeout: {why}")),
+        Ok(timeout) => {
+            // Each kind enforces `timeout` itself, with a precise message; this is the backstop.
+            let guard = timeout + Duration::from_secs(1);
+            match tokio::time::timeout(guard, measure(&gate.kind, cx, timeout)).await {
+                Ok(o) => o,
+                Err(_) => GateOutcome::error(format!("timed out after {}", fmt_dur(timeout))),
+            }
+        }
+    };
+    out.message = cx.mask(&out.message);
+    if let Value::String(s) = &out.value {
+        out.value = Value::String(cx.mask(s));
+    }
+    out.took = started.elapsed();
+    out
+}
+
+async fn measure(kind: &GateKind, cx: &GateCx, timeout: Duration) -> GateOutcome {
+    match kind {
+        GateKind::Http { .. } => http::evaluate(kind, cx, timeout).await,
+        GateKind::Tcp { address } => tcp::evaluate(address, cx, timeout).await,
+        GateKind::Env { names, template } => env::evaluate(names, template.as_deref(), cx),
+        GateKind::File { .. } => file::evaluate(kind, cx).await,
+        GateKind::Tls {
+            address,
+            min_days,
+            verify_chain,
+        } => tls::evaluate(address, *min_days, *verify_chain, cx, timeout).await,
+        GateKind::Command { run, env } => command::evaluate(run, env, cx, timeout).await,
+        GateKind::Prometheus { .. } => prometheus::evaluate(kind, cx, timeout).await,
+        GateKind::Git {
+            clean,
+            branch,
+            head_tagged,
+        } => git::evaluate(*clean, branch.clone(), *head_tagged, cx).await,
+        GateKind::Docker { service, .. } => docker::evaluate(service),
+        GateKind::Release { .. } => release::evaluate(kind, cx).await,
+    }
+}
+
+/// Milliseconds with one decimal, as a JSON number.
+pub fn millis(d: Duration) -> Value {
+    number((d.as_secs_f64() * 10_000.0).round() / 10.0)
+}
+
+/// A finite number as JSON; NaN and infinities are null.
+pub fn number(x: f64) -> Value {
+    serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
+}
+
+/// A measurement as text: up to four decimals, no trailing zeros (`0.0123`, `41`).
+pub fn fmt_num(x: f64) -> String {
+    let s = format!("{x:.4}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.into() }
+}
+
+/// A duration as an operator reads it: `850ms`, `42s`, `5m 10s`, `27h 3m`, `3d 4h`.
+pub fn fmt_dur(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0 => format!("{}ms", d.as_millis()),
+        1..60 => format!("{s}s"),
+        60..3600 => format!("{}m {}s", s / 60, s % 60),
+        3600..172_800 => format!("{}h {}m", s / 3600, s % 3600 / 60),
+        _ => format!("{}d {}h", s / 86_400, s % 86_400 / 3600),
+    }
+}
+
+/// An error and its causes on one line, most specific last; no duplicated parts.
+pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        let text = err.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = err.source();
+    }
+    parts.join(": ")
+}
+
+/// Run blocking work (files, git, journals) off the async threads.
+pub(crate) async fn blocking<F>(f: F) -> GateOutcome
+where
+    F: FnOnce() -> GateOutcome + Send + 'static,
+{
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|e| GateOutcome::error(format!("the check panicked: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_durations_read_well() {
+        assert_eq!(fmt_num(0.012_34), "0.0123");
+        assert_eq!(fmt_num(41.0), "41");
+        assert_eq!(fmt_num(-0.000_01), "0");
+        assert_eq!(fmt_dur(Duration::from_millis(850)), "850ms");
+        assert_eq!(fmt_dur(Duration::from_secs(310)), "5m 10s");
+        assert_eq!(fmt_dur(Duration::from_secs(27 * 3600 + 180)), "27h 3m");
+        assert_eq!(fmt_dur(Duration::from_secs(3 * 86_400 + 4 * 3600)), "3d 4h");
+        assert_eq!(
+            millis(Duration::from_micros(41_249)),
+            serde_json::json!(41.2)
+        );
+        assert_eq!(number(f64::NAN), Value::Null);
+    }
+
+    #[test]
+    fn secrets_are_masked() {
+        let mut ctx = Context::default();
+        ctx.env.insert("PW".into(), "hunter2".into());
+        ctx.env.insert("EMPTY".into(), String::new());
+        let mut cx = GateCx::new(ctx, "/");
+        cx.secrets = vec!["PW".into(), "EMPTY".into(), "UNSET".into()];
+        assert_eq!(cx.mask("login hunter2 failed"), "login •••• failed");
+    }
+}

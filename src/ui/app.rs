@@ -1,0 +1,307 @@
+//! `App`: the single owner of the cockpit's state, and `App::update`, pure (no I/O, no await):
+//! messages in, effects out for the runtime to perform.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, DurationRound, Utc};
+use crossterm::event::{KeyEvent, KeyEventKind};
+
+use crate::release::{self, ReleaseState};
+
+use super::keymap::Keymap;
+use super::logs::Logs;
+use super::modal::Modal;
+use super::modal::input::TextInput;
+use super::model::{GateRow, Header};
+
+/// Messages into the App.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AppMsg {
+    Key(KeyEvent),
+    Resize(u16, u16),
+    /// A clock tick (send one at [`App::next_redraw_deadline`]).
+    Tick,
+    /// An executor's report (output, finished, records), passed to `release::update`.
+    Release(release::Msg),
+    /// A gate's latest measurement.
+    Gate(GateRow),
+    /// A refusal from outside the core (lock, runtime), shown on the status line.
+    Refused(String),
+    /// Log lines of a service (from `watch/`).
+    ServiceLog {
+        service: String,
+        lines: Vec<String>,
+    },
+    /// Set or clear the demo guide line.
+    Guide(Option<String>),
+    /// Set or clear the warning line.
+    Warning(Option<String>),
+}
+
+/// Effects out of the App, for the runtime to perform in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AppEffect {
+    /// Everything `release::update` returned that the runtime performs: journal first.
+    Release(release::Effect),
+    Quit,
+    /// Save the log buffer of this source (see [`App::log_lines`]).
+    SaveLog(String),
+}
+
+/// The focused pane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Checklist,
+    Services,
+    Gates,
+    Logs,
+}
+
+impl Focus {
+    pub const ORDER: [Focus; 4] = [Focus::Checklist, Focus::Services, Focus::Gates, Focus::Logs];
+}
+
+/// The status line: the last refusal or information.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub refusal: bool,
+}
+
+/// Typing a log search: the text so far and the query it replaces (restored by `Esc`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchInput {
+    pub input: TextInput,
+    pub before: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct App {
+    pub(crate) release: ReleaseState,
+    pub(crate) header: Header,
+    pub(crate) keymap: Keymap,
+    pub(crate) focus: Focus,
+    pub(crate) modal: Option<Modal>,
+    pub(crate) logs: Logs,
+    pub(crate) search: Option<SearchInput>,
+    pub(crate) status: Option<Status>,
+    pub(crate) gates: Vec<GateRow>,
+    /// Placeholder for the services pane (a later issue shows live state).
+    pub(crate) services: Vec<String>,
+    pub(crate) instructions: BTreeMap<String, String>,
+    pub(crate) demo_guide: Option<String>,
+    /// The checklist's top row when scrolled by hand (`None`: keep the current step in view).
+    pub(crate) checklist_top: Option<usize>,
+    pub(crate) gates_top: usize,
+    pub(crate) services_top: usize,
+    pub(crate) size: (u16, u16),
+    /// The time of the last message, for the clocks.
+    pub(crate) now: DateTime<Utc>,
+    dirty: bool,
+}
+
+impl App {
+    /// A cockpit for `release` (replayed from a journal, or empty until
+    /// `AppMsg::Release(Msg::Begin(..))`). Send `AppMsg::Resize` with the real size first.
+    pub fn new(header: Header, release: ReleaseState, keymap: Keymap) -> App {
+        App {
+            release,
+            header,
+            keymap,
+            focus: Focus::Logs,
+            modal: None,
+            logs: Logs::new(),
+            search: None,
+            status: None,
+            gates: Vec::new(),
+            services: Vec::new(),
+            instructions: BTreeMap::new(),
+            demo_guide: None,
+            checklist_top: None,
+            gates_top: 0,
+            services_top: 0,
+            size: (80, 24),
+            now: DateTime::<Utc>::UNIX_EPOCH,
+            dirty: true,
+        }
+    }
+
+    /// The gates to show before their first measurement.
+    #[must_use]
+    pub fn with_gates(mut self, gates: Vec<GateRow>) -> App {
+        self.gates = gates;
+        self
+    }
+
+    /// The services: `(name, logs)`; those with `logs` become log sources.
+    #[must_use]
+    pub fn with_services(mut self, services: Vec<(String, bool)>) -> App {
+        for (name, logs) in &services {
+            if *logs {
+                self.logs.add_service(name);
+            }
+        }
+        self.services = services.into_iter().map(|(n, _)| n).collect();
+        self
+    }
+
+    /// Manual steps' instructions, by step id, shown in the evidence prompt.
+    #[must_use]
+    pub fn with_instructions(mut self, instructions: BTreeMap<String, String>) -> App {
+        self.instructions = instructions;
+        self
+    }
+
+    /// The demo's guide line under the header.
+    #[must_use]
+    pub fn with_demo_guide(mut self, guide: Option<String>) -> App {
+        self.demo_guide = guide;
+        self
+    }
+
+    pub fn release(&self) -> &ReleaseState {
+        &self.release
+    }
+
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    pub fn modal(&self) -> Option<&Modal> {
+        self.modal.as_ref()
+    }
+
+    pub fn status(&self) -> Option<&Status> {
+        self.status.as_ref()
+    }
+
+    pub fn focus(&self) -> Focus {
+        self.focus
+    }
+
+    pub fn gates(&self) -> &[GateRow] {
+        &self.gates
+    }
+
+    pub fn logs(&self) -> &Logs {
+        &self.logs
+    }
+
+    /// The lines of the log source labelled `source` (for `AppEffect::SaveLog`).
+    pub fn log_lines(&self, source: &str) -> Option<Vec<String>> {
+        (0..self.logs.count())
+            .filter_map(|i| self.logs.source(i))
+            .find(|(s, _)| s.label() == source)
+            .map(|(_, v)| v.iter().map(str::to_owned).collect())
+    }
+
+    /// Whether anything visible changed since [`App::clear_dirty`].
+    pub fn dirty(&self) -> bool {
+        self.dirty
+    }
+
+    /// Call after drawing.
+    pub fn clear_dirty(&mut self) {
+        self.dirty = false;
+    }
+
+    /// Whether a clock is on screen: a running step's timer, the window countdown or gate ages.
+    pub fn clocks_visible(&self) -> bool {
+        self.release.running().is_some()
+            || self.header.window_deadline.is_some()
+            || self.gates.iter().any(|g| g.at.is_some())
+    }
+
+    /// When to send the next `Tick`: the next whole second while a clock is visible.
+    pub fn next_redraw_deadline(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if !self.clocks_visible() {
+            return None;
+        }
+        let second = now.duration_trunc(Duration::seconds(1)).unwrap_or(now);
+        Some(second + Duration::seconds(1))
+    }
+
+    /// Apply one message; returns what the runtime must do, in order. Pure.
+    pub fn update(&mut self, msg: AppMsg, now: DateTime<Utc>) -> Vec<AppEffect> {
+        let mut out = Vec::new();
+        let second_changed = now.timestamp() != self.now.timestamp();
+        self.now = now;
+        match msg {
+            AppMsg::Key(ev) => {
+                if ev.kind == KeyEventKind::Release {
+                    return out;
+                }
+                self.dirty = true;
+                self.key(&ev, now, &mut out);
+            }
+            AppMsg::Resize(w, h) => {
+                self.size = (w, h);
+                self.dirty = true;
+            }
+            AppMsg::Tick => {
+                if second_changed && self.clocks_visible() {
+                    self.dirty = true;
+                }
+            }
+            AppMsg::Release(m) => {
+                self.dirty = true;
+                if let Err(r) = self.send(m, now, &mut out) {
+                    self.refuse(r.0);
+                }
+            }
+            AppMsg::Gate(row) => {
+                self.dirty = true;
+                match self.gates.iter_mut().find(|g| g.id == row.id) {
+                    Some(g) => *g = row,
+                    None => self.gates.push(row),
+                }
+            }
+            AppMsg::Refused(text) => {
+                self.dirty = true;
+                self.refuse(text);
+            }
+            AppMsg::ServiceLog { service, lines } => {
+                self.dirty = true;
+                self.logs.service_output(&service, lines);
+            }
+            AppMsg::Guide(g) => {
+                self.dirty = true;
+                self.demo_guide = g;
+            }
+            AppMsg::Warning(w) => {
+                self.dirty = true;
+                self.header.warning = w;
+            }
+        }
+        self.check_modal();
+        out
+    }
+
+    pub(crate) fn refuse(&mut self, text: String) {
+        self.status = Some(Status {
+            text,
+            refusal: true,
+        });
+    }
+
+    pub(crate) fn inform(&mut self, text: String) {
+        self.status = Some(Status {
+            text,
+            refusal: false,
+        });
+    }
+
+    /// Close a modal whose step stopped running (finished, cancelled, rolled back).
+    fn check_modal(&mut self) {
+        let stale = match self.modal.as_ref().and_then(Modal::running_step) {
+            Some((phase, id)) => self
+                .release
+                .running()
+                .is_none_or(|(p, i)| p != phase || self.release.list(p)[i].id != id),
+            None => false,
+        };
+        if stale {
+            self.modal = None;
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! The gates pane: mark, id, value and message of every gate, and the age of its last
+//! measurement (`12s`).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::Span;
+use ratatui::widgets::Widget;
+
+use crate::ui::app::App;
+use crate::ui::model::GateState;
+use crate::ui::text;
+use crate::ui::theme::Theme;
+
+/// Ids longer than this are cut in the id column.
+const MAX_ID: usize = 16;
+
+pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer, focused: bool) {
+    let count = |st| app.gates.iter().filter(|g| g.state == st).count();
+    let mut title = vec![Span::styled("Gates", theme.title)];
+    for (st, style) in [
+        (GateState::Pass, theme.ok),
+        (GateState::Fail, theme.fail),
+        (GateState::Error, theme.warn),
+    ] {
+        let n = count(st);
+        if n > 0 {
+            title.push(Span::styled(format!(" {n}{}", st.mark()), style));
+        }
+    }
+    let block = super::block(title, focused, theme);
+    let inner = block.inner(area);
+    block.render(area, buf);
+    if inner.width < 8 || inner.height == 0 {
+        return;
+    }
+    let x = inner.x + 1;
+    let w = inner.width - 1;
+    if app.gates.is_empty() {
+        text::put(buf, x, inner.y, "no gates", w, theme.muted);
+        return;
+    }
+    let h = usize::from(inner.height);
+    let top = app.gates_top.min(app.gates.len().saturating_sub(h));
+    let id_w = app
+        .gates
+        .iter()
+        .map(|g| text::width(&g.id))
+        .max()
+        .unwrap_or(0)
+        .min(MAX_ID);
+    let id_w16 = u16::try_from(id_w).unwrap_or(0);
+    for (g, y) in app.gates[top..].iter().zip(inner.top()..inner.bottom()) {
+        let style = match g.state {
+            GateState::Pending => theme.pending,
+            GateState::Pass => theme.ok,
+            GateState::Fail => theme.fail,
+            GateState::Error => theme.warn,
+        };
+        let age =
+            g.at.map(|t| text::age((app.now - t).num_seconds()))
+                .unwrap_or_default();
+        let age_w = u16::try_from(text::width(&age)).unwrap_or(0);
+        let mut used = text::put(buf, x, y, g.state.mark(), 1, style);
+        used += 1;
+        let id = text::ellipsize(&g.id, id_w);
+        text::put(buf, x + used, y, &id, w.saturating_sub(used), theme.text);
+        used = (used + id_w16 + 1).min(w);
+        let room = w.saturating_sub(used + if age_w > 0 { age_w + 2 } else { 1 });
+        let value = if g.state == GateState::Pending && g.value.is_empty() {
+            "not measured yet"
+        } else {
+            &g.value
+        };
+        let value_style = if g.state == GateState::Pending {
+            theme.muted
+        } else {
+            style
+        };
+        let vw = text::put(buf, x + used, y, value, room, value_style);
+        // The message only when it fits whole: a cut message misleads more than none.
+        if !g.message.is_empty()
+            && usize::from(room) > usize::from(vw) + 1 + text::width(&g.message)
+        {
+            text::put(
+                buf,
+                x + used + vw + 1,
+                y,
+                &g.message,
+                room - vw - 1,
+                theme.muted,
+            );
+        }
+        if age_w > 0 && w > age_w + used {
+            text::put(buf, x + w - 1 - age_w, y, &age, age_w, theme.muted);
+        }
+    }
+    super::scroll_marks(buf, area, theme, top > 0, top + h < app.gates.len());
+}

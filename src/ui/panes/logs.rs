@@ -1,0 +1,141 @@
+//! The logs pane across the bottom: its title names the source, `following` or `paused`, the
+//! line count, dropped lines and search matches; only the visible lines are drawn, cut lines
+//! end in `…`, and search matches are highlighted.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+use crate::ui::app::App;
+use crate::ui::keymap::Action;
+use crate::ui::logs::LogSource;
+use crate::ui::logview::LogView;
+use crate::ui::text;
+use crate::ui::theme::Theme;
+
+fn title<'a>(app: &App, theme: &Theme, shown: Option<&(LogSource, &LogView)>) -> Vec<Span<'a>> {
+    let logs = &app.logs;
+    let mut t = vec![Span::styled("Logs ", theme.title)];
+    let Some((src, v)) = shown else {
+        t.push(Span::styled("· no source yet", theme.muted));
+        return t;
+    };
+    t.push(Span::styled(format!("[{}]", src.label()), theme.accent));
+    if logs.count() > 1 {
+        let i = logs.selected().unwrap_or(0) + 1;
+        t.push(Span::styled(format!(" {i}/{}", logs.count()), theme.muted));
+    }
+    t.push(Span::styled(" · ", theme.muted));
+    if logs.follow {
+        t.push(Span::styled("following", theme.ok));
+    } else {
+        t.push(Span::styled("paused", theme.warn));
+    }
+    t.push(Span::styled(format!(" · {} lines", v.len()), theme.muted));
+    if v.dropped() > 0 {
+        t.push(Span::styled(
+            format!(" · {} dropped", v.dropped()),
+            theme.warn,
+        ));
+    }
+    if let Some(q) = logs.query() {
+        let count = match logs.match_position() {
+            (Some(pos), n) => format!("{pos}/{n}"),
+            (None, 1) => "1 match".to_owned(),
+            (None, n) => format!("{n} matches"),
+        };
+        t.push(Span::styled(
+            format!(" · /{} {count}", q.text()),
+            theme.accent,
+        ));
+    } else {
+        t.push(Span::styled(
+            format!(" · {} search", app.keymap.short(Action::Search)),
+            theme.muted,
+        ));
+    }
+    t
+}
+
+pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer, focused: bool) {
+    let shown = app.logs.shown();
+    let mut block = super::block(title(app, theme, shown.as_ref()), focused, theme);
+    let inner_h = usize::from(area.height.saturating_sub(2));
+    let top = app.logs.visible_top(inner_h);
+    if let Some((_, v)) = &shown {
+        let below = v.end().saturating_sub(top + inner_h as u64);
+        if !app.logs.follow && below > 0 {
+            block = block.title_bottom(Line::from(vec![
+                Span::styled(format!(" ↓ {below} newer lines · "), theme.warn),
+                Span::styled(app.keymap.short(Action::End), theme.key),
+                Span::styled(" follow ", theme.muted),
+            ]));
+        }
+    }
+    let inner = block.inner(area);
+    block.render(area, buf);
+    if inner.width < 4 || inner.height == 0 {
+        return;
+    }
+    let x = inner.x + 1;
+    let w = inner.width - 1;
+    let Some((_, v)) = shown else {
+        text::put(
+            buf,
+            x,
+            inner.y,
+            "a step's output shows here when it runs",
+            w,
+            theme.muted,
+        );
+        return;
+    };
+    if v.is_empty() {
+        text::put(buf, x, inner.y, "no output yet", w, theme.muted);
+        return;
+    }
+    let current = app.logs.current_match();
+    for (n, y) in (top..v.end()).zip(inner.top()..inner.bottom()) {
+        let Some(line) = v.get(n) else { continue };
+        let used = text::put_cut(buf, x, y, line, w, theme.text, theme.muted);
+        if let Some(q) = v.query()
+            && used > 0
+        {
+            let style = if current == Some(n) {
+                theme.search_current
+            } else {
+                theme.search_match
+            };
+            highlight(buf, x, y, line, used, &q.ranges(cut_at(line, used)), style);
+        }
+    }
+}
+
+/// The prefix of `line` that fits in `cols` columns.
+fn cut_at(line: &str, cols: u16) -> &str {
+    let (end, _) = text::fit(line, usize::from(cols));
+    &line[..end]
+}
+
+/// Restyle the cells of the byte `ranges` of `line` drawn at (x, y).
+fn highlight(
+    buf: &mut Buffer,
+    x: u16,
+    y: u16,
+    line: &str,
+    cols: u16,
+    ranges: &[std::ops::Range<usize>],
+    style: Style,
+) {
+    for r in ranges {
+        let start = u16::try_from(text::width(&line[..r.start])).unwrap_or(u16::MAX);
+        let len = u16::try_from(text::width(&line[r.clone()])).unwrap_or(u16::MAX);
+        if start >= cols {
+            break;
+        }
+        let len = len.min(cols - start);
+        buf.set_style(Rect::new(x + start, y, len, 1), style);
+    }
+}

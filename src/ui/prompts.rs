@@ -1,0 +1,103 @@
+//! Opening the prompts that release keys ask for (skip reason, mark-done note, cancel,
+//! rollback, quit), with what each names: the step, the rollback target, the reason to ask.
+
+use crate::release::ReleasePhase;
+
+use super::app::{App, AppEffect};
+use super::modal::Modal;
+use super::modal::cancel::CancelConfirm;
+use super::modal::input::TextInput;
+use super::modal::mark_done::MarkDone;
+use super::modal::quit::QuitConfirm;
+use super::modal::rollback::RollbackConfirm;
+use super::modal::skip::SkipReason;
+
+impl App {
+    pub(crate) fn quit(&mut self, out: &mut Vec<AppEffect>) {
+        let reason = match (self.release.phase, self.release.running()) {
+            (ReleasePhase::NotStarted | ReleasePhase::Finished(_), _) => None,
+            (_, Some((p, i))) => Some(format!("Step `{}` is running", self.release.list(p)[i].id)),
+            (ReleasePhase::RollingBack, None) => Some("The rollback is unfinished".to_owned()),
+            (_, None) => Some("The release is unfinished".to_owned()),
+        };
+        match reason {
+            None => out.push(AppEffect::Quit),
+            Some(reason) => self.modal = Some(Modal::Quit(QuitConfirm { reason })),
+        }
+    }
+
+    /// The rollback target and where it comes from.
+    pub(crate) fn rollback_target(&self) -> (Option<String>, &'static str) {
+        let r = &self.release;
+        if let Some(t) = &r.rollback_target {
+            (Some(t.clone()), "confirmed")
+        } else if let Some(t) = r.armed.as_ref().and_then(|a| a.target.clone()) {
+            (Some(t), "armed")
+        } else if let Some(t) = r.previous.clone().or_else(|| self.header.previous.clone()) {
+            (Some(t), "previous")
+        } else {
+            (None, "none")
+        }
+    }
+
+    fn current_step(&self) -> (String, usize, String) {
+        match self.release.current().or(self.release.running()) {
+            Some((p, i)) => {
+                let s = &self.release.list(p)[i];
+                (s.id.clone(), i + 1, s.title.clone())
+            }
+            None => (String::new(), 0, String::new()),
+        }
+    }
+
+    pub(crate) fn open_skip(&mut self) {
+        let (step, number, title) = self.current_step();
+        self.modal = Some(Modal::Skip(SkipReason {
+            step,
+            number,
+            title,
+            input: TextInput::new(),
+            error: None,
+        }));
+    }
+
+    pub(crate) fn open_mark_done(&mut self) {
+        let (step, number, title) = self.current_step();
+        self.modal = Some(Modal::MarkDone(MarkDone {
+            step,
+            number,
+            title,
+            input: TextInput::new(),
+            error: None,
+        }));
+    }
+
+    pub(crate) fn open_cancel(&mut self) {
+        if let Some((phase, i)) = self.release.running() {
+            let s = &self.release.list(phase)[i];
+            self.modal = Some(Modal::Cancel(CancelConfirm {
+                phase,
+                step: s.id.clone(),
+                number: i + 1,
+                title: s.title.clone(),
+            }));
+        }
+    }
+
+    pub(crate) fn open_rollback(&mut self) {
+        let (target, target_source) = self.rollback_target();
+        let r = &self.release;
+        self.modal = Some(Modal::Rollback(RollbackConfirm {
+            name: r.name.clone(),
+            environment: r.environment.clone(),
+            protected: r.protected || self.header.protected,
+            target,
+            target_source,
+            armed: r.armed.as_ref().map(|a| a.reason.clone()),
+            steps: r.rollback_steps.iter().map(|s| s.title.clone()).collect(),
+            interrupts: r.running().map(|(p, i)| r.list(p)[i].id.clone()),
+            by: self.header.operator.clone(),
+            input: TextInput::new(),
+        }));
+    }
+}

@@ -1,0 +1,314 @@
+//! Tests of the cockpit: pure `App::update` tests (keys in every mode, prompts), the log pane's
+//! state, insta snapshots of the panes and whole screens, and style asserts on key cells.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod keys;
+mod logs;
+mod matrix;
+mod modals;
+mod rollback;
+mod screens;
+mod styles;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+
+use crate::release::{Effect, Event, Msg, Outcome, Phase, ReleaseState, StepInfo};
+
+use super::app::{App, AppEffect, AppMsg};
+use super::keymap::Keymap;
+use super::keyspec::KeySpec;
+use super::modal::Modal;
+use super::model::{GateRow, GateState, Header};
+use super::render::render;
+use super::theme::Theme;
+
+/// A fixed time: 2026-11-25 06:00:00 UTC plus `secs`.
+pub fn t(secs: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 6, 0, 0).unwrap() + chrono::Duration::seconds(secs)
+}
+
+fn info(id: &str, kind: &str, title: &str) -> StepInfo {
+    StepInfo {
+        id: id.into(),
+        title: title.into(),
+        kind: kind.into(),
+        evidence_required: kind == "manual",
+        approvers: (kind == "approval").then(|| vec!["alice".to_owned(), "bob".to_owned()]),
+        reason_required: kind == "approval",
+    }
+}
+
+pub const STEPS: [(&str, &str, &str); 7] = [
+    (
+        "qa",
+        "manual",
+        "QA checklist completed and attached to the release ticket",
+    ),
+    (
+        "preflight",
+        "gates",
+        "Preflight: env, database, backups, TLS",
+    ),
+    ("deploy", "run", "Deploy backend with docker-compose"),
+    ("go", "approval", "Production go/no-go approval"),
+    (
+        "smoke",
+        "run",
+        "Smoke test /health /ready /api/system/version",
+    ),
+    (
+        "watch",
+        "watch",
+        "Watch health and error rate for 15 minutes",
+    ),
+    ("tag", "git-tag", "Tag the release v1.4.2"),
+];
+
+pub const ROLLBACK: [(&str, &str, &str); 3] = [
+    (
+        "rollback-1",
+        "docker-rollback",
+        "Roll back backend to the previous image",
+    ),
+    ("rollback-2", "run", "Run the down migration"),
+    ("rollback-3", "notify", "Notify #releases"),
+];
+
+fn begin(environment: &str, protected: bool) -> Event {
+    Event::ReleaseStarted {
+        release_id: "backend-1.4.2-20261125T060000Z".into(),
+        name: "backend".into(),
+        environment: environment.into(),
+        version: "1.4.2".into(),
+        protected,
+        runbook: "flightdeck.toml".into(),
+        previous: Some("v1.4.1".into()),
+        lkg: Some("ga-1.4.1".into()),
+        drill: false,
+        steps: STEPS.iter().map(|(i, k, t)| info(i, k, t)).collect(),
+        rollback_steps: ROLLBACK.iter().map(|(i, k, t)| info(i, k, t)).collect(),
+    }
+}
+
+pub fn header(environment: &str, protected: bool) -> Header {
+    Header {
+        name: "backend".into(),
+        environment: environment.into(),
+        protected,
+        version: "1.4.2".into(),
+        previous: Some("v1.4.1".into()),
+        lkg: Some("ga-1.4.1".into()),
+        operator: "alice".into(),
+        window_deadline: Some(t(2 * 3600 - 50)),
+        observing: None,
+        warning: None,
+    }
+}
+
+pub fn gates() -> Vec<GateRow> {
+    vec![
+        GateRow::pending("health", "http"),
+        GateRow::pending("error-rate", "prometheus"),
+        GateRow::pending("p99", "prometheus"),
+        GateRow::pending("tls-expiry", "tls"),
+    ]
+}
+
+/// A key as a terminal sends it: `enter`, `esc`, `R` (with Shift), `ctrl-s`, `y`.
+pub fn key_event(spec: &str) -> KeyEvent {
+    let k = KeySpec::parse(spec).unwrap_or_else(|| panic!("bad key {spec:?}"));
+    let mut mods = k.mods;
+    if let KeyCode::Char(c) = k.code
+        && c.is_ascii_uppercase()
+    {
+        mods |= KeyModifiers::SHIFT;
+    }
+    KeyEvent::new(k.code, mods)
+}
+
+/// A test harness: an App with a begun release and a clock that moves one second a message.
+pub struct H {
+    pub app: App,
+    pub clock: i64,
+}
+
+impl H {
+    /// `staging` (unprotected) or `production` (protected).
+    pub fn new(environment: &str) -> H {
+        let protected = environment == "production";
+        let app = App::new(
+            header(environment, protected),
+            ReleaseState::default(),
+            Keymap::default(),
+        )
+        .with_gates(gates())
+        .with_services(vec![("backend".into(), true), ("worker".into(), false)])
+        .with_instructions(BTreeMap::from([(
+            "qa".to_owned(),
+            "Check every box of the QA checklist and attach it to the release ticket.".to_owned(),
+        )]));
+        let mut h = H { app, clock: 0 };
+        h.send(AppMsg::Resize(80, 24));
+        let fx = h.send(AppMsg::Release(Msg::Begin(begin(environment, protected))));
+        assert_eq!(kinds(&fx), ["release-started"]);
+        h
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        t(self.clock)
+    }
+
+    pub fn send(&mut self, msg: AppMsg) -> Vec<AppEffect> {
+        self.clock += 1;
+        self.app.update(msg, t(self.clock))
+    }
+
+    pub fn key(&mut self, spec: &str) -> Vec<AppEffect> {
+        self.send(AppMsg::Key(key_event(spec)))
+    }
+
+    /// Type text, one key per character.
+    pub fn typ(&mut self, s: &str) -> Vec<AppEffect> {
+        let mut out = Vec::new();
+        for c in s.chars() {
+            let mods = if c.is_ascii_uppercase() {
+                KeyModifiers::SHIFT
+            } else {
+                KeyModifiers::NONE
+            };
+            out.extend(self.send(AppMsg::Key(KeyEvent::new(KeyCode::Char(c), mods))));
+        }
+        out
+    }
+
+    pub fn release(&mut self, m: Msg) -> Vec<AppEffect> {
+        self.send(AppMsg::Release(m))
+    }
+
+    /// The executor reports step `id` of `phase` finished.
+    pub fn finish(&mut self, phase: Phase, id: &str, outcome: Outcome) -> Vec<AppEffect> {
+        let failed = outcome != Outcome::Succeeded;
+        self.release(Msg::Finished {
+            phase,
+            step: id.into(),
+            outcome,
+            exit_code: Some(i32::from(failed) * 3),
+            reason: failed.then(|| "exit 3".into()),
+            duration_ms: 4_200,
+            captures: BTreeMap::new(),
+        })
+    }
+
+    pub fn output(&mut self, phase: Phase, id: &str, lines: &[&str]) -> Vec<AppEffect> {
+        self.release(Msg::Output {
+            phase,
+            step: id.into(),
+            stream: "stdout".into(),
+            lines: lines.iter().map(|s| (*s).to_owned()).collect(),
+        })
+    }
+
+    /// Run the manual QA step and the preflight gates step to success.
+    pub fn past_qa_and_preflight(&mut self) {
+        self.key("enter");
+        self.typ("QA-123 attached");
+        let fx = self.key("enter");
+        assert!(kinds(&fx).contains(&"evidence".to_owned()), "{fx:?}");
+        let fx = self.key("enter");
+        assert_eq!(executes(&fx), [(Phase::Main, 1)]);
+        self.finish(Phase::Main, "preflight", Outcome::Succeeded);
+    }
+
+    pub fn modal(&self) -> Option<&Modal> {
+        self.app.modal.as_ref()
+    }
+
+    pub fn status(&self) -> String {
+        self.app
+            .status
+            .as_ref()
+            .map(|s| s.text.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// The kinds of the journal records among `effects`.
+pub fn kinds(effects: &[AppEffect]) -> Vec<String> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            AppEffect::Release(Effect::Journal(ev)) => Some(ev.kind()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The `Execute` effects among `effects`.
+pub fn executes(effects: &[AppEffect]) -> Vec<(Phase, usize)> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            AppEffect::Release(Effect::Execute { phase, index }) => Some((*phase, *index)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Draw the whole screen at `w`×`h` through a `TestBackend`.
+pub fn draw(app: &App, theme: &Theme, w: u16, h: u16) -> Buffer {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| render(app, theme, f)).unwrap();
+    term.backend().buffer().clone()
+}
+
+/// A buffer as text, one line per row, trailing spaces trimmed.
+pub fn text(buf: &Buffer) -> String {
+    let area = buf.area;
+    let mut out = String::new();
+    for y in area.top()..area.bottom() {
+        let mut line = String::new();
+        for x in area.left()..area.right() {
+            line.push_str(buf[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The whole screen as text at `w`×`h` with the dark theme, after telling the App its size.
+pub fn screen(h: &mut H, w: u16, rows: u16) -> String {
+    h.app.update(AppMsg::Resize(w, rows), h.now());
+    text(&draw(&h.app, &Theme::dark(), w, rows))
+}
+
+/// Gates measured a little before now.
+pub fn measure_gates(h: &mut H) {
+    let now = h.now();
+    for (id, state, value, msg, ago) in [
+        ("health", GateState::Pass, "200 41ms", "", 12),
+        ("error-rate", GateState::Fail, "6.1% > 5%", "5xx over 5m", 3),
+        (
+            "p99",
+            GateState::Error,
+            "unreachable",
+            "(2/4) connection refused",
+            40,
+        ),
+    ] {
+        h.send(AppMsg::Gate(GateRow {
+            id: id.into(),
+            kind: "x".into(),
+            state,
+            value: value.into(),
+            message: msg.into(),
+            at: Some(now - chrono::Duration::seconds(ago)),
+        }));
+    }
+}

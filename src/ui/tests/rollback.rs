@@ -1,0 +1,200 @@
+//! The rollback confirmation: Cancel is the default; `y` confirms only when unprotected; in a
+//! protected environment only the exact environment name, then Enter, confirms.
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::release::ReleasePhase;
+
+fn confirmed(fx: &[AppEffect]) -> bool {
+    kinds(fx).contains(&"rollback-confirmed".to_owned())
+}
+
+fn open(env: &str) -> H {
+    let mut h = H::new(env);
+    h.past_qa_and_preflight();
+    h.key("R");
+    assert!(
+        matches!(h.modal(), Some(Modal::Rollback(_))),
+        "R opens the rollback prompt"
+    );
+    h
+}
+
+#[test]
+fn the_prompt_names_the_target_and_lists_the_rollback_steps() {
+    let h = open("staging");
+    let Some(Modal::Rollback(m)) = h.modal() else {
+        panic!()
+    };
+    assert_eq!(m.target.as_deref(), Some("v1.4.1"));
+    assert_eq!(m.target_source, "previous");
+    assert_eq!(m.steps.len(), 3);
+    assert_eq!(m.by, "alice");
+    assert!(!m.protected);
+    assert_eq!(m.interrupts, None);
+}
+
+#[test]
+fn enter_esc_and_n_cancel_when_unprotected() {
+    for k in ["enter", "esc", "n"] {
+        let mut h = open("staging");
+        assert!(h.key(k).is_empty(), "{k} confirms nothing");
+        assert!(h.modal().is_none(), "{k} closes the prompt");
+        assert_eq!(h.status(), "rollback cancelled");
+        assert_eq!(h.app.release.phase, ReleasePhase::InProgress);
+    }
+}
+
+#[test]
+fn other_keys_do_nothing_when_unprotected() {
+    let mut h = open("staging");
+    for k in ["s", "r", "x", "R", "q", "tab", "up"] {
+        assert!(h.key(k).is_empty(), "{k}");
+        assert!(matches!(h.modal(), Some(Modal::Rollback(_))), "{k}");
+    }
+}
+
+#[test]
+fn y_confirms_when_unprotected_and_the_rollback_starts() {
+    let mut h = open("staging");
+    let fx = h.key("y");
+    assert_eq!(
+        kinds(&fx),
+        ["rollback-confirmed", "rollback-started", "step-started"]
+    );
+    assert!(matches!(
+        &fx[0],
+        AppEffect::Release(Effect::Journal(Event::RollbackConfirmed { by, target }))
+            if by == "alice" && target.as_deref() == Some("v1.4.1")
+    ));
+    assert_eq!(executes(&fx), [(Phase::Rollback, 0)]);
+    assert_eq!(h.app.release.phase, ReleasePhase::RollingBack);
+    assert!(h.modal().is_none());
+}
+
+#[test]
+fn in_a_protected_environment_y_a_prefix_or_a_wrong_name_never_confirm() {
+    for typed in [
+        "y",
+        "Y",
+        "yes",
+        "prod",
+        "productio",
+        "Production",
+        "PRODUCTION",
+        "production ",
+        " production",
+        "productionx",
+        "staging",
+    ] {
+        let mut h = open("production");
+        let fx = h.typ(typed);
+        assert!(fx.is_empty(), "{typed:?}: typing confirms nothing");
+        assert!(
+            matches!(h.modal(), Some(Modal::Rollback(_))),
+            "{typed:?}: still open"
+        );
+        let fx = h.key("enter");
+        assert!(!confirmed(&fx), "{typed:?} must never confirm");
+        assert!(fx.is_empty());
+        assert!(
+            h.modal().is_none(),
+            "{typed:?}: Enter closes (Cancel is the default)"
+        );
+        assert!(
+            h.status().contains("NOT confirmed"),
+            "{typed:?}: {}",
+            h.status()
+        );
+        assert_eq!(h.app.release.phase, ReleasePhase::InProgress);
+    }
+}
+
+#[test]
+fn in_a_protected_environment_enter_and_esc_cancel() {
+    let mut h = open("production");
+    assert!(h.key("enter").is_empty());
+    assert_eq!(h.status(), "rollback cancelled");
+    let mut h = open("production");
+    h.typ("production");
+    assert!(
+        h.key("esc").is_empty(),
+        "Esc cancels even after the exact name"
+    );
+    assert!(h.modal().is_none());
+}
+
+#[test]
+fn in_a_protected_environment_the_exact_name_then_enter_confirms() {
+    let mut h = open("production");
+    h.typ("productiox");
+    h.key("backspace");
+    h.typ("n");
+    let fx = h.key("enter");
+    assert!(confirmed(&fx), "{fx:?}");
+    assert_eq!(h.app.release.phase, ReleasePhase::RollingBack);
+}
+
+#[test]
+fn a_running_step_is_named_and_cancelled_by_the_rollback() {
+    let mut h = H::new("staging");
+    h.past_qa_and_preflight();
+    h.key("enter");
+    h.key("R");
+    let Some(Modal::Rollback(m)) = h.modal() else {
+        panic!()
+    };
+    assert_eq!(m.interrupts.as_deref(), Some("deploy"));
+    let fx = h.key("y");
+    assert!(fx.contains(&AppEffect::Release(Effect::Cancel {
+        phase: Phase::Main,
+        index: 2
+    })));
+    assert!(confirmed(&fx));
+}
+
+#[test]
+fn an_armed_target_is_used_and_rollback_is_refused_once_rolled_back() {
+    let mut h = H::new("staging");
+    h.release(Msg::Arm {
+        reason: "error-rate 6.1% > 5% for 2m".into(),
+        target: Some("v1.4.0".into()),
+    });
+    h.key("R");
+    let Some(Modal::Rollback(m)) = h.modal() else {
+        panic!()
+    };
+    assert_eq!(
+        (m.target.as_deref(), m.target_source),
+        (Some("v1.4.0"), "armed")
+    );
+    assert!(m.armed.is_some());
+    h.key("y");
+    for id in ["rollback-1", "rollback-2", "rollback-3"] {
+        h.finish(Phase::Rollback, id, Outcome::Succeeded);
+    }
+    assert!(h.app.release.is_finished());
+    assert!(h.key("R").is_empty());
+    assert!(
+        h.modal().is_none(),
+        "no prompt for a rollback the core refuses"
+    );
+    assert!(
+        h.status().contains("nothing to roll back"),
+        "{}",
+        h.status()
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    /// Whatever is typed, Enter confirms exactly when the text is the environment's name.
+    #[test]
+    fn only_the_exact_name_confirms(typed in "[a-zA-Z yYn]{0,14}|production|productio|Production") {
+        let mut h = open("production");
+        h.typ(&typed);
+        let fx = h.key("enter");
+        prop_assert_eq!(confirmed(&fx), typed == "production");
+    }
+}
