@@ -41,7 +41,13 @@ pub fn container_info(c: &ContainerInspectResponse, matchers: &Matchers) -> Opti
         Some(ContainerStateStatusEnum::DEAD) => RunState::Dead,
         _ => RunState::Unknown,
     };
+    // A stopped container keeps its last health status; like `docker ps`, show none.
+    let live = matches!(
+        run_state,
+        RunState::Running | RunState::Paused | RunState::Restarting
+    );
     let health = match state.and_then(|s| s.health.as_ref()).and_then(|h| h.status) {
+        _ if !live => Health::None,
         Some(HealthStatusEnum::STARTING) => Health::Starting,
         Some(HealthStatusEnum::HEALTHY) => Health::Healthy,
         Some(HealthStatusEnum::UNHEALTHY) => Health::Unhealthy,

@@ -225,7 +225,7 @@ fn events_options(filters: &HashMap<&str, Vec<&str>>) -> EventsOptions {
 }
 
 /// The daemon's clock (`SystemTime` of `/info`) as the `since` of `/events`: `secs.nanos`.
-fn daemon_time(system_time: Option<&str>) -> Option<String> {
+pub(crate) fn daemon_time(system_time: Option<&str>) -> Option<String> {
     let t = DateTime::parse_from_rfc3339(system_time?).ok()?;
     Some(format!("{}.{:09}", t.timestamp(), t.timestamp_subsec_nanos()))
 }
