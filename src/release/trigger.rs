@@ -125,7 +125,11 @@ impl Trigger {
 
     /// Fold one measurement in. A settled trigger only records it.
     pub fn observe(&mut self, m: Measurement) -> Option<Transition> {
-        let t = if self.is_settled() { None } else { self.decide(&m) };
+        let t = if self.is_settled() {
+            None
+        } else {
+            self.decide(&m)
+        };
         if self.history.len() == HISTORY {
             self.history.pop_front();
         }

@@ -1,4 +1,5 @@
 mod check;
+mod docker;
 mod journal;
 mod mask;
 mod report;

@@ -12,9 +12,9 @@ use chrono::{DateTime, Utc};
 
 use crate::runbook::Service;
 use crate::ui::app::App;
-use crate::watch::docker::DockerModel;
 use crate::ui::text;
 use crate::ui::theme::Theme;
+use crate::watch::docker::DockerModel;
 
 pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer, focused: bool) {
     let block = super::block(
@@ -105,7 +105,9 @@ pub fn services_lines(
             w,
         )];
     }
-    let selected = selected.and_then(|i| services.get(i)).map(|s| s.name.as_str());
+    let selected = selected
+        .and_then(|i| services.get(i))
+        .map(|s| s.name.as_str());
     let cols = rows::Columns::new(model, services);
     let mut out = Vec::new();
     for host in &model.hosts {
@@ -125,13 +127,17 @@ pub fn services_lines(
         }
     }
     for svc in services {
-        let anywhere = model
-            .hosts
-            .iter()
-            .any(|h| h.containers.values().any(|c| c.services.contains(&svc.name)));
+        let anywhere = model.hosts.iter().any(|h| {
+            h.containers
+                .values()
+                .any(|c| c.services.contains(&svc.name))
+        });
         if !anywhere {
             let is_sel = selected == Some(svc.name.as_str());
-            out.push(rows::fit(rows::empty_service(&svc.name, is_sel, &cols, styles), w));
+            out.push(rows::fit(
+                rows::empty_service(&svc.name, is_sel, &cols, styles),
+                w,
+            ));
         }
     }
     out

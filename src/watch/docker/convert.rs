@@ -91,9 +91,8 @@ pub fn time(s: Option<&str>) -> Option<DateTime<Utc>> {
 pub fn stats(s: &ContainerStatsResponse) -> Option<ContainerStats> {
     let cpu = s.cpu_stats.as_ref()?;
     let pre = s.precpu_stats.as_ref()?;
-    let total = |c: &bollard::models::ContainerCpuStats| {
-        c.cpu_usage.as_ref().and_then(|u| u.total_usage)
-    };
+    let total =
+        |c: &bollard::models::ContainerCpuStats| c.cpu_usage.as_ref().and_then(|u| u.total_usage);
     let (now_total, pre_total) = (total(cpu)?, total(pre)?);
     let (now_sys, pre_sys) = (cpu.system_cpu_usage?, pre.system_cpu_usage?);
     let cpus = cpu.online_cpus.map_or_else(

@@ -67,9 +67,10 @@ pub async fn list(docker: &Docker, matchers: &Matchers) -> Result<Vec<ContainerI
             .then(|| s.id.clone())
             .flatten()
     });
-    let found =
-        futures::future::try_join_all(ids.map(|id| async move { inspect(docker, &id, matchers).await }))
-            .await?;
+    let found = futures::future::try_join_all(
+        ids.map(|id| async move { inspect(docker, &id, matchers).await }),
+    )
+    .await?;
     let mut out: Vec<ContainerInfo> = found.into_iter().flatten().collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)

@@ -80,7 +80,10 @@ impl DockerModel {
     /// A model for these hosts, all [`HostStatus::Connecting`].
     pub fn new(hosts: &[DockerHost]) -> Self {
         Self {
-            hosts: hosts.iter().map(|h| HostView::new(&h.name, &h.url)).collect(),
+            hosts: hosts
+                .iter()
+                .map(|h| HostView::new(&h.name, &h.url))
+                .collect(),
         }
     }
 

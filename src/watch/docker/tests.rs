@@ -12,7 +12,9 @@ use crate::release::Event;
 use crate::runbook::{DockerHost, Service, ServiceMatch, TlsFiles};
 
 fn fixture<T: serde::de::DeserializeOwned>(name: &str) -> T {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/docker").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/docker")
+        .join(name);
     let text = std::fs::read_to_string(&path).unwrap();
     serde_json::from_str(&text).unwrap()
 }
@@ -83,7 +85,10 @@ fn stats_follow_the_docker_stats_formulas() {
     assert_eq!(st.mem_limit, 25_276_510_208);
     let mut first = s.clone();
     first.precpu_stats.as_mut().unwrap().system_cpu_usage = None;
-    assert!(stats_of(&first).is_none(), "the first sample has no previous one");
+    assert!(
+        stats_of(&first).is_none(),
+        "the first sample has no previous one"
+    );
 }
 
 #[test]
@@ -104,9 +109,15 @@ fn matchers_by_label_name_and_swarm_service() {
     ])
     .unwrap();
     let labels = |pairs: &[(&str, &str)]| -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     };
-    assert_eq!(m.services_for("/x", &labels(&[("app", "api")])), ["api", "any"]);
+    assert_eq!(
+        m.services_for("/x", &labels(&[("app", "api")])),
+        ["api", "any"]
+    );
     assert_eq!(m.services_for("x", &labels(&[("app", "db")])), ["any"]);
     assert_eq!(m.services_for("/web-1", &labels(&[])), ["web"]);
     assert!(m.services_for("/api-1", &labels(&[])).is_empty());
@@ -153,7 +164,11 @@ fn up(model: &mut DockerModel, h: &str, down_since: Option<DateTime<Utc>>) {
 #[test]
 fn the_model_goes_live_stale_and_live_again() {
     let mut m = DockerModel::new(&[host("a")]);
-    assert!(m.check_actionable("a").unwrap_err().contains("not connected yet"));
+    assert!(
+        m.check_actionable("a")
+            .unwrap_err()
+            .contains("not connected yet")
+    );
     up(&mut m, "a", None);
     assert!(m.check_actionable("a").unwrap_err().contains("re-listing"));
     let snap = |cs| DockerMsg::Snapshot {
@@ -163,7 +178,10 @@ fn the_model_goes_live_stale_and_live_again() {
     };
     assert!(m.apply(snap(vec![container("1", RunState::Running)])));
     assert_eq!(m.check_actionable("a"), Ok(()));
-    assert!(!m.apply(snap(vec![container("1", RunState::Running)])), "nothing changed");
+    assert!(
+        !m.apply(snap(vec![container("1", RunState::Running)])),
+        "nothing changed"
+    );
     let down = |at| DockerMsg::HostDown {
         host: "a".into(),
         at,
@@ -172,8 +190,16 @@ fn the_model_goes_live_stale_and_live_again() {
     assert!(m.apply(down(t(10, 5, 7))));
     m.apply(down(t(10, 5, 9)));
     let h = m.host("a").unwrap();
-    assert_eq!(h.status.stale_since(), Some(t(10, 5, 7)), "the first outage time stays");
-    assert_eq!(h.containers.len(), 1, "the last known state is kept, marked stale");
+    assert_eq!(
+        h.status.stale_since(),
+        Some(t(10, 5, 7)),
+        "the first outage time stays"
+    );
+    assert_eq!(
+        h.containers.len(),
+        1,
+        "the last known state is kept, marked stale"
+    );
     let refusal = m.check_actionable("a").unwrap_err();
     assert!(refusal.contains("STALE since 10:05:07"), "{refusal}");
     assert!(m.check_service_actionable("api").is_err());
@@ -181,8 +207,15 @@ fn the_model_goes_live_stale_and_live_again() {
     assert_eq!(m.host("a").unwrap().status.stale_since(), Some(t(10, 5, 7)));
     m.apply(snap(vec![]));
     assert_eq!(m.check_actionable("a"), Ok(()));
-    assert!(m.host("a").unwrap().containers.is_empty(), "the re-list replaces everything");
-    assert!(m.check_actionable("b").unwrap_err().contains("unknown docker host"));
+    assert!(
+        m.host("a").unwrap().containers.is_empty(),
+        "the re-list replaces everything"
+    );
+    assert!(
+        m.check_actionable("b")
+            .unwrap_err()
+            .contains("unknown docker host")
+    );
 }
 
 #[test]
@@ -206,7 +239,10 @@ fn changes_removals_and_stats_fold_in() {
     };
     assert!(m.apply(sample("1")));
     assert!(!m.apply(sample("1")), "the same sample changes nothing");
-    assert!(!m.apply(sample("9")), "stats of an unknown container are dropped");
+    assert!(
+        !m.apply(sample("9")),
+        "stats of an unknown container are dropped"
+    );
     let mut stopped = container("1", RunState::Exited);
     stopped.exit_code = Some(1);
     assert!(m.apply(DockerMsg::Changed {
@@ -234,7 +270,12 @@ fn disconnects_and_reconnects_are_journaled_first_connects_are_not() {
         at: t(10, 5, 7),
         reason: "gone".into(),
     };
-    let Some(Event::DockerAction { action, detail, step }) = down.journal_event() else {
+    let Some(Event::DockerAction {
+        action,
+        detail,
+        step,
+    }) = down.journal_event()
+    else {
         panic!("host-down is journaled");
     };
     assert_eq!((action.as_str(), step), ("host-down", None));
@@ -282,7 +323,11 @@ fn hosts_default_and_resolve_tls_paths() {
 fn bad_endpoints_are_clear_errors() {
     let mut h = host("x");
     h.url = "ftp://host".into();
-    assert!(client(&h).unwrap_err().contains("unsupported Docker endpoint"));
+    assert!(
+        client(&h)
+            .unwrap_err()
+            .contains("unsupported Docker endpoint")
+    );
     h.url = "https://127.0.0.1:2376".into();
     assert!(client(&h).unwrap_err().contains("needs `tls"));
     h.tls = Some(TlsFiles {
@@ -290,7 +335,11 @@ fn bad_endpoints_are_clear_errors() {
         cert: "/nonexistent/cert.pem".into(),
         key: "/nonexistent/key.pem".into(),
     });
-    assert!(client(&h).unwrap_err().contains("tls ca file /nonexistent/ca.pem not found"));
+    assert!(
+        client(&h)
+            .unwrap_err()
+            .contains("tls ca file /nonexistent/ca.pem not found")
+    );
     h.url = "unix:///nonexistent/docker.sock".into();
     assert!(client(&h).unwrap_err().contains("applies to tcp"));
 }

@@ -202,7 +202,10 @@ impl<M: From<DockerMsg> + Send + 'static> HostTask<M> {
         if !known.contains_key(&id) && self.matchers.services_for(name, &attrs).is_empty() {
             return Ok(());
         }
-        match inspect(docker, &id, &self.matchers).await.map_err(End::Lost)? {
+        match inspect(docker, &id, &self.matchers)
+            .await
+            .map_err(End::Lost)?
+        {
             Some(info) => {
                 if known.get(&id) == Some(&info) {
                     return Ok(());
@@ -227,5 +230,9 @@ fn events_options(filters: &HashMap<&str, Vec<&str>>) -> EventsOptions {
 /// The daemon's clock (`SystemTime` of `/info`) as the `since` of `/events`: `secs.nanos`.
 pub(crate) fn daemon_time(system_time: Option<&str>) -> Option<String> {
     let t = DateTime::parse_from_rfc3339(system_time?).ok()?;
-    Some(format!("{}.{:09}", t.timestamp(), t.timestamp_subsec_nanos()))
+    Some(format!(
+        "{}.{:09}",
+        t.timestamp(),
+        t.timestamp_subsec_nanos()
+    ))
 }

@@ -104,8 +104,17 @@ pub fn host_header(h: &HostView, st: &ServiceStyles) -> Vec<Span<'static>> {
     ]
 }
 
-fn service_cell(name: &str, selected: bool, cols: &Columns, st: &ServiceStyles) -> Vec<Span<'static>> {
-    let (mark, style) = if selected { ("▸", st.accent) } else { (" ", st.muted) };
+fn service_cell(
+    name: &str,
+    selected: bool,
+    cols: &Columns,
+    st: &ServiceStyles,
+) -> Vec<Span<'static>> {
+    let (mark, style) = if selected {
+        ("▸", st.accent)
+    } else {
+        (" ", st.muted)
+    };
     vec![
         Span::raw(" "),
         Span::styled(mark, st.accent),
@@ -174,12 +183,22 @@ pub fn container_row(
     let (mark, state, state_style) = state_cell(c, st);
     let (health, health_style) = health_cell(c.health, st);
     if let Some(since) = host.status.stale_since() {
-        row.push(Span::styled(format!("? {} ", pad(&c.name, cols.name)), st.stale));
-        row.push(Span::styled(format!("STALE since {}", hms(since)), st.stale));
+        row.push(Span::styled(
+            format!("? {} ", pad(&c.name, cols.name)),
+            st.stale,
+        ));
+        row.push(Span::styled(
+            format!("STALE since {}", hms(since)),
+            st.stale,
+        ));
         row.push(Span::styled(format!(" · last {state} {health}"), st.muted));
         return row;
     }
-    let restarts = if c.restart_count > 0 { st.warn } else { st.muted };
+    let restarts = if c.restart_count > 0 {
+        st.warn
+    } else {
+        st.muted
+    };
     row.extend([
         Span::styled(format!("{mark} "), state_style),
         Span::raw(format!("{} ", pad(&c.name, cols.name))),
