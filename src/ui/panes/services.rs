@@ -114,7 +114,7 @@ pub fn services_lines(
         out.push(rows::fit(rows::host_header(host, styles), w));
         for svc in services {
             for c in host.sorted() {
-                if !c.services.iter().any(|s| *s == svc.name) {
+                if !c.services.contains(&svc.name) {
                     continue;
                 }
                 let is_sel = selected == Some(svc.name.as_str());

@@ -21,6 +21,8 @@ mod stats;
 mod watcher;
 
 #[cfg(test)]
+mod model_tests;
+#[cfg(test)]
 mod tests;
 
 use color_eyre::eyre::Result;
@@ -51,7 +53,7 @@ pub struct DockerWatch {
 pub fn spawn<M>(
     hosts: Vec<DockerHost>,
     services: &[Service],
-    tx: mpsc::UnboundedSender<M>,
+    tx: &mpsc::UnboundedSender<M>,
 ) -> Result<DockerWatch>
 where
     M: From<DockerMsg> + Send + 'static,

@@ -92,12 +92,11 @@ impl DockerModel {
     }
 
     fn host_mut(&mut self, name: &str) -> &mut HostView {
-        let i = match self.hosts.iter().position(|h| h.name == name) {
-            Some(i) => i,
-            None => {
-                self.hosts.push(HostView::new(name, ""));
-                self.hosts.len() - 1
-            }
+        let i = if let Some(i) = self.hosts.iter().position(|h| h.name == name) {
+            i
+        } else {
+            self.hosts.push(HostView::new(name, ""));
+            self.hosts.len() - 1
         };
         &mut self.hosts[i]
     }

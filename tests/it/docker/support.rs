@@ -12,9 +12,11 @@ use tokio::sync::mpsc;
 /// The skip rule (DESIGN §7): without Docker a test prints `SKIP: <why>` and returns `None`;
 /// under `FLIGHTDECK_REQUIRE_DOCKER=1` (CI) it fails instead.
 pub fn skip<T>(why: &str) -> Option<T> {
-    if std::env::var("FLIGHTDECK_REQUIRE_DOCKER").is_ok_and(|v| v == "1") {
-        panic!("Docker is required (FLIGHTDECK_REQUIRE_DOCKER=1) but {why}");
-    }
+    let required = std::env::var("FLIGHTDECK_REQUIRE_DOCKER").is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "Docker is required (FLIGHTDECK_REQUIRE_DOCKER=1) but {why}"
+    );
     eprintln!("SKIP: {why}");
     None
 }
@@ -43,6 +45,22 @@ pub fn unique() -> String {
         std::process::id(),
         N.fetch_add(1, Ordering::Relaxed)
     )
+}
+
+/// Run the docker CLI against `url`; panics with its stderr when it fails.
+pub async fn cli(url: &str, args: &[&str]) {
+    let out = tokio::process::Command::new("docker")
+        .arg("-H")
+        .arg(url)
+        .args(args)
+        .output()
+        .await
+        .expect("the docker CLI runs");
+    assert!(
+        out.status.success(),
+        "docker {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// The label every container of one test carries.
@@ -122,7 +140,7 @@ impl Fold {
     pub fn start(hosts: Vec<DockerHost>, services: &[Service]) -> Fold {
         let (tx, rx) = mpsc::unbounded_channel();
         let model = DockerModel::new(&hosts);
-        let watch = docker::spawn(hosts, services, tx).expect("watchers start");
+        let watch = docker::spawn(hosts, services, &tx).expect("watchers start");
         Fold {
             model,
             seen: Vec::new(),
@@ -148,7 +166,7 @@ impl Fold {
                     self.model.apply(msg);
                 }
                 Ok(None) => panic!("the watchers stopped while waiting for {what}"),
-                Err(_) => panic!("not within {within:?}: {what}\n{}", self.dump()),
+                Err(elapsed) => panic!("{elapsed}: not within {within:?}: {what}\n{}", self.dump()),
             }
         }
         start.elapsed()

@@ -1,14 +1,21 @@
-//! Certificates for a TLS dockerd, generated in the test (rcgen): a CA, a server certificate
-//! for 127.0.0.1 / localhost, and a client certificate, all as PEM files.
+//! A TLS host: certificates generated in the test (rcgen: a CA, a server certificate for
+//! 127.0.0.1 / localhost, a client certificate, as PEM files), a private dockerd on
+//! `tcp://127.0.0.1:<free port>` with `--tlsverify`, and the test that connects to it.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
 
 use flightdeck::runbook::TlsFiles;
+use flightdeck::watch::docker::{self, Health, HostStatus, RunState};
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose, SanType,
 };
+
+use super::daemon::PrivateDaemon;
+use super::images::{self, Image, free_port};
+use super::support::{by_name, unique};
+use super::{bounded, state};
 
 /// The server's files and the client's files (both with the same CA).
 pub struct Certs {
@@ -66,4 +73,44 @@ pub fn generate(dir: &Path) -> Certs {
         ),
         client: leaf("client", ExtendedKeyUsagePurpose::ClientAuth, Vec::new()),
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tls_host_connects_with_its_ca_cert_and_key() {
+    bounded(async {
+        let certs_dir = tempfile::tempdir().unwrap();
+        let certs = generate(certs_dir.path());
+        let port = free_port();
+        let Some(d) =
+            PrivateDaemon::start_tls("tls", port, &certs.server, certs.client.clone()).await
+        else {
+            return;
+        };
+        let client = docker::connect(&d.host)
+            .await
+            .unwrap_or_else(|e| panic!("{e}\n{}", d.log_tail()));
+        let Some(_) = images::build(&client, Image::Sleep).await else {
+            return;
+        };
+        let run = unique();
+        let name = format!("fd-{run}-tls");
+        images::run(&client, Image::Sleep, &name, &run, &[], None).await;
+        let services = vec![by_name("app", &name)];
+        let snap = docker::snapshot(std::slice::from_ref(&d.host), &services)
+            .await
+            .unwrap();
+        assert!(matches!(&snap.hosts[0].status, HostStatus::Live { api } if !api.is_empty()));
+        assert_eq!(state(&snap, &name), Some((RunState::Running, Health::None)));
+
+        // Without the client certificate the daemon refuses us: the host is stale.
+        let mut plain = d.host.clone();
+        plain.tls = None;
+        let snap = docker::snapshot(&[plain], &services).await.unwrap();
+        assert!(
+            matches!(snap.hosts[0].status, HostStatus::Stale { .. }),
+            "{:?}",
+            snap.hosts[0].status
+        );
+    })
+    .await;
 }

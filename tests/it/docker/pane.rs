@@ -1,5 +1,5 @@
-//! Models with fixed times for the services pane snapshots, built the way the UI builds
-//! them: by folding `DockerMsg`s.
+//! Snapshots of the services pane (plain text, fixed times) and the models they render,
+//! built the way the UI builds them: by folding `DockerMsg`s.
 
 use chrono::{DateTime, TimeZone, Utc};
 use flightdeck::runbook::{DockerHost, Service, ServiceMatch};
@@ -108,4 +108,73 @@ pub fn text(m: &DockerModel, services: &[Service], selected: Option<usize>, widt
         &ServiceStyles::default(),
     );
     to_plain(&lines).join("\n")
+}
+
+#[test]
+fn pane_snapshots() {
+    let svcs = services();
+    insta::assert_snapshot!("empty", text(&live(vec![("local", vec![])]), &[], None, 80));
+
+    let mut healthy = live(vec![(
+        "local",
+        vec![container("backend-1", RunState::Running, Health::Healthy)],
+    )]);
+    stats(&mut healthy, "local", "backend-1");
+    insta::assert_snapshot!("healthy", text(&healthy, &svcs, Some(0), 110));
+
+    let mut crashed = container("backend-2", RunState::Exited, Health::None);
+    (
+        crashed.exit_code,
+        crashed.finished_at,
+        crashed.restart_count,
+    ) = (Some(1), Some(at(10, 25, 0)), 3);
+    let mut sick = container("backend-1", RunState::Running, Health::Unhealthy);
+    sick.restart_count = 2;
+    insta::assert_snapshot!(
+        "unhealthy",
+        text(
+            &live(vec![("local", vec![sick, crashed])]),
+            &svcs,
+            None,
+            110
+        )
+    );
+
+    let mut starting = container("backend-1", RunState::Running, Health::Starting);
+    starting.started_at = Some(at(10, 29, 56));
+    let restarting = container("backend-3", RunState::Restarting, Health::None);
+    insta::assert_snapshot!(
+        "starting",
+        text(
+            &live(vec![("local", vec![starting, restarting])]),
+            &svcs,
+            None,
+            110
+        )
+    );
+
+    let mut stale = live(vec![(
+        "local",
+        vec![container("backend-1", RunState::Running, Health::Healthy)],
+    )]);
+    down(&mut stale, "local", at(10, 28, 51));
+    insta::assert_snapshot!("stale", text(&stale, &svcs, Some(0), 110));
+
+    let mut worker = container("worker-1", RunState::Running, Health::None);
+    worker.services = vec!["worker".into()];
+    let two = live(vec![
+        (
+            "local",
+            vec![
+                container("backend-1", RunState::Running, Health::Healthy),
+                worker,
+            ],
+        ),
+        (
+            "remote",
+            vec![container("backend-2", RunState::Paused, Health::Healthy)],
+        ),
+    ]);
+    insta::assert_snapshot!("two_hosts", text(&two, &svcs, Some(1), 110));
+    insta::assert_snapshot!("narrow", text(&two, &svcs, Some(1), 40));
 }
