@@ -1,7 +1,8 @@
 //! One tokio task per host: connect, list, then follow the `/events` stream (type
 //! container) and send owned [`DockerMsg`]s. No polling: a full re-list every 10 s is only a
-//! safety net. When the daemon goes away the task sends `HostDown` and reconnects with
-//! backoff (250 ms doubling to 5 s), then re-lists everything.
+//! safety net; network hosts also get a 1 s ping heartbeat. When the daemon goes away the
+//! task sends `HostDown` and reconnects with backoff (250 ms doubling to 5 s), then re-lists
+//! everything.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -23,6 +24,9 @@ use crate::runbook::DockerHost;
 
 const BACKOFF_MIN: Duration = Duration::from_millis(250);
 const BACKOFF_MAX: Duration = Duration::from_secs(5);
+/// How often a network host (tcp, ssh) is pinged, and how long it may take to answer: a
+/// peer that falls silent without closing the connection is STALE within two of these.
+const HEARTBEAT: Duration = Duration::from_secs(1);
 /// The safety-net re-list period.
 pub const RELIST_EVERY: Duration = Duration::from_secs(10);
 
@@ -137,9 +141,13 @@ impl<M: From<DockerMsg> + Send + 'static> HostTask<M> {
         }
         let mut stats = StatsSet::default();
         stats.sync(docker, self.selected.borrow().as_deref(), &known);
-        let start = tokio::time::Instant::now() + RELIST_EVERY;
-        let mut relist = tokio::time::interval_at(start, RELIST_EVERY);
+        let now = tokio::time::Instant::now();
+        let mut relist = tokio::time::interval_at(now + RELIST_EVERY, RELIST_EVERY);
         relist.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // A unix socket closes when its daemon goes; a network peer may just fall silent.
+        let remote = !self.host.url.starts_with("unix://");
+        let mut heartbeat = tokio::time::interval_at(now + HEARTBEAT, HEARTBEAT);
+        heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let step = tokio::select! {
                 ev = events.next() => match ev {
@@ -148,6 +156,13 @@ impl<M: From<DockerMsg> + Send + 'static> HostTask<M> {
                     None => Err(End::Lost("the event stream ended".to_owned())),
                 },
                 _ = relist.tick() => self.relist(docker, &mut known).await,
+                _ = heartbeat.tick(), if remote => {
+                    match tokio::time::timeout(HEARTBEAT, docker.ping()).await {
+                        Ok(Ok(_)) => Ok(()),
+                        Ok(Err(e)) => Err(End::Lost(describe(&e))),
+                        Err(_) => Err(End::Lost(format!("no answer to a ping within {HEARTBEAT:?}"))),
+                    }
+                }
                 r = self.selected.changed() => match r {
                     Ok(()) => { stats.clear(); Ok(()) }
                     Err(_) => Err(End::Closed),

@@ -4,6 +4,7 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
+use std::time::Duration;
 
 use flightdeck::runbook::TlsFiles;
 use flightdeck::watch::docker::{self, Health, HostStatus, RunState};
@@ -14,7 +15,7 @@ use rcgen::{
 
 use super::daemon::PrivateDaemon;
 use super::images::{self, Image, free_port};
-use super::support::{by_name, unique};
+use super::support::{Fold, by_name, unique};
 use super::{bounded, state};
 
 /// The server's files and the client's files (both with the same CA).
@@ -111,6 +112,18 @@ async fn a_tls_host_connects_with_its_ca_cert_and_key() {
             "{:?}",
             snap.hosts[0].status
         );
+
+        // Watched over TLS, then STALE within 2 s when the daemon goes.
+        let mut f = Fold::start(vec![d.host.clone()], &services);
+        f.until(Duration::from_secs(10), "listed over TLS", |m| {
+            state(m, &name).is_some()
+        })
+        .await;
+        d.terminate();
+        f.until(Duration::from_secs(2), "STALE within 2 s", |m| {
+            matches!(m.hosts[0].status, HostStatus::Stale { .. })
+        })
+        .await;
     })
     .await;
 }
