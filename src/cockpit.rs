@@ -35,6 +35,8 @@ pub struct CockpitOpts {
     pub mouse: bool,
     /// A warning line under the header (e.g. SSH without tmux).
     pub warning: Option<String>,
+    /// The demo's guide line: what to press next (demo only).
+    pub guide: Option<fn(&App) -> Option<String>>,
 }
 
 /// The header for a release.
@@ -105,6 +107,12 @@ struct Loop<'a> {
     rt: &'a mut Runtime,
     app: App,
     halted: bool,
+    /// The auto-rollback countdown's deadline, while it runs.
+    countdown: Option<tokio::time::Instant>,
+    /// Whether this arming already had its countdown (stopped or fired).
+    counted: bool,
+    /// The warning line when no countdown shows (e.g. SSH without tmux).
+    base_warning: Option<String>,
 }
 
 impl Loop<'_> {
@@ -119,6 +127,9 @@ impl Loop<'_> {
         };
         let mut quit = false;
         let mut queue = vec![msg];
+        if let Some(row) = gate_row(&queue[0], &self.rt.resolved.runbook, now) {
+            queue.insert(0, AppMsg::Gate(row));
+        }
         while let Some(m) = queue.pop() {
             for eff in self.app.update(m, now) {
                 match eff {
@@ -146,6 +157,132 @@ impl Loop<'_> {
         }
         quit
     }
+}
+
+impl Loop<'_> {
+    /// Start the auto-rollback countdown when a trigger armed the rollback and
+    /// `rollback.auto` applies (never in a protected environment).
+    fn maybe_start_countdown(&mut self) {
+        let st = self.app.release();
+        if st.armed.is_none() || st.phase != ReleasePhase::InProgress {
+            if self.counted {
+                // Disarmed, or the rollback ran: the countdown line goes away.
+                self.counted = false;
+                self.countdown = None;
+                self.process(AppMsg::Warning(self.base_warning.clone()), now_ms());
+            }
+            return;
+        }
+        let r = &self.rt.resolved;
+        if self.counted || !r.runbook.rollback.auto || r.protected || st.is_finished() {
+            return;
+        }
+        let delay = crate::runbook::template::render_duration(
+            &r.runbook.rollback.auto_delay,
+            &self.rt.context(st),
+        )
+        .unwrap_or(Duration::from_secs(30));
+        self.counted = true;
+        self.countdown = Some(tokio::time::Instant::now() + delay);
+        self.show_countdown(now_ms());
+    }
+
+    fn show_countdown(&mut self, now: DateTime<Utc>) {
+        if let Some(at) = self.countdown {
+            let left = at
+                .saturating_duration_since(tokio::time::Instant::now())
+                .as_secs()
+                + 1;
+            let text = format!(
+                "AUTO ROLLBACK in {left}s · press any key to stop the countdown (the rollback stays armed)"
+            );
+            self.process(AppMsg::Warning(Some(text)), now);
+        }
+    }
+
+    /// After each event: the auto-rollback countdown, and the demo's guide line.
+    fn after_event(
+        &mut self,
+        guide: Option<fn(&App) -> Option<String>>,
+        shown: &mut Option<String>,
+    ) {
+        self.maybe_start_countdown();
+        if let Some(guide) = guide {
+            let g = guide(&self.app);
+            if g != *shown {
+                shown.clone_from(&g);
+                self.process(AppMsg::Guide(g), now_ms());
+            }
+        }
+        if let Some(at) = self.countdown {
+            if tokio::time::Instant::now() >= at {
+                self.fire_countdown(now_ms());
+            } else {
+                self.show_countdown(now_ms());
+            }
+        }
+    }
+
+    /// Any key stops the countdown; the rollback stays armed.
+    fn stop_countdown(&mut self, now: DateTime<Utc>) {
+        self.countdown = None;
+        let text =
+            "auto rollback stopped · the rollback stays armed: press R to roll back".to_owned();
+        self.process(AppMsg::Warning(Some(text)), now);
+    }
+
+    fn fire_countdown(&mut self, now: DateTime<Utc>) {
+        self.countdown = None;
+        let target = self
+            .app
+            .release()
+            .armed
+            .as_ref()
+            .and_then(|a| a.target.clone());
+        self.process(AppMsg::Warning(self.base_warning.clone()), now);
+        self.process(
+            AppMsg::Release(Msg::Rollback {
+                by: "auto".into(),
+                target,
+            }),
+            now,
+        );
+    }
+}
+
+/// A gate measurement journaled by a step, as a row of the gates pane.
+fn gate_row(msg: &AppMsg, rb: &crate::runbook::Runbook, now: DateTime<Utc>) -> Option<GateRow> {
+    let AppMsg::Release(Msg::Record(Event::GateResult {
+        gate,
+        state,
+        value,
+        message,
+        ..
+    })) = msg
+    else {
+        return None;
+    };
+    let state = match state.as_str() {
+        "pass" => crate::ui::model::GateState::Pass,
+        "fail" => crate::ui::model::GateState::Fail,
+        _ => crate::ui::model::GateState::Error,
+    };
+    let value = match value {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        v => v.to_string(),
+    };
+    Some(GateRow {
+        id: gate.clone(),
+        kind: rb
+            .gate(gate)
+            .map(|g| g.kind.name().to_owned())
+            .unwrap_or_default(),
+        state,
+        value,
+        message: message.clone(),
+        at: Some(now),
+    })
 }
 
 /// Write the (already masked) lines of a log source to `./flightdeck-<source>-<time>.log`.
@@ -203,6 +340,9 @@ pub async fn run(
         rt,
         app,
         halted: false,
+        countdown: None,
+        counted: false,
+        base_warning: opts.warning.clone(),
     };
     for m in initial {
         lp.process(AppMsg::Release(m), now_ms());
@@ -217,6 +357,9 @@ pub async fn run(
     }
     let mut events = EventStream::new();
     let mut hup = signal(SignalKind::hangup())?;
+    let mut term_sig = signal(SignalKind::terminate())?;
+    let mut int_sig = signal(SignalKind::interrupt())?;
+    let mut guide_shown: Option<String> = None;
     let frame = Duration::from_millis(1000 / u64::from(opts.fps.max(1)));
     let mut last_draw = tokio::time::Instant::now() - frame;
     terminal::draw(&mut term, &lp.app, &theme)?;
@@ -230,12 +373,23 @@ pub async fn run(
             .and_then(|d| (d - now).to_std().ok())
             .map(|d| tokio::time::Instant::now() + d);
         let frame_due = lp.app.dirty().then_some(last_draw + frame);
-        let wake = match (clock, frame_due) {
+        let mut wake = match (clock, frame_due) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
+        if lp.countdown.is_some() {
+            // Redraw the countdown every second.
+            let tick = tokio::time::Instant::now() + Duration::from_millis(250);
+            wake = Some(wake.map_or(tick, |w| w.min(tick)));
+        }
         let quit = tokio::select! {
             ev = events.next() => match ev {
+                Some(Ok(TermEvent::Key(k))) if lp.countdown.is_some() => {
+                    if k.kind == crossterm::event::KeyEventKind::Press {
+                        lp.stop_countdown(now_ms());
+                    }
+                    false
+                }
                 Some(Ok(TermEvent::Key(k))) => lp.process(AppMsg::Key(k), now_ms()),
                 Some(Ok(TermEvent::Resize(w, h))) => lp.process(AppMsg::Resize(w, h), now_ms()),
                 Some(Ok(_)) => false,
@@ -244,11 +398,14 @@ pub async fn run(
             },
             Some(m) = rx.recv() => lp.process(AppMsg::Release(m), now_ms()),
             _ = hup.recv() => break End::Disconnected("SIGHUP (the SSH connection dropped)".into()),
+            _ = term_sig.recv() => break End::Disconnected("SIGTERM".into()),
+            _ = int_sig.recv() => break End::Disconnected("SIGINT".into()),
             () = sleep_until(wake) => lp.process(AppMsg::Tick, now_ms()),
         };
         if quit {
             break End::Quit;
         }
+        lp.after_event(opts.guide, &mut guide_shown);
         if lp.app.dirty() && tokio::time::Instant::now() >= last_draw + frame {
             if let Err(e) = terminal::draw(&mut term, &lp.app, &theme) {
                 break End::Disconnected(format!("terminal write failed: {e}"));
@@ -267,21 +424,30 @@ pub async fn run(
     drop(guard);
     let _ = terminal::restore();
     if let End::Disconnected(reason) = end {
-        lp.process(
-            AppMsg::Release(Msg::Record(Event::OperatorDisconnected { reason })),
-            now_ms(),
-        );
-        // Let the running step finish; its output and outcome are still journaled.
-        while lp.app.release().running().is_some() {
-            match rx.recv().await {
-                Some(m) => {
-                    lp.process(AppMsg::Release(m), now_ms());
-                }
-                None => break,
-            }
-        }
+        finish_disconnected(&mut lp, rx, reason).await;
     }
     Ok(exit_code(lp.app.release()))
+}
+
+/// After a hang-up: journal it, then let the running step finish (its output and outcome
+/// are still journaled); nothing new starts.
+async fn finish_disconnected(
+    lp: &mut Loop<'_>,
+    rx: &mut mpsc::UnboundedReceiver<Msg>,
+    reason: String,
+) {
+    lp.process(
+        AppMsg::Release(Msg::Record(Event::OperatorDisconnected { reason })),
+        now_ms(),
+    );
+    while lp.app.release().running().is_some() {
+        match rx.recv().await {
+            Some(m) => {
+                lp.process(AppMsg::Release(m), now_ms());
+            }
+            None => break,
+        }
+    }
 }
 
 async fn sleep_until(at: Option<tokio::time::Instant>) {

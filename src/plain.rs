@@ -227,20 +227,49 @@ impl<W: Write> Driver<'_, W> {
                 match self.st.current() {
                     Some((phase, i)) if self.st.list(phase)[i].status.is_blocking() => {
                         let id = self.st.list(phase)[i].id.clone();
-                        if phase == Phase::Main
-                            && mode == Mode::Run
-                            && !self.rt.resolved.runbook.rollback.steps.is_empty()
-                            && let Some(by) = self.headless_rollback_confirmed()
-                        {
-                            self.line(&format!(
-                                "rolling back: step `{id}` failed; confirmed by {by}"
-                            ))?;
-                            let target = self.st.rollback_target.clone().or_else(|| {
-                                crate::exec::resolve::rollback_target(&self.rt.resolved)
-                            });
-                            let by = self.rt.operator.clone();
-                            self.send(Msg::Rollback { by, target })?;
-                            continue;
+                        let is_watch = self.st.list(phase)[i].kind == "watch";
+                        let rb = &self.rt.resolved.runbook.rollback;
+                        if phase == Phase::Main && mode == Mode::Run && !rb.steps.is_empty() {
+                            // A watch rolls back only when a trigger armed the rollback; an
+                            // inconclusive watch never does.
+                            let armed = self.st.armed.is_some();
+                            let auto = armed
+                                && rb.auto
+                                && !self.rt.resolved.protected
+                                && self.opts.auto_approve;
+                            let confirmed = self.headless_rollback_confirmed();
+                            if auto || ((armed || !is_watch) && confirmed.is_some()) {
+                                let by = if auto {
+                                    let delay = crate::runbook::template::render_duration(
+                                        &rb.auto_delay,
+                                        &self.rt.context(self.st),
+                                    )
+                                    .unwrap_or(std::time::Duration::from_secs(30));
+                                    self.line(&format!(
+                                        "auto rollback in {} (rollback.auto with --auto-approve)",
+                                        humantime::format_duration(delay)
+                                    ))?;
+                                    tokio::time::sleep(delay).await;
+                                    "auto".to_owned()
+                                } else {
+                                    self.line(&format!(
+                                        "rolling back: step `{id}` failed; confirmed by {}",
+                                        confirmed.unwrap_or_default()
+                                    ))?;
+                                    self.rt.operator.clone()
+                                };
+                                let target = self
+                                    .st
+                                    .armed
+                                    .as_ref()
+                                    .and_then(|a| a.target.clone())
+                                    .or_else(|| self.st.rollback_target.clone())
+                                    .or_else(|| {
+                                        crate::exec::resolve::rollback_target(&self.rt.resolved)
+                                    });
+                                self.send(Msg::Rollback { by, target })?;
+                                continue;
+                            }
                         }
                         let file = self.rt.resolved.runbook.path.display().to_string();
                         let hint = if phase == Phase::Rollback {
@@ -408,6 +437,8 @@ pub fn describe(ev: &Event, st: &ReleaseState) -> Option<String> {
             Some(s) => format!("  note on {s}: {text}"),
             None => format!("  note: {text}"),
         },
+        // A step's gate results are already in its output lines.
+        Event::GateResult { step: Some(_), .. } => return None,
         Event::GateResult {
             gate,
             state,

@@ -10,3 +10,4 @@ pub mod git_tag;
 pub mod notify;
 pub mod resolve;
 pub mod runtime;
+pub mod watch;

@@ -174,6 +174,10 @@ impl Runtime {
                 let started = notify::start(phase, &step, self, &ctx);
                 self.launch(phase, &step, started);
             }
+            StepKind::Watch { .. } => {
+                let started = super::watch::start(phase, &step, self, &ctx);
+                self.launch(phase, &step, started);
+            }
             other => self.fail_now(
                 phase,
                 &step.id,

@@ -1,4 +1,5 @@
 mod check;
+mod demo;
 mod docker;
 mod journal;
 mod mask;
@@ -6,3 +7,4 @@ mod report;
 mod resume;
 mod run;
 mod tmux;
+mod watch;

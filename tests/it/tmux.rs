@@ -322,3 +322,81 @@ run = "echo must-not-run > next.txt"
         "the finished step was not run again"
     );
 }
+
+#[test]
+fn the_armed_banner_and_countdown_a_key_stops_it_then_r_y_rolls_back() {
+    if missing("tmux", Tmux::available()) {
+        return;
+    }
+    let d = Dir::new("");
+    d.write("rate", "0.0");
+    let svc = crate::watch::Service::start(d.path(), "rate");
+    d.write(
+        "flightdeck.toml",
+        &format!(
+            r#"
+[release]
+name = "app"
+environment = "staging"
+version = "2.0.0"
+[[gates]]
+id = "error-rate"
+kind = "http"
+url = "http://127.0.0.1:{}/stats"
+json = {{ path = "$.error_rate", condition = "result <= 0.05" }}
+interval = "1s"
+for = "1s"
+[[steps]]
+id = "watch"
+kind = "watch"
+duration = "60s"
+triggers = ["error-rate"]
+[rollback]
+auto = true
+auto_delay = "30s"
+[[rollback.steps]]
+kind = "run"
+run = "echo rolled back > rolled.txt"
+"#,
+            svc.port
+        ),
+    );
+    let t = Tmux::start(
+        d.path(),
+        &format!("{} run; echo $? > exit.txt", bin()),
+        120,
+        30,
+    );
+    t.wait_for("⏎ runs step");
+    t.keys(&["Enter"]);
+    t.wait_for("✔ error-rate");
+    d.write("rate", "0.2");
+    let s = t.wait_for("AUTO ROLLBACK in");
+    assert!(
+        s.contains("ROLLBACK ARMED: trigger error-rate tripped: 0.2 fails `result <= 0.05`"),
+        "{s}"
+    );
+    t.keys(&["j"]);
+    let s = t.wait_for("auto rollback stopped");
+    assert!(!s.contains("AUTO ROLLBACK in"), "{s}");
+    assert!(
+        !d.path().join("rolled.txt").exists(),
+        "a key stops the countdown"
+    );
+    t.keys(&["R"]);
+    t.wait_for("Cancel");
+    t.keys(&["y"]);
+    t.wait_for("rolled back");
+    wait_file(&d.path().join("rolled.txt"));
+    t.keys(&["q"]);
+    assert_eq!(wait_file(&d.path().join("exit.txt")).trim(), "3");
+    let (records, _) = d.latest();
+    let confirmed = records
+        .iter()
+        .find(|r| r.kind.as_str() == "rollback-confirmed")
+        .expect("confirmed");
+    assert_ne!(
+        confirmed.data["by"], "auto",
+        "the operator confirmed it, not the countdown"
+    );
+}

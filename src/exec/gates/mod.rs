@@ -42,6 +42,16 @@ pub enum GateState {
     Error,
 }
 
+/// One measurement as a log line: `✔ health: 200 in 41 ms`.
+pub fn log_line(gate: &str, o: &GateOutcome) -> String {
+    let mark = match o.state {
+        GateState::Pass => "✔",
+        GateState::Fail => "✖",
+        GateState::Error => "?",
+    };
+    format!("{mark} {gate}: {}", o.message)
+}
+
 impl GateState {
     pub fn as_str(self) -> &'static str {
         match self {
