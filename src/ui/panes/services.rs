@@ -86,6 +86,20 @@ pub struct ServiceStyles {
     pub stale: Style,
 }
 
+impl ServiceStyles {
+    /// The theme's styles (stale state uses `warn`; its mark and text say STALE).
+    pub fn from_theme(theme: &Theme) -> Self {
+        Self {
+            ok: theme.ok,
+            fail: theme.fail,
+            warn: theme.warn,
+            muted: theme.muted,
+            accent: theme.accent,
+            stale: theme.warn,
+        }
+    }
+}
+
 /// The pane's lines: for each host (runbook order) a header, then each service's containers
 /// on that host (by name), then the services that match no container anywhere. The
 /// `selected` service (an index into `services`) is marked `▸` and its running containers get
