@@ -1,3 +1,5 @@
-//! Long-lived sources read from the world: git facts (Docker, logs and revisions come later).
+//! Long-lived sources read from the world: git facts and live Docker state (logs and
+//! revisions come later).
 
+pub mod docker;
 pub mod git;

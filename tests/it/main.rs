@@ -1,5 +1,6 @@
 mod check;
 mod demo;
+mod docker;
 mod gates;
 mod journal;
 mod mask;
