@@ -26,6 +26,7 @@ use crate::ui::keymap::Keymap;
 use crate::ui::model::{GateRow, Header};
 use crate::ui::terminal;
 use crate::ui::theme::Theme;
+use crate::watch::docker::{self, DockerMsg};
 
 /// Display options.
 #[derive(Debug, Clone)]
@@ -335,7 +336,17 @@ pub async fn run(
 ) -> Result<i32> {
     let theme = Theme::load(opts.theme.as_deref()).wrap_err("loading the theme")?;
     let keymap = Keymap::load().wrap_err("loading the keymap")?;
-    let app = app_for(rt, st, keymap);
+    let mut app = app_for(rt, st, keymap);
+    // Live Docker state, from events (no polling), when the runbook has services.
+    let (dtx, mut drx) = mpsc::unbounded_channel::<DockerMsg>();
+    let services = rt.resolved.runbook.services.clone();
+    let _docker = if services.is_empty() {
+        None
+    } else {
+        let hosts = docker::hosts_for(&rt.resolved.runbook.dir, &rt.resolved.runbook.docker_hosts);
+        app = app.with_docker(docker::DockerModel::new(&hosts), services.clone());
+        Some(docker::spawn(hosts, &services, &dtx).wrap_err("starting the Docker watcher")?)
+    };
     let mut lp = Loop {
         rt,
         app,
@@ -397,6 +408,13 @@ pub async fn run(
                 None => break End::Disconnected("the terminal closed".into()),
             },
             Some(m) = rx.recv() => lp.process(AppMsg::Release(m), now_ms()),
+            Some(dm) = drx.recv() => {
+                // A daemon going away or coming back is journaled before it is shown.
+                if let Some(ev) = dm.journal_event() {
+                    lp.process(AppMsg::Release(Msg::Record(ev)), now_ms());
+                }
+                lp.process(AppMsg::Docker(dm), now_ms())
+            },
             _ = hup.recv() => break End::Disconnected("SIGHUP (the SSH connection dropped)".into()),
             _ = term_sig.recv() => break End::Disconnected("SIGTERM".into()),
             _ = int_sig.recv() => break End::Disconnected("SIGINT".into()),

@@ -36,6 +36,8 @@ pub enum AppMsg {
     Guide(Option<String>),
     /// Set or clear the warning line.
     Warning(Option<String>),
+    /// Live Docker state from `watch/docker`.
+    Docker(crate::watch::docker::DockerMsg),
 }
 
 /// Effects out of the App, for the runtime to perform in order.
@@ -94,6 +96,11 @@ pub struct App {
     pub(crate) checklist_top: Option<usize>,
     pub(crate) gates_top: usize,
     pub(crate) services_top: usize,
+    /// Live Docker state and the runbook's services, when any are configured.
+    pub(crate) docker: Option<(
+        crate::watch::docker::DockerModel,
+        Vec<crate::runbook::Service>,
+    )>,
     pub(crate) size: (u16, u16),
     /// The time of the last message, for the clocks.
     pub(crate) now: DateTime<Utc>,
@@ -120,6 +127,7 @@ impl App {
             checklist_top: None,
             gates_top: 0,
             services_top: 0,
+            docker: None,
             size: (80, 24),
             now: DateTime::<Utc>::UNIX_EPOCH,
             dirty: true,
@@ -131,6 +139,21 @@ impl App {
     pub fn with_gates(mut self, gates: Vec<GateRow>) -> App {
         self.gates = gates;
         self
+    }
+
+    /// Show live Docker state for these services in the services pane.
+    pub fn with_docker(
+        mut self,
+        model: crate::watch::docker::DockerModel,
+        services: Vec<crate::runbook::Service>,
+    ) -> App {
+        self.docker = Some((model, services));
+        self
+    }
+
+    /// The live Docker state, when the runbook has services.
+    pub fn docker(&self) -> Option<&crate::watch::docker::DockerModel> {
+        self.docker.as_ref().map(|(m, _)| m)
     }
 
     /// The services: `(name, logs)`; those with `logs` become log sources.
@@ -271,6 +294,13 @@ impl App {
             AppMsg::Warning(w) => {
                 self.dirty = true;
                 self.header.warning = w;
+            }
+            AppMsg::Docker(m) => {
+                if let Some((model, _)) = &mut self.docker
+                    && model.apply(m)
+                {
+                    self.dirty = true;
+                }
             }
         }
         self.check_modal();

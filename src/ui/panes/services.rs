@@ -29,6 +29,23 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer, focused: b
     }
     let x = inner.x + 1;
     let w = inner.width - 1;
+    if let Some((model, defs)) = &app.docker {
+        let lines = services_lines(
+            model,
+            defs,
+            None,
+            app.now,
+            w,
+            &ServiceStyles::from_theme(theme),
+        );
+        let h = usize::from(inner.height);
+        let top = app.services_top.min(lines.len().saturating_sub(h));
+        super::scroll_marks(buf, area, theme, top > 0, top + h < lines.len());
+        for (line, y) in lines[top..].iter().zip(inner.top()..inner.bottom()) {
+            buf.set_line(x, y, line, w);
+        }
+        return;
+    }
     if app.services.is_empty() {
         text::put(buf, x, inner.y, "no services configured", w, theme.muted);
         return;
