@@ -80,20 +80,64 @@ pub async fn run(args: &StatusArgs, out: &mut impl Write, err: &mut impl Write) 
     );
     let cx = GateCx::from_resolved(&r, Some(dir));
     let rows = evaluate_all(&r.runbook.gates, &cx).await;
+    let services = services_json(&r).await;
     if args.json {
-        writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&to_json(&r, &rows))?
-        )?;
+        let mut doc = to_json(&r, &rows);
+        doc.services = services;
+        writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
     } else {
         table(&r, &rows, out)?;
+        for s in &services {
+            for c in s["containers"].as_array().into_iter().flatten() {
+                writeln!(
+                    out,
+                    "service {}: {} on {} · {} · {} · {}",
+                    s["name"].as_str().unwrap_or_default(),
+                    c["name"].as_str().unwrap_or_default(),
+                    c["host"].as_str().unwrap_or_default(),
+                    c["image"].as_str().unwrap_or_default(),
+                    c["state"].as_str().unwrap_or_default(),
+                    c["health"].as_str().unwrap_or_default(),
+                )?;
+            }
+        }
     }
     let all_pass = rows
         .iter()
         .filter_map(|row| row.outcome.as_ref())
         .all(|o| o.state == GateState::Pass);
     Ok(i32::from(!all_pass))
+}
+
+/// Each service's containers from a one-shot Docker listing (an unreachable host is stale).
+async fn services_json(r: &Resolved) -> Vec<Value> {
+    use crate::watch::docker::{self, Health};
+    let rb = &r.runbook;
+    if rb.services.is_empty() {
+        return Vec::new();
+    }
+    let hosts = docker::hosts_for(&rb.dir, &rb.docker_hosts);
+    let Ok(model) = docker::snapshot(&hosts, &rb.services).await else {
+        return Vec::new();
+    };
+    rb.services
+        .iter()
+        .map(|s| {
+            let containers: Vec<Value> = model
+                .containers_of(&s.name)
+                .map(|(h, c)| {
+                    let health = match c.health {
+                        Health::None => "none",
+                        Health::Starting => "starting",
+                        Health::Healthy => "healthy",
+                        Health::Unhealthy => "unhealthy",
+                    };
+                    serde_json::json!({"host": h.name, "name": c.name, "image": c.image, "state": c.state.as_str(), "health": health})
+                })
+                .collect();
+            serde_json::json!({"name": s.name, "containers": containers})
+        })
+        .collect()
 }
 
 /// The `--json` document, its keys in a fixed order.

@@ -6,6 +6,7 @@
 mod daemon;
 mod images;
 mod pane;
+mod status;
 mod support;
 mod tls;
 
