@@ -327,6 +327,7 @@ pub fn exit_code(st: &ReleaseState) -> i32 {
 
 /// Run the cockpit until the operator quits or disconnects. `initial` messages (the release
 /// start, notes) are applied first. Returns the exit code.
+#[allow(clippy::too_many_lines)] // one select loop over every source of events
 pub async fn run(
     rt: &mut Runtime,
     st: ReleaseState,

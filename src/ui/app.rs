@@ -142,6 +142,7 @@ impl App {
     }
 
     /// Show live Docker state for these services in the services pane.
+    #[must_use]
     pub fn with_docker(
         mut self,
         model: crate::watch::docker::DockerModel,
