@@ -20,12 +20,14 @@ use tokio::sync::mpsc;
 use crate::exec::runtime::Runtime;
 use crate::plain::now_ms;
 use crate::release::{Event, Msg, ReleaseOutcome, ReleasePhase, ReleaseState, StepStatus};
-use crate::runbook::{StepKind, template};
+use crate::runbook::{RollbackTarget, StepKind, template};
 use crate::ui::app::{App, AppEffect, AppMsg};
 use crate::ui::keymap::Keymap;
 use crate::ui::model::{GateRow, Header};
 use crate::ui::terminal;
 use crate::ui::theme::Theme;
+use crate::watch::revisions_model::RevisionsMsg;
+use crate::watch::revisions_task::{self, Plan};
 
 /// Display options.
 #[derive(Debug, Clone)]
@@ -89,10 +91,13 @@ pub fn app_for(rt: &Runtime, st: ReleaseState, keymap: Keymap) -> App {
         .map(|s| (s.name.clone(), s.logs))
         .collect();
     let header = header(rt, &st);
+    let revisions = Plan::from_resolved(r).initial_model(r);
     App::new(header, st, keymap)
         .with_gates(gates)
         .with_services(services)
         .with_instructions(instructions)
+        .with_revisions(revisions)
+        .with_rollback_pick(r.runbook.rollback.target == RollbackTarget::Pick)
 }
 
 /// What ended the loop.
@@ -111,6 +116,8 @@ struct Loop<'a> {
     counted: bool,
     /// The warning line when no countdown shows (e.g. SSH without tmux).
     base_warning: Option<String>,
+    /// Asks the revisions watcher to read everything again.
+    refresh: mpsc::UnboundedSender<()>,
 }
 
 impl Loop<'_> {
@@ -120,6 +127,10 @@ impl Loop<'_> {
             AppMsg::Release(mut m) => {
                 self.rt.masker.mask_msg(&mut m);
                 AppMsg::Release(m)
+            }
+            AppMsg::Revisions(mut m) => {
+                m.mask(|s| self.rt.masker.mask_in_place(s));
+                AppMsg::Revisions(m)
             }
             other => other,
         };
@@ -143,6 +154,9 @@ impl Loop<'_> {
                         }
                     }
                     AppEffect::Quit => quit = true,
+                    AppEffect::RefreshRevisions => {
+                        let _ = self.refresh.send(());
+                    }
                     AppEffect::SaveLog(source) => {
                         let note = match save_log(&self.app, &source, now) {
                             Ok(path) => format!("saved the {source} log to {path}"),
@@ -311,6 +325,15 @@ pub async fn run(
     let theme = Theme::load(opts.theme.as_deref()).wrap_err("loading the theme")?;
     let keymap = Keymap::load().wrap_err("loading the keymap")?;
     let app = app_for(rt, st, keymap);
+    // The revisions watcher: readings in on `revisions`, requests out on `refresh`.
+    let (rev_tx, mut revisions) = mpsc::unbounded_channel::<RevisionsMsg>();
+    let (refresh, refresh_rx) = mpsc::unbounded_channel();
+    let watcher = revisions_task::spawn(
+        Plan::from_resolved(&rt.resolved),
+        revisions_task::EVERY,
+        rev_tx,
+        refresh_rx,
+    );
     let mut lp = Loop {
         rt,
         app,
@@ -318,6 +341,7 @@ pub async fn run(
         countdown: None,
         counted: false,
         base_warning: opts.warning.clone(),
+        refresh,
     };
     for m in initial {
         lp.process(AppMsg::Release(m), now_ms());
@@ -369,6 +393,7 @@ pub async fn run(
                 None => break End::Disconnected("the terminal closed".into()),
             },
             Some(m) = rx.recv() => lp.process(AppMsg::Release(m), now_ms()),
+            Some(m) = revisions.recv() => lp.process(AppMsg::Revisions(m), now_ms()),
             _ = hup.recv() => break End::Disconnected("SIGHUP (the SSH connection dropped)".into()),
             () = sleep_until(wake) => lp.process(AppMsg::Tick, now_ms()),
         };
@@ -400,6 +425,7 @@ pub async fn run(
     }
     drop(guard);
     let _ = terminal::restore();
+    watcher.abort();
     if let End::Disconnected(reason) = end {
         finish_disconnected(&mut lp, rx, reason).await;
     }

@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, DurationRound, Utc};
 use crossterm::event::{KeyEvent, KeyEventKind};
 
 use crate::release::{self, ReleaseState};
+use crate::watch::revisions_model::{RevisionsModel, RevisionsMsg};
 
 use super::keymap::Keymap;
 use super::logs::Logs;
@@ -36,6 +37,8 @@ pub enum AppMsg {
     Guide(Option<String>),
     /// Set or clear the warning line.
     Warning(Option<String>),
+    /// A reading from the revisions watcher (git, a command source, a version endpoint).
+    Revisions(RevisionsMsg),
 }
 
 /// Effects out of the App, for the runtime to perform in order.
@@ -46,6 +49,8 @@ pub enum AppEffect {
     Quit,
     /// Save the log buffer of this source (see [`App::log_lines`]).
     SaveLog(String),
+    /// Ask the revisions watcher to read everything again now.
+    RefreshRevisions,
 }
 
 /// The focused pane.
@@ -88,6 +93,10 @@ pub struct App {
     pub(crate) gates: Vec<GateRow>,
     /// Placeholder for the services pane (a later issue shows live state).
     pub(crate) services: Vec<String>,
+    /// Git facts, revision rows and live versions (see `ui/revisions.rs`).
+    pub(crate) revisions: RevisionsModel,
+    /// `rollback.target = "pick"`: `R` opens the picker first.
+    pub(crate) pick: bool,
     pub(crate) instructions: BTreeMap<String, String>,
     pub(crate) demo_guide: Option<String>,
     /// The checklist's top row when scrolled by hand (`None`: keep the current step in view).
@@ -115,6 +124,8 @@ impl App {
             status: None,
             gates: Vec::new(),
             services: Vec::new(),
+            revisions: RevisionsModel::default(),
+            pick: false,
             instructions: BTreeMap::new(),
             demo_guide: None,
             checklist_top: None,
@@ -271,6 +282,10 @@ impl App {
             AppMsg::Warning(w) => {
                 self.dirty = true;
                 self.header.warning = w;
+            }
+            AppMsg::Revisions(m) => {
+                self.dirty = true;
+                self.revisions_msg(m);
             }
         }
         self.check_modal();
