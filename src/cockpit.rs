@@ -186,7 +186,9 @@ impl Loop<'_> {
             return;
         }
         let r = &self.rt.resolved;
-        if self.counted || !r.runbook.rollback.auto || r.protected || st.is_finished() {
+        // With `rollback.target = "pick"` a person picks the target: no countdown.
+        let pick = r.runbook.rollback.target == RollbackTarget::Pick;
+        if self.counted || !r.runbook.rollback.auto || r.protected || pick || st.is_finished() {
             return;
         }
         let delay = crate::runbook::template::render_duration(
