@@ -1,8 +1,10 @@
 mod check;
 mod journal;
 mod mask;
+mod picker;
 mod report;
 mod resume;
+mod revisions;
 mod run;
 mod tmux;
 mod watch;
