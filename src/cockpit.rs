@@ -315,6 +315,22 @@ pub fn exit_code(st: &ReleaseState) -> i32 {
     }
 }
 
+/// Start the revisions watcher: its readings come in on the receiver; a `()` sent on the
+/// sender asks it to read everything again now.
+fn start_revisions(
+    rt: &Runtime,
+) -> (
+    mpsc::UnboundedReceiver<RevisionsMsg>,
+    mpsc::UnboundedSender<()>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let (refresh, refresh_rx) = mpsc::unbounded_channel();
+    let plan = Plan::from_resolved(&rt.resolved);
+    let watcher = revisions_task::spawn(plan, revisions_task::EVERY, tx, refresh_rx);
+    (rx, refresh, watcher)
+}
+
 /// Run the cockpit until the operator quits or disconnects. `initial` messages (the release
 /// start, notes) are applied first. Returns the exit code.
 pub async fn run(
@@ -327,15 +343,7 @@ pub async fn run(
     let theme = Theme::load(opts.theme.as_deref()).wrap_err("loading the theme")?;
     let keymap = Keymap::load().wrap_err("loading the keymap")?;
     let app = app_for(rt, st, keymap);
-    // The revisions watcher: readings in on `revisions`, requests out on `refresh`.
-    let (rev_tx, mut revisions) = mpsc::unbounded_channel::<RevisionsMsg>();
-    let (refresh, refresh_rx) = mpsc::unbounded_channel();
-    let watcher = revisions_task::spawn(
-        Plan::from_resolved(&rt.resolved),
-        revisions_task::EVERY,
-        rev_tx,
-        refresh_rx,
-    );
+    let (mut revisions, refresh, watcher) = start_revisions(rt);
     let mut lp = Loop {
         rt,
         app,

@@ -69,7 +69,11 @@ pub fn source_line(s: &SourceState, release_version: &str) -> String {
             format!("{}: {}{more}", s.name, shown.join(" · "))
         }
         SourceData::Live(v) => {
-            let sha = v.sha.as_ref().map(|s| format!(" · sha {s}")).unwrap_or_default();
+            let sha = v
+                .sha
+                .as_ref()
+                .map(|s| format!(" · sha {s}"))
+                .unwrap_or_default();
             if v.matches(release_version) {
                 format!("{}: ✔ {} matches{sha}", s.name, v.version)
             } else {

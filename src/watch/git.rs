@@ -168,7 +168,10 @@ pub fn info(
 impl GitInfo {
     /// The date of the tag `name`, if it is one.
     pub fn tag_time(&self, name: &str) -> Option<DateTime<Utc>> {
-        self.tags.iter().find(|t| t.name == name).and_then(|t| t.time)
+        self.tags
+            .iter()
+            .find(|t| t.name == name)
+            .and_then(|t| t.time)
     }
 }
 
@@ -255,8 +258,10 @@ mod tests {
                 index.write_tree().expect("tree")
             };
             let tree = repo.find_tree(tree_id).expect("tree");
-            let parents: Vec<git2::Commit<'_>> =
-                parent.iter().map(|p| repo.find_commit(*p).expect("parent")).collect();
+            let parents: Vec<git2::Commit<'_>> = parent
+                .iter()
+                .map(|p| repo.find_commit(*p).expect("parent"))
+                .collect();
             let refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
             let id = repo
                 .commit(Some("HEAD"), &sig, &sig, name, &tree, &refs)
@@ -281,7 +286,11 @@ mod tests {
         // HEAD carries rc-1.10.0 only: no `v*` tag points at it.
         assert_eq!(i.current, None);
         assert_eq!(i.short.as_deref().map(str::len), Some(7));
-        assert!(i.head.as_deref().is_some_and(|h| h.starts_with(i.short.as_deref().unwrap())));
+        assert!(
+            i.head
+                .as_deref()
+                .is_some_and(|h| h.starts_with(i.short.as_deref().unwrap()))
+        );
         assert_eq!(i.head_time, Utc.timestamp_opt(1_700_000_240, 0).single());
         let names: Vec<&str> = i.tags.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(
@@ -295,10 +304,7 @@ mod tests {
         );
         // On the commit tagged v1.10.0 (detached), that is the current tag.
         let repo = git2::Repository::open(tmp.path()).expect("open");
-        let c = repo
-            .revparse_single("v1.10.0^{commit}")
-            .expect("tag")
-            .id();
+        let c = repo.revparse_single("v1.10.0^{commit}").expect("tag").id();
         repo.set_head_detached(c).expect("detach");
         let i = info(tmp.path(), "v*", &lkg, "1.10.0").expect("reads");
         assert_eq!(i.current.as_deref(), Some("v1.10.0"));

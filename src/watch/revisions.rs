@@ -1,6 +1,6 @@
 //! Command revision sources (`[[revisions]]` with `command` and `fields`): run the command
 //! (`sh -c`, in the runbook's directory, within [`TIMEOUT`]), parse its stdout as JSON and
-//! extract rows with `JSONPath` (serde_json_path). Every failure — a non-zero exit, bad JSON,
+//! extract rows with `JSONPath` (`serde_json_path`). Every failure — a non-zero exit, bad JSON,
 //! a timeout — becomes an error reading with its reason; nothing here panics.
 
 use std::collections::HashMap;
@@ -47,7 +47,11 @@ async fn read_capped(r: impl AsyncRead + Unpin, max: usize) -> std::io::Result<(
 /// The first non-empty line of `stderr`, shortened, for an error message.
 fn first_line(stderr: &[u8]) -> String {
     let s = String::from_utf8_lossy(stderr);
-    let line = s.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+    let line = s
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
     crate::ui::text::ellipsize(line, 200)
 }
 
@@ -245,8 +249,11 @@ mod tests {
             {"revision": 41, "status": "superseded", "updated": "2024-05-02T10:00:00+02:00"},
             {"revision": 42, "status": "deployed"}
         ]);
-        let rows =
-            extract_rows(&doc, &fields("$[*].revision", "$[*].status", "$[*].updated")).unwrap();
+        let rows = extract_rows(
+            &doc,
+            &fields("$[*].revision", "$[*].status", "$[*].updated"),
+        )
+        .unwrap();
         assert_eq!(rows.len(), 3);
         assert_eq!(rows[0].status, None);
         assert_eq!(rows[1].status.as_deref(), Some("superseded"));
@@ -263,7 +270,11 @@ mod tests {
         let doc = json!([{"deploy": {"id": "dep-1", "status": "live"}}]);
         let rows = extract_rows(
             &doc,
-            &fields("$[*].deploy.id", "$[*].deploy.status", "$[*].deploy.createdAt"),
+            &fields(
+                "$[*].deploy.id",
+                "$[*].deploy.status",
+                "$[*].deploy.createdAt",
+            ),
         )
         .unwrap();
         assert_eq!(rows[0].id, "dep-1");
@@ -298,7 +309,9 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(e, "exit status 3: nope");
-        let e = read("echo '{not json'", &dir, &f, TIMEOUT).await.unwrap_err();
+        let e = read("echo '{not json'", &dir, &f, TIMEOUT)
+            .await
+            .unwrap_err();
         assert!(e.starts_with("stdout is not JSON"), "{e}");
         let started = std::time::Instant::now();
         let e = read("sleep 30", &dir, &f, Duration::from_millis(300))
@@ -306,7 +319,9 @@ mod tests {
             .unwrap_err();
         assert_eq!(e, "timed out after 300ms");
         assert!(started.elapsed() < Duration::from_secs(5));
-        let rows = read(r#"echo '[{"id": 7}]'"#, &dir, &f, TIMEOUT).await.unwrap();
+        let rows = read(r#"echo '[{"id": 7}]'"#, &dir, &f, TIMEOUT)
+            .await
+            .unwrap();
         assert_eq!(rows[0].id, "7");
     }
 }

@@ -121,8 +121,13 @@ impl Plan {
 /// Read git (blocking work, off the async threads).
 pub async fn read_git(spec: GitSpec) -> RevisionsMsg {
     let read = tokio::task::spawn_blocking(move || {
-        git::info(&spec.path, &spec.release_tags, &spec.lkg_tags, &spec.version)
-            .map_err(|e| format!("{e}"))
+        git::info(
+            &spec.path,
+            &spec.release_tags,
+            &spec.lkg_tags,
+            &spec.version,
+        )
+        .map_err(|e| format!("{e}"))
     })
     .await;
     RevisionsMsg::Git(read.unwrap_or_else(|e| Err(format!("reading git failed: {e}"))))
@@ -166,7 +171,11 @@ fn read_all(plan: &Plan) -> FuturesUnordered<futures::future::BoxFuture<'static,
         reads.push(Box::pin(read_git(g.clone())));
     }
     for p in &plan.probes {
-        reads.push(Box::pin(read_probe(p.clone(), plan.dir.clone(), plan.timeout)));
+        reads.push(Box::pin(read_probe(
+            p.clone(),
+            plan.dir.clone(),
+            plan.timeout,
+        )));
     }
     reads
 }

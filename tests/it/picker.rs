@@ -49,13 +49,19 @@ fn the_picker_lists_newest_first_and_its_choice_is_the_rollback_version() {
     .collect();
     assert!(rows.windows(2).all(|w| w[0] < w[1]), "{rows:?}\n{s}");
     assert!(s.contains("[LKG]"), "{s}");
-    assert!(s.contains("› v1.9.0"), "the previous tag is preselected:\n{s}");
+    assert!(
+        s.contains("› v1.9.0"),
+        "the previous tag is preselected:\n{s}"
+    );
     assert!(s.contains("ago"), "each row has its age:\n{s}");
     t.keys(&["Up", "Up", "Up"]);
     t.wait_for("› 40");
     t.keys(&["Enter"]);
     let s = t.wait_for("Cancel");
-    assert!(s.contains("40 (picked"), "the confirmation names the pick:\n{s}");
+    assert!(
+        s.contains("40 (picked"),
+        "the confirmation names the pick:\n{s}"
+    );
     t.keys(&["y"]);
     assert_eq!(wait_file(&d.path().join("picked.txt")).trim(), "40");
     t.wait_for("rolled back");

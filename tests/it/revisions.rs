@@ -60,9 +60,7 @@ lkg_tags = ["ga-*", "rc-*"]
 "#;
 
 fn release(version: &str) -> String {
-    format!(
-        "[release]\nname = \"backend\"\nenvironment = \"staging\"\nversion = \"{version}\"\n"
-    )
+    format!("[release]\nname = \"backend\"\nenvironment = \"staging\"\nversion = \"{version}\"\n")
 }
 
 fn status_json(d: &Dir, extra: &[&str]) -> Value {

@@ -146,8 +146,18 @@ impl RollbackPicker {
     fn line(&self, i: usize, now: DateTime<Utc>, width: usize, theme: &Theme) -> Line<'static> {
         let e = &self.entries[i];
         let sel = i == self.selected;
-        let tw = self.entries.iter().map(|e| text::width(&e.target)).max().unwrap_or(0);
-        let sw = self.entries.iter().map(|e| text::width(&e.source)).max().unwrap_or(0);
+        let tw = self
+            .entries
+            .iter()
+            .map(|e| text::width(&e.target))
+            .max()
+            .unwrap_or(0);
+        let sw = self
+            .entries
+            .iter()
+            .map(|e| text::width(&e.source))
+            .max()
+            .unwrap_or(0);
         let mut left = format!(
             "{} {:<tw$}  {:<sw$}",
             if sel { "›" } else { " " },
@@ -155,14 +165,18 @@ impl RollbackPicker {
             e.source
         );
         if let Some(s) = &e.status {
-            left.push_str(&format!("  {s}"));
+            left.push_str("  ");
+            left.push_str(s);
         }
         if !e.marks.is_empty() {
-            left.push_str(&format!("  [{}]", e.marks.join(", ")));
+            left.push_str("  [");
+            left.push_str(&e.marks.join(", "));
+            left.push(']');
         }
-        let age = e
-            .at
-            .map_or_else(|| "no date".to_owned(), |t| text::ago((now - t).num_seconds()));
+        let age = e.at.map_or_else(
+            || "no date".to_owned(),
+            |t| text::ago((now - t).num_seconds()),
+        );
         let room = width.saturating_sub(text::width(&age) + 1);
         let left = text::ellipsize(&left, room);
         let pad = width.saturating_sub(text::width(&left) + text::width(&age));

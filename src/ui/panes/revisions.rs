@@ -77,10 +77,7 @@ fn git_lines(
             None => ("-".to_owned(), theme.muted, None),
         };
         out.push(row(
-            vec![
-                (format!("  {label} "), theme.muted),
-                (value, style),
-            ],
+            vec![(format!("  {label} "), theme.muted), (value, style)],
             age,
             w,
             theme,

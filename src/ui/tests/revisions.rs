@@ -13,7 +13,7 @@ use crate::watch::revisions_model::{
 };
 
 fn ago(secs: i64) -> Option<DateTime<Utc>> {
-    Some(t(-secs))
+    t(-secs).into()
 }
 
 fn tag(name: &str, secs: i64) -> TagInfo {
@@ -88,13 +88,13 @@ pub fn model() -> RevisionsModel {
 }
 
 fn plain(lines: &[Line<'_>]) -> String {
-    lines
-        .iter()
-        .map(|l| {
-            let s: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
-            format!("{}\n", s.trim_end())
-        })
-        .collect()
+    let mut out = String::new();
+    for l in lines {
+        let s: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
+        out.push_str(s.trim_end());
+        out.push('\n');
+    }
+    out
 }
 
 #[test]
@@ -120,10 +120,24 @@ fn mismatch_and_failures_are_marked_not_only_coloured() {
             .unwrap_or_else(|| panic!("{what}"))
     };
     let canary = find("≠ release 1.4.2");
-    assert!(canary.spans.iter().any(|s| s.content == "✖ " && s.style == theme.fail));
+    assert!(
+        canary
+            .spans
+            .iter()
+            .any(|s| s.content == "✖ " && s.style == theme.fail)
+    );
     let live = find(" matches");
-    assert!(live.spans.iter().any(|s| s.content == "✔ " && s.style == theme.ok));
-    assert!(find("✖ exit status 3").spans.iter().any(|s| s.style == theme.fail));
+    assert!(
+        live.spans
+            .iter()
+            .any(|s| s.content == "✔ " && s.style == theme.ok)
+    );
+    assert!(
+        find("✖ exit status 3")
+            .spans
+            .iter()
+            .any(|s| s.style == theme.fail)
+    );
     let empty = revisions_lines(&RevisionsModel::default(), "1", t(0), 40, &theme);
     assert_eq!(plain(&empty), "no revision sources configured\n");
 }
