@@ -1,3 +1,4 @@
+//! The one integration test crate (DESIGN.md §2): every module is one area, end to end.
 mod check;
 mod journal;
 mod mask;
