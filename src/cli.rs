@@ -79,6 +79,34 @@ pub enum Command {
     /// A small HTTP service for demos and tests (127.0.0.1 only).
     #[command(name = "demo-service", hide = true)]
     DemoService(DemoServiceArgs),
+    /// The self-contained demo: a release of a local demo service, a tripped trigger and a
+    /// rollback, in the cockpit (needs nothing but this binary; 127.0.0.1 only).
+    Demo {
+        /// Colour theme: dark, light, mono or a user theme.
+        #[arg(long, value_name = "NAME")]
+        theme: Option<String>,
+        /// Maximum redraws per second.
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=120))]
+        fps: u32,
+    },
+    /// Attach read-only to the release in progress (from another SSH session).
+    Observe {
+        #[command(flatten)]
+        state: StateArgs,
+        /// The release id, or `latest`.
+        #[arg(default_value = "latest")]
+        id: String,
+        /// Colour theme: dark, light, mono or a user theme.
+        #[arg(long, value_name = "NAME")]
+        theme: Option<String>,
+    },
+    /// Print shell completions.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
     /// Inspect and verify journals.
     Journal {
         #[command(flatten)]

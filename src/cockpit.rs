@@ -37,6 +37,8 @@ pub struct CockpitOpts {
     pub mouse: bool,
     /// A warning line under the header (e.g. SSH without tmux).
     pub warning: Option<String>,
+    /// The demo's guide line: what to press next (demo only).
+    pub guide: Option<fn(&App) -> Option<String>>,
 }
 
 /// The header for a release.
@@ -214,6 +216,29 @@ impl Loop<'_> {
         }
     }
 
+    /// After each event: the auto-rollback countdown, and the demo's guide line.
+    fn after_event(
+        &mut self,
+        guide: Option<fn(&App) -> Option<String>>,
+        shown: &mut Option<String>,
+    ) {
+        self.maybe_start_countdown();
+        if let Some(guide) = guide {
+            let g = guide(&self.app);
+            if g != *shown {
+                shown.clone_from(&g);
+                self.process(AppMsg::Guide(g), now_ms());
+            }
+        }
+        if let Some(at) = self.countdown {
+            if tokio::time::Instant::now() >= at {
+                self.fire_countdown(now_ms());
+            } else {
+                self.show_countdown(now_ms());
+            }
+        }
+    }
+
     /// Any key stops the countdown; the rollback stays armed.
     fn stop_countdown(&mut self, now: DateTime<Utc>) {
         self.countdown = None;
@@ -366,6 +391,9 @@ pub async fn run(
     }
     let mut events = EventStream::new();
     let mut hup = signal(SignalKind::hangup())?;
+    let mut term_sig = signal(SignalKind::terminate())?;
+    let mut int_sig = signal(SignalKind::interrupt())?;
+    let mut guide_shown: Option<String> = None;
     let frame = Duration::from_millis(1000 / u64::from(opts.fps.max(1)));
     let mut last_draw = tokio::time::Instant::now() - frame;
     terminal::draw(&mut term, &lp.app, &theme)?;
@@ -405,19 +433,14 @@ pub async fn run(
             Some(m) = rx.recv() => lp.process(AppMsg::Release(m), now_ms()),
             Some(m) = revisions.recv() => lp.process(AppMsg::Revisions(m), now_ms()),
             _ = hup.recv() => break End::Disconnected("SIGHUP (the SSH connection dropped)".into()),
+            _ = term_sig.recv() => break End::Disconnected("SIGTERM".into()),
+            _ = int_sig.recv() => break End::Disconnected("SIGINT".into()),
             () = sleep_until(wake) => lp.process(AppMsg::Tick, now_ms()),
         };
         if quit {
             break End::Quit;
         }
-        lp.maybe_start_countdown();
-        if let Some(at) = lp.countdown {
-            if tokio::time::Instant::now() >= at {
-                lp.fire_countdown(now_ms());
-            } else {
-                lp.show_countdown(now_ms());
-            }
-        }
+        lp.after_event(opts.guide, &mut guide_shown);
         if lp.app.dirty() && tokio::time::Instant::now() >= last_draw + frame {
             if let Err(e) = terminal::draw(&mut term, &lp.app, &theme) {
                 break End::Disconnected(format!("terminal write failed: {e}"));

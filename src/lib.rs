@@ -8,6 +8,7 @@ pub mod demo;
 pub mod exec;
 pub mod journal;
 pub mod logs;
+pub mod observe;
 pub mod plain;
 pub mod release;
 pub mod runbook;

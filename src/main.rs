@@ -28,6 +28,27 @@ fn dispatch(cli: &Cli) -> color_eyre::Result<i32> {
         Command::Journal { state, action } => cmd::journal::run(state, action, &mut out, &mut err)?,
         Command::Run(a) => runtime()?.block_on(cmd::run::run(a, &mut out, &mut err))?,
         Command::Rollback(a) => runtime()?.block_on(cmd::rollback::run(a, &mut out, &mut err))?,
+        Command::Demo { theme, fps } => runtime()?.block_on(flightdeck::demo::run(
+            theme.clone(),
+            *fps,
+            &mut out,
+            &mut err,
+        ))?,
+        Command::Observe { state, id, theme } => {
+            let dir = cmd::load::state_dir(&state.file, state.state_dir.as_deref(), None);
+            let path = dir.resolve(id)?;
+            runtime()?.block_on(flightdeck::observe::run(&path, theme.as_deref()))?
+        }
+        Command::Completions { shell } => {
+            let mut c = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut c, "flightdeck", &mut out);
+            0
+        }
+        Command::Man => {
+            let c = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(c).render(&mut out)?;
+            0
+        }
         Command::Status(a) => runtime()?.block_on(cmd::status::run(a, &mut out, &mut err))?,
         Command::DemoService(a) => {
             runtime()?.block_on(flightdeck::demo::service::run(a.clone()))?

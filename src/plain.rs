@@ -446,6 +446,8 @@ pub fn describe(ev: &Event, st: &ReleaseState) -> Option<String> {
             Some(s) => format!("  note on {s}: {text}"),
             None => format!("  note: {text}"),
         },
+        // A step's gate results are already in its output lines.
+        Event::GateResult { step: Some(_), .. } => return None,
         Event::GateResult {
             gate,
             state,

@@ -455,6 +455,7 @@ impl Session<'_> {
                 fps: self.args.fps,
                 mouse: self.args.mouse,
                 warning: ssh_warning(self.r.protected),
+                guide: None,
             };
             return crate::cockpit::run(&mut rt, st, &mut rx, initial, &opts).await;
         }

@@ -1,4 +1,82 @@
-//! The demo environment's parts. [`service`]: a small HTTP service (health, version, metrics,
-//! a failure rate switchable at run time) that demos and tests release against.
+//! `flightdeck demo`: the whole story with nothing but the binary. It writes a runbook, a git
+//! repository (so `previous` is v1.0.0) and starts v1 of the demo service on a free
+//! 127.0.0.1 port in a temporary directory, then runs the cockpit with a guide line. The
+//! service processes and the directory are removed on every exit path.
+//!
+//! Parts: [`service`] (the demo HTTP service), [`guide`] (what to press next), [`setup`].
 
+pub mod guide;
 pub mod service;
+mod setup;
+
+use std::io::Write;
+
+use color_eyre::eyre::Result;
+use tokio::sync::mpsc;
+
+use crate::cmd::load::{load_resolved, state_dir};
+use crate::cmd::run::release_started;
+use crate::exec::resolve::Options;
+use crate::exec::runtime::Runtime;
+use crate::journal::report::{Kind, Source, render};
+use crate::journal::{Hasher, Writer, lock};
+use crate::release::{Msg, ReleaseState};
+
+pub use setup::DemoDir;
+
+/// Run the demo. Returns the exit code: 0 when the story ran to its end (the release was
+/// rolled back, as the story goes, or completed), 1 otherwise.
+pub async fn run(
+    theme: Option<String>,
+    fps: u32,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> Result<i32> {
+    let demo = DemoDir::create()?;
+    let file = demo.runbook();
+    let opts = Options {
+        operator: Some(crate::exec::resolve::operator(None)),
+        ..Options::default()
+    };
+    let r = match load_resolved(&file, &opts, err)? {
+        Ok(r) => r,
+        Err(code) => return Ok(code),
+    };
+    let dir = state_dir(&file, None, None);
+    dir.ensure()?;
+    let id = crate::cmd::run::free_release_id(&dir, &r.runbook.release.name, &r.ctx.version);
+    let writer = Writer::create(&dir, &id, Hasher::from_env())?;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut rt = Runtime::new(r.clone(), writer, lock::hostname(), tx);
+    let initial = vec![Msg::Begin(release_started(&r, &id, false))];
+    let opts = crate::cockpit::CockpitOpts {
+        theme,
+        fps,
+        mouse: false,
+        warning: None,
+        guide: Some(guide::next),
+    };
+    let code =
+        crate::cockpit::run(&mut rt, ReleaseState::default(), &mut rx, initial, &opts).await?;
+    // Keep the evidence: the report outlives the demo's directory.
+    let path = dir.resolve("latest")?;
+    let src = Source::load(&path, &Hasher::from_env())?;
+    let report = std::env::temp_dir().join("flightdeck-demo-report.md");
+    std::fs::write(&report, render(&src, Kind::Evidence))?;
+    writeln!(
+        out,
+        "flightdeck demo: the release {}.",
+        crate::journal::report::outcome(&src.state)
+    )?;
+    writeln!(
+        out,
+        "Its release-evidence report (from the hash-chained journal): {}",
+        report.display()
+    )?;
+    writeln!(
+        out,
+        "Next: `flightdeck check`, `plan` and `run` on a runbook of your own — see README.md."
+    )?;
+    drop(demo);
+    Ok(if code == 3 { 0 } else { code })
+}

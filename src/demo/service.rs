@@ -229,6 +229,8 @@ pub async fn run(args: DemoServiceArgs) -> Result<i32> {
             }
         });
     }
+    let stop = tokio::signal::ctrl_c();
+    tokio::pin!(stop);
     loop {
         tokio::select! {
             accepted = listener.accept() => {
@@ -236,7 +238,7 @@ pub async fn run(args: DemoServiceArgs) -> Result<i32> {
                     tokio::spawn(handle(conn, svc.clone()));
                 }
             }
-            _ = tokio::signal::ctrl_c() => return Ok(0),
+            _ = &mut stop => return Ok(0),
         }
     }
 }

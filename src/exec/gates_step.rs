@@ -144,6 +144,12 @@ async fn rounds(
             if o.state != GateState::Pass {
                 bad.push(format!("gate {} {}: {}", g.id, o.state, o.message));
             }
+            let _ = tx.send(Msg::Output {
+                phase: spec.phase,
+                step: spec.step.clone(),
+                stream: "gate".into(),
+                lines: vec![gates::log_line(&g.id, &o)],
+            });
             let _ = tx.send(Msg::Record(Event::GateResult {
                 step: Some(spec.step.clone()),
                 gate: g.id.clone(),

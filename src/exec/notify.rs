@@ -1,7 +1,8 @@
 //! The `notify` step: POST `{"text": message}` as JSON to a webhook URL.
 //!
 //! A plain `http://` URL is refused unless it points at loopback or `allow_insecure = true`.
-//! The step's output names only the URL's host: webhook paths often carry a token.
+//! Secrets in the message are masked before it is sent. The step's output names only the
+//! URL's host: webhook paths often carry a token.
 
 use std::time::{Duration, Instant};
 
@@ -81,7 +82,11 @@ pub fn start(
     };
     let spec = NotifySpec {
         url,
-        message: template::render(message, ctx).map_err(err)?,
+        // A secret rendered into the message never leaves the host.
+        message: rt
+            .masker
+            .mask(&template::render(message, ctx).map_err(err)?)
+            .into_owned(),
         headers: hs,
         timeout,
     };

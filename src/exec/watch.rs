@@ -115,6 +115,7 @@ fn compact(gate: &Gate, o: &GateOutcome) -> String {
 
 type Pending = Pin<Box<dyn std::future::Future<Output = (usize, GateOutcome)> + Send>>;
 
+#[allow(clippy::too_many_lines)] // one select loop: measure, record, decide, end
 async fn run(
     spec: WatchSpec,
     cx: GateCx,
@@ -167,6 +168,12 @@ async fn run(
             Some((i, outcome)) = inflight.next(), if !inflight.is_empty() => {
                 busy[i] = false;
                 let gate = spec.triggers[i].0.id.clone();
+                let _ = tx.send(Msg::Output {
+                    phase: spec.phase,
+                    step: spec.step.clone(),
+                    stream: "gate".into(),
+                    lines: vec![gates::log_line(&gate, &outcome)],
+                });
                 let _ = tx.send(Msg::Record(Event::GateResult {
                     step: Some(spec.step.clone()),
                     gate: gate.clone(),

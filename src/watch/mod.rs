@@ -1,6 +1,7 @@
-//! Long-lived sources read from the world: git facts, revision sources (commands and version
-//! endpoints) and the revisions watcher that sends their readings to the cockpit.
+//! Long-lived sources read from the world: git facts, live Docker state, and revision sources
+//! (commands and version endpoints) with the watcher that sends their readings to the cockpit.
 
+pub mod docker;
 pub mod endpoint;
 pub mod git;
 pub mod revisions;

@@ -400,3 +400,70 @@ run = "echo rolled back > rolled.txt"
         "the operator confirmed it, not the countdown"
     );
 }
+
+#[test]
+fn observe_follows_a_release_read_only() {
+    if missing("tmux", Tmux::available()) {
+        return;
+    }
+    let d = Dir::new(
+        r#"
+[release]
+name = "shop"
+environment = "staging"
+version = "3.1.0"
+[[steps]]
+id = "prep"
+kind = "run"
+run = "echo preparing"
+[[steps]]
+id = "wait"
+kind = "run"
+run = "echo waiting for go; while [ ! -f go ]; do sleep 0.1; done; echo went"
+[[rollback.steps]]
+kind = "run"
+run = "echo rolled back > rolled.txt"
+"#,
+    );
+    let mut run = Command::new(bin())
+        .current_dir(d.path())
+        .args(["run", "--plain", "--operator", "carol"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("run starts");
+    let journal = || {
+        d.state()
+            .resolve("latest")
+            .ok()
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .unwrap_or_default()
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    // The step's own output line (not the `$ echo …` command line).
+    while !journal().contains("[\"waiting for go\"]") {
+        assert!(
+            Instant::now() < deadline,
+            "the release never reached step 2"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let t = Tmux::start(d.path(), &format!("{} observe; sleep 30", bin()), 100, 24);
+    let s = t.wait_for("OBSERVING carol's release");
+    assert!(s.contains("shop → staging · v3.1.0"), "{s}");
+    assert!(s.contains("✔ 1"), "{s}");
+    assert!(s.contains("▶ 2"), "{s}");
+    let before = journal();
+    t.keys(&["Enter", "R", "y", "x", "y"]);
+    t.wait_for("read-only");
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(journal(), before, "observe never writes the journal");
+    assert!(
+        !d.path().join("rolled.txt").exists(),
+        "R does nothing in observe"
+    );
+    d.write("go", "");
+    t.wait_for("release completed");
+    t.wait_for("✔ 2");
+    assert!(run.wait().expect("run ends").success());
+    t.keys(&["q"]);
+}

@@ -1,10 +1,10 @@
 //! `file` gates: a path exists (or not), a directory is writable, the newest file matching a
-//! glob is younger than `max_age`.
+//! glob (or, without `newest`, the path itself) is younger than `max_age`.
 //!
 //! `writable` on a directory creates and removes a temporary file there; on a file it opens it
 //! for appending without writing. `newest` matches paths relative to `path` (a directory):
 //! `*.dump` only at its top, `**/*.dump` at any depth (at most [`MAX_DEPTH`] levels and
-//! [`MAX_ENTRIES`] entries are looked at). The value is the newest file's age in seconds.
+//! [`MAX_ENTRIES`] entries are looked at). The value is that file's age in seconds.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -82,21 +82,30 @@ fn check(
             (Err(_), false) => said.push(format!("{shown} is not writable")),
         }
     }
-    let Some(glob) = newest else {
-        return GateOutcome::pass(Value::Null, said.join(", "));
+    let found = match newest {
+        Some(glob) => match newest_match(full, glob) {
+            Ok(Some(f)) => f,
+            Ok(None) => {
+                return GateOutcome::fail(
+                    Value::Null,
+                    format!("no file matches {glob} in {shown}"),
+                );
+            }
+            Err(why) => return GateOutcome::error(why),
+        },
+        None if max_age.is_some() => match std::fs::metadata(full).and_then(|m| m.modified()) {
+            Ok(t) => (PathBuf::from(shown), t),
+            Err(e) => return GateOutcome::fail(Value::Null, format!("{shown}: {e}")),
+        },
+        None => return GateOutcome::pass(Value::Null, said.join(", ")),
     };
-    let found = match newest_match(full, glob) {
-        Ok(f) => f,
-        Err(why) => return GateOutcome::error(why),
-    };
-    let Some((name, modified)) = found else {
-        return GateOutcome::fail(Value::Null, format!("no file matches {glob} in {shown}"));
-    };
+    let (name, modified) = found;
+    let newest_word = if newest.is_some() { "newest " } else { "" };
     let age = SystemTime::now()
         .duration_since(modified)
         .unwrap_or(Duration::ZERO);
     let value = Value::from(age.as_secs());
-    let text = format!("newest {} is {} old", name.display(), fmt_dur(age));
+    let text = format!("{newest_word}{} is {} old", name.display(), fmt_dur(age));
     match max_age {
         Some(max) if age > max => {
             GateOutcome::fail(value, format!("{text} > max_age {}", fmt_dur(max)))

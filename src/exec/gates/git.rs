@@ -1,11 +1,13 @@
 //! `git` gates on the `[git] path` repository (the runbook's directory without `[git]`):
 //! `clean` (no change to tracked files, staged or not; untracked files do not count, so the
 //! state dir beside the runbook never makes a tree dirty), `branch` (HEAD is on it) and
-//! `head_tagged` (some tag points at HEAD). The value is HEAD's short id.
+//! `head_tagged` (a tag matching `[git] release_tags` points at HEAD; any tag without `[git]`).
+//! The value is HEAD's short id.
 
 use std::path::Path;
 
 use git2::{Repository, StatusOptions};
+use globset::{Glob, GlobMatcher};
 use serde_json::Value;
 
 use super::{GateCx, GateOutcome, blocking};
@@ -20,7 +22,29 @@ pub async fn evaluate(
         .git_path
         .clone()
         .unwrap_or_else(|| cx.runbook_dir.clone());
-    blocking(move || check(&path, clean, branch.as_deref(), head_tagged)).await
+    let glob = match cx.release_tags.as_deref().map(Glob::new) {
+        Some(Ok(g)) => Some(g.compile_matcher()),
+        Some(Err(e)) => return GateOutcome::error(format!("bad release_tags glob: {e}")),
+        None => None,
+    };
+    blocking(move || {
+        let wanted = Wanted {
+            clean,
+            branch: branch.as_deref(),
+            head_tagged,
+            release_tags: glob.as_ref(),
+        };
+        check(&path, &wanted)
+    })
+    .await
+}
+
+struct Wanted<'a> {
+    clean: Option<bool>,
+    branch: Option<&'a str>,
+    head_tagged: Option<bool>,
+    /// Only tags matching this count for `head_tagged`.
+    release_tags: Option<&'a GlobMatcher>,
 }
 
 /// Open the repository containing `path`.
@@ -79,12 +103,7 @@ pub fn few(names: &[String]) -> String {
     }
 }
 
-fn check(
-    path: &Path,
-    clean: Option<bool>,
-    branch: Option<&str>,
-    head_tagged: Option<bool>,
-) -> GateOutcome {
+fn check(path: &Path, w: &Wanted<'_>) -> GateOutcome {
     let repo = match open(path) {
         Ok(r) => r,
         Err(why) => return GateOutcome::error(why),
@@ -96,7 +115,7 @@ fn check(
     let short: String = head.id().to_string().chars().take(7).collect();
     let value = Value::String(short.clone());
     let mut said = vec![format!("HEAD {short}")];
-    if let Some(want) = clean {
+    if let Some(want) = w.clean {
         let dirty = match dirty_files(&repo) {
             Ok(d) => d,
             Err(why) => return GateOutcome::error(why),
@@ -115,7 +134,7 @@ fn check(
             }
         }
     }
-    if let Some(want) = branch {
+    if let Some(want) = w.branch {
         let on = repo
             .head()
             .ok()
@@ -127,12 +146,22 @@ fn check(
             None => return GateOutcome::fail(value, format!("HEAD is detached, expected {want}")),
         }
     }
-    if let Some(want) = head_tagged {
-        let tags = tags_at(&repo, head.id());
+    if let Some(want) = w.head_tagged {
+        let mut tags = tags_at(&repo, head.id());
+        if let Some(m) = w.release_tags {
+            tags.retain(|t| m.is_match(t));
+        }
         match (tags.is_empty(), want) {
             (false, true) => said.push(format!("tagged {}", few(&tags))),
             (true, false) => said.push("untagged".into()),
-            (true, true) => return GateOutcome::fail(value, format!("HEAD {short} has no tag")),
+            (true, true) => {
+                let which = if w.release_tags.is_some() {
+                    "release tag"
+                } else {
+                    "tag"
+                };
+                return GateOutcome::fail(value, format!("HEAD {short} has no {which}"));
+            }
             (false, false) => {
                 return GateOutcome::fail(
                     value,

@@ -5,7 +5,8 @@
 //! - *error*: it could not be measured (timeout, refused connection, bad data). Triggers count
 //!   errors apart from failures (§3.3).
 //!
-//! Messages never contain the values of `[secrets]`: they are masked before they leave here.
+//! Messages never contain the values of `[secrets]`: they are masked (with the project's
+//! [`Masker`]) before they leave here.
 
 pub mod command;
 pub mod docker;
@@ -26,7 +27,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::exec::resolve::Resolved;
+use crate::exec::runtime::masker_for;
 use crate::journal::StateDir;
+use crate::logs::Masker;
 use crate::runbook::template::{self, Context};
 use crate::runbook::{Dur, Gate, GateKind, Tpl};
 
@@ -40,6 +43,16 @@ pub enum GateState {
     Pass,
     Fail,
     Error,
+}
+
+/// One measurement as a log line: `✔ health: 200 in 41 ms`.
+pub fn log_line(gate: &str, o: &GateOutcome) -> String {
+    let mark = match o.state {
+        GateState::Pass => "✔",
+        GateState::Fail => "✖",
+        GateState::Error => "?",
+    };
+    format!("{mark} {gate}: {}", o.message)
 }
 
 impl GateState {
@@ -105,10 +118,14 @@ pub struct GateCx {
     pub runbook_dir: PathBuf,
     /// Where `release` gates read journals.
     pub state_dir: Option<StateDir>,
-    /// `[secrets] env`: names whose values are masked in every message.
+    /// `[secrets] env`: the only variables `basic_auth` may read a password from.
     pub secrets: Vec<String>,
+    /// Masks secret values (and secret-looking patterns) in every message and value.
+    pub masker: Masker,
     /// The `[git] path`, resolved; `git` gates use the runbook dir without one.
     pub git_path: Option<PathBuf>,
+    /// The `[git] release_tags` glob: what `head_tagged` counts (any tag without `[git]`).
+    pub release_tags: Option<String>,
     /// One client for every HTTP gate of this context (connections are not pooled).
     pub http: reqwest::Client,
 }
@@ -121,7 +138,9 @@ impl GateCx {
             runbook_dir: runbook_dir.into(),
             state_dir: None,
             secrets: Vec::new(),
+            masker: Masker::default(),
             git_path: None,
+            release_tags: None,
             http: http::client(),
         }
     }
@@ -131,7 +150,9 @@ impl GateCx {
         let mut cx = Self::new(r.ctx.clone(), r.runbook.dir.clone());
         cx.state_dir = state_dir;
         cx.secrets.clone_from(&r.runbook.secrets);
+        cx.masker = masker_for(r).0;
         cx.git_path = r.runbook.git.as_ref().map(|g| r.path(&g.path));
+        cx.release_tags = r.runbook.git.as_ref().map(|g| g.release_tags.clone());
         cx
     }
 
@@ -155,15 +176,12 @@ impl GateCx {
         template::render_duration(d, &self.ctx).map_err(|e| e.message)
     }
 
-    /// Replace every secret's value in `text` with `••••`.
-    pub fn mask(&self, text: &str) -> String {
-        let mut out = text.to_owned();
-        for name in &self.secrets {
-            if let Some(v) = self.ctx.env.get(name).filter(|v| !v.is_empty()) {
-                out = out.replace(v.as_str(), "••••");
-            }
-        }
-        out
+    /// Set `[secrets] env` and mask those variables' values (as `ctx.env` holds them).
+    #[must_use]
+    pub fn with_secrets(mut self, names: &[String]) -> Self {
+        self.secrets = names.to_vec();
+        self.masker = Masker::new(names.iter().filter_map(|n| self.ctx.env.get(n)));
+        self
     }
 }
 
@@ -181,9 +199,9 @@ pub async fn evaluate(gate: &Gate, cx: &GateCx) -> GateOutcome {
             }
         }
     };
-    out.message = cx.mask(&out.message);
-    if let Value::String(s) = &out.value {
-        out.value = Value::String(cx.mask(s));
+    cx.masker.mask_in_place(&mut out.message);
+    if let Value::String(s) = &mut out.value {
+        cx.masker.mask_in_place(s);
     }
     out.took = started.elapsed();
     out
@@ -229,15 +247,24 @@ pub fn fmt_num(x: f64) -> String {
     if s == "-0" { "0".into() } else { s.into() }
 }
 
-/// A duration as an operator reads it: `850ms`, `42s`, `5m 10s`, `27h 3m`, `3d 4h`.
+/// A duration as an operator reads it: `850ms`, `42s`, `5m 10s`, `1h`, `27h 3m`, `3d 4h`.
 pub fn fmt_dur(d: Duration) -> String {
     let s = d.as_secs();
     match s {
         0 => format!("{}ms", d.as_millis()),
         1..60 => format!("{s}s"),
-        60..3600 => format!("{}m {}s", s / 60, s % 60),
-        3600..172_800 => format!("{}h {}m", s / 3600, s % 3600 / 60),
-        _ => format!("{}d {}h", s / 86_400, s % 86_400 / 3600),
+        60..3600 => pair(s / 60, "m", s % 60, "s"),
+        3600..172_800 => pair(s / 3600, "h", s % 3600 / 60, "m"),
+        _ => pair(s / 86_400, "d", s % 86_400 / 3600, "h"),
+    }
+}
+
+/// `5m 10s`, or `5m` when the smaller unit is zero.
+fn pair(big: u64, b: &str, small: u64, s: &str) -> String {
+    if small == 0 {
+        format!("{big}{b}")
+    } else {
+        format!("{big}{b} {small}{s}")
     }
 }
 
@@ -278,6 +305,7 @@ mod tests {
         assert_eq!(fmt_dur(Duration::from_secs(310)), "5m 10s");
         assert_eq!(fmt_dur(Duration::from_secs(27 * 3600 + 180)), "27h 3m");
         assert_eq!(fmt_dur(Duration::from_secs(3 * 86_400 + 4 * 3600)), "3d 4h");
+        assert_eq!(fmt_dur(Duration::from_secs(3600)), "1h");
         assert_eq!(
             millis(Duration::from_micros(41_249)),
             serde_json::json!(41.2)
@@ -290,8 +318,7 @@ mod tests {
         let mut ctx = Context::default();
         ctx.env.insert("PW".into(), "hunter2".into());
         ctx.env.insert("EMPTY".into(), String::new());
-        let mut cx = GateCx::new(ctx, "/");
-        cx.secrets = vec!["PW".into(), "EMPTY".into(), "UNSET".into()];
-        assert_eq!(cx.mask("login hunter2 failed"), "login •••• failed");
+        let cx = GateCx::new(ctx, "/").with_secrets(&["PW".into(), "EMPTY".into(), "UNSET".into()]);
+        assert_eq!(cx.masker.mask("login hunter2 failed"), "login •••• failed");
     }
 }

@@ -77,7 +77,7 @@ fn spans<'a>(app: &App, theme: &Theme, p: Parts) -> Vec<Span<'a>> {
     if let Some(holder) = &h.observing {
         s.push(sep());
         s.push(Span::styled(
-            format!("observing {holder} (read-only)"),
+            format!("OBSERVING {holder}'s release (read-only)"),
             theme.warn,
         ));
     }

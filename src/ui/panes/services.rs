@@ -1,14 +1,20 @@
-//! The services & revisions pane. A placeholder for now: it names the configured services;
-//! a later issue shows their containers, health and revisions.
+//! The services & revisions pane. [`services_lines`] is the pure renderer of the live Docker
+//! state: rows grouped by host, a mark on every state, `STALE since hh:mm:ss` on stale hosts.
+//! [`render`] is the placeholder the cockpit draws until it wires `services_lines` in.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::text::Span;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
+use chrono::{DateTime, Utc};
+
+use crate::runbook::Service;
 use crate::ui::app::App;
 use crate::ui::text;
 use crate::ui::theme::Theme;
+use crate::watch::docker::DockerModel;
 
 pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer, focused: bool) {
     let block = super::block(
@@ -58,4 +64,106 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer, focused: b
             theme.muted,
         );
     }
+}
+
+mod rows;
+
+/// The styles of the services pane (the cockpit maps its theme onto them). Every state also
+/// has a mark, so none of these is ever the only signal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ServiceStyles {
+    /// Running, healthy, a live host.
+    pub ok: Style,
+    /// Unhealthy, dead, exited with an error.
+    pub fail: Style,
+    /// Starting, restarting, paused, restarts > 0, re-listing.
+    pub warn: Style,
+    /// Secondary text: images, ages, stats, "no containers".
+    pub muted: Style,
+    /// Host names and the selected service.
+    pub accent: Style,
+    /// Rows and headers of a host whose daemon went away.
+    pub stale: Style,
+}
+
+impl ServiceStyles {
+    /// The theme's styles (stale state uses `warn`; its mark and text say STALE).
+    pub fn from_theme(theme: &Theme) -> Self {
+        Self {
+            ok: theme.ok,
+            fail: theme.fail,
+            warn: theme.warn,
+            muted: theme.muted,
+            accent: theme.accent,
+            stale: theme.warn,
+        }
+    }
+}
+
+/// The pane's lines: for each host (runbook order) a header, then each service's containers
+/// on that host (by name), then the services that match no container anywhere. The
+/// `selected` service (an index into `services`) is marked `▸` and its running containers get
+/// a CPU/memory line from their stats. Lines are cut to `width` columns with `…`.
+pub fn services_lines(
+    model: &DockerModel,
+    services: &[Service],
+    selected: Option<usize>,
+    now: DateTime<Utc>,
+    width: u16,
+    styles: &ServiceStyles,
+) -> Vec<Line<'static>> {
+    let w = usize::from(width);
+    if services.is_empty() {
+        return vec![rows::fit(
+            vec![Span::styled("no services configured", styles.muted)],
+            w,
+        )];
+    }
+    let selected = selected
+        .and_then(|i| services.get(i))
+        .map(|s| s.name.as_str());
+    let cols = rows::Columns::new(model, services);
+    let mut out = Vec::new();
+    for host in &model.hosts {
+        out.push(rows::fit(rows::host_header(host, styles), w));
+        for svc in services {
+            for c in host.sorted() {
+                if !c.services.contains(&svc.name) {
+                    continue;
+                }
+                let is_sel = selected == Some(svc.name.as_str());
+                let row = rows::container_row(host, c, &svc.name, is_sel, &cols, now, styles);
+                out.push(rows::fit(row, w));
+                if is_sel && let Some(stats) = host.stats.get(&c.id) {
+                    out.push(rows::fit(rows::stats_row(stats, &cols, styles), w));
+                }
+            }
+        }
+    }
+    for svc in services {
+        let anywhere = model.hosts.iter().any(|h| {
+            h.containers
+                .values()
+                .any(|c| c.services.contains(&svc.name))
+        });
+        if !anywhere {
+            let is_sel = selected == Some(svc.name.as_str());
+            out.push(rows::fit(
+                rows::empty_service(&svc.name, is_sel, &cols, styles),
+                w,
+            ));
+        }
+    }
+    out
+}
+
+/// The lines as plain text (for `flightdeck status` and tests), trailing spaces trimmed.
+pub fn to_plain(lines: &[Line<'_>]) -> Vec<String> {
+    lines
+        .iter()
+        .map(|l| {
+            let s: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
+            s.trim_end().to_owned()
+        })
+        .collect()
 }

@@ -1,0 +1,167 @@
+//! `flightdeck observe`: attach read-only to the release in progress. It follows the journal as
+//! it grows (a short poll of its size) and replays each new record into a cockpit whose action
+//! keys are inert; the header says `OBSERVING <operator>'s release`.
+
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use color_eyre::eyre::{Result, WrapErr, eyre};
+use crossterm::event::{Event as TermEvent, EventStream};
+use futures::StreamExt;
+
+use crate::journal::Record;
+use crate::plain::now_ms;
+use crate::release::{Event, Msg, ReleaseState, replay};
+use crate::ui::app::{App, AppEffect, AppMsg};
+use crate::ui::keymap::Keymap;
+use crate::ui::model::Header;
+use crate::ui::terminal;
+use crate::ui::theme::Theme;
+
+/// Follows a journal file: returns complete new records since the last call.
+pub struct Tail {
+    path: PathBuf,
+    offset: u64,
+    partial: Vec<u8>,
+}
+
+impl Tail {
+    pub fn new(path: &Path) -> Tail {
+        Tail {
+            path: path.to_path_buf(),
+            offset: 0,
+            partial: Vec::new(),
+        }
+    }
+
+    /// New complete records (a torn last line waits for the rest).
+    pub fn poll(&mut self) -> Result<Vec<Record>> {
+        let mut f = std::fs::File::open(&self.path)
+            .wrap_err_with(|| format!("cannot open {}", self.path.display()))?;
+        let len = f.metadata()?.len();
+        if len <= self.offset {
+            return Ok(Vec::new());
+        }
+        f.seek(SeekFrom::Start(self.offset))?;
+        let mut buf = Vec::new();
+        f.take(len - self.offset).read_to_end(&mut buf)?;
+        self.offset = len;
+        self.partial.extend_from_slice(&buf);
+        let mut out = Vec::new();
+        while let Some(nl) = self.partial.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = self.partial.drain(..=nl).collect();
+            if let Ok(r) = serde_json::from_slice::<Record>(&line[..line.len() - 1]) {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The message that replays one journal record into the App.
+pub fn replay_msg(r: &Record) -> Option<(AppMsg, DateTime<Utc>)> {
+    let (ev, at) = replay::event_of(r).ok()?;
+    let msg = match ev {
+        e @ Event::ReleaseStarted { .. } => Msg::Begin(e),
+        Event::Output {
+            step,
+            phase,
+            stream,
+            lines,
+        } => Msg::Output {
+            phase,
+            step,
+            stream,
+            lines,
+        },
+        other => Msg::Record(other),
+    };
+    Some((AppMsg::Release(msg), at))
+}
+
+/// Observe the release journaled at `path` until the operator quits.
+pub async fn run(path: &Path, theme: Option<&str>) -> Result<i32> {
+    let mut tail = Tail::new(path);
+    let first = tail.poll()?;
+    let started = first
+        .iter()
+        .find_map(|r| match replay::event_of(r) {
+            Ok((e @ Event::ReleaseStarted { .. }, _)) => Some((r.operator.clone(), e)),
+            _ => None,
+        })
+        .ok_or_else(|| eyre!("{}: no release-started record", path.display()))?;
+    let (operator, ev) = started;
+    let Event::ReleaseStarted {
+        name,
+        environment,
+        version,
+        protected,
+        previous,
+        lkg,
+        ..
+    } = ev
+    else {
+        return Err(eyre!("unreachable"));
+    };
+    let header = Header {
+        name,
+        environment,
+        protected,
+        version,
+        previous,
+        lkg,
+        operator: operator.clone(),
+        window_deadline: None,
+        observing: Some(operator),
+        warning: None,
+    };
+    let theme = Theme::load(theme)?;
+    let mut app = App::new(header, ReleaseState::default(), Keymap::load()?);
+    let feed = |app: &mut App, records: Vec<Record>| -> bool {
+        let mut quit = false;
+        for r in &records {
+            if let Some((m, at)) = replay_msg(r) {
+                quit |= app.update(m, at).contains(&AppEffect::Quit);
+            }
+        }
+        quit
+    };
+    feed(&mut app, first);
+    terminal::install_panic_hook();
+    let (mut term, guard) = terminal::enter(false)?;
+    if let Ok((w, h)) = crossterm::terminal::size() {
+        app.update(AppMsg::Resize(w, h), now_ms());
+    }
+    let mut events = EventStream::new();
+    let mut poll = tokio::time::interval(Duration::from_millis(250));
+    loop {
+        if app.dirty() {
+            terminal::draw(&mut term, &app, &theme)?;
+            app.clear_dirty();
+        }
+        let quit = tokio::select! {
+            ev = events.next() => match ev {
+                // Action keys are refused by the App while observing; only q, help,
+                // scrolling and search do anything.
+                Some(Ok(TermEvent::Key(k))) => app.update(AppMsg::Key(k), now_ms()).contains(&AppEffect::Quit),
+                Some(Ok(TermEvent::Resize(w, h))) => { app.update(AppMsg::Resize(w, h), now_ms()); false }
+                Some(Ok(_)) => false,
+                Some(Err(_)) | None => true,
+            },
+            _ = poll.tick() => {
+                let new = tail.poll()?;
+                feed(&mut app, new);
+                app.update(AppMsg::Tick, now_ms());
+                false
+            },
+        };
+        if quit {
+            break;
+        }
+    }
+    drop(term);
+    drop(guard);
+    Ok(0)
+}

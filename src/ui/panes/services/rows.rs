@@ -1,0 +1,252 @@
+//! The services pane's rows: a host header, a container row, a stats row, an empty service;
+//! column widths shared by every row, and cutting a row to the pane's width.
+
+use chrono::{DateTime, Utc};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+
+use super::ServiceStyles;
+use crate::runbook::Service;
+use crate::ui::text::{CUT, age, ellipsize, fit as fit_str, width};
+use crate::watch::docker::{
+    ContainerInfo, ContainerStats, DockerModel, Health, HostStatus, HostView, RunState,
+};
+
+const SERVICE_MAX: usize = 16;
+const NAME_MAX: usize = 24;
+const DIGEST_LEN: usize = 12;
+
+/// Column widths shared by every row.
+pub struct Columns {
+    service: usize,
+    name: usize,
+}
+
+impl Columns {
+    pub fn new(model: &DockerModel, services: &[Service]) -> Self {
+        let service = services.iter().map(|s| width(&s.name)).max().unwrap_or(0);
+        let name = model
+            .hosts
+            .iter()
+            .flat_map(|h| h.containers.values())
+            .map(|c| width(&c.name))
+            .max()
+            .unwrap_or(0);
+        Self {
+            service: service.min(SERVICE_MAX),
+            name: name.min(NAME_MAX),
+        }
+    }
+}
+
+/// `s` cut or padded to exactly `w` columns.
+fn pad(s: &str, w: usize) -> String {
+    let s = ellipsize(s, w);
+    let fill = w.saturating_sub(width(&s));
+    format!("{s}{}", " ".repeat(fill))
+}
+
+/// The spans cut to `w` columns, the last shown column being `…` when cut.
+pub fn fit(spans: Vec<Span<'static>>, w: usize) -> Line<'static> {
+    let total: usize = spans.iter().map(|s| width(&s.content)).sum();
+    if total <= w {
+        return Line::from(spans);
+    }
+    let mut out = Vec::new();
+    let mut left = w.saturating_sub(1);
+    let mut last_style = Style::default();
+    for s in spans {
+        if left == 0 {
+            break;
+        }
+        let (end, _) = fit_str(&s.content, left);
+        left -= width(&s.content[..end]);
+        last_style = s.style;
+        out.push(Span::styled(s.content[..end].to_owned(), s.style));
+    }
+    if w > 0 {
+        out.push(Span::styled(CUT, last_style));
+    }
+    Line::from(out)
+}
+
+fn hms(t: DateTime<Utc>) -> String {
+    t.format("%H:%M:%S").to_string()
+}
+
+pub fn host_header(h: &HostView, st: &ServiceStyles) -> Vec<Span<'static>> {
+    let n = h.containers.len();
+    let (mark, style, status) = match &h.status {
+        HostStatus::Connecting => ("…", st.warn, "connecting".to_owned()),
+        HostStatus::Live { api } => {
+            let api = if api.is_empty() {
+                String::new()
+            } else {
+                format!(" · API {api}")
+            };
+            let plural = if n == 1 { "" } else { "s" };
+            ("●", st.ok, format!("live{api} · {n} container{plural}"))
+        }
+        HostStatus::Relisting { stale_since, .. } => {
+            let stale = stale_since.map_or(String::new(), |t| format!(" · STALE since {}", hms(t)));
+            ("↻", st.warn, format!("reconnected, re-listing{stale}"))
+        }
+        HostStatus::Stale { since, reason } => (
+            "✖",
+            st.stale,
+            format!("STALE since {} · {reason}", hms(*since)),
+        ),
+    };
+    vec![
+        Span::styled(format!("{mark} "), style),
+        Span::styled(h.name.clone(), st.accent),
+        Span::styled(format!("  {status}"), style),
+    ]
+}
+
+fn service_cell(
+    name: &str,
+    selected: bool,
+    cols: &Columns,
+    st: &ServiceStyles,
+) -> Vec<Span<'static>> {
+    let (mark, style) = if selected {
+        ("▸", st.accent)
+    } else {
+        (" ", st.muted)
+    };
+    vec![
+        Span::raw(" "),
+        Span::styled(mark, st.accent),
+        Span::styled(pad(name, cols.service), style),
+        Span::raw(" "),
+    ]
+}
+
+fn state_cell(c: &ContainerInfo, st: &ServiceStyles) -> (&'static str, String, Style) {
+    match c.state {
+        RunState::Running => ("●", "running".to_owned(), st.ok),
+        RunState::Paused => ("‖", "paused".to_owned(), st.warn),
+        RunState::Restarting => ("↻", "restarting".to_owned(), st.warn),
+        RunState::Created => ("○", "created".to_owned(), st.muted),
+        RunState::Removing => ("…", "removing".to_owned(), st.muted),
+        RunState::Exited => match c.exit_code {
+            Some(0) | None => ("■", "exited 0".to_owned(), st.muted),
+            Some(code) => ("■", format!("exited {code}"), st.fail),
+        },
+        RunState::Dead => ("✖", "dead".to_owned(), st.fail),
+        RunState::Unknown => ("?", "unknown".to_owned(), st.warn),
+    }
+}
+
+fn health_cell(h: Health, st: &ServiceStyles) -> (&'static str, Style) {
+    match h {
+        Health::Healthy => ("✔ healthy", st.ok),
+        Health::Unhealthy => ("✖ unhealthy", st.fail),
+        Health::Starting => ("… starting", st.warn),
+        Health::None => ("– none", st.muted),
+    }
+}
+
+fn uptime(c: &ContainerInfo, now: DateTime<Utc>) -> String {
+    let since = |t: Option<DateTime<Utc>>| t.map(|t| age((now - t).num_seconds()));
+    match c.state {
+        RunState::Running | RunState::Paused => {
+            since(c.started_at).map_or_else(|| "up".to_owned(), |a| format!("up {a}"))
+        }
+        RunState::Created => "never up".to_owned(),
+        _ => since(c.finished_at).map_or_else(|| "down".to_owned(), |a| format!("down {a}")),
+    }
+}
+
+fn image(c: &ContainerInfo) -> String {
+    let digest: String = c.image_digest.chars().take(DIGEST_LEN).collect();
+    if c.image.is_empty() || c.image.starts_with("sha256:") {
+        digest
+    } else if digest.is_empty() {
+        c.image.clone()
+    } else {
+        format!("{}@{digest}", c.image)
+    }
+}
+
+pub fn container_row(
+    host: &HostView,
+    c: &ContainerInfo,
+    service: &str,
+    selected: bool,
+    cols: &Columns,
+    now: DateTime<Utc>,
+    st: &ServiceStyles,
+) -> Vec<Span<'static>> {
+    let mut row = service_cell(service, selected, cols, st);
+    let (mark, state, state_style) = state_cell(c, st);
+    let (health, health_style) = health_cell(c.health, st);
+    if let Some(since) = host.status.stale_since() {
+        row.push(Span::styled(
+            format!("? {} ", pad(&c.name, cols.name)),
+            st.stale,
+        ));
+        row.push(Span::styled(
+            format!("STALE since {}", hms(since)),
+            st.stale,
+        ));
+        row.push(Span::styled(format!(" · last {state} {health}"), st.muted));
+        return row;
+    }
+    let restarts = if c.restart_count > 0 {
+        st.warn
+    } else {
+        st.muted
+    };
+    row.extend([
+        Span::styled(format!("{mark} "), state_style),
+        Span::raw(format!("{} ", pad(&c.name, cols.name))),
+        Span::styled(format!("{state:<10} "), state_style),
+        Span::styled(format!("{health:<11} "), health_style),
+        Span::styled(format!("{:<8} ", uptime(c, now)), st.muted),
+        Span::styled(format!("↺{:<2} ", c.restart_count), restarts),
+        Span::styled(image(c), st.muted),
+    ]);
+    row
+}
+
+fn bytes(n: u64) -> String {
+    #[allow(clippy::cast_precision_loss, reason = "display only")]
+    let f = n as f64;
+    if f >= 1024.0 * 1024.0 * 1024.0 {
+        format!("{:.1} GiB", f / (1024.0 * 1024.0 * 1024.0))
+    } else if f >= 1024.0 * 1024.0 {
+        format!("{:.1} MiB", f / (1024.0 * 1024.0))
+    } else {
+        format!("{:.1} KiB", f / 1024.0)
+    }
+}
+
+pub fn stats_row(s: &ContainerStats, cols: &Columns, st: &ServiceStyles) -> Vec<Span<'static>> {
+    let indent = " ".repeat(2 + cols.service + 1 + 2);
+    let limit = if s.mem_limit > 0 {
+        format!(" / {}", bytes(s.mem_limit))
+    } else {
+        String::new()
+    };
+    vec![Span::styled(
+        format!(
+            "{indent}cpu {:.1}%  mem {}{limit}",
+            s.cpu_percent,
+            bytes(s.mem_bytes)
+        ),
+        st.muted,
+    )]
+}
+
+pub fn empty_service(
+    name: &str,
+    selected: bool,
+    cols: &Columns,
+    st: &ServiceStyles,
+) -> Vec<Span<'static>> {
+    let mut row = service_cell(name, selected, cols, st);
+    row.push(Span::styled("· no matching containers", st.muted));
+    row
+}

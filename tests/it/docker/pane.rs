@@ -1,0 +1,180 @@
+//! Snapshots of the services pane (plain text, fixed times) and the models they render,
+//! built the way the UI builds them: by folding `DockerMsg`s.
+
+use chrono::{DateTime, TimeZone, Utc};
+use flightdeck::runbook::{DockerHost, Service, ServiceMatch};
+use flightdeck::ui::panes::services::{ServiceStyles, services_lines, to_plain};
+use flightdeck::watch::docker::{
+    ContainerInfo, ContainerStats, DockerModel, DockerMsg, Health, RunState,
+};
+
+use super::support::service;
+
+pub fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 2, h, m, s).unwrap()
+}
+
+/// The time every snapshot is rendered at.
+pub fn now() -> DateTime<Utc> {
+    at(10, 30, 0)
+}
+
+pub fn services() -> Vec<Service> {
+    let label = |v: &str| ServiceMatch::Label {
+        key: "com.docker.compose.service".to_owned(),
+        value: Some(v.to_owned()),
+    };
+    vec![
+        service("backend", label("backend")),
+        service("worker", ServiceMatch::Name("worker-*".to_owned())),
+    ]
+}
+
+pub fn container(name: &str, state: RunState, health: Health) -> ContainerInfo {
+    ContainerInfo {
+        id: format!("id-{name}"),
+        name: name.to_owned(),
+        services: vec!["backend".to_owned()],
+        image: "registry.example/backend:1.4.2".to_owned(),
+        image_digest: "3f2a1c9d8e7b6a5f4e3d2c1b0a99887766554433".to_owned(),
+        state,
+        exit_code: None,
+        health,
+        started_at: Some(at(10, 27, 0)),
+        finished_at: None,
+        restart_count: 0,
+    }
+}
+
+fn host(name: &str, url: &str) -> DockerHost {
+    DockerHost {
+        name: name.to_owned(),
+        url: url.to_owned(),
+        tls: None,
+    }
+}
+
+/// A model with live hosts `(name, containers)`, in order.
+pub fn live(hosts: Vec<(&str, Vec<ContainerInfo>)>) -> DockerModel {
+    let specs: Vec<DockerHost> = hosts
+        .iter()
+        .map(|(n, _)| host(n, &format!("unix:///run/{n}.sock")))
+        .collect();
+    let mut m = DockerModel::new(&specs);
+    for (name, containers) in hosts {
+        m.apply(DockerMsg::HostUp {
+            host: name.to_owned(),
+            at: at(10, 0, 0),
+            api: "1.41".to_owned(),
+            down_since: None,
+        });
+        m.apply(DockerMsg::Snapshot {
+            host: name.to_owned(),
+            at: at(10, 0, 0),
+            containers,
+        });
+    }
+    m
+}
+
+pub fn stats(m: &mut DockerModel, host: &str, name: &str) {
+    m.apply(DockerMsg::Stats {
+        host: host.to_owned(),
+        id: format!("id-{name}"),
+        stats: ContainerStats {
+            cpu_percent: 2.345,
+            mem_bytes: 13_002_342,
+            mem_limit: 1 << 30,
+        },
+    });
+}
+
+pub fn down(m: &mut DockerModel, host: &str, when: DateTime<Utc>) {
+    m.apply(DockerMsg::HostDown {
+        host: host.to_owned(),
+        at: when,
+        reason: "connection refused".to_owned(),
+    });
+}
+
+/// The pane as plain text, one string per line.
+pub fn text(m: &DockerModel, services: &[Service], selected: Option<usize>, width: u16) -> String {
+    let lines = services_lines(
+        m,
+        services,
+        selected,
+        now(),
+        width,
+        &ServiceStyles::default(),
+    );
+    to_plain(&lines).join("\n")
+}
+
+#[test]
+fn pane_snapshots() {
+    let svcs = services();
+    insta::assert_snapshot!("empty", text(&live(vec![("local", vec![])]), &[], None, 80));
+
+    let mut healthy = live(vec![(
+        "local",
+        vec![container("backend-1", RunState::Running, Health::Healthy)],
+    )]);
+    stats(&mut healthy, "local", "backend-1");
+    insta::assert_snapshot!("healthy", text(&healthy, &svcs, Some(0), 110));
+
+    let mut crashed = container("backend-2", RunState::Exited, Health::None);
+    (
+        crashed.exit_code,
+        crashed.finished_at,
+        crashed.restart_count,
+    ) = (Some(1), Some(at(10, 25, 0)), 3);
+    let mut sick = container("backend-1", RunState::Running, Health::Unhealthy);
+    sick.restart_count = 2;
+    insta::assert_snapshot!(
+        "unhealthy",
+        text(
+            &live(vec![("local", vec![sick, crashed])]),
+            &svcs,
+            None,
+            110
+        )
+    );
+
+    let mut starting = container("backend-1", RunState::Running, Health::Starting);
+    starting.started_at = Some(at(10, 29, 56));
+    let restarting = container("backend-3", RunState::Restarting, Health::None);
+    insta::assert_snapshot!(
+        "starting",
+        text(
+            &live(vec![("local", vec![starting, restarting])]),
+            &svcs,
+            None,
+            110
+        )
+    );
+
+    let mut stale = live(vec![(
+        "local",
+        vec![container("backend-1", RunState::Running, Health::Healthy)],
+    )]);
+    down(&mut stale, "local", at(10, 28, 51));
+    insta::assert_snapshot!("stale", text(&stale, &svcs, Some(0), 110));
+
+    let mut worker = container("worker-1", RunState::Running, Health::None);
+    worker.services = vec!["worker".into()];
+    let two = live(vec![
+        (
+            "local",
+            vec![
+                container("backend-1", RunState::Running, Health::Healthy),
+                worker,
+            ],
+        ),
+        (
+            "remote",
+            vec![container("backend-2", RunState::Paused, Health::Healthy)],
+        ),
+    ]);
+    insta::assert_snapshot!("two_hosts", text(&two, &svcs, Some(1), 110));
+    insta::assert_snapshot!("narrow", text(&two, &svcs, Some(1), 40));
+}
