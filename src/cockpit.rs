@@ -20,13 +20,15 @@ use tokio::sync::mpsc;
 use crate::exec::runtime::Runtime;
 use crate::plain::now_ms;
 use crate::release::{Event, Msg, ReleaseOutcome, ReleasePhase, ReleaseState, StepStatus};
-use crate::runbook::{StepKind, template};
+use crate::runbook::{RollbackTarget, StepKind, template};
 use crate::ui::app::{App, AppEffect, AppMsg};
 use crate::ui::keymap::Keymap;
 use crate::ui::model::{GateRow, Header};
 use crate::ui::terminal;
 use crate::ui::theme::Theme;
 use crate::watch::docker::{self, DockerMsg};
+use crate::watch::revisions_model::RevisionsMsg;
+use crate::watch::revisions_task::{self, Plan};
 
 /// Display options.
 #[derive(Debug, Clone)]
@@ -92,10 +94,13 @@ pub fn app_for(rt: &Runtime, st: ReleaseState, keymap: Keymap) -> App {
         .map(|s| (s.name.clone(), s.logs))
         .collect();
     let header = header(rt, &st);
+    let revisions = Plan::from_resolved(r).initial_model(r);
     App::new(header, st, keymap)
         .with_gates(gates)
         .with_services(services)
         .with_instructions(instructions)
+        .with_revisions(revisions)
+        .with_rollback_pick(r.runbook.rollback.target == RollbackTarget::Pick)
 }
 
 /// What ended the loop.
@@ -114,6 +119,8 @@ struct Loop<'a> {
     counted: bool,
     /// The warning line when no countdown shows (e.g. SSH without tmux).
     base_warning: Option<String>,
+    /// Asks the revisions watcher to read everything again.
+    refresh: mpsc::UnboundedSender<()>,
 }
 
 impl Loop<'_> {
@@ -123,6 +130,10 @@ impl Loop<'_> {
             AppMsg::Release(mut m) => {
                 self.rt.masker.mask_msg(&mut m);
                 AppMsg::Release(m)
+            }
+            AppMsg::Revisions(mut m) => {
+                m.mask(|s| self.rt.masker.mask_in_place(s));
+                AppMsg::Revisions(m)
             }
             other => other,
         };
@@ -146,6 +157,9 @@ impl Loop<'_> {
                         }
                     }
                     AppEffect::Quit => quit = true,
+                    AppEffect::RefreshRevisions => {
+                        let _ = self.refresh.send(());
+                    }
                     AppEffect::SaveLog(source) => {
                         let note = match save_log(&self.app, &source, now) {
                             Ok(path) => format!("saved the {source} log to {path}"),
@@ -175,7 +189,9 @@ impl Loop<'_> {
             return;
         }
         let r = &self.rt.resolved;
-        if self.counted || !r.runbook.rollback.auto || r.protected || st.is_finished() {
+        // With `rollback.target = "pick"` a person picks the target: no countdown.
+        let pick = r.runbook.rollback.target == RollbackTarget::Pick;
+        if self.counted || !r.runbook.rollback.auto || r.protected || pick || st.is_finished() {
             return;
         }
         let delay = crate::runbook::template::render_duration(
@@ -325,6 +341,22 @@ pub fn exit_code(st: &ReleaseState) -> i32 {
     }
 }
 
+/// Start the revisions watcher: its readings come in on the receiver; a `()` sent on the
+/// sender asks it to read everything again now.
+fn start_revisions(
+    rt: &Runtime,
+) -> (
+    mpsc::UnboundedReceiver<RevisionsMsg>,
+    mpsc::UnboundedSender<()>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let (refresh, refresh_rx) = mpsc::unbounded_channel();
+    let plan = Plan::from_resolved(&rt.resolved);
+    let watcher = revisions_task::spawn(plan, revisions_task::EVERY, tx, refresh_rx);
+    (rx, refresh, watcher)
+}
+
 /// Run the cockpit until the operator quits or disconnects. `initial` messages (the release
 /// start, notes) are applied first. Returns the exit code.
 #[allow(clippy::too_many_lines)] // one select loop over every source of events
@@ -348,6 +380,7 @@ pub async fn run(
         app = app.with_docker(docker::DockerModel::new(&hosts), services.clone());
         Some(docker::spawn(hosts, &services, &dtx).wrap_err("starting the Docker watcher")?)
     };
+    let (mut revisions, refresh, watcher) = start_revisions(rt);
     let mut lp = Loop {
         rt,
         app,
@@ -355,6 +388,7 @@ pub async fn run(
         countdown: None,
         counted: false,
         base_warning: opts.warning.clone(),
+        refresh,
     };
     for m in initial {
         lp.process(AppMsg::Release(m), now_ms());
@@ -416,6 +450,7 @@ pub async fn run(
                 }
                 lp.process(AppMsg::Docker(dm), now_ms())
             },
+            Some(m) = revisions.recv() => lp.process(AppMsg::Revisions(m), now_ms()),
             _ = hup.recv() => break End::Disconnected("SIGHUP (the SSH connection dropped)".into()),
             _ = term_sig.recv() => break End::Disconnected("SIGTERM".into()),
             _ = int_sig.recv() => break End::Disconnected("SIGINT".into()),
@@ -442,6 +477,7 @@ pub async fn run(
     }
     drop(guard);
     let _ = terminal::restore();
+    watcher.abort();
     if let End::Disconnected(reason) = end {
         finish_disconnected(&mut lp, rx, reason).await;
     }

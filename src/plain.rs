@@ -212,6 +212,17 @@ impl<W: Write> Driver<'_, W> {
             .then_some("the answers file")
     }
 
+    /// The target of a headless rollback (see `resolve::headless_rollback_target`).
+    fn rollback_target(&self) -> Result<Option<String>, String> {
+        let answer = self.opts.answers.as_ref().and_then(|a| a.rollback.as_ref());
+        let fixed = self.st.armed.as_ref().and_then(|a| a.target.clone());
+        crate::exec::resolve::headless_rollback_target(
+            &self.rt.resolved,
+            answer.and_then(|a| a.target.as_deref()),
+            fixed.or_else(|| self.st.rollback_target.clone()),
+        )
+    }
+
     /// Run until the release (or the rollback) ends. Returns the exit code.
     pub async fn drive(&mut self, mode: Mode) -> Result<i32> {
         loop {
@@ -239,6 +250,13 @@ impl<W: Write> Driver<'_, W> {
                                 && self.opts.auto_approve;
                             let confirmed = self.headless_rollback_confirmed();
                             if auto || ((armed || !is_watch) && confirmed.is_some()) {
+                                let target = match self.rollback_target() {
+                                    Ok(t) => t,
+                                    Err(why) => {
+                                        self.line(&format!("cannot roll back: {why}"))?;
+                                        return Ok(1);
+                                    }
+                                };
                                 let by = if auto {
                                     let delay = crate::runbook::template::render_duration(
                                         &rb.auto_delay,
@@ -258,15 +276,6 @@ impl<W: Write> Driver<'_, W> {
                                     ))?;
                                     self.rt.operator.clone()
                                 };
-                                let target = self
-                                    .st
-                                    .armed
-                                    .as_ref()
-                                    .and_then(|a| a.target.clone())
-                                    .or_else(|| self.st.rollback_target.clone())
-                                    .or_else(|| {
-                                        crate::exec::resolve::rollback_target(&self.rt.resolved)
-                                    });
                                 self.send(Msg::Rollback { by, target })?;
                                 continue;
                             }

@@ -9,3 +9,4 @@ pub mod report;
 pub mod rollback;
 pub mod run;
 pub mod status;
+pub mod status_revisions;

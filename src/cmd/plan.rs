@@ -50,6 +50,7 @@ pub fn run(args: &PlanArgs, out: &mut impl Write, err: &mut impl Write) -> Resul
     }
     let mut rctx = ctx.clone();
     rctx.rollback_version = rollback_target(&r);
+    let pick = rb.rollback.target == crate::runbook::RollbackTarget::Pick;
     let target = rctx
         .rollback_version
         .clone()
@@ -57,6 +58,10 @@ pub fn run(args: &PlanArgs, out: &mut impl Write, err: &mut impl Write) -> Resul
             crate::runbook::RollbackTarget::Pick => "(picked at rollback time)".to_owned(),
             t => format!("(no {} tag found)", t.as_str()),
         });
+    if pick {
+        // Shown in place of the revision the operator will pick.
+        rctx.rollback_version = Some("<picked>".to_owned());
+    }
     let mut lines = std::mem::take(&mut d.lines);
     let mut problems = std::mem::take(&mut d.problems);
     let mut rd = Described::new(&r, &rctx);

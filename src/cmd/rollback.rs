@@ -9,7 +9,7 @@ use super::load::{load_resolved, opts_from, state_dir};
 use super::run::{REFUSED, take_lock};
 use crate::answers::Answers;
 use crate::cli::RollbackArgs;
-use crate::exec::resolve::rollback_target;
+use crate::exec::resolve::headless_rollback_target;
 use crate::exec::runtime::Runtime;
 use crate::journal::{Hasher, Writer, lock};
 use crate::plain::{Driver, Mode, PlainOpts};
@@ -58,6 +58,21 @@ pub async fn run(args: &RollbackArgs, out: &mut impl Write, err: &mut impl Write
         Some(p) => Some(Answers::load(p)?),
         None => None,
     };
+    let fixed = st
+        .rollback_target
+        .clone()
+        .or_else(|| st.armed.as_ref().and_then(|a| a.target.clone()));
+    let answer = answers
+        .as_ref()
+        .and_then(|a| a.rollback.as_ref())
+        .and_then(|a| a.target.as_deref());
+    let target = match headless_rollback_target(&r, answer, fixed) {
+        Ok(t) => t,
+        Err(why) => {
+            writeln!(err, "cannot roll back: {why}")?;
+            return Ok(1);
+        }
+    };
     let env = st.environment.clone();
     let by_answers = answers.as_ref().is_some_and(|a| a.confirms_rollback(&env));
     let confirmed = if st.protected {
@@ -104,11 +119,6 @@ pub async fn run(args: &RollbackArgs, out: &mut impl Write, err: &mut impl Write
         }
     };
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let target = st
-        .rollback_target
-        .clone()
-        .or_else(|| st.armed.as_ref().and_then(|a| a.target.clone()))
-        .or_else(|| rollback_target(&r));
     let mut rt = Runtime::new(r, writer, lock::hostname(), tx);
     let opts = PlainOpts {
         auto_approve: false,

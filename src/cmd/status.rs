@@ -2,8 +2,8 @@
 //! step asks), show git revisions, and exit 0 only when every evaluated gate passes.
 //!
 //! `--json` prints one stable object (documented in docs/runbook.md):
-//! `{"release": {...}, "gates": [...], "revisions": {"git": {...} | null, "sources": []},
-//! "services": []}`.
+//! `{"release": {...}, "gates": [...], "revisions": {"git": {...} | null, "sources": [...]},
+//! "services": []}`; each source is read once (see `status_revisions`).
 
 use std::io::Write;
 
@@ -13,10 +13,12 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::load::{load_resolved, opts_from, state_dir};
+use super::status_revisions;
 use crate::cli::StatusArgs;
 use crate::exec::gates::{self, GateCx, GateOutcome, GateState, fmt_num};
 use crate::exec::resolve::Resolved;
 use crate::runbook::{Gate, GateKind};
+use crate::watch::revisions_model::SourceState;
 
 /// Why a `command` gate is not evaluated here.
 pub const NOT_RUN: &str = "not run: command gates run only when a step asks";
@@ -79,14 +81,18 @@ pub async fn run(args: &StatusArgs, out: &mut impl Write, err: &mut impl Write) 
         r.runbook.release.shared_group.clone(),
     );
     let cx = GateCx::from_resolved(&r, Some(dir));
-    let rows = evaluate_all(&r.runbook.gates, &cx).await;
+    let (rows, sources) = tokio::join!(
+        evaluate_all(&r.runbook.gates, &cx),
+        status_revisions::read(&r)
+    );
+    let sources: Vec<&SourceState> = sources.sources.iter().collect();
     let services = services_json(&r).await;
     if args.json {
-        let mut doc = to_json(&r, &rows);
+        let mut doc = to_json(&r, &rows, &sources);
         doc.services = services;
         writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
     } else {
-        table(&r, &rows, out)?;
+        table(&r, &rows, &sources, out)?;
         for s in &services {
             for c in s["containers"].as_array().into_iter().flatten() {
                 writeln!(
@@ -181,7 +187,7 @@ pub struct GitJson {
     pub lkg: Option<String>,
 }
 
-pub fn to_json(r: &Resolved, rows: &[Row<'_>]) -> StatusJson {
+pub fn to_json(r: &Resolved, rows: &[Row<'_>], sources: &[&SourceState]) -> StatusJson {
     let gates = rows
         .iter()
         .map(|row| GateJson {
@@ -210,7 +216,10 @@ pub fn to_json(r: &Resolved, rows: &[Row<'_>]) -> StatusJson {
         gates,
         revisions: RevisionsJson {
             git,
-            sources: Vec::new(),
+            sources: sources
+                .iter()
+                .map(|s| status_revisions::source_json(s, &r.ctx.version))
+                .collect(),
         },
         services: Vec::new(),
     }
@@ -226,7 +235,12 @@ fn shown(v: &Value) -> String {
 }
 
 /// The human table.
-pub fn table(r: &Resolved, rows: &[Row<'_>], out: &mut impl Write) -> Result<()> {
+pub fn table(
+    r: &Resolved,
+    rows: &[Row<'_>],
+    sources: &[&SourceState],
+    out: &mut impl Write,
+) -> Result<()> {
     let env = if r.protected {
         r.env_name.to_uppercase()
     } else {
@@ -292,6 +306,9 @@ pub fn table(r: &Resolved, rows: &[Row<'_>], out: &mut impl Write) -> Result<()>
             d(&g.previous),
             d(&g.lkg)
         )?;
+    }
+    for s in sources {
+        writeln!(out, "{}", status_revisions::source_line(s, &r.ctx.version))?;
     }
     let count = |s: GateState| {
         rows.iter()

@@ -197,3 +197,34 @@ pub fn rollback_target(r: &Resolved) -> Option<String> {
         RollbackTarget::Pick => None,
     }
 }
+
+/// The target of a headless rollback: the answers file's `[rollback] target`, else one already
+/// fixed (armed by a trigger, or confirmed earlier), else what `rollback.target` names. With
+/// `rollback.target = "pick"` and no answer, an error that says how to give one.
+pub fn headless_rollback_target(
+    r: &Resolved,
+    answer: Option<&str>,
+    fixed: Option<String>,
+) -> Result<Option<String>, String> {
+    if let Some(a) = answer.map(str::trim).filter(|a| !a.is_empty()) {
+        return Ok(Some(a.to_owned()));
+    }
+    if fixed.is_some() {
+        return Ok(fixed);
+    }
+    if r.runbook.rollback.target != crate::runbook::RollbackTarget::Pick {
+        return Ok(rollback_target(r));
+    }
+    let known: Vec<String> = [("previous", &r.ctx.previous), ("LKG", &r.ctx.lkg)]
+        .iter()
+        .filter_map(|(what, t)| t.as_ref().map(|t| format!("{what} {t}")))
+        .collect();
+    let known = if known.is_empty() {
+        String::new()
+    } else {
+        format!(" (git: {})", known.join(", "))
+    };
+    Err(format!(
+        "rollback.target = \"pick\" needs a choice: give it in the answers file (--answers FILE with [rollback] target = \"TAG or revision id\"){known}, or pick it in the cockpit"
+    ))
+}

@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, DurationRound, Utc};
 use crossterm::event::{KeyEvent, KeyEventKind};
 
 use crate::release::{self, ReleaseState};
+use crate::watch::revisions_model::{RevisionsModel, RevisionsMsg};
 
 use super::keymap::Keymap;
 use super::logs::Logs;
@@ -38,6 +39,8 @@ pub enum AppMsg {
     Warning(Option<String>),
     /// Live Docker state from `watch/docker`.
     Docker(crate::watch::docker::DockerMsg),
+    /// A reading from the revisions watcher (git, a command source, a version endpoint).
+    Revisions(RevisionsMsg),
 }
 
 /// Effects out of the App, for the runtime to perform in order.
@@ -48,6 +51,8 @@ pub enum AppEffect {
     Quit,
     /// Save the log buffer of this source (see [`App::log_lines`]).
     SaveLog(String),
+    /// Ask the revisions watcher to read everything again now.
+    RefreshRevisions,
 }
 
 /// The focused pane.
@@ -90,6 +95,10 @@ pub struct App {
     pub(crate) gates: Vec<GateRow>,
     /// Placeholder for the services pane (a later issue shows live state).
     pub(crate) services: Vec<String>,
+    /// Git facts, revision rows and live versions (see `ui/revisions.rs`).
+    pub(crate) revisions: RevisionsModel,
+    /// `rollback.target = "pick"`: `R` opens the picker first.
+    pub(crate) pick: bool,
     pub(crate) instructions: BTreeMap<String, String>,
     pub(crate) demo_guide: Option<String>,
     /// The checklist's top row when scrolled by hand (`None`: keep the current step in view).
@@ -122,6 +131,8 @@ impl App {
             status: None,
             gates: Vec::new(),
             services: Vec::new(),
+            revisions: RevisionsModel::default(),
+            pick: false,
             instructions: BTreeMap::new(),
             demo_guide: None,
             checklist_top: None,
@@ -302,6 +313,10 @@ impl App {
                 {
                     self.dirty = true;
                 }
+            }
+            AppMsg::Revisions(m) => {
+                self.dirty = true;
+                self.revisions_msg(m);
             }
         }
         self.check_modal();

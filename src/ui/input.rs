@@ -62,6 +62,10 @@ impl App {
                 self.modal = None;
                 out.push(AppEffect::Quit);
             }
+            ModalOutcome::Pick(target) => {
+                self.modal = None;
+                self.open_rollback_to(Some(target), "picked");
+            }
             ModalOutcome::Send(msg) => {
                 let open = self.modal.take();
                 if let Err(r) = self.send(*msg, now, out) {
@@ -141,10 +145,17 @@ impl App {
                 .map(|()| self.open_mark_done()),
             A::Cancel => self.check(Msg::Cancel, now).map(|()| self.open_cancel()),
             A::Rollback => {
-                let (target, _) = self.rollback_target();
+                let (target, source) = self.rollback_target();
                 let by = self.header.operator.clone();
                 self.check(Msg::Rollback { by, target }, now)
-                    .map(|()| self.open_rollback())
+                    .and_then(|()| {
+                        if source == "pick" {
+                            self.open_picker(out)
+                        } else {
+                            self.open_rollback();
+                            Ok(())
+                        }
+                    })
             }
             A::FocusNext | A::FocusPrev => {
                 let i = Focus::ORDER

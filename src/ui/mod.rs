@@ -19,6 +19,7 @@ pub mod model;
 pub mod panes;
 mod prompts;
 pub mod render;
+mod revisions;
 mod scroll;
 pub mod terminal;
 pub mod text;

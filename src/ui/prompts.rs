@@ -26,13 +26,16 @@ impl App {
         }
     }
 
-    /// The rollback target and where it comes from.
+    /// The rollback target and where it comes from: `confirmed`, `armed`, `pick` (none yet:
+    /// the picker chooses it), `previous` or `none`.
     pub(crate) fn rollback_target(&self) -> (Option<String>, &'static str) {
         let r = &self.release;
         if let Some(t) = &r.rollback_target {
             (Some(t.clone()), "confirmed")
         } else if let Some(t) = r.armed.as_ref().and_then(|a| a.target.clone()) {
             (Some(t), "armed")
+        } else if self.pick {
+            (None, "pick")
         } else if let Some(t) = r.previous.clone().or_else(|| self.header.previous.clone()) {
             (Some(t), "previous")
         } else {
@@ -86,11 +89,17 @@ impl App {
 
     pub(crate) fn open_rollback(&mut self) {
         let (target, target_source) = self.rollback_target();
+        self.open_rollback_to(target, target_source);
+    }
+
+    /// The confirmation for a rollback to `target` (`target_source` says where it came from).
+    pub(crate) fn open_rollback_to(&mut self, target: Option<String>, target_source: &'static str) {
         let r = &self.release;
         self.modal = Some(Modal::Rollback(RollbackConfirm {
             name: r.name.clone(),
             environment: r.environment.clone(),
             protected: r.protected || self.header.protected,
+            target_age: target.as_deref().and_then(|t| self.target_age(t)),
             target,
             target_source,
             armed: r.armed.as_ref().map(|a| a.reason.clone()),

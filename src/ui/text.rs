@@ -182,6 +182,22 @@ pub fn age(secs: i64) -> String {
     }
 }
 
+/// A relative age in words: `just now`, `1 minute ago`, `15 minutes ago`, `2 days ago`.
+pub fn ago(secs: i64) -> String {
+    let s = secs.max(0);
+    let (n, unit) = match s {
+        0 => return "just now".to_owned(),
+        1..60 => (s, "second"),
+        60..3600 => (s / 60, "minute"),
+        3600..86_400 => (s / 3600, "hour"),
+        86_400..5_184_000 => (s / 86_400, "day"),
+        5_184_000..63_072_000 => (s / 2_592_000, "month"),
+        _ => (s / 31_536_000, "year"),
+    };
+    let plural = if n == 1 { "" } else { "s" };
+    format!("{n} {unit}{plural} ago")
+}
+
 /// `v1.4.2` for `1.4.2`; a version that already starts with `v` is left alone.
 pub fn version(v: &str) -> String {
     if v.starts_with('v') || v.is_empty() || !v.starts_with(|c: char| c.is_ascii_digit()) {
@@ -207,6 +223,13 @@ mod tests {
         assert_eq!(hms(6130), "01:42:10");
         assert_eq!(age(12), "12s");
         assert_eq!(age(7200), "2h");
+        assert_eq!(ago(0), "just now");
+        assert_eq!(ago(1), "1 second ago");
+        assert_eq!(ago(900), "15 minutes ago");
+        assert_eq!(ago(3600), "1 hour ago");
+        assert_eq!(ago(2 * 86_400 + 5), "2 days ago");
+        assert_eq!(ago(90 * 86_400), "3 months ago");
+        assert_eq!(ago(800 * 86_400), "2 years ago");
         assert_eq!(version("1.4.2"), "v1.4.2");
         assert_eq!(version("v1.4.2"), "v1.4.2");
         assert_eq!(version("ga-1"), "ga-1");

@@ -20,6 +20,8 @@ pub struct TagInfo {
 pub struct GitInfo {
     pub head: Option<String>,
     pub short: Option<String>,
+    /// HEAD's commit time.
+    pub head_time: Option<DateTime<Utc>>,
     pub branch: Option<String>,
     /// The release tag pointing at HEAD, if any.
     pub current: Option<String>,
@@ -117,6 +119,7 @@ pub fn read(path: &Path) -> Result<(git2::Repository, GitInfo)> {
         if let Ok(c) = head.peel_to_commit() {
             let id = c.id().to_string();
             info.short = Some(id.chars().take(7).collect());
+            info.head_time = to_time(c.time());
             info.head = Some(id);
         }
     }
@@ -160,6 +163,16 @@ pub fn info(
     info.previous = previous_tag(&info.tags, release_tags, version);
     info.lkg = lkg_tag(&info.tags, lkg_tags);
     Ok(info)
+}
+
+impl GitInfo {
+    /// The date of the tag `name`, if it is one.
+    pub fn tag_time(&self, name: &str) -> Option<DateTime<Utc>> {
+        self.tags
+            .iter()
+            .find(|t| t.name == name)
+            .and_then(|t| t.time)
+    }
 }
 
 /// `git describe --tags` of HEAD.
@@ -228,6 +241,74 @@ mod tests {
         let tags = [tag("ga-1.9.0", 5), tag("rc-1.10.0", 5), tag("v1.10.0", 9)];
         let globs = vec!["ga-*".to_owned(), "rc-*".to_owned()];
         assert_eq!(lkg_tag(&tags, &globs).as_deref(), Some("rc-1.10.0"));
+    }
+
+    /// A repository with one commit per tag and annotated tags, each a minute apart, in order.
+    fn repo_with_tags(dir: &Path, tags: &[&str]) {
+        let repo = git2::Repository::init(dir).expect("init");
+        let mut parent: Option<git2::Oid> = None;
+        for (i, name) in tags.iter().enumerate() {
+            let secs = 1_700_000_000 + 60 * i64::try_from(i).expect("small");
+            let sig = git2::Signature::new("t", "t@example.com", &git2::Time::new(secs, 0))
+                .expect("signature");
+            let tree_id = {
+                let mut index = repo.index().expect("index");
+                std::fs::write(dir.join("VERSION"), name).expect("write");
+                index.add_path(Path::new("VERSION")).expect("add");
+                index.write_tree().expect("tree")
+            };
+            let tree = repo.find_tree(tree_id).expect("tree");
+            let parents: Vec<git2::Commit<'_>> = parent
+                .iter()
+                .map(|p| repo.find_commit(*p).expect("parent"))
+                .collect();
+            let refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
+            let id = repo
+                .commit(Some("HEAD"), &sig, &sig, name, &tree, &refs)
+                .expect("commit");
+            let obj = repo.find_object(id, None).expect("object");
+            repo.tag(name, &obj, &sig, name, false).expect("tag");
+            parent = Some(id);
+        }
+    }
+
+    #[test]
+    fn a_real_repository_gives_head_tags_previous_and_lkg() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        repo_with_tags(
+            tmp.path(),
+            &["v1.2.0", "v1.9.0", "ga-1.9.0", "v1.10.0", "rc-1.10.0"],
+        );
+        let lkg = vec!["ga-*".to_owned(), "rc-*".to_owned()];
+        let i = info(tmp.path(), "v*", &lkg, "1.10.0").expect("reads");
+        assert_eq!(i.previous.as_deref(), Some("v1.9.0"));
+        assert_eq!(i.lkg.as_deref(), Some("rc-1.10.0"));
+        // HEAD carries rc-1.10.0 only: no `v*` tag points at it.
+        assert_eq!(i.current, None);
+        assert_eq!(i.short.as_deref().map(str::len), Some(7));
+        assert!(
+            i.head
+                .as_deref()
+                .is_some_and(|h| h.starts_with(i.short.as_deref().unwrap()))
+        );
+        assert_eq!(i.head_time, Utc.timestamp_opt(1_700_000_240, 0).single());
+        let names: Vec<&str> = i.tags.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["rc-1.10.0", "v1.10.0", "ga-1.9.0", "v1.9.0", "v1.2.0"],
+            "newest first, by tagger date"
+        );
+        assert_eq!(
+            i.tag_time("v1.9.0"),
+            Utc.timestamp_opt(1_700_000_060, 0).single()
+        );
+        // On the commit tagged v1.10.0 (detached), that is the current tag.
+        let repo = git2::Repository::open(tmp.path()).expect("open");
+        let c = repo.revparse_single("v1.10.0^{commit}").expect("tag").id();
+        repo.set_head_detached(c).expect("detach");
+        let i = info(tmp.path(), "v*", &lkg, "1.10.0").expect("reads");
+        assert_eq!(i.current.as_deref(), Some("v1.10.0"));
+        assert_eq!(i.branch, None);
     }
 
     #[test]

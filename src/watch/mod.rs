@@ -1,5 +1,9 @@
-//! Long-lived sources read from the world: git facts and live Docker state (logs and
-//! revisions come later).
+//! Long-lived sources read from the world: git facts, live Docker state, and revision sources
+//! (commands and version endpoints) with the watcher that sends their readings to the cockpit.
 
 pub mod docker;
+pub mod endpoint;
 pub mod git;
+pub mod revisions;
+pub mod revisions_model;
+pub mod revisions_task;

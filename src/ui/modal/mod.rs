@@ -7,6 +7,7 @@ pub mod evidence;
 pub mod help;
 pub mod input;
 pub mod mark_done;
+pub mod picker;
 pub mod quit;
 pub mod rollback;
 pub mod skip;
@@ -36,6 +37,8 @@ pub enum ModalOutcome {
     Send(Box<release::Msg>),
     /// Quit flightdeck.
     Quit,
+    /// The rollback picker chose this target: the confirmation follows.
+    Pick(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -46,6 +49,7 @@ pub enum Modal {
     MarkDone(mark_done::MarkDone),
     Cancel(cancel::CancelConfirm),
     Rollback(rollback::RollbackConfirm),
+    Picker(picker::RollbackPicker),
     Quit(quit::QuitConfirm),
     Help(help::Help),
 }
@@ -59,6 +63,7 @@ impl Modal {
             Modal::MarkDone(m) => m.key(ev),
             Modal::Cancel(m) => m.key(ev),
             Modal::Rollback(m) => m.key(ev),
+            Modal::Picker(m) => m.key(ev),
             Modal::Quit(m) => m.key(ev),
             Modal::Help(m) => m.key(ev),
         }
@@ -98,6 +103,7 @@ impl Modal {
             Modal::Rollback(m) => m.body(theme),
             Modal::Quit(m) => m.body(theme),
             Modal::Help(m) => return m.render(app, theme, area, buf),
+            Modal::Picker(m) => return m.render(app.now, theme, area, buf),
         };
         draw(&body, theme, area, buf);
     }

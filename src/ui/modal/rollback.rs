@@ -22,6 +22,8 @@ pub struct RollbackConfirm {
     pub target: Option<String>,
     /// Where the target comes from: `confirmed`, `armed`, `previous`.
     pub target_source: &'static str,
+    /// How old the target is (`5 days ago`), when known.
+    pub target_age: Option<String>,
     /// Why it is armed, when it is.
     pub armed: Option<String>,
     /// The rollback steps' titles, in order.
@@ -79,7 +81,13 @@ impl RollbackConfirm {
         let target = match &self.target {
             Some(t) => vec![
                 Span::styled(t.clone(), theme.accent),
-                Span::styled(format!(" ({})", self.target_source), theme.muted),
+                Span::styled(
+                    match &self.target_age {
+                        Some(age) => format!(" ({} · {age})", self.target_source),
+                        None => format!(" ({})", self.target_source),
+                    },
+                    theme.muted,
+                ),
             ],
             None => vec![Span::styled("(no target)", theme.warn)],
         };

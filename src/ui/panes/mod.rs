@@ -7,6 +7,7 @@ pub mod gates;
 pub mod header;
 pub mod logs;
 pub mod notices;
+pub mod revisions;
 pub mod services;
 
 use ratatui::buffer::Buffer;

@@ -26,10 +26,11 @@ pub fn render(app: &App, theme: &Theme, notice: Notice, area: Rect, buf: &mut Bu
             buf.set_style(area, theme.banner);
             let armed = app.release.armed.as_ref();
             let reason = armed.map(|a| a.reason.clone()).unwrap_or_default();
-            let target = app
-                .rollback_target()
-                .0
-                .map_or_else(|| "(no target)".to_owned(), |t| format!("to {t}"));
+            let target = match app.rollback_target() {
+                (Some(t), _) => format!("to {t}"),
+                (None, "pick") => "to a revision you pick".to_owned(),
+                (None, _) => "(no target)".to_owned(),
+            };
             vec![Span::styled(
                 format!(
                     " ⚠ ROLLBACK ARMED: {reason} · roll back {target}: press {} ",

@@ -29,15 +29,30 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer, focused: b
     }
     let x = inner.x + 1;
     let w = inner.width - 1;
-    if let Some((model, defs)) = &app.docker {
-        let lines = services_lines(
-            model,
-            defs,
-            None,
-            app.now,
-            w,
-            &ServiceStyles::from_theme(theme),
-        );
+    // Live containers first, then the revisions (git, command sources, live version).
+    let rev = app.revisions();
+    let has_rev = rev.git.is_some() || !rev.sources.is_empty();
+    if app.docker.is_some() || has_rev {
+        let mut lines = match &app.docker {
+            Some((model, defs)) => services_lines(
+                model,
+                defs,
+                None,
+                app.now,
+                w,
+                &ServiceStyles::from_theme(theme),
+            ),
+            None => Vec::new(),
+        };
+        if has_rev {
+            lines.extend(super::revisions::revisions_lines(
+                rev,
+                &app.header.version,
+                app.now,
+                w,
+                theme,
+            ));
+        }
         let h = usize::from(inner.height);
         let top = app.services_top.min(lines.len().saturating_sub(h));
         super::scroll_marks(buf, area, theme, top > 0, top + h < lines.len());

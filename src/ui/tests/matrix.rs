@@ -75,6 +75,7 @@ fn outcome(h: &H, fx: &[AppEffect]) -> String {
             Modal::MarkDone(_) => "mark-done",
             Modal::Cancel(_) => "cancel",
             Modal::Rollback(_) => "rollback",
+            Modal::Picker(_) => "pick",
             Modal::Quit(_) => "quit?",
             Modal::Help(_) => "help",
         };

@@ -6,6 +6,7 @@ mod keys;
 mod logs;
 mod matrix;
 mod modals;
+mod revisions;
 mod rollback;
 mod screens;
 mod styles;
