@@ -81,3 +81,67 @@ fn a_short_secret_is_not_masked_and_is_warned_about() {
         out(&o)
     );
 }
+
+#[test]
+fn reports_never_hold_the_secret() {
+    let d = Dir::new(RUNBOOK);
+    d.write(
+        "answers.toml",
+        &format!("[evidence]\nqa = \"pasted {SECRET} by mistake\"\n"),
+    );
+    d.cmd(&["run", "--plain", "--answers", "answers.toml"])
+        .env("FD_TEST_SECRET", SECRET)
+        .assert()
+        .code(0);
+    for args in [&["report"][..], &["report", "--incident"][..]] {
+        let o = d.cmd(args).output().expect("runs");
+        assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(!text.contains(SECRET), "{args:?} leaks the secret");
+        if args.len() == 1 {
+            assert!(
+                text.contains("pasted •••• by mistake"),
+                "the evidence, masked: {text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_screen_and_a_saved_log_never_hold_the_secret() {
+    use crate::tmux::{Tmux, bin, missing};
+    if missing("tmux", Tmux::available()) {
+        return;
+    }
+    let d = Dir::new(&RUNBOOK.replace("evidence = \"required\"", "evidence = \"optional\""));
+    let t = Tmux::start(
+        d.path(),
+        &format!("FD_TEST_SECRET={SECRET} {} run; sleep 30", bin()),
+        120,
+        30,
+    );
+    t.wait_for("⏎ runs step");
+    t.keys(&["Enter"]);
+    t.text("QA-1");
+    t.keys(&["Enter"]);
+    t.wait_for("✔ 1");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("postgres://app:••••@127.0.0.1/db");
+    assert!(!s.contains(SECRET), "the screen shows the secret:\n{s}");
+    assert!(s.contains("token=••••"), "{s}");
+    t.keys(&["C-s"]);
+    let saved = t.wait_for("saved the");
+    assert!(!saved.contains(SECRET));
+    let file = std::fs::read_dir(d.path())
+        .expect("dir")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("flightdeck-"))
+        })
+        .expect("a saved log file");
+    let text = std::fs::read_to_string(&file).expect("read");
+    assert!(text.contains("plain ••••"), "{text}");
+    assert!(!text.contains(SECRET), "the saved log leaks the secret");
+}
