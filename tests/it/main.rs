@@ -12,3 +12,4 @@ mod revisions;
 mod run;
 mod tmux;
 mod watch;
+mod watch_prom;

@@ -10,13 +10,13 @@ use flightdeck::exec::gates::{GateCx, GateOutcome, GateState};
 use super::support::{Demo, available, closed_port, cx, eval};
 
 /// A Prometheus process with its own config and storage, killed on drop.
-struct Prometheus {
-    child: Child,
-    port: u16,
+pub struct Prometheus {
+    pub child: Child,
+    pub port: u16,
 }
 
 impl Prometheus {
-    fn start(dir: &std::path::Path, target: u16) -> Prometheus {
+    pub fn start(dir: &std::path::Path, target: u16) -> Prometheus {
         let port = closed_port();
         let config = dir.join("prometheus.yml");
         std::fs::write(
@@ -50,7 +50,7 @@ impl Drop for Prometheus {
     }
 }
 
-fn installed() -> bool {
+pub fn installed() -> bool {
     Command::new("prometheus")
         .arg("--version")
         .stdout(Stdio::null())
