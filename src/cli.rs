@@ -82,6 +82,10 @@ pub enum Command {
     /// The self-contained demo: a release of a local demo service, a tripped trigger and a
     /// rollback, in the cockpit (needs nothing but this binary; 127.0.0.1 only).
     Demo {
+        /// The same story with containers (built locally FROM scratch with busybox) on a
+        /// reachable Docker daemon.
+        #[arg(long)]
+        docker: bool,
         /// Colour theme: dark, light, mono or a user theme.
         #[arg(long, value_name = "NAME")]
         theme: Option<String>,

@@ -27,12 +27,17 @@ pub use setup::DemoDir;
 /// Run the demo. Returns the exit code: 0 when the story ran to its end (the release was
 /// rolled back, as the story goes, or completed), 1 otherwise.
 pub async fn run(
+    docker: bool,
     theme: Option<String>,
     fps: u32,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> Result<i32> {
-    let demo = DemoDir::create()?;
+    let demo = if docker {
+        DemoDir::create_docker()?
+    } else {
+        DemoDir::create()?
+    };
     let file = demo.runbook();
     let opts = Options {
         operator: Some(crate::exec::resolve::operator(None)),

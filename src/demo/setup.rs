@@ -8,11 +8,17 @@ use std::time::{Duration, Instant};
 use color_eyre::eyre::{Result, WrapErr, eyre};
 
 const RUNBOOK: &str = include_str!("runbook.toml");
+const RUNBOOK_DOCKER: &str = include_str!("runbook_docker.toml");
+const IMAGE: &str = "flightdeck-demo/shop";
 
-/// The demo's directory; stops the service and removes everything when dropped.
+/// The demo's directory; stops the service (process or container) and removes everything
+/// when dropped.
 #[derive(Debug)]
 pub struct DemoDir {
     root: PathBuf,
+    /// With `--docker`: the container and the images to remove.
+    container: Option<String>,
+    images: Vec<String>,
 }
 
 fn free_port() -> Result<u16> {
@@ -50,7 +56,11 @@ impl DemoDir {
         let root = std::env::temp_dir().join(format!("flightdeck-demo-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
         std::fs::create_dir_all(&root)?;
-        let demo = DemoDir { root };
+        let demo = DemoDir {
+            root,
+            container: None,
+            images: Vec::new(),
+        };
         let exe = std::env::current_exe().wrap_err("cannot find the flightdeck binary")?;
         let port = free_port()?;
         let text = RUNBOOK
@@ -74,13 +84,104 @@ impl DemoDir {
             .spawn()
             .wrap_err("cannot start the demo service")?;
         std::fs::write(demo.root.join("app.pid"), child.id().to_string())?;
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if Instant::now() > deadline {
-                return Err(eyre!("the demo service did not start on 127.0.0.1:{port}"));
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        wait_port(port)?;
+        Ok(demo)
+    }
+
+    /// The Docker variant: images FROM scratch with busybox, v1 running as a container.
+    pub fn create_docker() -> Result<DemoDir> {
+        let daemon = Command::new("docker")
+            .args(["version", "--format", "{{.Server.Version}}"])
+            .output();
+        if !daemon.as_ref().is_ok_and(|o| o.status.success()) {
+            let at = std::env::var("DOCKER_HOST")
+                .unwrap_or_else(|_| "unix:///var/run/docker.sock".into());
+            return Err(eyre!(
+                "no Docker daemon found at {at}: start dockerd (or set DOCKER_HOST), or run `flightdeck demo` without --docker"
+            ));
         }
+        let busybox = Path::new("/bin/busybox");
+        if !busybox.is_file() {
+            return Err(eyre!(
+                "the Docker demo builds its images FROM scratch with a static busybox: install busybox-static (/bin/busybox)"
+            ));
+        }
+        let id = std::process::id();
+        let root = std::env::temp_dir().join(format!("flightdeck-demo-{id}"));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root)?;
+        let mut demo = DemoDir {
+            root,
+            container: None,
+            images: Vec::new(),
+        };
+        let port = free_port()?;
+        for (version, rate) in [("1.0.0", "0.0"), ("2.0.0", "0.2")] {
+            let ctx = demo.root.join(format!("image-{version}"));
+            std::fs::create_dir_all(ctx.join("www/api/system"))?;
+            std::fs::copy(busybox, ctx.join("busybox"))?;
+            std::fs::write(ctx.join("www/health"), "ok\n")?;
+            std::fs::write(
+                ctx.join("www/api/system/version"),
+                format!(
+                    "{{\"version\": \"{version}\", \"sha\": \"demo\", \"environment\": \"staging\"}}\n"
+                ),
+            )?;
+            std::fs::write(
+                ctx.join("www/stats"),
+                format!("{{\"error_rate\": {rate}, \"requests\": 1000}}\n"),
+            )?;
+            std::fs::write(
+                ctx.join("Dockerfile"),
+                "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nCOPY www /www\n\
+                 HEALTHCHECK --interval=1s --timeout=2s --retries=2 CMD wget -q -O- http://127.0.0.1:$PORT/health\n\
+                 CMD [\"/bin/sh\", \"-c\", \"exec httpd -f -p 127.0.0.1:$PORT -h /www\"]\n",
+            )?;
+            let tag = format!("{IMAGE}:{version}");
+            let built = Command::new("docker")
+                .args(["build", "-q", "-t", &tag])
+                .arg(&ctx)
+                .output()
+                .wrap_err("docker build")?;
+            if !built.status.success() {
+                return Err(eyre!(
+                    "building {tag} failed: {}",
+                    String::from_utf8_lossy(&built.stderr).trim()
+                ));
+            }
+            demo.images.push(tag);
+        }
+        let container = format!("flightdeck-demo-{id}");
+        let label = format!("flightdeck.demo={id}");
+        let text = RUNBOOK_DOCKER
+            .replace("@PORT@", &port.to_string())
+            .replace("@CONTAINER@", &container)
+            .replace("@IMAGE@", IMAGE)
+            .replace("@LABEL@", &label);
+        std::fs::write(demo.runbook(), text)?;
+        git_repo(&demo.root)?;
+        let started = Command::new("docker")
+            .args([
+                "run",
+                "-d",
+                "--name",
+                &container,
+                "--network",
+                "host",
+                "--label",
+                &label,
+            ])
+            .args(["-e", &format!("PORT={port}"), &format!("{IMAGE}:1.0.0")])
+            .output()
+            .wrap_err("docker run")?;
+        demo.container = Some(container);
+        if !started.status.success() {
+            return Err(eyre!(
+                "starting v1 failed: {}",
+                String::from_utf8_lossy(&started.stderr).trim()
+            ));
+        }
+        wait_port(port)?;
         Ok(demo)
     }
 
@@ -93,8 +194,25 @@ impl DemoDir {
     }
 }
 
+fn wait_port(port: u16) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() > deadline {
+            return Err(eyre!("the demo service did not start on 127.0.0.1:{port}"));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(())
+}
+
 impl Drop for DemoDir {
     fn drop(&mut self) {
+        if let Some(c) = &self.container {
+            let _ = Command::new("docker").args(["rm", "-f", c]).output();
+        }
+        for image in &self.images {
+            let _ = Command::new("docker").args(["rmi", "-f", image]).output();
+        }
         if let Ok(pid) = std::fs::read_to_string(self.root.join("app.pid"))
             && let Ok(pid) = pid.trim().parse::<i32>()
         {

@@ -134,3 +134,76 @@ fn completions_are_accepted_by_bash_and_the_man_page_by_man() {
         assert!(String::from_utf8_lossy(&shown.stdout).contains("release cockpit"));
     }
 }
+
+fn docker_up() -> bool {
+    Command::new("docker")
+        .args(["version", "--format", "{{.Server.Version}}"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn the_docker_demo_runs_the_story_with_containers_and_removes_them() {
+    if missing("tmux", Tmux::available()) || missing("a Docker daemon", docker_up()) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let t = Tmux::start(
+        dir.path(),
+        &format!("{} demo --docker; echo $? > exit.txt; sleep 30", bin()),
+        120,
+        32,
+    );
+    t.wait_for("Press ⏎ to run the preflight gates");
+    // The container, live in the services pane (events, once connected).
+    t.wait_for("shop ● flightdeck-demo-");
+    t.keys(&["Enter"]);
+    t.wait_for("give its evidence");
+    t.keys(&["Enter"]);
+    t.text("QA-42");
+    t.keys(&["Enter"]);
+    t.wait_for("Press ⏎ to deploy v2");
+    t.keys(&["Enter"]);
+    t.wait_for("Press ⏎ to smoke-test v2");
+    t.keys(&["Enter"]);
+    t.wait_for("Press ⏎ to watch");
+    t.keys(&["Enter"]);
+    t.wait_for("press R, then y");
+    t.keys(&["R"]);
+    t.wait_for("press y to confirm the rollback");
+    t.keys(&["y"]);
+    t.wait_for("v1 is back and healthy");
+    t.keys(&["q"]);
+    assert_eq!(wait_file(&dir.path().join("exit.txt")).trim(), "0");
+    let left = Command::new("docker")
+        .args([
+            "ps",
+            "-a",
+            "--filter",
+            "label=flightdeck.demo",
+            "--format",
+            "{{.Names}}",
+        ])
+        .output()
+        .expect("docker ps");
+    assert!(
+        left.stdout.is_empty(),
+        "containers left: {}",
+        String::from_utf8_lossy(&left.stdout)
+    );
+}
+
+#[test]
+fn the_docker_demo_says_clearly_when_no_daemon_is_found() {
+    let o = Command::new(bin())
+        .args(["demo", "--docker"])
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("no Docker daemon found at unix:///nonexistent/docker.sock"),
+        "{err}"
+    );
+}
