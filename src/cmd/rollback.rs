@@ -137,6 +137,7 @@ pub async fn run(args: &RollbackArgs, out: &mut impl Write, err: &mut impl Write
             step: None,
             phase: None,
             action: Some("torn-tail".into()),
+            extend_ms: None,
             text: format!(
                 "a torn last line ({} bytes) was set aside when the journal was reopened",
                 t.bytes

@@ -30,6 +30,12 @@ fn info(s: &Step, ctx: &crate::runbook::Context) -> StepInfo {
     // Titles may use variables; one that needs a value not known yet (a capture) stays as written.
     let title = crate::runbook::render(&crate::runbook::Tpl::new(s.title.clone(), 0..0), ctx)
         .unwrap_or_else(|_| s.title.clone());
+    let duration_ms = match &s.kind {
+        StepKind::Watch { duration, .. } => crate::runbook::render_duration(duration, ctx)
+            .ok()
+            .and_then(|d| u64::try_from(d.as_millis()).ok()),
+        _ => None,
+    };
     StepInfo {
         id: s.id.clone(),
         title,
@@ -37,6 +43,7 @@ fn info(s: &Step, ctx: &crate::runbook::Context) -> StepInfo {
         evidence_required,
         approvers,
         reason_required,
+        duration_ms,
     }
 }
 
@@ -407,6 +414,7 @@ impl Session<'_> {
                 phase: None,
                 action: Some(action.into()),
                 text,
+                extend_ms: None,
             })
         };
         let mut initial = Vec::new();
@@ -550,6 +558,7 @@ async fn drill<W: Write>(
         phase: None,
         action: Some("drill-findings".into()),
         text: findings,
+        extend_ms: None,
     }))?;
     Ok(code)
 }

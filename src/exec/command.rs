@@ -38,13 +38,38 @@ pub struct RunSpec {
 #[derive(Debug)]
 pub struct Handle {
     cancel: Option<oneshot::Sender<()>>,
+    /// For executors that can be steered while they run (a watch).
+    control: Option<mpsc::UnboundedSender<crate::release::effect::Control>>,
 }
 
 impl Handle {
     /// A handle for another executor, and the receiver it listens on for the cancel.
     pub fn pair() -> (Handle, oneshot::Receiver<()>) {
         let (tx, rx) = oneshot::channel();
-        (Handle { cancel: Some(tx) }, rx)
+        (
+            Handle {
+                cancel: Some(tx),
+                control: None,
+            },
+            rx,
+        )
+    }
+
+    /// The same handle, steerable through `tx`.
+    #[must_use]
+    pub fn with_control(
+        mut self,
+        tx: mpsc::UnboundedSender<crate::release::effect::Control>,
+    ) -> Handle {
+        self.control = Some(tx);
+        self
+    }
+
+    /// Steer the executor (ignored by executors that cannot be steered).
+    pub fn control(&self, c: crate::release::effect::Control) {
+        if let Some(tx) = &self.control {
+            let _ = tx.send(c);
+        }
     }
 
     pub fn cancel(&mut self) {
@@ -58,7 +83,10 @@ impl Handle {
 pub fn spawn(spec: RunSpec, tx: mpsc::UnboundedSender<Msg>) -> Handle {
     let (ctx, crx) = oneshot::channel();
     tokio::spawn(run(spec, tx, crx));
-    Handle { cancel: Some(ctx) }
+    Handle {
+        cancel: Some(ctx),
+        control: None,
+    }
 }
 
 /// Cut a raw line to [`MAX_LINE`] bytes with a mark, decoding invalid UTF-8 with U+FFFD.

@@ -104,6 +104,17 @@ impl Runtime {
                     shown.push(ev);
                 }
                 Effect::Execute { phase, index } => self.execute(phase, index, st),
+                Effect::Control {
+                    phase,
+                    index,
+                    control,
+                } => {
+                    if let Some(s) = st.list(phase).get(index)
+                        && let Some(h) = self.handles.get(&(phase, s.id.clone()))
+                    {
+                        h.control(control);
+                    }
+                }
                 Effect::Cancel { phase, index } => {
                     if let Some(s) = st.list(phase).get(index)
                         && let Some(h) = self.handles.get_mut(&(phase, s.id.clone()))

@@ -13,6 +13,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::command::Handle;
 use super::gates::{self, GateCx, GateOutcome, GateState};
 use super::runtime::Runtime;
+use crate::release::effect::Control;
 use crate::release::trigger::{Measurement, Spec, Transition, Trigger, Verdict};
 use crate::release::{Event, Msg, Outcome, Phase};
 use crate::runbook::template::{self, Context};
@@ -72,8 +73,9 @@ pub fn start(
             .or_else(|| super::resolve::rollback_target(r)),
     };
     let (handle, cancel) = Handle::pair();
-    tokio::spawn(run(spec, cx, rt.sender(), cancel));
-    Ok(Some(handle))
+    let (ctl_tx, ctl_rx) = mpsc::unbounded_channel();
+    tokio::spawn(run(spec, cx, rt.sender(), cancel, ctl_rx));
+    Ok(Some(handle.with_control(ctl_tx)))
 }
 
 fn verdict(o: &GateOutcome) -> Verdict {
@@ -121,10 +123,11 @@ async fn run(
     cx: GateCx,
     tx: mpsc::UnboundedSender<Msg>,
     mut cancel: oneshot::Receiver<()>,
+    mut control: mpsc::UnboundedReceiver<Control>,
 ) {
     let started = tokio::time::Instant::now();
     let t0 = Utc::now();
-    let deadline = started + spec.duration;
+    let mut deadline = started + spec.duration;
     let mut triggers: Vec<Trigger> = spec
         .triggers
         .iter()
@@ -212,6 +215,13 @@ async fn run(
             },
             () = tokio::time::sleep_until(next) => {
                 if tokio::time::Instant::now() >= deadline {
+                    let _ = tx.send(finish(Outcome::Succeeded, None));
+                    return;
+                }
+            },
+            Some(c) = control.recv() => match c {
+                Control::Extend(ms) => deadline += Duration::from_millis(ms),
+                Control::End => {
                     let _ = tx.send(finish(Outcome::Succeeded, None));
                     return;
                 }

@@ -132,7 +132,10 @@ impl Masker {
     pub fn mask_msg(&self, msg: &mut Msg) {
         match msg {
             Msg::Output { lines, .. } => lines.iter_mut().for_each(|l| self.mask_in_place(l)),
-            Msg::Evidence { note, .. } | Msg::MarkDone { note } | Msg::Abandon { note } => {
+            Msg::Evidence { note, .. }
+            | Msg::MarkDone { note }
+            | Msg::Abandon { note }
+            | Msg::EndWatch { note } => {
                 self.mask_in_place(note);
             }
             Msg::Skip { reason } | Msg::Arm { reason, .. } => self.mask_in_place(reason),
@@ -151,7 +154,11 @@ impl Masker {
                 }
             }
             Msg::Record(ev) | Msg::Begin(ev) => self.mask_event(ev),
-            Msg::Next | Msg::Retry | Msg::Cancel | Msg::Rollback { .. } => {}
+            Msg::Next
+            | Msg::Retry
+            | Msg::Cancel
+            | Msg::Rollback { .. }
+            | Msg::ExtendWatch { .. } => {}
         }
     }
 }
@@ -207,6 +214,7 @@ mod tests {
             phase: None,
             action: None,
             text: "hunter22".into(),
+            extend_ms: None,
         };
         m.mask_event(&mut ev);
         assert!(matches!(&ev, Event::Note { text, .. } if text == MASK));

@@ -11,4 +11,19 @@ pub enum Effect {
     Execute { phase: Phase, index: usize },
     /// Cancel the running step `index` of `phase`.
     Cancel { phase: Phase, index: usize },
+    /// Steer the running step `index` of `phase` (a watch: extend or end).
+    Control {
+        phase: Phase,
+        index: usize,
+        control: Control,
+    },
+}
+
+/// How a running watch is steered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    /// Add this many milliseconds to its duration.
+    Extend(u64),
+    /// End it now (it succeeds).
+    End,
 }

@@ -32,6 +32,9 @@ pub struct StepInfo {
     /// An approval step that needs a reason.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub reason_required: bool,
+    /// A watch step's duration as resolved when the release started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
 }
 
 /// How a step ended.
@@ -134,6 +137,9 @@ pub enum Event {
         #[serde(default)]
         action: Option<String>,
         text: String,
+        /// With `action = "watch-extend"`: how much longer the watch runs.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        extend_ms: Option<u64>,
     },
     GateResult {
         step: Option<String>,

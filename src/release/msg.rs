@@ -26,6 +26,10 @@ pub enum Msg {
     },
     /// Cancel the running step (`x`, after confirmation).
     Cancel,
+    /// Extend the running watch (`+`).
+    ExtendWatch { by_ms: u64 },
+    /// End the running watch early, with a note (`e`).
+    EndWatch { note: String },
     /// Arm the rollback (a trigger tripped).
     Arm {
         reason: String,

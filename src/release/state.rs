@@ -67,6 +67,8 @@ pub struct StepState {
     pub evidence: Option<String>,
     pub approval: Option<(String, String)>,
     pub note: Option<String>,
+    /// How much a watch was extended (`+`), in milliseconds.
+    pub extended_ms: u64,
     pub output_tail: VecDeque<String>,
     pub output_lines: u64,
 }
@@ -87,6 +89,7 @@ impl StepState {
             evidence: None,
             approval: None,
             note: None,
+            extended_ms: 0,
             output_tail: VecDeque::new(),
             output_lines: 0,
         }
@@ -328,7 +331,13 @@ impl ReleaseState {
                 phase,
                 action,
                 text,
+                extend_ms,
             } => {
+                if let (Some(step), Some(phase), Some(ms)) = (step, phase, extend_ms)
+                    && let Some(s) = self.step_mut(*phase, step)
+                {
+                    s.extended_ms += ms;
+                }
                 if let (Some(step), Some(phase)) = (step, phase)
                     && let Some(s) = self.step_mut(*phase, step)
                 {

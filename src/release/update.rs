@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::effect::Effect;
+use super::effect::{Control, Effect};
 use super::event::{Event, Outcome, Phase, ReleaseOutcome};
 use super::msg::Msg;
 use super::state::{ReleasePhase, ReleaseState, StepStatus};
@@ -206,6 +206,7 @@ pub fn update(st: &mut ReleaseState, msg: Msg, now: DateTime<Utc>) -> Result<Vec
                 phase: Some(p),
                 action: Some("mark-done".into()),
                 text: note,
+                extend_ms: None,
             });
             o.after_done(p);
         }
@@ -257,6 +258,42 @@ pub fn update(st: &mut ReleaseState, msg: Msg, now: DateTime<Utc>) -> Result<Vec
             Some((phase, index)) => o.effects.push(Effect::Cancel { phase, index }),
             None => return Err(Refusal("no step is running".into())),
         },
+        Msg::ExtendWatch { by_ms } => {
+            let (p, i) = o.running_step("watch")?;
+            let step = o.st.list(p)[i].id.clone();
+            let by = humantime::format_duration(std::time::Duration::from_millis(by_ms));
+            o.emit(Event::Note {
+                step: Some(step),
+                phase: Some(p),
+                action: Some("watch-extend".into()),
+                text: format!("watch extended by {by}"),
+                extend_ms: Some(by_ms),
+            });
+            o.effects.push(Effect::Control {
+                phase: p,
+                index: i,
+                control: Control::Extend(by_ms),
+            });
+        }
+        Msg::EndWatch { note } => {
+            let (p, i) = o.running_step("watch")?;
+            if note.trim().is_empty() {
+                return Err(Refusal("ending a watch early needs a note".into()));
+            }
+            let step = o.st.list(p)[i].id.clone();
+            o.emit(Event::Note {
+                step: Some(step),
+                phase: Some(p),
+                action: Some("watch-end".into()),
+                text: note,
+                extend_ms: None,
+            });
+            o.effects.push(Effect::Control {
+                phase: p,
+                index: i,
+                control: Control::End,
+            });
+        }
         Msg::Arm { reason, target } => {
             if o.st.phase != ReleasePhase::InProgress {
                 return Err(Refusal(
@@ -274,6 +311,7 @@ pub fn update(st: &mut ReleaseState, msg: Msg, now: DateTime<Utc>) -> Result<Vec
                 phase: None,
                 action: Some("abandon".into()),
                 text: note,
+                extend_ms: None,
             });
             o.emit(Event::ReleaseFinished {
                 outcome: ReleaseOutcome::Abandoned,

@@ -105,6 +105,9 @@ pub struct App {
     pub(crate) checklist_top: Option<usize>,
     pub(crate) gates_top: usize,
     pub(crate) services_top: usize,
+    /// The last 60 measurements of each gate (state and value), for the watch's sparklines.
+    pub(crate) gate_history:
+        BTreeMap<String, std::collections::VecDeque<(super::model::GateState, Option<f64>)>>,
     /// Live Docker state and the runbook's services, when any are configured.
     pub(crate) docker: Option<(
         crate::watch::docker::DockerModel,
@@ -138,6 +141,7 @@ impl App {
             checklist_top: None,
             gates_top: 0,
             services_top: 0,
+            gate_history: BTreeMap::new(),
             docker: None,
             size: (80, 24),
             now: DateTime::<Utc>::UNIX_EPOCH,
@@ -286,6 +290,17 @@ impl App {
             }
             AppMsg::Gate(row) => {
                 self.dirty = true;
+                let h = self.gate_history.entry(row.id.clone()).or_default();
+                if h.len() == 60 {
+                    h.pop_front();
+                }
+                h.push_back((
+                    row.state,
+                    row.value
+                        .split_whitespace()
+                        .next()
+                        .and_then(|v| v.parse().ok()),
+                ));
                 match self.gates.iter_mut().find(|g| g.id == row.id) {
                     Some(g) => *g = row,
                     None => self.gates.push(row),

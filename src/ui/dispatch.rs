@@ -65,6 +65,7 @@ impl App {
                     self.observe(&ev, now);
                     out.push(AppEffect::Release(Effect::Journal(ev)));
                 }
+                e @ Effect::Control { .. } => out.push(AppEffect::Release(e)),
             }
         }
         Ok(())

@@ -123,7 +123,14 @@ impl App {
         use Action as A;
         let release_action = matches!(
             action,
-            A::Next | A::Retry | A::Skip | A::MarkDone | A::Cancel | A::Rollback
+            A::Next
+                | A::Retry
+                | A::Skip
+                | A::MarkDone
+                | A::Cancel
+                | A::Rollback
+                | A::ExtendWatch
+                | A::EndWatch
         );
         if release_action && self.read_only() {
             return;
@@ -144,6 +151,10 @@ impl App {
                 .check(Msg::MarkDone { note: "-".into() }, now)
                 .map(|()| self.open_mark_done()),
             A::Cancel => self.check(Msg::Cancel, now).map(|()| self.open_cancel()),
+            A::ExtendWatch => self.send(Msg::ExtendWatch { by_ms: 300_000 }, now, out),
+            A::EndWatch => self
+                .check(Msg::EndWatch { note: "-".into() }, now)
+                .map(|()| self.open_end_watch()),
             A::Rollback => {
                 let (target, source) = self.rollback_target();
                 let by = self.header.operator.clone();

@@ -48,6 +48,8 @@ actions! {
     MarkDone "mark_done" "Release" "mark an interrupted step done (asks for a note)" [KeySpec::ch('m')],
     Cancel "cancel" "Release" "cancel the running step (asks y)" [KeySpec::ch('x')],
     Rollback "rollback" "Release" "roll back (asks to confirm; Cancel is the default)" [KeySpec::ch('R')],
+    ExtendWatch "extend_watch" "Release" "extend the running watch by 5 minutes" [KeySpec::ch('+')],
+    EndWatch "end_watch" "Release" "end the running watch early (asks for a note)" [KeySpec::ch('e')],
     FocusNext "focus_next" "Panes" "focus the next pane" [p(K::Tab)],
     FocusPrev "focus_prev" "Panes" "focus the previous pane" [p(K::BackTab)],
     Up "up" "Panes" "scroll up one line" [p(K::Up)],

@@ -6,6 +6,7 @@ use crate::release::ReleasePhase;
 use super::app::{App, AppEffect};
 use super::modal::Modal;
 use super::modal::cancel::CancelConfirm;
+use super::modal::end_watch::EndWatch;
 use super::modal::input::TextInput;
 use super::modal::mark_done::MarkDone;
 use super::modal::quit::QuitConfirm;
@@ -56,6 +57,17 @@ impl App {
     pub(crate) fn open_skip(&mut self) {
         let (step, number, title) = self.current_step();
         self.modal = Some(Modal::Skip(SkipReason {
+            step,
+            number,
+            title,
+            input: TextInput::new(),
+            error: None,
+        }));
+    }
+
+    pub(crate) fn open_end_watch(&mut self) {
+        let (step, number, title) = self.current_step();
+        self.modal = Some(Modal::EndWatch(EndWatch {
             step,
             number,
             title,

@@ -3,6 +3,7 @@
 
 pub mod approval;
 pub mod cancel;
+pub mod end_watch;
 pub mod evidence;
 pub mod help;
 pub mod input;
@@ -47,6 +48,7 @@ pub enum Modal {
     Approval(approval::Approval),
     Skip(skip::SkipReason),
     MarkDone(mark_done::MarkDone),
+    EndWatch(end_watch::EndWatch),
     Cancel(cancel::CancelConfirm),
     Rollback(rollback::RollbackConfirm),
     Picker(picker::RollbackPicker),
@@ -61,6 +63,7 @@ impl Modal {
             Modal::Approval(m) => m.key(ev),
             Modal::Skip(m) => m.key(ev),
             Modal::MarkDone(m) => m.key(ev),
+            Modal::EndWatch(m) => m.key(ev),
             Modal::Cancel(m) => m.key(ev),
             Modal::Rollback(m) => m.key(ev),
             Modal::Picker(m) => m.key(ev),
@@ -76,6 +79,7 @@ impl Modal {
             Modal::Approval(m) => &mut m.error,
             Modal::Skip(m) => &mut m.error,
             Modal::MarkDone(m) => &mut m.error,
+            Modal::EndWatch(m) => &mut m.error,
             _ => return false,
         };
         *slot = Some(error);
@@ -99,6 +103,7 @@ impl Modal {
             Modal::Approval(m) => m.body(theme),
             Modal::Skip(m) => m.body(theme),
             Modal::MarkDone(m) => m.body(theme),
+            Modal::EndWatch(m) => m.body(theme),
             Modal::Cancel(m) => m.body(theme),
             Modal::Rollback(m) => m.body(theme),
             Modal::Quit(m) => m.body(theme),

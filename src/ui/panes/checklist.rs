@@ -7,6 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::Span;
 use ratatui::widgets::Widget;
+use std::fmt::Write as _;
 
 use crate::release::{Phase, ReleaseOutcome, ReleasePhase, StepState, StepStatus};
 use crate::ui::app::App;
@@ -33,7 +34,7 @@ fn rolling_back(app: &App) -> bool {
 fn needs_detail(s: &StepState) -> bool {
     match &s.status {
         StepStatus::Failed(_) | StepStatus::Interrupted | StepStatus::Skipped(_) => true,
-        StepStatus::Running => s.kind == "manual" || s.kind == "approval",
+        StepStatus::Running => matches!(s.kind.as_str(), "manual" | "approval" | "watch"),
         _ => false,
     }
 }
@@ -99,6 +100,7 @@ fn detail(app: &App, s: &StepState) -> String {
         StepStatus::Failed(why) => format!("└ failed: {why}"),
         StepStatus::Interrupted => "└ interrupted: outcome unknown".to_owned(),
         StepStatus::Skipped(why) => format!("└ skipped: {why}"),
+        _ if s.kind == "watch" => watch_gauge(app, s),
         _ if s.kind == "approval" => format!(
             "└ waiting for approval ({})",
             app.keymap.short(Action::Next)
@@ -108,6 +110,68 @@ fn detail(app: &App, s: &StepState) -> String {
             app.keymap.short(Action::Next)
         ),
     }
+}
+
+/// A running watch: time left, a bar, and each trigger measured during it with its mark,
+/// last value and a sparkline.
+fn watch_gauge(app: &App, s: &StepState) -> String {
+    let total = s.info.duration_ms.unwrap_or(0) + s.extended_ms;
+    let elapsed = s.started_at.map_or(0, |t| {
+        u64::try_from((app.now - t).num_milliseconds()).unwrap_or(0)
+    });
+    let left = total.saturating_sub(elapsed);
+    let filled = (elapsed.min(total) * 10)
+        .checked_div(total)
+        .and_then(|f| usize::try_from(f).ok())
+        .unwrap_or(0);
+    let bar: String = (0..10)
+        .map(|i| if i < filled { '▰' } else { '▱' })
+        .collect();
+    let mut out = format!(
+        "└ {} left {bar}",
+        text::timer(i64::try_from(left / 1000).unwrap_or(0))
+    );
+    for g in &app.gates {
+        let fresh = matches!((g.at, s.started_at), (Some(a), Some(st)) if a >= st);
+        if !fresh {
+            continue;
+        }
+        let spark = app
+            .gate_history
+            .get(&g.id)
+            .map(|h| sparkline(h, 8))
+            .unwrap_or_default();
+        let _ = write!(out, " · {} {} {} {spark}", g.state.mark(), g.id, g.value);
+    }
+    out
+}
+
+/// Eight-level bars of the recent values; `?` for an error, `✖`-height for a failure
+/// without a value.
+fn sparkline(
+    h: &std::collections::VecDeque<(crate::ui::model::GateState, Option<f64>)>,
+    width: usize,
+) -> String {
+    use crate::ui::model::GateState;
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let recent: Vec<_> = h.iter().skip(h.len().saturating_sub(width)).collect();
+    let (lo, hi) = recent
+        .iter()
+        .filter_map(|(_, v)| *v)
+        .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    recent
+        .iter()
+        .map(|(state, v)| match (state, v) {
+            (GateState::Error, _) => '?',
+            (_, Some(v)) if hi > lo => {
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                let i = (((v - lo) / (hi - lo)) * 7.0).round() as usize;
+                BARS[i.min(7)]
+            }
+            (GateState::Fail, _) => '▇',
+            _ => '▁',
+        })
+        .collect()
 }
 
 /// Column widths shared by the visible rows.

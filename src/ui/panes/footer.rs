@@ -134,6 +134,9 @@ fn items(app: &App) -> Vec<(Action, &'static str, u8)> {
                     v.push((Action::Next, "evidence", 1));
                 } else if kind == "approval" {
                     v.push((Action::Next, "approve", 1));
+                } else if kind == "watch" {
+                    v.push((Action::ExtendWatch, "extend 5m", 1));
+                    v.push((Action::EndWatch, "end early", 2));
                 }
                 v.push((Action::Cancel, "cancel", 2));
             }

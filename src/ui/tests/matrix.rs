@@ -73,6 +73,7 @@ fn outcome(h: &H, fx: &[AppEffect]) -> String {
             Modal::Approval(_) => "approval",
             Modal::Skip(_) => "skip",
             Modal::MarkDone(_) => "mark-done",
+            Modal::EndWatch(_) => "end-watch",
             Modal::Cancel(_) => "cancel",
             Modal::Rollback(_) => "rollback",
             Modal::Picker(_) => "pick",

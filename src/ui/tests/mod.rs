@@ -10,6 +10,7 @@ mod revisions;
 mod rollback;
 mod screens;
 mod styles;
+mod watch;
 
 use std::collections::BTreeMap;
 
@@ -42,6 +43,7 @@ fn info(id: &str, kind: &str, title: &str) -> StepInfo {
         evidence_required: kind == "manual",
         approvers: (kind == "approval").then(|| vec!["alice".to_owned(), "bob".to_owned()]),
         reason_required: kind == "approval",
+        duration_ms: (kind == "watch").then_some(300_000),
     }
 }
 

@@ -1,0 +1,105 @@
+//! The running watch: its gauge (time left, bar, triggers with sparklines), `+` to extend it
+//! and `e` to end it early with a note.
+
+use insta::assert_snapshot;
+
+use super::*;
+use crate::release::effect::Control;
+
+/// A staging release whose watch step (5 minutes) has run 60 s, with error-rate measured.
+fn watching() -> H {
+    let mut h = H::new("staging");
+    for _ in 0..5 {
+        h.release(Msg::Skip {
+            reason: "done earlier".into(),
+        });
+    }
+    h.key("enter");
+    for (i, v) in ["0.01", "0.02", "0.04", "0.19"].iter().enumerate() {
+        h.clock += 15;
+        let state = if i == 3 {
+            GateState::Fail
+        } else {
+            GateState::Pass
+        };
+        let at = h.now();
+        h.send(AppMsg::Gate(GateRow {
+            id: "error-rate".into(),
+            kind: "prometheus".into(),
+            state,
+            value: (*v).into(),
+            message: format!("{v} vs 0.05"),
+            at: Some(at),
+        }));
+    }
+    h.send(AppMsg::Tick);
+    h
+}
+
+#[test]
+fn the_gauge_shows_time_left_and_the_triggers() {
+    let mut h = watching();
+    let s = screen(&mut h, 160, 48);
+    assert!(s.contains("03:55 left ▰▰▱▱▱▱▱▱▱▱"), "{s}");
+    assert!(s.contains("✖ error-rate 0.19"), "{s}");
+    assert!(
+        s.contains("+ extend 5m"),
+        "the footer offers the watch keys: {s}"
+    );
+    assert_snapshot!("watch_gauge_160x48", s);
+    assert_snapshot!("watch_gauge_80x24", screen(&mut h, 80, 24));
+}
+
+#[test]
+fn plus_extends_the_watch_by_five_minutes_journaled() {
+    let mut h = watching();
+    let fx = h.key("+");
+    assert!(
+        fx.contains(&AppEffect::Release(Effect::Control {
+            phase: Phase::Main,
+            index: 5,
+            control: Control::Extend(300_000),
+        })),
+        "{fx:?}"
+    );
+    assert!(kinds(&fx).contains(&"note".to_owned()), "{:?}", kinds(&fx));
+    let s = screen(&mut h, 160, 48);
+    assert!(s.contains("08:5"), "five more minutes: {s}");
+}
+
+#[test]
+fn e_asks_for_a_note_then_ends_the_watch() {
+    let mut h = watching();
+    h.key("e");
+    assert!(matches!(h.modal(), Some(Modal::EndWatch(_))));
+    h.key("enter");
+    assert!(
+        matches!(h.modal(), Some(Modal::EndWatch(_))),
+        "an empty note is refused"
+    );
+    h.typ("metrics are flat; ending early");
+    let fx = h.key("enter");
+    assert!(
+        fx.contains(&AppEffect::Release(Effect::Control {
+            phase: Phase::Main,
+            index: 5,
+            control: Control::End,
+        })),
+        "{fx:?}"
+    );
+    assert!(h.modal().is_none());
+}
+
+#[test]
+fn watch_keys_are_refused_when_no_watch_runs() {
+    let mut h = H::new("staging");
+    let fx = h.key("+");
+    assert!(!kinds(&fx).contains(&"note".to_owned()));
+    assert!(
+        h.status().contains("no watch step is running"),
+        "{}",
+        h.status()
+    );
+    h.key("e");
+    assert!(h.modal().is_none());
+}
