@@ -103,3 +103,45 @@ fn watch_keys_are_refused_when_no_watch_runs() {
     h.key("e");
     assert!(h.modal().is_none());
 }
+
+#[test]
+fn the_countdown_and_an_inconclusive_watch() {
+    let mut h = watching();
+    h.release(Msg::Arm {
+        reason: "trigger error-rate tripped: 0.19 fails `result <= 0.05` for 6s".into(),
+        target: Some("v1.4.1".into()),
+    });
+    h.finish(Phase::Main, "watch", Outcome::Failed);
+    h.send(AppMsg::Warning(Some(
+        "AUTO ROLLBACK in 3s · press any key to stop the countdown (the rollback stays armed)"
+            .into(),
+    )));
+    let s = screen(&mut h, 160, 48);
+    assert!(
+        s.contains("ROLLBACK ARMED: trigger error-rate tripped"),
+        "{s}"
+    );
+    assert!(s.contains("AUTO ROLLBACK in 3s"), "{s}");
+    assert_snapshot!("watch_countdown_80x24", screen(&mut h, 80, 24));
+
+    let mut h = watching();
+    h.release(Msg::Finished {
+        phase: Phase::Main,
+        step: "watch".into(),
+        outcome: Outcome::Failed,
+        exit_code: None,
+        reason: Some(
+            "trigger error-rate inconclusive: 5 consecutive errors (limit 4): connection refused — r watches again · s ends the watch · R rolls back"
+                .into(),
+        ),
+        duration_ms: 10_000,
+        captures: BTreeMap::new(),
+    });
+    let s = screen(&mut h, 160, 48);
+    assert!(s.contains("inconclusive"), "{s}");
+    assert!(
+        !s.contains("ROLLBACK ARMED"),
+        "an inconclusive watch arms nothing: {s}"
+    );
+    assert_snapshot!("watch_inconclusive_160x48", s);
+}
