@@ -381,6 +381,13 @@ pub async fn run(
         Some(docker::spawn(hosts, &services, &dtx).wrap_err("starting the Docker watcher")?)
     };
     let (mut revisions, refresh, watcher) = start_revisions(rt);
+    // The gates pane refreshes in the background, for display only.
+    let (gtx, mut grx) = mpsc::unbounded_channel::<GateRow>();
+    let gate_cx = crate::exec::gates::GateCx::from_resolved(
+        &rt.resolved,
+        Some(rt.journal.state_dir().clone()),
+    );
+    let _refresh = crate::watch::gates::spawn(&rt.resolved.runbook.gates, &gate_cx, &gtx);
     let mut lp = Loop {
         rt,
         app,
@@ -443,6 +450,7 @@ pub async fn run(
                 None => break End::Disconnected("the terminal closed".into()),
             },
             Some(m) = rx.recv() => lp.process(AppMsg::Release(m), now_ms()),
+            Some(row) = grx.recv() => lp.process(AppMsg::Gate(row), now_ms()),
             Some(dm) = drx.recv() => {
                 // A daemon going away or coming back is journaled before it is shown.
                 if let Some(ev) = dm.journal_event() {

@@ -36,9 +36,7 @@ fn dispatch(cli: &Cli) -> color_eyre::Result<i32> {
             &mut err,
         ))?,
         Command::Observe { state, id, theme } => {
-            let dir = cmd::load::state_dir(&state.file, state.state_dir.as_deref(), None);
-            let path = dir.resolve(id)?;
-            runtime()?.block_on(flightdeck::observe::run(&path, theme.as_deref()))?
+            runtime()?.block_on(cmd::observe::run(state, id, theme.as_deref()))?
         }
         Command::Completions { shell } => {
             let mut c = <Cli as clap::CommandFactory>::command();

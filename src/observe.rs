@@ -81,8 +81,54 @@ pub fn replay_msg(r: &Record) -> Option<(AppMsg, DateTime<Utc>)> {
     Some((AppMsg::Release(msg), at))
 }
 
-/// Observe the release journaled at `path` until the operator quits.
-pub async fn run(path: &Path, theme: Option<&str>) -> Result<i32> {
+type Live = (
+    App,
+    Option<crate::watch::docker::DockerWatch>,
+    Option<crate::watch::gates::Refresher>,
+);
+
+/// Live Docker state and gate refresh for the observer, when the runbook resolved.
+fn attach_live(
+    mut app: App,
+    live: Option<&crate::exec::resolve::Resolved>,
+    dtx: &tokio::sync::mpsc::UnboundedSender<crate::watch::docker::DockerMsg>,
+    gtx: &tokio::sync::mpsc::UnboundedSender<crate::ui::model::GateRow>,
+) -> Live {
+    let Some(r) = live else {
+        return (app, None, None);
+    };
+    let rb = &r.runbook;
+    app = app.with_gates(
+        rb.gates
+            .iter()
+            .map(|g| crate::ui::model::GateRow {
+                id: g.id.clone(),
+                kind: g.kind.name().to_owned(),
+                ..Default::default()
+            })
+            .collect(),
+    );
+    let mut docker = None;
+    if !rb.services.is_empty() {
+        let hosts = crate::watch::docker::hosts_for(&rb.dir, &rb.docker_hosts);
+        app = app.with_docker(
+            crate::watch::docker::DockerModel::new(&hosts),
+            rb.services.clone(),
+        );
+        docker = crate::watch::docker::spawn(hosts, &rb.services, dtx).ok();
+    }
+    let cx = crate::exec::gates::GateCx::from_resolved(r, None);
+    let refresh = crate::watch::gates::spawn(&rb.gates, &cx, gtx);
+    (app, docker, Some(refresh))
+}
+
+/// Observe the release journaled at `path` until the operator quits. With the runbook
+/// resolved (`live`), it also reads live Docker state and refreshes the gates itself.
+pub async fn run(
+    path: &Path,
+    theme: Option<&str>,
+    live: Option<crate::exec::resolve::Resolved>,
+) -> Result<i32> {
     let mut tail = Tail::new(path);
     let first = tail.poll()?;
     let started = first
@@ -118,7 +164,10 @@ pub async fn run(path: &Path, theme: Option<&str>) -> Result<i32> {
         warning: None,
     };
     let theme = Theme::load(theme)?;
-    let mut app = App::new(header, ReleaseState::default(), Keymap::load()?);
+    let app = App::new(header, ReleaseState::default(), Keymap::load()?);
+    let (dtx, mut drx) = tokio::sync::mpsc::unbounded_channel::<crate::watch::docker::DockerMsg>();
+    let (gtx, mut grx) = tokio::sync::mpsc::unbounded_channel::<crate::ui::model::GateRow>();
+    let (mut app, _docker, _refresh) = attach_live(app, live.as_ref(), &dtx, &gtx);
     let feed = |app: &mut App, records: Vec<Record>| -> bool {
         let mut quit = false;
         for r in &records {
@@ -150,6 +199,8 @@ pub async fn run(path: &Path, theme: Option<&str>) -> Result<i32> {
                 Some(Ok(_)) => false,
                 Some(Err(_)) | None => true,
             },
+            Some(dm) = drx.recv() => { app.update(AppMsg::Docker(dm), now_ms()); false },
+            Some(row) = grx.recv() => { app.update(AppMsg::Gate(row), now_ms()); false },
             _ = poll.tick() => {
                 let new = tail.poll()?;
                 feed(&mut app, new);

@@ -4,6 +4,7 @@ pub mod check;
 pub mod describe;
 pub mod journal;
 pub mod load;
+pub mod observe;
 pub mod plan;
 pub mod report;
 pub mod rollback;

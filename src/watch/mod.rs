@@ -3,6 +3,7 @@
 
 pub mod docker;
 pub mod endpoint;
+pub mod gates;
 pub mod git;
 pub mod revisions;
 pub mod revisions_model;

@@ -212,3 +212,54 @@ fn a_quiet_watch_completes_when_its_duration_ends() {
         .count();
     assert!(results >= 2, "measured every second: {results}");
 }
+
+#[test]
+fn the_gates_pane_refreshes_in_the_background_for_display_only() {
+    use crate::tmux::{Tmux, bin, missing};
+    if missing("tmux", Tmux::available()) {
+        return;
+    }
+    let d = Dir::new("");
+    d.write("rate", "0.0");
+    let svc = Service::start(d.path(), "rate");
+    d.write(
+        "flightdeck.toml",
+        &format!(
+            r#"
+[release]
+name = "app"
+environment = "staging"
+version = "1"
+[[gates]]
+id = "error-rate"
+kind = "http"
+url = "http://127.0.0.1:{}/stats"
+json = {{ path = "$.error_rate", condition = "result <= 0.05" }}
+interval = "1s"
+[[gates]]
+id = "side-effect"
+kind = "command"
+run = "touch ran.txt"
+[[steps]]
+id = "a"
+kind = "run"
+run = "echo hi"
+"#,
+            svc.port
+        ),
+    );
+    let t = Tmux::start(d.path(), &format!("{} run; sleep 30", bin()), 120, 30);
+    t.wait_for("✔ error-rate");
+    d.write("rate", "0.3");
+    t.wait_for("✖ error-rate");
+    assert!(
+        !d.path().join("ran.txt").exists(),
+        "command gates never run in the background"
+    );
+    let (records, _) = d.latest();
+    assert!(
+        !records.iter().any(|r| r.kind.as_str() == "gate-result"),
+        "background measurements are display only"
+    );
+    t.keys(&["q"]);
+}
