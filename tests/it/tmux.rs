@@ -386,7 +386,8 @@ run = "echo rolled back > rolled.txt"
     t.keys(&["R"]);
     t.wait_for("Cancel");
     t.keys(&["y"]);
-    t.wait_for("rolled back");
+    // The finished line (the rollback step's own title also says "rolled back").
+    t.wait_for("release rolled back");
     wait_file(&d.path().join("rolled.txt"));
     t.keys(&["q"]);
     assert_eq!(wait_file(&d.path().join("exit.txt")).trim(), "3");
@@ -465,5 +466,73 @@ run = "echo rolled back > rolled.txt"
     t.wait_for("release completed");
     t.wait_for("✔ 2");
     assert!(run.wait().expect("run ends").success());
+    t.keys(&["q"]);
+}
+
+#[test]
+fn a_stale_lock_is_taken_over_after_y_in_the_cockpit() {
+    if missing("tmux", Tmux::available()) {
+        return;
+    }
+    let d = Dir::new(
+        "[release]\nname = \"app\"\nenvironment = \"staging\"\nversion = \"1\"\n[[steps]]\nid = \"a\"\nkind = \"run\"\nrun = \"echo hi\"\n",
+    );
+    std::fs::create_dir_all(d.path().join(".flightdeck/journal")).expect("mkdir");
+    // A finished process: its pid is dead on this host, so the lock is stale.
+    let mut dead = Command::new("true").spawn().expect("true");
+    let pid = dead.id();
+    dead.wait().expect("reaped");
+    let host = flightdeck::journal::lock::hostname();
+    d.write(
+        ".flightdeck/lock",
+        &format!(r#"{{"operator":"carol","host":"{host}","pid":{pid},"started":"2026-11-25T06:00:00.000Z","release":null}}"#),
+    );
+    let t = Tmux::start(
+        d.path(),
+        &format!("{} run --operator alice; sleep 30", bin()),
+        120,
+        30,
+    );
+    let s = t.wait_for("Take it over? y/N");
+    assert!(s.contains("carol"), "the prompt names the holder: {s}");
+    t.keys(&["y", "Enter"]);
+    t.wait_for("⏎ runs step");
+    let (records, _) = d.latest();
+    let taken = records
+        .iter()
+        .find(|r| r.kind.as_str() == "lock-taken-over")
+        .expect("journaled");
+    assert!(
+        taken.data["previous_holder"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("carol")
+    );
+    t.keys(&["q"]);
+}
+
+#[test]
+fn over_ssh_without_tmux_a_protected_release_warns_in_the_header() {
+    if missing("tmux", Tmux::available()) {
+        return;
+    }
+    let d = Dir::new(
+        "[release]\nname = \"app\"\nenvironment = \"production\"\nversion = \"1\"\n[[steps]]\nid = \"a\"\nkind = \"run\"\nrun = \"echo hi\"\n",
+    );
+    let t = Tmux::start(
+        d.path(),
+        &format!(
+            "env -u TMUX -u STY SSH_CONNECTION='127.0.0.1 50000 127.0.0.1 22' {} run; sleep 30",
+            bin()
+        ),
+        120,
+        30,
+    );
+    let s = t.wait_for("⏎ runs step");
+    assert!(
+        s.contains("over SSH without tmux/screen: a dropped connection pauses the release"),
+        "{s}"
+    );
+    assert!(s.contains("PRODUCTION"), "{s}");
     t.keys(&["q"]);
 }
