@@ -1,4 +1,5 @@
-//! The plain front end: drives a release headless and prints timestamped lines.
+//! The plain front end: drives a release headless and prints timestamped lines
+//! ([`describe`] turns each journaled event into its line).
 //!
 //! Manual and approval steps take their answers from `--answers`, then `--auto-approve`
 //! (never for required evidence), then the terminal (`/dev/tty`); otherwise the step fails
@@ -10,6 +11,10 @@ use std::io::{BufRead, Write};
 use chrono::{DateTime, Local, Utc};
 use color_eyre::eyre::Result;
 use tokio::sync::mpsc;
+
+mod describe;
+
+pub use describe::describe;
 
 use crate::answers::Answers;
 use crate::exec::runtime::Runtime;
@@ -327,154 +332,4 @@ pub fn ask_tty(prompt: &str) -> Option<String> {
     std::io::BufReader::new(tty).read_line(&mut line).ok()?;
     let line = line.trim().to_owned();
     (!line.is_empty()).then_some(line)
-}
-
-fn step_pos(st: &ReleaseState, phase: Phase, id: &str) -> String {
-    let list = st.list(phase);
-    let n = st.find(phase, id).map_or(0, |i| i + 1);
-    let p = if phase == Phase::Rollback {
-        "rollback "
-    } else {
-        ""
-    };
-    format!("[{p}{n}/{}] {id}", list.len())
-}
-
-/// One event as plain text, or None for events not worth a line.
-#[allow(clippy::too_many_lines)] // one arm per event kind
-pub fn describe(ev: &Event, st: &ReleaseState) -> Option<String> {
-    Some(match ev {
-        Event::ReleaseStarted {
-            name,
-            environment,
-            version,
-            release_id,
-            protected,
-            ..
-        } => {
-            let env = if *protected {
-                environment.to_uppercase()
-            } else {
-                environment.clone()
-            };
-            format!("release {name} {version} → {env} (journal {release_id})")
-        }
-        Event::StepStarted {
-            step,
-            phase,
-            attempt,
-        } => {
-            let title = st
-                .find(*phase, step)
-                .map(|i| st.list(*phase)[i].title.clone());
-            let again = if *attempt > 1 {
-                format!(" (attempt {attempt})")
-            } else {
-                String::new()
-            };
-            format!(
-                "▶ {} — {}{again}",
-                step_pos(st, *phase, step),
-                title.unwrap_or_default()
-            )
-        }
-        Event::Output { step, lines, .. } => lines
-            .iter()
-            .map(|l| format!("  {step} │ {l}"))
-            .collect::<Vec<_>>()
-            .join("\n"),
-        Event::StepFinished {
-            step,
-            phase,
-            outcome,
-            reason,
-            duration_ms,
-            captures,
-            ..
-        } => {
-            #[allow(clippy::cast_precision_loss)]
-            let secs = *duration_ms as f64 / 1000.0;
-            let caps = if captures.is_empty() {
-                String::new()
-            } else {
-                let c: Vec<String> = captures.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                format!(" · captured {}", c.join(", "))
-            };
-            match outcome {
-                Outcome::Succeeded => {
-                    format!(
-                        "✔ {} succeeded in {secs:.1}s{caps}",
-                        step_pos(st, *phase, step)
-                    )
-                }
-                _ => format!(
-                    "✖ {} {}: {}",
-                    step_pos(st, *phase, step),
-                    match outcome {
-                        Outcome::Cancelled => "cancelled",
-                        Outcome::TimedOut => "timed out",
-                        _ => "failed",
-                    },
-                    reason.as_deref().unwrap_or("failed")
-                ),
-            }
-        }
-        Event::Evidence { step, note, source } => {
-            format!("  evidence for {step} ({source}): {note}")
-        }
-        Event::Approval {
-            step,
-            name,
-            reason,
-            source,
-        } => {
-            format!("  {step} approved by {name} ({source}): {reason}")
-        }
-        Event::Skip {
-            step,
-            phase,
-            reason,
-        } => format!("↷ {} skipped: {reason}", step_pos(st, *phase, step)),
-        Event::Note {
-            action: Some(a),
-            text,
-            ..
-        } if a == "answers" => {
-            format!("answers file journaled ({} bytes)", text.len())
-        }
-        Event::Note { text, step, .. } => match step {
-            Some(s) => format!("  note on {s}: {text}"),
-            None => format!("  note: {text}"),
-        },
-        // A step's gate results are already in its output lines.
-        Event::GateResult { step: Some(_), .. } => return None,
-        Event::GateResult {
-            gate,
-            state,
-            message,
-            ..
-        } => format!("  gate {gate}: {state} — {message}"),
-        Event::TriggerTripped { gate, message, .. } => format!("trigger {gate} tripped: {message}"),
-        Event::TriggerInconclusive { gate, message } => {
-            format!("trigger {gate} inconclusive: {message}")
-        }
-        Event::RollbackArmed { reason, target } => format!(
-            "rollback armed → {}: {reason}",
-            target.as_deref().unwrap_or("(no target)")
-        ),
-        Event::RollbackConfirmed { by, target } => format!(
-            "rollback confirmed by {by} → {}",
-            target.as_deref().unwrap_or("(no target)")
-        ),
-        Event::RollbackStarted { .. } => "rollback started".to_owned(),
-        Event::RollbackFinished { outcome } => {
-            format!("rollback finished: {outcome:?}").to_lowercase()
-        }
-        Event::DockerAction { action, .. } => format!("  docker: {action}"),
-        Event::OperatorDisconnected { reason } => format!("operator disconnected: {reason}"),
-        Event::LockTakenOver { previous_holder } => {
-            format!("lock taken over from {previous_holder}")
-        }
-        Event::ReleaseFinished { outcome } => format!("release {}", outcome.as_str()),
-    })
 }

@@ -1,0 +1,238 @@
+//! One release driven to its end: new or resumed, in the cockpit or headless; drills.
+
+use std::io::{IsTerminal, Write};
+
+use color_eyre::eyre::{Result, eyre};
+use tokio::sync::mpsc;
+
+use super::start::{REFUSED, release_started};
+use crate::answers::Answers;
+use crate::cli::RunArgs;
+use crate::exec::resolve::{Resolved, rollback_target};
+use crate::exec::runtime::Runtime;
+use crate::journal::{Hasher, LockInfo, StateDir, Writer, lock};
+use crate::plain::{Driver, Mode, PlainOpts};
+use crate::release::{Event, Msg, ReleaseState, StepStatus, replay};
+/// One release being driven headless: a new one, or a resumed one.
+pub(super) struct Session<'a> {
+    pub(super) r: &'a Resolved,
+    pub(super) dir: &'a StateDir,
+    pub(super) id: &'a str,
+    pub(super) resume: bool,
+    pub(super) answers: Option<Answers>,
+    pub(super) args: &'a RunArgs,
+    pub(super) taken_from: Option<LockInfo>,
+}
+
+impl Session<'_> {
+    /// Open the journal (new or resumed), and list the messages that start the session.
+    fn prepare(&self) -> Result<(Writer, ReleaseState, Vec<Msg>)> {
+        let (writer, st, torn) = if self.resume {
+            let (w, read) = Writer::open_existing(self.dir, self.id, Hasher::from_env())?;
+            let st = replay::from_records(&read.records).map_err(|e| eyre!("{}: {e}", self.id))?;
+            (w, st, read.torn_tail)
+        } else {
+            (
+                Writer::create(self.dir, self.id, Hasher::from_env())?,
+                ReleaseState::default(),
+                None,
+            )
+        };
+        let note = |action: &str, text: String| {
+            Msg::Record(Event::Note {
+                step: None,
+                phase: None,
+                action: Some(action.into()),
+                text,
+                extend_ms: None,
+            })
+        };
+        let mut initial = Vec::new();
+        if self.resume {
+            if let Some(t) = torn {
+                initial.push(note("torn-tail", format!(
+                    "a torn last line ({} bytes, the process stopped mid-write) was set aside on resume",
+                    t.bytes
+                )));
+            }
+            initial.push(note(
+                "resume",
+                format!("release resumed by {}", self.r.ctx.operator),
+            ));
+        } else {
+            initial.push(Msg::Begin(release_started(
+                self.r,
+                self.id,
+                self.args.drill,
+            )));
+        }
+        if let Some(prev) = &self.taken_from {
+            initial.push(Msg::Record(Event::LockTakenOver {
+                previous_holder: prev.describe(),
+            }));
+        }
+        if let Some(a) = &self.answers {
+            initial.push(note("answers", a.text.clone()));
+        }
+        if self.args.auto_approve {
+            initial.push(note(
+                "auto-approve",
+                "--auto-approve: approvals no answers file covers are given automatically".into(),
+            ));
+        }
+        Ok((writer, st, initial))
+    }
+
+    pub(super) async fn drive(
+        self,
+        plain: bool,
+        out: &mut impl Write,
+        err: &mut impl Write,
+    ) -> Result<i32> {
+        let (writer, mut st, initial) = self.prepare()?;
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut rt = Runtime::new(self.r.clone(), writer, lock::hostname(), tx);
+        if !plain {
+            let opts = crate::cockpit::CockpitOpts {
+                theme: self.args.theme.clone(),
+                fps: self.args.fps,
+                mouse: self.args.mouse,
+                warning: ssh_warning(self.r.protected),
+                guide: None,
+            };
+            return crate::cockpit::run(&mut rt, st, &mut rx, initial, &opts).await;
+        }
+        let opts = PlainOpts {
+            auto_approve: self.args.auto_approve,
+            answers: self.answers.clone(),
+            tty: std::io::stdin().is_terminal(),
+        };
+        let mut d = Driver {
+            rt: &mut rt,
+            st: &mut st,
+            rx: &mut rx,
+            opts: &opts,
+            out,
+        };
+        for m in initial {
+            d.send(m)?;
+        }
+        if let Some((p, i)) = d.st.current()
+            && d.st.list(p)[i].status == StepStatus::Interrupted
+        {
+            let step = d.st.list(p)[i].id.clone();
+            let Some(decision) = decide_interrupted(self.answers.as_ref(), &step, opts.tty) else {
+                writeln!(
+                    err,
+                    "refused: step `{step}` was interrupted (outcome unknown); say what to do in --answers FILE: [resume] interrupted = \"retry\" | \"mark-done\" | \"rollback\" (with note = \"…\" for mark-done)"
+                )?;
+                return Ok(REFUSED);
+            };
+            let msg = match decision {
+                Decision::Retry => Msg::Retry,
+                Decision::MarkDone(note) => Msg::MarkDone { note },
+                Decision::Rollback => Msg::Rollback {
+                    by: d.rt.operator.clone(),
+                    target: rollback_target(self.r),
+                },
+            };
+            if let Some(why) = d.send(msg)? {
+                writeln!(err, "cannot continue: {why}")?;
+                return Ok(1);
+            }
+        }
+        if self.args.drill && !self.resume {
+            return drill(
+                &mut d,
+                self.args.rollback_only,
+                self.answers.as_ref(),
+                self.r,
+            )
+            .await;
+        }
+        d.drive(Mode::Run).await
+    }
+}
+
+/// A drill: run the release (or skip it with `--rollback-only`), then the rollback on
+/// purpose, then record the findings. Exit 0 when the rollback completed.
+async fn drill<W: Write>(
+    d: &mut Driver<'_, W>,
+    rollback_only: bool,
+    answers: Option<&Answers>,
+    r: &Resolved,
+) -> Result<i32> {
+    if rollback_only {
+        while d.st.current().is_some() && !d.st.is_finished() {
+            if let Some(why) = d.send(Msg::Skip {
+                reason: "drill: --rollback-only".into(),
+            })? {
+                return Err(eyre!("cannot skip for the drill: {why}"));
+            }
+        }
+    } else {
+        let code = d.drive(Mode::Run).await?;
+        if code != 0 {
+            return Ok(code);
+        }
+    }
+    let by = d.rt.operator.clone();
+    if let Some(why) = d.send(Msg::Rollback {
+        by,
+        target: rollback_target(r),
+    })? {
+        return Err(eyre!("cannot start the drill's rollback: {why}"));
+    }
+    let code = d.drive(Mode::Rollback).await?;
+    let findings = answers
+        .and_then(|a| a.drill.as_ref().map(|f| f.findings.clone()))
+        .or_else(|| crate::plain::ask_tty("drill findings (one line): "))
+        .unwrap_or_else(|| "no findings recorded".to_owned());
+    d.send(Msg::Record(Event::Note {
+        step: None,
+        phase: None,
+        action: Some("drill-findings".into()),
+        text: findings,
+        extend_ms: None,
+    }))?;
+    Ok(code)
+}
+
+/// In a protected environment over SSH without tmux or screen, a dropped connection pauses
+/// the release: say so in the header.
+pub fn ssh_warning(protected: bool) -> Option<String> {
+    let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
+    (protected && set("SSH_CONNECTION") && !set("TMUX") && !set("STY"))
+        .then(|| "over SSH without tmux/screen: a dropped connection pauses the release".to_owned())
+}
+
+enum Decision {
+    Retry,
+    MarkDone(String),
+    Rollback,
+}
+
+/// What to do with an interrupted step: from the answers file, else asked on the terminal.
+fn decide_interrupted(answers: Option<&Answers>, step: &str, tty: bool) -> Option<Decision> {
+    let pick = |what: &str, note: String| match what {
+        "retry" | "r" => Some(Decision::Retry),
+        "mark-done" | "m" if !note.trim().is_empty() => Some(Decision::MarkDone(note)),
+        "rollback" | "R" => Some(Decision::Rollback),
+        _ => None,
+    };
+    if let Some(r) = answers.and_then(|a| a.resume.as_ref()) {
+        return pick(&r.interrupted, r.note.clone());
+    }
+    if !tty {
+        return None;
+    }
+    let what = crate::plain::ask_tty(&format!(
+        "step `{step}` was interrupted (outcome unknown): r retry · m mark done · R roll back? "
+    ))?;
+    let note = if what == "m" {
+        crate::plain::ask_tty("note (what you checked): ").unwrap_or_default()
+    } else {
+        String::new()
+    };
+    pick(&what, note)
+}

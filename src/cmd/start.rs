@@ -1,0 +1,156 @@
+//! Starting a release: its `release-started` event, its id, the refusals, the lock.
+
+use color_eyre::eyre::{Result, eyre};
+
+use crate::exec::resolve::Resolved;
+use crate::journal::{self, LockInfo, StateDir, lock};
+use crate::plain::now_ms;
+use crate::release::{Event, ReleasePhase, ReleaseState, StepInfo, replay};
+use crate::runbook::{Evidence, Step, StepKind};
+
+/// Exit code: refused (lock, protected environment, operator not allowed).
+pub const REFUSED: i32 = 4;
+
+fn info(s: &Step, ctx: &crate::runbook::Context) -> StepInfo {
+    let (evidence_required, approvers, reason_required) = match &s.kind {
+        StepKind::Manual { evidence, .. } => (*evidence == Evidence::Required, None, false),
+        StepKind::Approval {
+            approvers,
+            reason_required,
+        } => (false, approvers.clone(), *reason_required),
+        _ => (false, None, false),
+    };
+    // Titles may use variables; one that needs a value not known yet (a capture) stays as written.
+    let title = crate::runbook::render(&crate::runbook::Tpl::new(s.title.clone(), 0..0), ctx)
+        .unwrap_or_else(|_| s.title.clone());
+    let duration_ms = match &s.kind {
+        StepKind::Watch { duration, .. } => crate::runbook::render_duration(duration, ctx)
+            .ok()
+            .and_then(|d| u64::try_from(d.as_millis()).ok()),
+        _ => None,
+    };
+    StepInfo {
+        id: s.id.clone(),
+        title,
+        kind: s.kind.name().to_owned(),
+        evidence_required,
+        approvers,
+        reason_required,
+        duration_ms,
+    }
+}
+
+/// The `release-started` event for `r`.
+pub fn release_started(r: &Resolved, release_id: &str, drill: bool) -> Event {
+    Event::ReleaseStarted {
+        release_id: release_id.to_owned(),
+        name: r.runbook.release.name.clone(),
+        environment: r.env_name.clone(),
+        version: r.ctx.version.clone(),
+        protected: r.protected,
+        runbook: r.runbook.path.display().to_string(),
+        previous: r.ctx.previous.clone(),
+        lkg: r.ctx.lkg.clone(),
+        drill,
+        steps: r.runbook.steps.iter().map(|s| info(s, &r.ctx)).collect(),
+        rollback_steps: r
+            .runbook
+            .rollback
+            .steps
+            .iter()
+            .map(|s| info(s, &r.ctx))
+            .collect(),
+    }
+}
+
+/// A release id not used yet in `dir`: two releases started in the same second get
+/// consecutive seconds, so ids stay `<name>-<version>-<yyyymmddThhmmssZ>`.
+pub fn free_release_id(dir: &StateDir, name: &str, version: &str) -> String {
+    let mut t = now_ms();
+    loop {
+        let id = journal::release_id(name, version, t);
+        if !dir.journal_path(&id).exists() {
+            return id;
+        }
+        t += chrono::Duration::seconds(1);
+    }
+}
+
+/// Refuse what policy forbids before anything is written. Returns a message for exit 4.
+pub fn refusal(r: &Resolved, auto_approve: bool) -> Option<String> {
+    if auto_approve && r.protected {
+        return Some(format!(
+            "refused: --auto-approve is not allowed in the protected environment `{}`; give the answers in a file with --answers FILE",
+            r.env_name
+        ));
+    }
+    if let Some(allowed) = &r.runbook.release.operators
+        && !allowed.iter().any(|o| o == &r.ctx.operator)
+    {
+        return Some(format!(
+            "refused: operator `{}` is not in release.operators ({}); pass --operator NAME if you are one of them",
+            r.ctx.operator,
+            allowed.join(", ")
+        ));
+    }
+    None
+}
+
+/// Take the release lock, or say who holds it.
+pub fn take_lock(
+    dir: &StateDir,
+    operator: &str,
+    release: Option<&str>,
+    take_over: bool,
+) -> Result<std::result::Result<Option<LockInfo>, String>> {
+    let me = LockInfo {
+        operator: operator.to_owned(),
+        host: lock::hostname(),
+        pid: std::process::id(),
+        started: now_ms().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        release: release.map(str::to_owned),
+    };
+    Ok(match lock::acquire(dir, &me)? {
+        lock::Acquire::Taken => Ok(None),
+        lock::Acquire::HeldBy(h) => Err(format!(
+            "refused: the release lock is held by {}; watch it with `flightdeck observe`",
+            h.describe()
+        )),
+        lock::Acquire::Stale(h) if take_over => {
+            lock::take_over(dir, &me)?;
+            Ok(Some(h))
+        }
+        lock::Acquire::Stale(h) => Err(format!(
+            "refused: a stale lock is left by {} (that process is gone); pass --take-over to take it over",
+            h.describe()
+        )),
+    })
+}
+
+/// The newest release of `name` in `dir`, when it is unfinished.
+pub fn latest_unfinished(dir: &StateDir, name: &str) -> Result<Option<(String, ReleaseState)>> {
+    if !dir.journal_dir().is_dir() {
+        return Ok(None);
+    }
+    for entry in dir.list()? {
+        let read = journal::read(&entry.path)?;
+        let st = replay::from_records(&read.records)
+            .map_err(|e| eyre!("{}: {e}", entry.path.display()))?;
+        if st.name != name {
+            continue;
+        }
+        return Ok(
+            (!st.is_finished() && st.phase != ReleasePhase::NotStarted).then_some((entry.id, st))
+        );
+    }
+    Ok(None)
+}
+
+/// Releases the release lock when dropped: on every exit path, a panic's unwinding included.
+pub struct LockGuard<'a>(pub &'a StateDir);
+
+impl Drop for LockGuard<'_> {
+    fn drop(&mut self) {
+        let _ = lock::release(self.0);
+    }
+}
