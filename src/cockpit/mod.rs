@@ -6,8 +6,6 @@
 //! what it can of the terminal, lets the running step finish (its output still journaled),
 //! journals the outcome, and exits without starting another step.
 
-use std::collections::BTreeMap;
-use std::io::Write;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -20,15 +18,20 @@ use tokio::sync::mpsc;
 use crate::exec::runtime::Runtime;
 use crate::plain::now_ms;
 use crate::release::{Event, Msg, ReleaseOutcome, ReleasePhase, ReleaseState, StepStatus};
-use crate::runbook::{RollbackTarget, StepKind, template};
 use crate::ui::app::{App, AppEffect, AppMsg};
 use crate::ui::keymap::Keymap;
-use crate::ui::model::{GateRow, Header};
+use crate::ui::model::GateRow;
 use crate::ui::terminal;
 use crate::ui::theme::Theme;
 use crate::watch::docker::{self, DockerMsg};
 use crate::watch::revisions_model::RevisionsMsg;
 use crate::watch::revisions_task::{self, Plan};
+
+mod countdown;
+mod setup;
+
+pub use setup::{app_for, header};
+use setup::{gate_row, save_log};
 
 /// Display options.
 #[derive(Debug, Clone)]
@@ -40,67 +43,6 @@ pub struct CockpitOpts {
     pub warning: Option<String>,
     /// The demo's guide line: what to press next (demo only).
     pub guide: Option<fn(&App) -> Option<String>>,
-}
-
-/// The header for a release.
-pub fn header(rt: &Runtime, st: &ReleaseState) -> Header {
-    let r = &rt.resolved;
-    let window_deadline = r.runbook.release.window.and_then(|w| {
-        let start = st.started_at.unwrap_or_else(Utc::now);
-        chrono::Duration::from_std(w).ok().map(|d| start + d)
-    });
-    Header {
-        name: r.runbook.release.name.clone(),
-        environment: r.env_name.clone(),
-        protected: r.protected,
-        version: r.ctx.version.clone(),
-        previous: r.ctx.previous.clone(),
-        lkg: r.ctx.lkg.clone(),
-        operator: rt.operator.clone(),
-        window_deadline,
-        observing: None,
-        warning: None,
-    }
-}
-
-/// Build the App for a release.
-pub fn app_for(rt: &Runtime, st: ReleaseState, keymap: Keymap) -> App {
-    let r = &rt.resolved;
-    let gates = r
-        .runbook
-        .gates
-        .iter()
-        .map(|g| GateRow {
-            id: g.id.clone(),
-            kind: g.kind.name().to_owned(),
-            ..GateRow::default()
-        })
-        .collect();
-    let mut instructions = BTreeMap::new();
-    for s in &r.runbook.steps {
-        if let StepKind::Manual {
-            instructions: Some(t),
-            ..
-        } = &s.kind
-            && let Ok(text) = template::render(t, &r.ctx)
-        {
-            instructions.insert(s.id.clone(), rt.masker.mask(&text).into_owned());
-        }
-    }
-    let services = r
-        .runbook
-        .services
-        .iter()
-        .map(|s| (s.name.clone(), s.logs))
-        .collect();
-    let header = header(rt, &st);
-    let revisions = Plan::from_resolved(r).initial_model(r);
-    App::new(header, st, keymap)
-        .with_gates(gates)
-        .with_services(services)
-        .with_instructions(instructions)
-        .with_revisions(revisions)
-        .with_rollback_pick(r.runbook.rollback.target == RollbackTarget::Pick)
 }
 
 /// What ended the loop.
@@ -172,155 +114,6 @@ impl Loop<'_> {
         }
         quit
     }
-}
-
-impl Loop<'_> {
-    /// Start the auto-rollback countdown when a trigger armed the rollback and
-    /// `rollback.auto` applies (never in a protected environment).
-    fn maybe_start_countdown(&mut self) {
-        let st = self.app.release();
-        if st.armed.is_none() || st.phase != ReleasePhase::InProgress {
-            if self.counted {
-                // Disarmed, or the rollback ran: the countdown line goes away.
-                self.counted = false;
-                self.countdown = None;
-                self.process(AppMsg::Warning(self.base_warning.clone()), now_ms());
-            }
-            return;
-        }
-        let r = &self.rt.resolved;
-        // With `rollback.target = "pick"` a person picks the target: no countdown.
-        let pick = r.runbook.rollback.target == RollbackTarget::Pick;
-        if self.counted || !r.runbook.rollback.auto || r.protected || pick || st.is_finished() {
-            return;
-        }
-        let delay = crate::runbook::template::render_duration(
-            &r.runbook.rollback.auto_delay,
-            &self.rt.context(st),
-        )
-        .unwrap_or(Duration::from_secs(30));
-        self.counted = true;
-        self.countdown = Some(tokio::time::Instant::now() + delay);
-        self.show_countdown(now_ms());
-    }
-
-    fn show_countdown(&mut self, now: DateTime<Utc>) {
-        if let Some(at) = self.countdown {
-            let left = at
-                .saturating_duration_since(tokio::time::Instant::now())
-                .as_secs()
-                + 1;
-            let text = format!(
-                "AUTO ROLLBACK in {left}s · press any key to stop the countdown (the rollback stays armed)"
-            );
-            self.process(AppMsg::Warning(Some(text)), now);
-        }
-    }
-
-    /// After each event: the auto-rollback countdown, and the demo's guide line.
-    fn after_event(
-        &mut self,
-        guide: Option<fn(&App) -> Option<String>>,
-        shown: &mut Option<String>,
-    ) {
-        self.maybe_start_countdown();
-        if let Some(guide) = guide {
-            let g = guide(&self.app);
-            if g != *shown {
-                shown.clone_from(&g);
-                self.process(AppMsg::Guide(g), now_ms());
-            }
-        }
-        if let Some(at) = self.countdown {
-            if tokio::time::Instant::now() >= at {
-                self.fire_countdown(now_ms());
-            } else {
-                self.show_countdown(now_ms());
-            }
-        }
-    }
-
-    /// Any key stops the countdown; the rollback stays armed.
-    fn stop_countdown(&mut self, now: DateTime<Utc>) {
-        self.countdown = None;
-        let text =
-            "auto rollback stopped · the rollback stays armed: press R to roll back".to_owned();
-        self.process(AppMsg::Warning(Some(text)), now);
-    }
-
-    fn fire_countdown(&mut self, now: DateTime<Utc>) {
-        self.countdown = None;
-        let target = self
-            .app
-            .release()
-            .armed
-            .as_ref()
-            .and_then(|a| a.target.clone());
-        self.process(AppMsg::Warning(self.base_warning.clone()), now);
-        self.process(
-            AppMsg::Release(Msg::Rollback {
-                by: "auto".into(),
-                target,
-            }),
-            now,
-        );
-    }
-}
-
-/// A gate measurement journaled by a step, as a row of the gates pane.
-fn gate_row(msg: &AppMsg, rb: &crate::runbook::Runbook, now: DateTime<Utc>) -> Option<GateRow> {
-    let AppMsg::Release(Msg::Record(Event::GateResult {
-        gate,
-        state,
-        value,
-        message,
-        ..
-    })) = msg
-    else {
-        return None;
-    };
-    let state = match state.as_str() {
-        "pass" => crate::ui::model::GateState::Pass,
-        "fail" => crate::ui::model::GateState::Fail,
-        _ => crate::ui::model::GateState::Error,
-    };
-    let value = match value {
-        serde_json::Value::Null => String::new(),
-        serde_json::Value::String(s) => s.clone(),
-        v => v.to_string(),
-    };
-    Some(GateRow {
-        id: gate.clone(),
-        kind: rb
-            .gate(gate)
-            .map(|g| g.kind.name().to_owned())
-            .unwrap_or_default(),
-        state,
-        value,
-        message: message.clone(),
-        at: Some(now),
-    })
-}
-
-/// Write the (already masked) lines of a log source to `./flightdeck-<source>-<time>.log`.
-fn save_log(app: &App, source: &str, now: DateTime<Utc>) -> std::io::Result<String> {
-    let lines = app.log_lines(source).unwrap_or_default();
-    let safe: String = source
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let path = format!("flightdeck-{safe}-{}.log", now.format("%Y%m%dT%H%M%SZ"));
-    let mut f = std::fs::File::create(&path)?;
-    for l in lines {
-        writeln!(f, "{l}")?;
-    }
-    Ok(path)
 }
 
 /// The exit code for a release left in `st`.
