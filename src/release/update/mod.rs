@@ -10,6 +10,10 @@ use super::event::{Event, Outcome, Phase, ReleaseOutcome};
 use super::msg::Msg;
 use super::state::{ReleasePhase, ReleaseState, StepStatus};
 
+mod flow;
+
+use flow::{finished, next, rollback};
+
 /// Why a message was refused; shown to the operator as it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal(pub String);
@@ -353,106 +357,4 @@ pub fn update(st: &mut ReleaseState, msg: Msg, now: DateTime<Utc>) -> Result<Vec
         Msg::Record(ev) => o.emit(ev),
     }
     Ok(o.effects)
-}
-
-fn next(o: &mut Out<'_>) -> Result<(), Refusal> {
-    o.require_active()?;
-    o.require_idle()?;
-    match o.st.current() {
-        None => Err(Refusal("every step is done".into())),
-        Some((p, i)) => {
-            let s = &o.st.list(p)[i];
-            match &s.status {
-                StepStatus::Failed(why) => Err(Refusal(format!(
-                    "step `{}` failed ({why}): r retry · s skip with a reason · R roll back",
-                    s.id
-                ))),
-                StepStatus::Interrupted => Err(Refusal(format!(
-                    "step `{}` was interrupted (outcome unknown): r retry · m mark done · R roll back",
-                    s.id
-                ))),
-                _ => {
-                    o.start(p, i);
-                    Ok(())
-                }
-            }
-        }
-    }
-}
-
-fn rollback(o: &mut Out<'_>, by: String, target: Option<String>) -> Result<(), Refusal> {
-    match o.st.phase {
-        ReleasePhase::InProgress | ReleasePhase::Finished(ReleaseOutcome::Completed) => {}
-        ReleasePhase::RollingBack => return Err(Refusal("the rollback is already running".into())),
-        ReleasePhase::NotStarted => return Err(Refusal("the release has not started".into())),
-        ReleasePhase::Finished(out) => {
-            return Err(Refusal(format!(
-                "the release is {}; there is nothing to roll back",
-                out.as_str()
-            )));
-        }
-    }
-    let mut interrupted = None;
-    if let Some((p, i)) = o.st.running() {
-        let id = o.st.list(p)[i].id.clone();
-        let ev = Event::StepFinished {
-            step: id.clone(),
-            phase: p,
-            outcome: Outcome::Cancelled,
-            exit_code: None,
-            reason: Some("cancelled for the rollback".into()),
-            duration_ms: o.elapsed_ms(p, i),
-            captures: std::collections::BTreeMap::new(),
-        };
-        o.emit(ev);
-        o.effects.push(Effect::Cancel { phase: p, index: i });
-        interrupted = Some(id);
-    }
-    o.emit(Event::RollbackConfirmed {
-        by,
-        target: target.clone(),
-    });
-    o.emit(Event::RollbackStarted {
-        target,
-        interrupted,
-    });
-    o.after_done(Phase::Rollback);
-    Ok(())
-}
-
-#[allow(clippy::too_many_arguments)]
-fn finished(
-    o: &mut Out<'_>,
-    phase: Phase,
-    step: &str,
-    mut outcome: Outcome,
-    exit_code: Option<i32>,
-    mut reason: Option<String>,
-    duration_ms: u64,
-    captures: std::collections::BTreeMap<String, String>,
-) {
-    let Some(index) = o.st.find(phase, step) else {
-        return;
-    };
-    let s = &o.st.list(phase)[index];
-    // A report for a step that is no longer running (cancelled for a rollback) is stale.
-    if s.status != StepStatus::Running {
-        return;
-    }
-    if outcome == Outcome::Succeeded && s.info.evidence_required && s.evidence.is_none() {
-        outcome = Outcome::Failed;
-        reason = Some("evidence is required and none was given".into());
-    }
-    o.emit(Event::StepFinished {
-        step: step.to_owned(),
-        phase,
-        outcome,
-        exit_code,
-        reason,
-        duration_ms,
-        captures,
-    });
-    if outcome == Outcome::Succeeded {
-        o.after_done(phase);
-    }
 }
