@@ -128,6 +128,9 @@ pub struct GateCx {
     pub release_tags: Option<String>,
     /// One client for every HTTP gate of this context (connections are not pooled).
     pub http: reqwest::Client,
+    /// `[[services]]` and the Docker hosts, for `docker` gates.
+    pub services: Vec<crate::runbook::Service>,
+    pub docker_hosts: Vec<crate::runbook::DockerHost>,
 }
 
 impl GateCx {
@@ -142,6 +145,8 @@ impl GateCx {
             git_path: None,
             release_tags: None,
             http: http::client(),
+            services: Vec::new(),
+            docker_hosts: Vec::new(),
         }
     }
 
@@ -153,6 +158,8 @@ impl GateCx {
         cx.masker = masker_for(r).0;
         cx.git_path = r.runbook.git.as_ref().map(|g| r.path(&g.path));
         cx.release_tags = r.runbook.git.as_ref().map(|g| g.release_tags.clone());
+        cx.services.clone_from(&r.runbook.services);
+        cx.docker_hosts = crate::watch::docker::hosts_for(&r.runbook.dir, &r.runbook.docker_hosts);
         cx
     }
 
@@ -225,7 +232,19 @@ async fn measure(kind: &GateKind, cx: &GateCx, timeout: Duration) -> GateOutcome
             branch,
             head_tagged,
         } => git::evaluate(*clean, branch.clone(), *head_tagged, cx).await,
-        GateKind::Docker { service, .. } => docker::evaluate(service),
+        GateKind::Docker {
+            service,
+            healthy,
+            max_restarts,
+            image_is_target,
+        } => {
+            let checks = docker::Checks {
+                healthy: *healthy,
+                max_restarts: *max_restarts,
+                image_is_target: *image_is_target,
+            };
+            docker::evaluate(service, &checks, cx).await
+        }
         GateKind::Release { .. } => release::evaluate(kind, cx).await,
     }
 }
