@@ -178,6 +178,14 @@ impl Runtime {
                 let started = super::watch::start(phase, &step, self, &ctx);
                 self.launch(phase, &step, started);
             }
+            StepKind::DockerDeploy { .. } => {
+                let started = super::docker::deploy::start(phase, &step, self, &ctx);
+                self.launch(phase, &step, started);
+            }
+            StepKind::DockerRollback { .. } => {
+                let started = super::docker::rollback::start(phase, &step, self);
+                self.launch(phase, &step, started);
+            }
             other => self.fail_now(
                 phase,
                 &step.id,
