@@ -4,6 +4,7 @@
 //! `FLIGHTDECK_REQUIRE_DOCKER=1`.
 
 mod daemon;
+mod deploy;
 mod images;
 mod pane;
 mod status;
