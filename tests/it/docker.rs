@@ -9,6 +9,7 @@ mod images;
 mod pane;
 mod status;
 mod support;
+mod swarm;
 mod tls;
 
 use std::future::Future;

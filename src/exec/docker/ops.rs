@@ -180,9 +180,9 @@ pub async fn stop(docker: &Docker, id: &str) -> Result<(), String> {
         signal: None,
     };
     // The request outlives the grace period (the client's default timeout is shorter).
-    let patient = docker
-        .clone()
-        .with_timeout(Duration::from_secs(u64::from(STOP_GRACE.unsigned_abs()) + 20));
+    let patient = docker.clone().with_timeout(Duration::from_secs(
+        u64::from(STOP_GRACE.unsigned_abs()) + 20,
+    ));
     match patient.stop_container(id, Some(opts)).await {
         Ok(()) => Ok(()),
         // 304: already stopped.

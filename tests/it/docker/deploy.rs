@@ -79,8 +79,9 @@ pub struct Scene {
     pub docker: Docker,
     pub run: String,
     pub name: String,
-    pub images: Images,
+    /// Dropped first: the containers go before their images.
     pub _cleanup: Cleanup,
+    pub images: Images,
 }
 
 impl Scene {
@@ -115,8 +116,8 @@ impl Scene {
             docker,
             run,
             name,
-            images,
             _cleanup: cleanup,
+            images,
         })
     }
 
