@@ -106,6 +106,8 @@ pub struct App {
     pub(crate) gates_top: usize,
     pub(crate) services_top: usize,
     /// Live Docker state and the runbook's services, when any are configured.
+    /// The image each service's `docker-deploy` step deploys (service, image).
+    pub deploy_targets: Vec<(String, String)>,
     pub(crate) docker: Option<(
         crate::watch::docker::DockerModel,
         Vec<crate::runbook::Service>,
@@ -138,6 +140,7 @@ impl App {
             checklist_top: None,
             gates_top: 0,
             services_top: 0,
+            deploy_targets: Vec::new(),
             docker: None,
             size: (80, 24),
             now: DateTime::<Utc>::UNIX_EPOCH,

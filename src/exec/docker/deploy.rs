@@ -268,13 +268,14 @@ async fn replace(
                 "from": from, "to": to, "reason": why, "logs": logs,
                 "restored": restored.as_ref().map_or_else(|e| format!("NOT restored: {e}"), |()| "yes".into()),
             }));
-            let mut msg = format!("{host}: deploying {} to {}: {why}", old.name, spec.image);
-            if let Err(e) = restored {
-                msg.push_str(&format!("; restoring the old container failed: {e}"));
-            } else {
-                msg.push_str(&format!("; {} restored on {}", old.name, old.image));
-            }
-            Err(msg)
+            let after = match restored {
+                Err(e) => format!("restoring the old container failed: {e}"),
+                Ok(()) => format!("{} restored on {}", old.name, old.image),
+            };
+            Err(format!(
+                "{host}: deploying {} to {}: {why}; {after}",
+                old.name, spec.image
+            ))
         }
     }
 }

@@ -47,7 +47,8 @@ pub async fn wait(
                     return Err("the new container is unhealthy (docker healthcheck)".into());
                 }
                 other => {
-                    last = format!("health {}", other.map_or("none".into(), |s| s.to_string()))
+                    let status = other.map_or("none".into(), |s| s.to_string());
+                    last = format!("health {status}");
                 }
             }
         } else if let Some(url) = health_url {

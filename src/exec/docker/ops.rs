@@ -184,9 +184,9 @@ pub async fn stop(docker: &Docker, id: &str) -> Result<(), String> {
         u64::from(STOP_GRACE.unsigned_abs()) + 20,
     ));
     match patient.stop_container(id, Some(opts)).await {
-        Ok(()) => Ok(()),
         // 304: already stopped.
-        Err(bollard::errors::Error::DockerResponseServerError {
+        Ok(())
+        | Err(bollard::errors::Error::DockerResponseServerError {
             status_code: 304, ..
         }) => Ok(()),
         Err(e) => Err(err("stopping", &e)),
@@ -195,8 +195,9 @@ pub async fn stop(docker: &Docker, id: &str) -> Result<(), String> {
 
 pub async fn start(docker: &Docker, id: &str) -> Result<(), String> {
     match docker.start_container(id, None).await {
-        Ok(()) => Ok(()),
-        Err(bollard::errors::Error::DockerResponseServerError {
+        // 304: already started.
+        Ok(())
+        | Err(bollard::errors::Error::DockerResponseServerError {
             status_code: 304, ..
         }) => Ok(()),
         Err(e) => Err(err("starting", &e)),

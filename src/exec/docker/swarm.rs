@@ -56,21 +56,18 @@ async fn update(
         version: i32::try_from(version).unwrap_or(i32::MAX),
         ..Default::default()
     };
-    let to = match image {
-        Some(img) => {
-            if let Some(c) = spec
-                .task_template
-                .as_mut()
-                .and_then(|t| t.container_spec.as_mut())
-            {
-                c.image = Some(img.to_owned());
-            }
-            img.to_owned()
+    let to = if let Some(img) = image {
+        if let Some(c) = spec
+            .task_template
+            .as_mut()
+            .and_then(|t| t.container_spec.as_mut())
+        {
+            c.image = Some(img.to_owned());
         }
-        None => {
-            opts.rollback = Some("previous".to_owned());
-            String::new()
-        }
+        img.to_owned()
+    } else {
+        opts.rollback = Some("previous".to_owned());
+        String::new()
     };
     docker
         .update_service(name, spec, opts, None)

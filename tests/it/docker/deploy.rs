@@ -196,7 +196,7 @@ fn headless(d: &Dir, args: &[&str]) -> std::process::Output {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_deploy_restores_the_old_container_and_journals_its_logs() {
-    super::bounded(async {
+    super::bounded(Box::pin(async {
         let Some(s) = Scene::start().await else {
             return;
         };
@@ -227,13 +227,13 @@ async fn a_failed_deploy_restores_the_old_container_and_journals_its_logs() {
         );
         assert!(s.state_of(&format!("{}.prev-v1", s.name)).await.is_none());
         d.verify_latest();
-    })
+    }))
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deploy_then_rollback_through_the_binary() {
-    super::bounded(async {
+    super::bounded(Box::pin(async {
         let Some(s) = Scene::start().await else {
             return;
         };
@@ -267,13 +267,13 @@ async fn deploy_then_rollback_through_the_binary() {
         assert_eq!(rb.data["detail"]["from"]["image"], s.images.tag("v3"));
         assert_eq!(rb.data["detail"]["to"]["image"], s.images.tag("v1"));
         d.verify_latest();
-    })
+    }))
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retain_is_honoured_and_a_missing_image_stops_nothing() {
-    super::bounded(async {
+    super::bounded(Box::pin(async {
         let Some(s) = Scene::start().await else {
             return;
         };
@@ -310,6 +310,6 @@ async fn retain_is_honoured_and_a_missing_image_stops_nothing() {
             }
         }
         assert_eq!(prunes, 2, "two older previous containers were removed");
-    })
+    }))
     .await;
 }

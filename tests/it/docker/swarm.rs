@@ -60,7 +60,7 @@ async fn spec_image(d: &bollard::Docker, name: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn swarm_deploy_and_rollback_on_a_private_daemon() {
-    super::bounded(async {
+    super::bounded(Box::pin(async {
         let Some(daemon) = PrivateDaemon::start("swarm").await else {
             return;
         };
@@ -150,6 +150,6 @@ async fn swarm_deploy_and_rollback_on_a_private_daemon() {
         );
         drop(images);
         drop(daemon);
-    })
+    }))
     .await;
 }
