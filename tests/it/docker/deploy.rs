@@ -13,7 +13,10 @@ use flightdeck::runbook::{DeployOrder, DockerHost, Service, ServiceMatch};
 use flightdeck::watch::docker::Matchers;
 use tokio::sync::mpsc;
 
+use flightdeck::ui::panes::services::{ServiceStyles, services_lines_with, to_plain};
+
 use super::images::{self, free_port};
+use super::pane as px;
 use super::support::{self, Cleanup, unique};
 use crate::run::{Dir, out};
 
@@ -169,6 +172,23 @@ service = "web"
         ))
     }
 
+    /// Wait (at most 20 s) until the container `name` is healthy.
+    pub async fn wait_healthy(&self, name: &str) {
+        for _ in 0..80 {
+            let i = self.docker.inspect_container(name, None).await.ok();
+            let status = i
+                .and_then(|i| i.state)
+                .and_then(|s| s.health)
+                .and_then(|h| h.status)
+                .map(|s| s.to_string());
+            if status.as_deref() == Some("healthy") {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        panic!("{name} is not healthy within 20 s");
+    }
+
     pub fn spec(&self, image: &str, retain: u32) -> DeploySpec {
         DeploySpec {
             target: Target {
@@ -186,6 +206,39 @@ service = "web"
             pull: false,
         }
     }
+}
+
+/// The services pane for this scene's containers, with fixed ids, times and digests (the run
+/// id becomes `RUN`), the release deploying `target`.
+async fn pane_text(s: &Scene, target: &str) -> String {
+    let matchers = Matchers::new(&[s.service()]).expect("matchers");
+    let mut list = flightdeck::watch::docker::list(&s.docker, &matchers)
+        .await
+        .expect("lists");
+    let norm = |x: &str| x.replace(&s.run, "RUN");
+    for c in &mut list {
+        c.name = norm(&c.name);
+        c.id = format!("id-{}", c.name);
+        c.image = norm(&c.image);
+        c.started_at = Some(px::at(10, 27, 0));
+        c.finished_at = c.finished_at.map(|_| px::at(10, 28, 0));
+        c.image_digest = match c.image.rsplit(':').next() {
+            Some("v1") => "1111aaaa".repeat(5),
+            Some("v3") => "3333cccc".repeat(5),
+            _ => "0000".repeat(10),
+        };
+    }
+    let model = px::live(vec![("local", list)]);
+    let lines = services_lines_with(
+        &model,
+        &[s.service()],
+        &[("web".to_owned(), norm(target))],
+        None,
+        px::now(),
+        110,
+        &ServiceStyles::default(),
+    );
+    to_plain(&lines).join("\n")
 }
 
 fn headless(d: &Dir, args: &[&str]) -> std::process::Output {
@@ -251,6 +304,7 @@ async fn deploy_then_rollback_through_the_binary() {
             Some((s.images.tag("v1"), false)),
             "v1 is retained, stopped"
         );
+        insta::assert_snapshot!("after_deploy", pane_text(&s, &s.images.tag("v3")).await);
         let o = headless(&d, &["rollback", "--yes"]);
         assert_eq!(o.status.code(), Some(0), "{}", out(&o));
         assert_eq!(
@@ -259,6 +313,8 @@ async fn deploy_then_rollback_through_the_binary() {
             "v1 runs under the original name"
         );
         assert!(s.state_of(&prev).await.is_none());
+        s.wait_healthy(&s.name).await;
+        insta::assert_snapshot!("after_rollback", pane_text(&s, &s.images.tag("v3")).await);
         let (records, _) = d.latest();
         let rb = records
             .iter()
