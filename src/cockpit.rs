@@ -149,6 +149,11 @@ impl Loop<'_> {
                         if self.halted {
                             continue;
                         }
+                        if let Some(model) = self.app.docker()
+                            && self.rt.refuse_stale_docker(&e, model)
+                        {
+                            continue;
+                        }
                         if let Err(err) = self.rt.perform(vec![e], self.app.release(), now) {
                             self.halted = true;
                             queue.push(AppMsg::Refused(format!(

@@ -132,6 +132,34 @@ impl Runtime {
         ctx
     }
 
+    /// In the cockpit, with live Docker state: fail a Docker step at once, instead of
+    /// performing `e`, when [`crate::watch::docker::DockerModel::check_service_actionable`]
+    /// refuses its service (a stale, connecting or re-listing host). Whether it refused.
+    pub fn refuse_stale_docker(
+        &self,
+        e: &Effect,
+        model: &crate::watch::docker::DockerModel,
+    ) -> bool {
+        let Effect::Execute { phase, index } = e else {
+            return false;
+        };
+        let Some(step) = self.step(*phase, *index) else {
+            return false;
+        };
+        let (StepKind::DockerDeploy { service, .. } | StepKind::DockerRollback { service }) =
+            &step.kind
+        else {
+            return false;
+        };
+        match model.check_service_actionable(service) {
+            Ok(()) => false,
+            Err(why) => {
+                self.fail_now(*phase, &step.id, why);
+                true
+            }
+        }
+    }
+
     fn fail_now(&self, phase: Phase, step: &str, reason: String) {
         let _ = self.tx.send(Msg::Finished {
             phase,
