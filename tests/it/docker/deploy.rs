@@ -1,245 +1,21 @@
 //! `docker-deploy` and `docker-rollback` against the shared daemon: busybox httpd images
 //! v1/v3 (healthy) and v2 (no `/health`), deployed by a headless `flightdeck run --plain`
 //! and rolled back by `flightdeck rollback --yes`; `retain` and a missing image through the
-//! executor directly.
+//! executor directly; a deploy spanning the shared and a private daemon.
+
+mod scene;
 
 use std::time::Duration;
 
-use bollard::Docker;
-use flightdeck::exec::docker::Target;
-use flightdeck::exec::docker::deploy::{self, DeploySpec};
-use flightdeck::release::{Msg, Phase};
-use flightdeck::runbook::{DeployOrder, DockerHost, Service, ServiceMatch};
-use flightdeck::watch::docker::Matchers;
+use flightdeck::exec::docker::deploy;
+use flightdeck::release::Msg;
 use tokio::sync::mpsc;
 
-use flightdeck::ui::panes::services::{ServiceStyles, services_lines_with, to_plain};
-
-use super::images::{self, free_port};
-use super::pane as px;
-use super::support::{self, Cleanup, unique};
+use super::daemon::PrivateDaemon;
+use super::images::free_port;
 use crate::run::{Dir, out};
-
-/// A test's images: `<repo>:v1` … tagged for this run; removed on drop.
-pub struct Images {
-    pub docker: Docker,
-    pub repo: String,
-    pub tags: Vec<String>,
-}
-
-impl Images {
-    pub fn tag(&self, v: &str) -> String {
-        format!("{}:{v}", self.repo)
-    }
-
-    /// Build `v` (healthy unless `health` is false) as `<repo>:<v>`.
-    pub async fn build(&mut self, v: &str, health: bool) -> Option<String> {
-        let tag = self.tag(v);
-        let dockerfile = format!(
-            "FROM scratch\nCOPY busybox /bin/busybox\nCOPY www /www\nENV PORT=18080\n\
-             LABEL flightdeck.test.version={v}\nSTOPSIGNAL SIGKILL\n\
-             HEALTHCHECK --interval=1s --timeout=2s --retries=1 CMD [\"/bin/busybox\", \"sh\", \
-             \"-c\", \"/bin/busybox wget -q -O- http://127.0.0.1:$PORT/health\"]\n\
-             ENTRYPOINT [\"/bin/busybox\", \"sh\", \"-c\", \"echo web {v} starting on $PORT; \
-             exec /bin/busybox httpd -f -vv -p 127.0.0.1:$PORT -h /www\"]\n"
-        );
-        images::build_tag(&self.docker, &tag, &dockerfile, health).await?;
-        self.tags.push(tag.clone());
-        Some(tag)
-    }
-}
-
-impl Drop for Images {
-    fn drop(&mut self) {
-        let docker = self.docker.clone();
-        let tags = std::mem::take(&mut self.tags);
-        let t = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a runtime for cleanup");
-            rt.block_on(async {
-                for tag in tags {
-                    let _ = tokio::time::timeout(
-                        Duration::from_secs(10),
-                        docker.remove_image(
-                            &tag,
-                            None::<bollard::query_parameters::RemoveImageOptions>,
-                            None,
-                        ),
-                    )
-                    .await;
-                }
-            });
-        });
-        let _ = t.join();
-    }
-}
-
-/// One deploy scenario: a container `fd-<run>-web` on v1, labelled `flightdeck.svc=<run>`.
-pub struct Scene {
-    pub host: DockerHost,
-    pub docker: Docker,
-    pub run: String,
-    pub name: String,
-    /// Dropped first: the containers go before their images.
-    pub _cleanup: Cleanup,
-    pub images: Images,
-}
-
-impl Scene {
-    pub async fn start() -> Option<Scene> {
-        let (host, docker) = support::shared().await?;
-        let run = unique();
-        let mut images = Images {
-            docker: docker.clone(),
-            repo: format!("flightdeck-test/deploy-{run}"),
-            tags: Vec::new(),
-        };
-        let cleanup = Cleanup {
-            docker: docker.clone(),
-            run: run.clone(),
-        };
-        for (v, ok) in [("v1", true), ("v2", false), ("v3", true)] {
-            images.build(v, ok).await?;
-        }
-        let name = format!("fd-{run}-web");
-        let v1 = images.tag("v1");
-        images::run_tag(
-            &docker,
-            &v1,
-            &name,
-            &run,
-            &[("flightdeck.svc", &run)],
-            Some(free_port()),
-        )
-        .await;
-        Some(Scene {
-            host,
-            docker,
-            run,
-            name,
-            _cleanup: cleanup,
-            images,
-        })
-    }
-
-    pub fn service(&self) -> Service {
-        support::service(
-            "web",
-            ServiceMatch::Label {
-                key: "flightdeck.svc".into(),
-                value: Some(self.run.clone()),
-            },
-        )
-    }
-
-    /// A runbook deploying `image`, rolled back by `docker-rollback`.
-    pub fn runbook(&self, image: &str) -> String {
-        format!(
-            r#"
-[release]
-name = "web"
-environment = "staging"
-version = "1.0.0"
-
-[[services]]
-name = "web"
-match = {{ label = "flightdeck.svc={run}" }}
-
-[[steps]]
-id = "deploy"
-kind = "docker-deploy"
-service = "web"
-image = "{image}"
-wait_healthy = "20s"
-
-[[rollback.steps]]
-id = "undeploy"
-kind = "docker-rollback"
-service = "web"
-"#,
-            run = self.run
-        )
-    }
-
-    /// The image reference and running state of the container named `name`.
-    pub async fn state_of(&self, name: &str) -> Option<(String, bool)> {
-        let i = self.docker.inspect_container(name, None).await.ok()?;
-        Some((
-            i.config.and_then(|c| c.image).unwrap_or_default(),
-            i.state.and_then(|s| s.running).unwrap_or(false),
-        ))
-    }
-
-    /// Wait (at most 20 s) until the container `name` is healthy.
-    pub async fn wait_healthy(&self, name: &str) {
-        for _ in 0..80 {
-            let i = self.docker.inspect_container(name, None).await.ok();
-            let status = i
-                .and_then(|i| i.state)
-                .and_then(|s| s.health)
-                .and_then(|h| h.status)
-                .map(|s| s.to_string());
-            if status.as_deref() == Some("healthy") {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-        panic!("{name} is not healthy within 20 s");
-    }
-
-    pub fn spec(&self, image: &str, retain: u32) -> DeploySpec {
-        DeploySpec {
-            target: Target {
-                phase: Phase::Main,
-                step: "deploy".into(),
-                service: "web".into(),
-                matchers: Matchers::new(&[self.service()]).expect("matchers"),
-                hosts: vec![self.host.clone()],
-            },
-            image: image.to_owned(),
-            wait_healthy: Duration::from_secs(20),
-            health_url: None,
-            order: DeployOrder::StopFirst,
-            retain,
-            pull: false,
-        }
-    }
-}
-
-/// The services pane for this scene's containers, with fixed ids, times and digests (the run
-/// id becomes `RUN`), the release deploying `target`.
-async fn pane_text(s: &Scene, target: &str) -> String {
-    let matchers = Matchers::new(&[s.service()]).expect("matchers");
-    let mut list = flightdeck::watch::docker::list(&s.docker, &matchers)
-        .await
-        .expect("lists");
-    let norm = |x: &str| x.replace(&s.run, "RUN");
-    for c in &mut list {
-        c.name = norm(&c.name);
-        c.id = format!("id-{}", c.name);
-        c.image = norm(&c.image);
-        c.started_at = Some(px::at(10, 27, 0));
-        c.finished_at = c.finished_at.map(|_| px::at(10, 28, 0));
-        c.image_digest = match c.image.rsplit(':').next() {
-            Some("v1") => "1111aaaa".repeat(5),
-            Some("v3") => "3333cccc".repeat(5),
-            _ => "0000".repeat(10),
-        };
-    }
-    let model = px::live(vec![("local", list)]);
-    let lines = services_lines_with(
-        &model,
-        &[s.service()],
-        &[("web".to_owned(), norm(target))],
-        None,
-        px::now(),
-        110,
-        &ServiceStyles::default(),
-    );
-    to_plain(&lines).join("\n")
-}
+use scene::pane_text;
+pub use scene::{Images, Scene};
 
 fn headless(d: &Dir, args: &[&str]) -> std::process::Output {
     let mut c = d.cmd(args);
@@ -366,6 +142,57 @@ async fn retain_is_honoured_and_a_missing_image_stops_nothing() {
             }
         }
         assert_eq!(prunes, 2, "two older previous containers were removed");
+    }))
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deploy_spans_two_hosts() {
+    super::bounded(Box::pin(async {
+        let Some(s) = Scene::start().await else {
+            return;
+        };
+        let Some(daemon) = PrivateDaemon::start("second").await else {
+            return;
+        };
+        let d2 = flightdeck::watch::docker::connect(&daemon.host)
+            .await
+            .expect("the private daemon");
+        let mut images2 = Images {
+            docker: d2.clone(),
+            repo: s.images.repo.clone(),
+            tags: Vec::new(),
+        };
+        for v in ["v1", "v3"] {
+            if images2.build(v, true).await.is_none() {
+                return;
+            }
+        }
+        let name2 = format!("{}-2", s.name);
+        super::images::run_tag(
+            &d2,
+            &s.images.tag("v1"),
+            &name2,
+            &s.run,
+            &[("flightdeck.svc", &s.run)],
+            Some(free_port()),
+        )
+        .await;
+        let mut spec = s.spec(&s.images.tag("v3"), 3);
+        spec.target.hosts.push(daemon.host.clone());
+        let (tx, _rx) = mpsc::unbounded_channel::<Msg>();
+        deploy::run(&spec, &tx)
+            .await
+            .expect("deploys on both hosts");
+        assert_eq!(s.state_of(&s.name).await, Some((s.images.tag("v3"), true)));
+        let i = d2.inspect_container(&name2, None).await.expect("host 2");
+        assert_eq!(
+            i.config.and_then(|c| c.image).as_deref(),
+            Some(s.images.tag("v3").as_str())
+        );
+        assert_eq!(i.state.and_then(|x| x.running), Some(true));
+        drop(images2);
+        drop(daemon);
     }))
     .await;
 }
