@@ -3,18 +3,15 @@
 //! one is kept stopped as `<name>.prev-<old tag>` (the newest `retain` are kept); a failed
 //! replacement is removed and the old container restored, exactly as it was.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use bollard::Docker;
-use bollard::models::ContainerCreateBody;
-use bollard::query_parameters::{CreateContainerOptions, CreateImageOptions};
-use futures::StreamExt;
+use bollard::query_parameters::CreateContainerOptions;
 use serde_json::json;
 use tokio::sync::mpsc;
 
 use super::ops::{self, Found};
-use super::{Target, health};
+use super::{Target, config, health};
 use crate::exec::command::Handle;
 use crate::exec::runtime::Runtime;
 use crate::release::{Msg, Phase};
@@ -90,7 +87,7 @@ pub async fn run(spec: &DeploySpec, tx: &mpsc::UnboundedSender<Msg>) -> Result<(
         let docker = connect(host).await.map_err(|e| {
             format!("docker host `{}` is unreachable ({e}); its state is unknown, so nothing was changed", host.name)
         })?;
-        ensure_image(&docker, &spec.image, spec.pull)
+        config::ensure_image(&docker, &spec.image, spec.pull)
             .await
             .map_err(|e| format!("host `{}`: {e}; nothing was stopped", host.name))?;
         let found = ops::current(&docker, &t.matchers).await?;
@@ -118,76 +115,6 @@ pub async fn run(spec: &DeploySpec, tx: &mpsc::UnboundedSender<Msg>) -> Result<(
     Ok(())
 }
 
-/// The image must be local, or pulled when `pull` is set.
-async fn ensure_image(docker: &Docker, image: &str, pull: bool) -> Result<(), String> {
-    if docker.inspect_image(image).await.is_ok() {
-        return Ok(());
-    }
-    if !pull {
-        return Err(format!(
-            "image {image} is not present on the host (set `pull = true` to pull it)"
-        ));
-    }
-    let opts = CreateImageOptions {
-        from_image: Some(image.to_owned()),
-        ..Default::default()
-    };
-    let mut s = docker.create_image(Some(opts), None, None);
-    while let Some(item) = s.next().await {
-        item.map_err(|e| format!("pulling {image}: {}", describe(&e)))?;
-    }
-    docker
-        .inspect_image(image)
-        .await
-        .map(|_| ())
-        .map_err(|e| format!("image {image} after the pull: {}", describe(&e)))
-}
-
-/// The new container's configuration: the old one's, with the new image. Values that came
-/// from the old image (env, labels, healthcheck) are left for the new image to provide.
-async fn body_for(
-    docker: &Docker,
-    old: &Found,
-    image: &str,
-) -> Result<ContainerCreateBody, String> {
-    let i = docker
-        .inspect_container(&old.id, None)
-        .await
-        .map_err(|e| format!("inspecting {}: {}", old.name, describe(&e)))?;
-    let cfg = i.config.unwrap_or_default();
-    let base = match &i.image {
-        Some(id) => docker.inspect_image(id).await.ok().and_then(|im| im.config),
-        None => None,
-    }
-    .unwrap_or_default();
-    let base_env = base.env.unwrap_or_default();
-    let env: Vec<String> = cfg
-        .env
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|e| !base_env.contains(e))
-        .collect();
-    let base_labels = base.labels.unwrap_or_default();
-    let labels: HashMap<String, String> = cfg
-        .labels
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|(k, v)| base_labels.get(k) != Some(v))
-        .collect();
-    let healthcheck = cfg
-        .healthcheck
-        .filter(|h| Some(h) != base.healthcheck.as_ref());
-    Ok(ContainerCreateBody {
-        image: Some(image.to_owned()),
-        env: Some(env),
-        labels: Some(labels),
-        healthcheck,
-        user: cfg.user.filter(|u| Some(u) != base.user.as_ref()),
-        host_config: i.host_config,
-        ..Default::default()
-    })
-}
-
 /// Replace one container; on failure restore it and return why.
 async fn replace(
     spec: &DeploySpec,
@@ -197,7 +124,7 @@ async fn replace(
     tx: &mpsc::UnboundedSender<Msg>,
 ) -> Result<(), String> {
     let t = &spec.target;
-    let body = body_for(docker, old, &spec.image).await?;
+    let body = config::body_for(docker, old, &spec.image).await?;
     let next = format!("{}{}{}", old.name, ops::NEXT, ops::tag_of(&spec.image));
     let opts = CreateContainerOptions {
         name: Some(next.clone()),

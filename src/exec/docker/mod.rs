@@ -3,11 +3,15 @@
 //! operations both share ([`ops`]); Swarm services through [`swarm`]. Every action is journaled as a `docker-action` with the
 //! image names and digests, before the step's `Finished`.
 
+pub mod config;
 pub mod deploy;
 pub mod health;
 pub mod ops;
 pub mod rollback;
 pub mod swarm;
+
+#[cfg(test)]
+mod tests;
 
 use std::time::Instant;
 
@@ -72,8 +76,9 @@ impl Target {
     }
 }
 
-/// Run `work` as the step's executor: cancellable through the returned handle, reported with
-/// `Finished` when it ends.
+/// Run `work` as the step's executor, reported with `Finished` when it ends. A cancel does
+/// not cut it short (that could leave a service half-replaced): it is noted, the work runs to
+/// its end (bounded by its own waits), and the step is then reported as cancelled.
 pub fn spawn<F>(phase: Phase, step: String, tx: mpsc::UnboundedSender<Msg>, work: F) -> Handle
 where
     F: std::future::Future<Output = Result<(), String>> + Send + 'static,
@@ -81,17 +86,39 @@ where
     let (handle, cancel) = Handle::pair();
     tokio::spawn(async move {
         let started = Instant::now();
-        let cancelled = async {
-            if cancel.await.is_err() {
-                std::future::pending::<()>().await;
+        tokio::pin!(work);
+        let mut cancel = cancel;
+        let mut cancelled = false;
+        let mut listening = true;
+        let result = loop {
+            tokio::select! {
+                r = &mut work => break r,
+                c = &mut cancel, if listening => {
+                    listening = false;
+                    // A dropped handle is not a cancel.
+                    if c.is_ok() {
+                        cancelled = true;
+                        let _ = tx.send(Msg::Output {
+                            phase,
+                            step: step.clone(),
+                            stream: "docker".to_owned(),
+                            lines: vec![
+                                "cancel requested: the Docker action finishes (or restores the \
+                                 old container) first"
+                                    .to_owned(),
+                            ],
+                        });
+                    }
+                }
             }
         };
-        let (outcome, reason) = tokio::select! {
-            r = work => match r {
-                Ok(()) => (Outcome::Succeeded, None),
-                Err(why) => (Outcome::Failed, Some(why)),
-            },
-            () = cancelled => (Outcome::Cancelled, Some("cancelled by the operator".to_owned())),
+        let (outcome, reason) = match (result, cancelled) {
+            (Err(why), _) => (Outcome::Failed, Some(why)),
+            (Ok(()), true) => (
+                Outcome::Cancelled,
+                Some("cancelled by the operator (after the Docker action completed)".to_owned()),
+            ),
+            (Ok(()), false) => (Outcome::Succeeded, None),
         };
         let _ = tx.send(Msg::Finished {
             phase,

@@ -120,22 +120,26 @@ pub async fn retained(docker: &Docker, name: &str) -> Result<Vec<Found>, String>
     Ok(out)
 }
 
-/// The tag of an image reference (`repo:tag` → `tag`), else a short id.
+/// The tag of an image reference (`repo:tag` → `tag`; untagged → `latest`); for a digest or
+/// an image id, its first 12 hex digits.
 pub fn tag_of(image: &str) -> String {
-    let last = image.rsplit('/').next().unwrap_or(image);
-    let tag = match last.split_once(':') {
-        Some((_, t)) if !last.contains('@') => t.to_owned(),
-        _ => image
-            .trim_start_matches("sha256:")
+    let short = |d: &str| -> String {
+        d.trim_start_matches("sha256:")
             .chars()
             .filter(char::is_ascii_alphanumeric)
             .take(12)
-            .collect(),
+            .collect()
     };
-    if tag.is_empty() {
-        "none".to_owned()
-    } else {
-        tag
+    if let Some((_, digest)) = image.split_once('@') {
+        return short(digest);
+    }
+    if image.starts_with("sha256:") {
+        return short(image);
+    }
+    let last = image.rsplit('/').next().unwrap_or(image);
+    match last.split_once(':') {
+        Some((_, t)) if !t.is_empty() => t.to_owned(),
+        _ => "latest".to_owned(),
     }
 }
 
