@@ -3,6 +3,7 @@
 //! one is kept stopped as `<name>.prev-<old tag>` (the newest `retain` are kept); a failed
 //! replacement is removed and the old container restored, exactly as it was.
 
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use bollard::Docker;
@@ -99,6 +100,7 @@ pub async fn run(spec: &DeploySpec, tx: &mpsc::UnboundedSender<Msg>) -> Result<(
             t.service
         ));
     }
+    let mut done = Vec::new();
     for (host, docker, found) in &plan {
         for old in found {
             t.say(
@@ -109,20 +111,68 @@ pub async fn run(spec: &DeploySpec, tx: &mpsc::UnboundedSender<Msg>) -> Result<(
                     old.name, old.image, spec.image
                 )],
             );
-            replace(spec, host, docker, old, tx).await?;
+            match replace(spec, host, docker, old, tx).await {
+                Ok(new) => done.push((host.as_str(), docker, old, new)),
+                Err(why) => return Err(undo(spec, &done, tx, why).await),
+            }
         }
+    }
+    // Only once every replacement is healthy are the oldest retained containers removed.
+    for (host, docker, old, _) in &done {
+        prune(spec, host, docker, &old.name, tx).await;
     }
     Ok(())
 }
 
-/// Replace one container; on failure restore it and return why.
+/// Put back the containers already replaced on other hosts (newest first), so that a
+/// failed deploy leaves the whole service as it was; `why` gains what could not be undone.
+async fn undo(
+    spec: &DeploySpec,
+    done: &[(&str, &Docker, &Found, String)],
+    tx: &mpsc::UnboundedSender<Msg>,
+    why: String,
+) -> String {
+    let mut why = why;
+    for (host, docker, old, new) in done.iter().rev() {
+        let r = async {
+            ops::stop(docker, new).await?;
+            ops::remove(docker, new).await?;
+            ops::rename(docker, &old.id, &old.name).await?;
+            if old.running {
+                ops::start(docker, &old.id).await?;
+            }
+            Ok::<(), String>(())
+        }
+        .await;
+        spec.target.record(
+            tx,
+            "deploy-undone",
+            json!({
+                "host": host, "service": spec.target.service, "container": old.name,
+                "back_to": {"image": old.image},
+                "result": r.as_ref().err().cloned().unwrap_or_else(|| "restored".into()),
+            }),
+        );
+        match r {
+            Ok(()) => {
+                let _ = write!(why, "; {host}: {} restored on {}", old.name, old.image);
+            }
+            Err(e) => {
+                let _ = write!(why, "; {host}: restoring {} FAILED: {e}", old.name);
+            }
+        }
+    }
+    why
+}
+
+/// Replace one container (returning the new one's id); on failure restore it and return why.
 async fn replace(
     spec: &DeploySpec,
     host: &str,
     docker: &Docker,
     old: &Found,
     tx: &mpsc::UnboundedSender<Msg>,
-) -> Result<(), String> {
+) -> Result<String, String> {
     let t = &spec.target;
     let body = config::body_for(docker, old, &spec.image).await?;
     let next = format!("{}{}{}", old.name, ops::NEXT, ops::tag_of(&spec.image));
@@ -165,8 +215,7 @@ async fn replace(
                     "from": from, "to": to, "retained_as": prev, "health": how,
                 }),
             );
-            prune(spec, host, docker, &old.name, tx).await;
-            Ok(())
+            Ok(new)
         }
         Err(why) => {
             let logs = ops::tail(docker, &new, LOG_LINES).await;

@@ -7,7 +7,7 @@ mod scene;
 
 use std::time::Duration;
 
-use flightdeck::exec::docker::deploy;
+use flightdeck::exec::docker::deploy::{self, DeploySpec};
 use flightdeck::release::Msg;
 use tokio::sync::mpsc;
 
@@ -149,7 +149,7 @@ async fn retain_is_honoured_and_a_missing_image_stops_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_deploy_spans_two_hosts() {
     super::bounded(Box::pin(async {
-        let Some(s) = Scene::start().await else {
+        let Some(mut s) = Scene::start().await else {
             return;
         };
         let Some(daemon) = PrivateDaemon::start("second").await else {
@@ -191,6 +191,34 @@ async fn a_deploy_spans_two_hosts() {
             Some(s.images.tag("v3").as_str())
         );
         assert_eq!(i.state.and_then(|x| x.running), Some(true));
+        // v4 is healthy on the shared daemon but not on the private one: the shared host's
+        // replacement is undone, and both run v3 again.
+        if s.images.build("v4", true).await.is_none() || images2.build("v4", false).await.is_none()
+        {
+            return;
+        }
+        let spec4 = DeploySpec {
+            image: s.images.tag("v4"),
+            ..spec.clone()
+        };
+        let err = deploy::run(&spec4, &tx)
+            .await
+            .expect_err("host 2 is unhealthy");
+        assert!(err.contains("restored"), "{err}");
+        assert_eq!(
+            s.state_of(&s.name).await,
+            Some((s.images.tag("v3"), true)),
+            "{err}"
+        );
+        let i = d2.inspect_container(&name2, None).await.expect("host 2");
+        assert_eq!(
+            i.config.and_then(|c| c.image).as_deref(),
+            Some(s.images.tag("v3").as_str())
+        );
+        let kept = flightdeck::exec::docker::ops::retained(&s.docker, &s.name)
+            .await
+            .unwrap();
+        assert_eq!(kept.len(), 1, "only v1 is retained on the shared host");
         drop(images2);
         drop(daemon);
     }))
