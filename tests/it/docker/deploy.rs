@@ -224,3 +224,58 @@ async fn a_deploy_spans_two_hosts() {
     }))
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_url_and_start_first() {
+    super::bounded(Box::pin(async {
+        let Some(mut s) = Scene::start().await else {
+            return;
+        };
+        for (v, health) in [("p2", false), ("p3", true)] {
+            if s.images.build_with(v, health, false).await.is_none() {
+                return;
+            }
+        }
+        let env = s.docker.inspect_container(&s.name, None).await.unwrap();
+        let port = env
+            .config
+            .and_then(|c| c.env)
+            .unwrap_or_default()
+            .into_iter()
+            .rev()
+            .find_map(|e| e.strip_prefix("PORT=").map(str::to_owned))
+            .expect("PORT");
+        let url = format!("http://127.0.0.1:{port}/health");
+        let (tx, _rx) = mpsc::unbounded_channel::<Msg>();
+        // Without a Docker healthcheck, `health_url` decides: p2 has no /health.
+        let mut spec = s.spec(&s.images.tag("p2"), 3);
+        spec.health_url = Some(url.clone());
+        spec.wait_healthy = Duration::from_secs(4);
+        let err = deploy::run(&spec, &tx)
+            .await
+            .expect_err("p2 is not healthy");
+        assert!(err.contains("/health"), "{err}");
+        assert_eq!(s.state_of(&s.name).await, Some((s.images.tag("v1"), true)));
+        spec.image = s.images.tag("p3");
+        deploy::run(&spec, &tx).await.expect("p3 answers /health");
+        assert_eq!(s.state_of(&s.name).await, Some((s.images.tag("p3"), true)));
+        // start-first: the old container runs until the new one is healthy. On the host
+        // network the new httpd cannot bind the same port, so it fails, and the old one was
+        // never stopped.
+        let before = s.docker.inspect_container(&s.name, None).await.unwrap();
+        spec.image = s.images.tag("v3");
+        spec.order = flightdeck::runbook::DeployOrder::StartFirst;
+        spec.health_url = None;
+        let err = deploy::run(&spec, &tx)
+            .await
+            .expect_err("the port is taken");
+        let after = s.docker.inspect_container(&s.name, None).await.unwrap();
+        assert_eq!(after.id, before.id, "{err}");
+        assert_eq!(
+            after.state.and_then(|x| x.started_at),
+            before.state.and_then(|x| x.started_at),
+            "the old container was never restarted: {err}"
+        );
+    }))
+    .await;
+}

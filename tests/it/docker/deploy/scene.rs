@@ -30,12 +30,22 @@ impl Images {
 
     /// Build `v` (healthy unless `health` is false) as `<repo>:<v>`.
     pub async fn build(&mut self, v: &str, health: bool) -> Option<String> {
+        self.build_with(v, health, true).await
+    }
+
+    /// [`Images::build`], with or without a Docker `HEALTHCHECK` (the `/health` file is
+    /// there when `health`).
+    pub async fn build_with(&mut self, v: &str, health: bool, check: bool) -> Option<String> {
         let tag = self.tag(v);
+        let healthcheck = if check {
+            "HEALTHCHECK --interval=1s --timeout=2s --retries=1 CMD [\"/bin/busybox\", \"sh\", \
+             \"-c\", \"/bin/busybox wget -q -O- http://127.0.0.1:$PORT/health\"]\n"
+        } else {
+            ""
+        };
         let dockerfile = format!(
             "FROM scratch\nCOPY busybox /bin/busybox\nCOPY www /www\nENV PORT=18080\n\
-             LABEL flightdeck.test.version={v}\nSTOPSIGNAL SIGKILL\n\
-             HEALTHCHECK --interval=1s --timeout=2s --retries=1 CMD [\"/bin/busybox\", \"sh\", \
-             \"-c\", \"/bin/busybox wget -q -O- http://127.0.0.1:$PORT/health\"]\n\
+             LABEL flightdeck.test.version={v}\nSTOPSIGNAL SIGKILL\n{healthcheck}\
              ENTRYPOINT [\"/bin/busybox\", \"sh\", \"-c\", \"echo web {v} starting on $PORT; \
              exec /bin/busybox httpd -f -vv -p 127.0.0.1:$PORT -h /www\"]\n"
         );
