@@ -146,12 +146,7 @@ impl Runtime {
         let Some(step) = self.step(*phase, *index) else {
             return false;
         };
-        let (StepKind::DockerDeploy { service, .. } | StepKind::DockerRollback { service }) =
-            &step.kind
-        else {
-            return false;
-        };
-        match model.check_service_actionable(service) {
+        match super::docker::check_live(step, model) {
             Ok(()) => false,
             Err(why) => {
                 self.fail_now(*phase, &step.id, why);

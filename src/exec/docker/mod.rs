@@ -22,6 +22,27 @@ use crate::release::{Event, Msg, Outcome, Phase};
 use crate::runbook::{DockerHost, Service};
 use crate::watch::docker::{Matchers, hosts_for};
 
+/// The service a Docker step acts on; `None` for other kinds.
+pub fn service_of(step: &crate::runbook::Step) -> Option<&str> {
+    match &step.kind {
+        crate::runbook::StepKind::DockerDeploy { service, .. }
+        | crate::runbook::StepKind::DockerRollback { service } => Some(service),
+        _ => None,
+    }
+}
+
+/// Whether a Docker step may act now, given the live model (the cockpit has one): refused
+/// with the reason while a host it needs is stale, connecting or re-listing.
+pub fn check_live(
+    step: &crate::runbook::Step,
+    model: &crate::watch::docker::DockerModel,
+) -> Result<(), String> {
+    match service_of(step) {
+        Some(service) => model.check_service_actionable(service),
+        None => Ok(()),
+    }
+}
+
 /// Where a Docker step acts: its service, the matcher of that service, and the hosts.
 #[derive(Debug, Clone)]
 pub struct Target {

@@ -56,3 +56,54 @@ async fn a_dropped_handle_is_not_a_cancel_and_failures_fail() {
     let _h = super::spawn(Phase::Main, "d".into(), tx, async { Err("no".to_owned()) });
     assert_eq!(finished(&mut rx).await.0, Outcome::Failed);
 }
+
+#[test]
+fn docker_steps_are_refused_while_a_host_is_not_live() {
+    use crate::runbook::{DockerHost, Step, StepKind};
+    use crate::watch::docker::{DockerModel, DockerMsg};
+    let step = |kind| Step {
+        id: "s".into(),
+        title: "s".into(),
+        timeout: None,
+        kind,
+        span: 0..1,
+    };
+    let rollback = step(StepKind::DockerRollback {
+        service: "web".into(),
+    });
+    let other = step(StepKind::Watch {
+        duration: crate::runbook::Dur::Fixed(Duration::from_secs(1)),
+        triggers: Vec::new(),
+    });
+    assert_eq!(super::service_of(&rollback), Some("web"));
+    assert_eq!(super::service_of(&other), None);
+    let host = DockerHost {
+        name: "local".into(),
+        url: "unix:///nowhere.sock".into(),
+        tls: None,
+    };
+    let mut m = DockerModel::new(&[host]);
+    let why = super::check_live(&rollback, &m).expect_err("connecting is refused");
+    assert!(why.contains("not connected yet"), "{why}");
+    assert!(super::check_live(&other, &m).is_ok());
+    let at = chrono::Utc::now();
+    m.apply(DockerMsg::HostUp {
+        host: "local".into(),
+        at,
+        api: "1.41".into(),
+        down_since: None,
+    });
+    m.apply(DockerMsg::Snapshot {
+        host: "local".into(),
+        at,
+        containers: Vec::new(),
+    });
+    assert!(super::check_live(&rollback, &m).is_ok());
+    m.apply(DockerMsg::HostDown {
+        host: "local".into(),
+        at,
+        reason: "connection refused".into(),
+    });
+    let why = super::check_live(&rollback, &m).expect_err("stale is refused");
+    assert!(why.contains("STALE"), "{why}");
+}
