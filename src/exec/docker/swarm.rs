@@ -11,8 +11,8 @@ use bollard::query_parameters::{ListTasksOptions, UpdateServiceOptions};
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use super::Target;
 use super::deploy::DeploySpec;
+use super::{Target, ops};
 use crate::release::Msg;
 use crate::watch::docker::{Matchers, connect, describe};
 
@@ -83,7 +83,17 @@ async fn update(
     } else {
         to
     };
-    watch(docker, name, &to, within).await?;
+    if let Err(why) = watch(docker, name, &to, within).await {
+        if image.is_none() {
+            return Err(why);
+        }
+        // A failed update: put the service back on its previous spec.
+        let back = Box::pin(update(docker, name, None, ROLLBACK_WAIT)).await;
+        return Err(match back {
+            Ok((_, prev)) => format!("{why}; the service was rolled back to {prev}"),
+            Err(e) => format!("{why}; rolling the service back FAILED: {e}"),
+        });
+    }
     Ok((from, to))
 }
 
@@ -173,7 +183,9 @@ pub async fn deploy(
     let (action, detail) = match &r {
         Ok((from, to)) => (
             "swarm-deploy",
-            json!({"host": host, "swarm_service": name, "from": {"image": from}, "to": {"image": to}}),
+            json!({"host": host, "swarm_service": name,
+                   "from": ops::identity(&docker, from).await,
+                   "to": ops::identity(&docker, to).await}),
         ),
         Err(why) => (
             "swarm-deploy-failed",
@@ -195,7 +207,9 @@ pub async fn rollback(
     t.record(
         tx,
         "swarm-rollback",
-        json!({"host": host, "swarm_service": name, "from": {"image": from}, "to": {"image": to}}),
+        json!({"host": host, "swarm_service": name,
+               "from": ops::identity(&docker, &from).await,
+               "to": ops::identity(&docker, &to).await}),
     );
     Ok(())
 }

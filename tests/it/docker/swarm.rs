@@ -71,8 +71,8 @@ async fn swarm_deploy_and_rollback_on_a_private_daemon() {
             repo: format!("flightdeck-test/swarm-{}", unique()),
             tags: Vec::new(),
         };
-        for v in ["v1", "v3"] {
-            if images.build(v, true).await.is_none() {
+        for (v, ok) in [("v1", true), ("v2", false), ("v3", true)] {
+            if images.build(v, ok).await.is_none() {
                 return;
             }
         }
@@ -137,6 +137,15 @@ async fn swarm_deploy_and_rollback_on_a_private_daemon() {
             .await
             .expect("the swarm rollback");
         assert_eq!(spec_image(&d, &name).await, images.tag("v1"));
+        // v2 never gets healthy: its tasks fail, and the service goes back to v1.
+        let bad = DeploySpec {
+            image: images.tag("v2"),
+            wait_healthy: Duration::from_secs(40),
+            ..spec.clone()
+        };
+        let err = deploy::run(&bad, &tx).await.expect_err("v2 fails");
+        assert!(err.contains("rolled back"), "{err}");
+        assert_eq!(spec_image(&d, &name).await, images.tag("v1"), "{err}");
         let _ = d.delete_service(&name).await;
         drop(guard);
         let nets = d
