@@ -176,6 +176,12 @@ async fn replace(
     let t = &spec.target;
     let body = config::body_for(docker, old, &spec.image).await?;
     let next = format!("{}{}{}", old.name, ops::NEXT, ops::tag_of(&spec.image));
+    // A replacement left over by an interrupted deploy was never promoted: remove it.
+    if let Ok(stale) = docker.inspect_container(&next, None).await
+        && let Some(id) = stale.id
+    {
+        ops::remove(docker, &id).await?;
+    }
     let opts = CreateContainerOptions {
         name: Some(next.clone()),
         ..Default::default()
