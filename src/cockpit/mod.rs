@@ -91,6 +91,11 @@ impl Loop<'_> {
                         if self.halted {
                             continue;
                         }
+                        if let Some(model) = self.app.docker()
+                            && self.rt.refuse_stale_docker(&e, model)
+                        {
+                            continue;
+                        }
                         if let Err(err) = self.rt.perform(vec![e], self.app.release(), now) {
                             self.halted = true;
                             queue.push(AppMsg::Refused(format!(
@@ -171,6 +176,7 @@ pub async fn run(
     } else {
         let hosts = docker::hosts_for(&rt.resolved.runbook.dir, &rt.resolved.runbook.docker_hosts);
         app = app.with_docker(docker::DockerModel::new(&hosts), services.clone());
+        app.deploy_targets = deploy_targets(rt);
         Some(docker::spawn(hosts, &services, &dtx).wrap_err("starting the Docker watcher")?)
     };
     let (mut revisions, refresh, watcher) = start_revisions(rt);
@@ -311,4 +317,21 @@ async fn sleep_until(at: Option<tokio::time::Instant>) {
         Some(t) => tokio::time::sleep_until(t).await,
         None => std::future::pending().await,
     }
+}
+
+/// The image each `docker-deploy` step of the release deploys, for the services pane.
+fn deploy_targets(rt: &Runtime) -> Vec<(String, String)> {
+    rt.resolved
+        .runbook
+        .steps
+        .iter()
+        .filter_map(|s| match &s.kind {
+            crate::runbook::StepKind::DockerDeploy { service, image, .. } => Some((
+                service.clone(),
+                crate::runbook::template::render(image, &rt.resolved.ctx)
+                    .unwrap_or_else(|_| image.src.clone()),
+            )),
+            _ => None,
+        })
+        .collect()
 }

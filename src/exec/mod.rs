@@ -1,9 +1,11 @@
 //! Step executors and the runtime that performs the core's effects (all step I/O lives here).
 //!
-//! One file per step kind: [`command`] (`run`), [`gates_step`], [`git_tag`], [`notify`];
+//! One file per step kind: [`command`] (`run`), [`gates_step`], [`git_tag`], [`notify`],
+//! [`docker`] (`docker-deploy`, `docker-rollback`);
 //! [`gates`] holds one evaluator per gate kind.
 
 pub mod command;
+pub mod docker;
 pub mod gates;
 pub mod gates_step;
 pub mod git_tag;

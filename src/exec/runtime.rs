@@ -143,6 +143,29 @@ impl Runtime {
         ctx
     }
 
+    /// In the cockpit, with live Docker state: fail a Docker step at once, instead of
+    /// performing `e`, when [`crate::watch::docker::DockerModel::check_service_actionable`]
+    /// refuses its service (a stale, connecting or re-listing host). Whether it refused.
+    pub fn refuse_stale_docker(
+        &self,
+        e: &Effect,
+        model: &crate::watch::docker::DockerModel,
+    ) -> bool {
+        let Effect::Execute { phase, index } = e else {
+            return false;
+        };
+        let Some(step) = self.step(*phase, *index) else {
+            return false;
+        };
+        match super::docker::check_live(step, model) {
+            Ok(()) => false,
+            Err(why) => {
+                self.fail_now(*phase, &step.id, why);
+                true
+            }
+        }
+    }
+
     fn fail_now(&self, phase: Phase, step: &str, reason: String) {
         let _ = self.tx.send(Msg::Finished {
             phase,
@@ -187,6 +210,14 @@ impl Runtime {
             }
             StepKind::Watch { .. } => {
                 let started = super::watch::start(phase, &step, self, &ctx);
+                self.launch(phase, &step, started);
+            }
+            StepKind::DockerDeploy { .. } => {
+                let started = super::docker::deploy::start(phase, &step, self, &ctx);
+                self.launch(phase, &step, started);
+            }
+            StepKind::DockerRollback { .. } => {
+                let started = super::docker::rollback::start(phase, &step, self);
                 self.launch(phase, &step, started);
             }
             other => self.fail_now(

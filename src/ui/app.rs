@@ -109,6 +109,8 @@ pub struct App {
     pub(crate) gate_history:
         BTreeMap<String, std::collections::VecDeque<(super::model::GateState, Option<f64>)>>,
     /// Live Docker state and the runbook's services, when any are configured.
+    /// The image each service's `docker-deploy` step deploys (service, image).
+    pub deploy_targets: Vec<(String, String)>,
     pub(crate) docker: Option<(
         crate::watch::docker::DockerModel,
         Vec<crate::runbook::Service>,
@@ -142,6 +144,7 @@ impl App {
             gates_top: 0,
             services_top: 0,
             gate_history: BTreeMap::new(),
+            deploy_targets: Vec::new(),
             docker: None,
             size: (80, 24),
             now: DateTime::<Utc>::UNIX_EPOCH,

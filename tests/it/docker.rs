@@ -1,14 +1,17 @@
 //! Live Docker state against real daemons (DESIGN §7): the services model on the shared
 //! daemon, STALE and reconnect on a private daemon, two hosts, a TLS host; and snapshots of
-//! the services pane (in `docker/pane.rs`). Tests skip without Docker, or fail under
-//! `FLIGHTDECK_REQUIRE_DOCKER=1`.
+//! the services pane (in `docker/pane.rs`); `docker-deploy` / `docker-rollback` (in
+//! `docker/deploy.rs`) and on Swarm (in `docker/swarm.rs`). Tests skip without Docker, or
+//! fail under `FLIGHTDECK_REQUIRE_DOCKER=1`.
 
 mod daemon;
+mod deploy;
 mod gate;
 mod images;
 mod pane;
 mod status;
 mod support;
+mod swarm;
 mod tls;
 
 use std::future::Future;

@@ -34,9 +34,10 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer, focused: b
     let has_rev = rev.git.is_some() || !rev.sources.is_empty();
     if app.docker.is_some() || has_rev {
         let mut lines = match &app.docker {
-            Some((model, defs)) => services_lines(
+            Some((model, defs)) => services_lines_with(
                 model,
                 defs,
+                &app.deploy_targets,
                 None,
                 app.now,
                 w,
@@ -144,6 +145,22 @@ pub fn services_lines(
     width: u16,
     styles: &ServiceStyles,
 ) -> Vec<Line<'static>> {
+    services_lines_with(model, services, &[], selected, now, width, styles)
+}
+
+/// [`services_lines`] with the release's deploy `targets` (service, image). Retained previous
+/// containers (`<name>.prev-<tag>`, kept by `docker-deploy`) are not container rows: each
+/// service lists them on one `previous` line per host, newest first; each target gets a
+/// `target` line after the hosts.
+pub fn services_lines_with(
+    model: &DockerModel,
+    services: &[Service],
+    targets: &[(String, String)],
+    selected: Option<usize>,
+    now: DateTime<Utc>,
+    width: u16,
+    styles: &ServiceStyles,
+) -> Vec<Line<'static>> {
     let w = usize::from(width);
     if services.is_empty() {
         return vec![rows::fit(
@@ -159,8 +176,13 @@ pub fn services_lines(
     for host in &model.hosts {
         out.push(rows::fit(rows::host_header(host, styles), w));
         for svc in services {
+            let mut retained = Vec::new();
             for c in host.sorted() {
                 if !c.services.contains(&svc.name) {
+                    continue;
+                }
+                if c.name.contains(rows::PREV) {
+                    retained.push(c);
                     continue;
                 }
                 let is_sel = selected == Some(svc.name.as_str());
@@ -169,6 +191,10 @@ pub fn services_lines(
                 if is_sel && let Some(stats) = host.stats.get(&c.id) {
                     out.push(rows::fit(rows::stats_row(stats, &cols, styles), w));
                 }
+            }
+            if !retained.is_empty() {
+                retained.sort_by_key(|c| std::cmp::Reverse(c.finished_at));
+                out.push(rows::fit(rows::retained_row(&retained, &cols, styles), w));
             }
         }
     }
@@ -185,6 +211,20 @@ pub fn services_lines(
                 w,
             ));
         }
+    }
+    for (svc, image) in targets {
+        let running: Vec<&str> = model
+            .hosts
+            .iter()
+            .flat_map(|h| h.containers.values())
+            .filter(|c| c.services.contains(svc) && !c.name.contains(rows::PREV))
+            .filter(|c| c.state == crate::watch::docker::RunState::Running)
+            .map(|c| c.image.as_str())
+            .collect();
+        out.push(rows::fit(
+            rows::target_row(svc, image, &running, &cols, styles),
+            w,
+        ));
     }
     out
 }

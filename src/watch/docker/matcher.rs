@@ -69,3 +69,13 @@ impl Matchers {
             .collect()
     }
 }
+
+impl Matchers {
+    /// The Swarm service of the first service matched by `swarm_service`, if any.
+    pub fn swarm_service(&self) -> Option<String> {
+        self.rules.iter().find_map(|(_, r)| match r {
+            Rule::Swarm(s) => Some(s.clone()),
+            _ => None,
+        })
+    }
+}

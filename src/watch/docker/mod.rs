@@ -29,7 +29,7 @@ use color_eyre::eyre::Result;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-pub use connect::{LOCAL_SOCKET, api_version, client, connect, default_host, hosts_for};
+pub use connect::{LOCAL_SOCKET, api_version, client, connect, default_host, describe, hosts_for};
 pub use container::{ContainerInfo, ContainerStats, Health, RunState};
 pub use convert::{container_info, stats as stats_of, time as api_time};
 pub use list::{list, snapshot};

@@ -57,19 +57,32 @@ fn add(tar: &mut tar::Builder<Vec<u8>>, path: &str, data: &[u8], mode: u32) {
 /// Build `image` into `docker` (cached layers make repeats quick). `None` (skipped) without
 /// busybox.
 pub async fn build(docker: &Docker, image: Image) -> Option<&'static str> {
+    build_tag(
+        docker,
+        image.tag(),
+        image.dockerfile(),
+        image == Image::Healthy,
+    )
+    .await?;
+    Some(image.tag())
+}
+
+/// Build `dockerfile` (with `busybox`, `www/index.html` and, when `health`, `www/health` in
+/// its context) as `tag`. `None` (skipped) without busybox.
+pub async fn build_tag(docker: &Docker, tag: &str, dockerfile: &str, health: bool) -> Option<()> {
     let Ok(busybox) = std::fs::read(BUSYBOX) else {
         return skip(&format!("{BUSYBOX} is missing (install busybox-static)"));
     };
     let mut tar = tar::Builder::new(Vec::new());
-    add(&mut tar, "Dockerfile", image.dockerfile().as_bytes(), 0o644);
+    add(&mut tar, "Dockerfile", dockerfile.as_bytes(), 0o644);
     add(&mut tar, "busybox", &busybox, 0o755);
     add(&mut tar, "www/index.html", b"flightdeck test\n", 0o644);
-    if image == Image::Healthy {
+    if health {
         add(&mut tar, "www/health", b"ok\n", 0o644);
     }
     let body = tar.into_inner().expect("tar");
     let opts = BuildImageOptions {
-        t: Some(image.tag().to_owned()),
+        t: Some(tag.to_owned()),
         rm: true,
         forcerm: true,
         ..Default::default()
@@ -79,13 +92,13 @@ pub async fn build(docker: &Docker, image: Image) -> Option<&'static str> {
         match item {
             Ok(info) => {
                 if let Some(e) = info.error_detail.and_then(|d| d.message) {
-                    panic!("building {}: {e}", image.tag());
+                    panic!("building {tag}: {e}");
                 }
             }
-            Err(e) => panic!("building {}: {e}", image.tag()),
+            Err(e) => panic!("building {tag}: {e}"),
         }
     }
-    Some(image.tag())
+    Some(())
 }
 
 /// Create and start a container from `image`, labelled `flightdeck.test=<run>` plus `labels`.
@@ -98,6 +111,18 @@ pub async fn run(
     labels: &[(&str, &str)],
     port: Option<u16>,
 ) -> String {
+    run_tag(docker, image.tag(), name, run, labels, port).await
+}
+
+/// [`run`] for any image tag.
+pub async fn run_tag(
+    docker: &Docker,
+    image: &str,
+    name: &str,
+    run: &str,
+    labels: &[(&str, &str)],
+    port: Option<u16>,
+) -> String {
     let mut all: HashMap<String, String> = labels
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -105,7 +130,7 @@ pub async fn run(
     all.insert(TEST_LABEL.to_owned(), run.to_owned());
     let network = if port.is_some() { "host" } else { "none" };
     let body = ContainerCreateBody {
-        image: Some(image.tag().to_owned()),
+        image: Some(image.to_owned()),
         labels: Some(all),
         env: port.map(|p| vec![format!("PORT={p}")]),
         host_config: Some(HostConfig {

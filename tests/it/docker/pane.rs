@@ -178,3 +178,37 @@ fn pane_snapshots() {
     insta::assert_snapshot!("two_hosts", text(&two, &svcs, Some(1), 110));
     insta::assert_snapshot!("narrow", text(&two, &svcs, Some(1), 40));
 }
+
+#[test]
+fn pane_shows_retained_containers_and_the_release_target() {
+    use flightdeck::ui::panes::services::services_lines_with;
+    let svcs = services();
+    let current = container("backend-1", RunState::Running, Health::Healthy);
+    let mut older = container("backend-1.prev-1.4.0", RunState::Exited, Health::None);
+    (older.image, older.exit_code, older.finished_at) = (
+        "registry.example/backend:1.4.0".into(),
+        Some(0),
+        Some(at(9, 0, 0)),
+    );
+    let mut newer = container("backend-1.prev-1.4.1", RunState::Exited, Health::None);
+    (newer.image, newer.exit_code, newer.finished_at) = (
+        "registry.example/backend:1.4.1".into(),
+        Some(0),
+        Some(at(10, 0, 0)),
+    );
+    let m = live(vec![("local", vec![current, older, newer])]);
+    let text = |target: &str| {
+        let lines = services_lines_with(
+            &m,
+            &svcs,
+            &[("backend".to_owned(), target.to_owned())],
+            None,
+            now(),
+            110,
+            &ServiceStyles::default(),
+        );
+        to_plain(&lines).join("\n")
+    };
+    insta::assert_snapshot!("retained_pending", text("registry.example/backend:1.5.0"));
+    insta::assert_snapshot!("retained_done", text("registry.example/backend:1.4.2"));
+}

@@ -12,6 +12,9 @@ use crate::watch::docker::{
     ContainerInfo, ContainerStats, DockerModel, Health, HostStatus, HostView, RunState,
 };
 
+/// The mark in a retained previous container's name (see `exec::docker::ops::PREV`).
+pub const PREV: &str = ".prev-";
+
 const SERVICE_MAX: usize = 16;
 const NAME_MAX: usize = 24;
 const DIGEST_LEN: usize = 12;
@@ -248,5 +251,40 @@ pub fn empty_service(
 ) -> Vec<Span<'static>> {
     let mut row = service_cell(name, selected, cols, st);
     row.push(Span::styled("· no matching containers", st.muted));
+    row
+}
+
+/// The retained previous containers of a service on one host, newest first: their images.
+pub fn retained_row(
+    list: &[&ContainerInfo],
+    cols: &Columns,
+    st: &ServiceStyles,
+) -> Vec<Span<'static>> {
+    let images: Vec<&str> = list.iter().map(|c| c.image.as_str()).collect();
+    let mut row = service_cell("", false, cols, st);
+    row.push(Span::styled(
+        format!("↺ previous: {}", images.join(", ")),
+        st.muted,
+    ));
+    row
+}
+
+/// The image the current release deploys to a service, marked `✔` when every running
+/// container of the service already runs it, `→` otherwise.
+pub fn target_row(
+    service: &str,
+    image: &str,
+    running: &[&str],
+    cols: &Columns,
+    st: &ServiceStyles,
+) -> Vec<Span<'static>> {
+    let done = !running.is_empty() && running.iter().all(|r| *r == image);
+    let (mark, style) = if done {
+        ("✔", st.ok)
+    } else {
+        ("→", st.accent)
+    };
+    let mut row = service_cell(service, false, cols, st);
+    row.push(Span::styled(format!("{mark} target {image}"), style));
     row
 }
