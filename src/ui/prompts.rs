@@ -6,12 +6,10 @@ use crate::release::ReleasePhase;
 use super::app::{App, AppEffect};
 use super::modal::Modal;
 use super::modal::cancel::CancelConfirm;
-use super::modal::end_watch::EndWatch;
 use super::modal::input::TextInput;
-use super::modal::mark_done::MarkDone;
+use super::modal::note::{NoteKind, NotePrompt};
 use super::modal::quit::QuitConfirm;
 use super::modal::rollback::RollbackConfirm;
-use super::modal::skip::SkipReason;
 
 impl App {
     pub(crate) fn quit(&mut self, out: &mut Vec<AppEffect>) {
@@ -55,36 +53,24 @@ impl App {
     }
 
     pub(crate) fn open_skip(&mut self) {
-        let (step, number, title) = self.current_step();
-        self.modal = Some(Modal::Skip(SkipReason {
-            step,
-            number,
-            title,
-            input: TextInput::new(),
-            error: None,
-        }));
+        self.modal = Some(Modal::Skip(NotePrompt::new(
+            NoteKind::Skip,
+            self.current_step(),
+        )));
     }
 
     pub(crate) fn open_end_watch(&mut self) {
-        let (step, number, title) = self.current_step();
-        self.modal = Some(Modal::EndWatch(EndWatch {
-            step,
-            number,
-            title,
-            input: TextInput::new(),
-            error: None,
-        }));
+        self.modal = Some(Modal::EndWatch(NotePrompt::new(
+            NoteKind::EndWatch,
+            self.current_step(),
+        )));
     }
 
     pub(crate) fn open_mark_done(&mut self) {
-        let (step, number, title) = self.current_step();
-        self.modal = Some(Modal::MarkDone(MarkDone {
-            step,
-            number,
-            title,
-            input: TextInput::new(),
-            error: None,
-        }));
+        self.modal = Some(Modal::MarkDone(NotePrompt::new(
+            NoteKind::MarkDone,
+            self.current_step(),
+        )));
     }
 
     pub(crate) fn open_cancel(&mut self) {

@@ -3,15 +3,13 @@
 
 pub mod approval;
 pub mod cancel;
-pub mod end_watch;
 pub mod evidence;
 pub mod help;
 pub mod input;
-pub mod mark_done;
+pub mod note;
 pub mod picker;
 pub mod quit;
 pub mod rollback;
-pub mod skip;
 
 use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
@@ -46,9 +44,9 @@ pub enum ModalOutcome {
 pub enum Modal {
     Evidence(evidence::Evidence),
     Approval(approval::Approval),
-    Skip(skip::SkipReason),
-    MarkDone(mark_done::MarkDone),
-    EndWatch(end_watch::EndWatch),
+    Skip(note::NotePrompt),
+    MarkDone(note::NotePrompt),
+    EndWatch(note::NotePrompt),
     Cancel(cancel::CancelConfirm),
     Rollback(rollback::RollbackConfirm),
     Picker(picker::RollbackPicker),
@@ -61,9 +59,7 @@ impl Modal {
         match self {
             Modal::Evidence(m) => m.key(ev),
             Modal::Approval(m) => m.key(ev),
-            Modal::Skip(m) => m.key(ev),
-            Modal::MarkDone(m) => m.key(ev),
-            Modal::EndWatch(m) => m.key(ev),
+            Modal::Skip(m) | Modal::MarkDone(m) | Modal::EndWatch(m) => m.key(ev),
             Modal::Cancel(m) => m.key(ev),
             Modal::Rollback(m) => m.key(ev),
             Modal::Picker(m) => m.key(ev),
@@ -77,9 +73,7 @@ impl Modal {
         let slot = match self {
             Modal::Evidence(m) => &mut m.error,
             Modal::Approval(m) => &mut m.error,
-            Modal::Skip(m) => &mut m.error,
-            Modal::MarkDone(m) => &mut m.error,
-            Modal::EndWatch(m) => &mut m.error,
+            Modal::Skip(m) | Modal::MarkDone(m) | Modal::EndWatch(m) => &mut m.error,
             _ => return false,
         };
         *slot = Some(error);
@@ -101,9 +95,7 @@ impl Modal {
         let body = match self {
             Modal::Evidence(m) => m.body(theme),
             Modal::Approval(m) => m.body(theme),
-            Modal::Skip(m) => m.body(theme),
-            Modal::MarkDone(m) => m.body(theme),
-            Modal::EndWatch(m) => m.body(theme),
+            Modal::Skip(m) | Modal::MarkDone(m) | Modal::EndWatch(m) => m.body(theme),
             Modal::Cancel(m) => m.body(theme),
             Modal::Rollback(m) => m.body(theme),
             Modal::Quit(m) => m.body(theme),

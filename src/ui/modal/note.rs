@@ -1,0 +1,110 @@
+//! The note prompts: a reason to skip the current step, a note to mark an interrupted step
+//! done, a note to end a running watch early. `Enter` sends it (journaled); `Esc` cancels.
+
+use crossterm::event::KeyEvent;
+use ratatui::text::{Line, Span};
+
+use crate::release::Msg;
+use crate::ui::theme::Theme;
+
+use super::input::{Edit, TextInput};
+use super::{Body, ModalOutcome, Row, error_row, hint};
+
+/// What the note is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoteKind {
+    Skip,
+    MarkDone,
+    EndWatch,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotePrompt {
+    pub kind: NoteKind,
+    pub step: String,
+    pub number: usize,
+    pub title: String,
+    pub input: TextInput,
+    pub error: Option<String>,
+}
+
+impl NotePrompt {
+    /// A prompt for step `number` (`step`, `title`).
+    pub fn new(kind: NoteKind, (step, number, title): (String, usize, String)) -> NotePrompt {
+        NotePrompt {
+            kind,
+            step,
+            number,
+            title,
+            input: TextInput::new(),
+            error: None,
+        }
+    }
+
+    pub fn key(&mut self, ev: &KeyEvent) -> ModalOutcome {
+        match self.input.key(ev) {
+            Edit::Enter => {
+                let text = self.input.text().trim().to_owned();
+                ModalOutcome::Send(Box::new(match self.kind {
+                    NoteKind::Skip => Msg::Skip { reason: text },
+                    NoteKind::MarkDone => Msg::MarkDone { note: text },
+                    NoteKind::EndWatch => Msg::EndWatch { note: text },
+                }))
+            }
+            Edit::Esc => ModalOutcome::Close(Some(
+                match self.kind {
+                    NoteKind::Skip => "skip cancelled",
+                    NoteKind::MarkDone => "mark done cancelled",
+                    NoteKind::EndWatch => "ending the watch cancelled",
+                }
+                .into(),
+            )),
+            Edit::Changed => {
+                self.error = None;
+                ModalOutcome::Keep
+            }
+            Edit::Ignored => ModalOutcome::Keep,
+        }
+    }
+
+    pub fn body(&self, theme: &Theme) -> Body<'_> {
+        let (question, enter, title) = match self.kind {
+            NoteKind::Skip => (
+                Row::Text(Line::styled("Why is this step skipped? (journaled)", theme.text)),
+                "skip it",
+                " Skip · ",
+            ),
+            NoteKind::MarkDone => (
+                Row::Wrap(
+                    "flightdeck stopped while this step ran, so its outcome is unknown. \
+                     Say how you checked that it completed (journaled):"
+                        .into(),
+                    theme.text,
+                ),
+                "mark it done",
+                " Mark done · ",
+            ),
+            NoteKind::EndWatch => (
+                Row::Wrap(
+                    "The watch ends now and counts as passed. Say why it can end early (journaled):"
+                        .into(),
+                    theme.text,
+                ),
+                "end the watch",
+                " End the watch · ",
+            ),
+        };
+        let mut rows = vec![question, Row::Input(&self.input, true)];
+        rows.extend(error_row(self.error.as_ref(), theme));
+        rows.push(Row::Blank);
+        rows.push(Row::Text(hint(&[("⏎", enter), ("esc", "cancel")], theme)));
+        Body {
+            title: Line::from(vec![
+                Span::styled(title, theme.title),
+                Span::styled(format!("{} {} ", self.number, self.title), theme.accent),
+            ]),
+            border: theme.border_focused,
+            rows,
+        }
+    }
+}
