@@ -1,0 +1,201 @@
+//! Helpers: a temp copy of an example, PATH with the fixtures first, bounded commands, the
+//! skip rule, git setup, and a guard that removes a compose project and its images.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::run::Dir;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `examples/<name>` copied into a fresh temp dir (state, busybox copies and data left out).
+pub fn copy_example(name: &str) -> Dir {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    copy_dir(&root().join("examples").join(name), tmp.path());
+    Dir { tmp }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read example dir") {
+        let e = e.expect("entry");
+        let name = e.file_name();
+        let n = name.to_string_lossy();
+        if n == ".flightdeck" || n == "busybox" || n.ends_with(".dump") || n == "schema" {
+            continue;
+        }
+        let (src, dst) = (e.path(), to.join(&name));
+        if e.file_type().expect("type").is_dir() {
+            copy_dir(&src, &dst);
+        } else {
+            std::fs::copy(&src, &dst).expect("copy");
+        }
+    }
+}
+
+/// PATH with `tests/fixtures/bin` first.
+pub fn fixture_path() -> String {
+    format!(
+        "{}:{}",
+        root().join("tests/fixtures/bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+/// Run `program args` in `dir` with `env`, killed after `limit`; returns (success, output).
+pub fn sh(dir: &Path, cmd: &str, env: &[(&str, String)], limit: Duration) -> (bool, String) {
+    let mut c = Command::new("timeout");
+    c.arg("-k")
+        .arg("5")
+        .arg(limit.as_secs().to_string())
+        .arg("sh")
+        .arg("-c")
+        .arg(cmd)
+        .current_dir(dir)
+        .env("PATH", fixture_path());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let o = c.output().expect("sh runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    (o.status.success(), text)
+}
+
+/// The skip rule of `docker/support.rs`: `false` with a SKIP line when a component is missing,
+/// a panic under `FLIGHTDECK_REQUIRE_DOCKER=1`.
+pub fn require(what: &str, present: bool) -> bool {
+    if present {
+        return true;
+    }
+    let required = std::env::var("FLIGHTDECK_REQUIRE_DOCKER").is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "{what} is required (FLIGHTDECK_REQUIRE_DOCKER=1) but missing"
+    );
+    eprintln!("SKIP: {what} is missing");
+    false
+}
+
+/// Docker answers, docker-compose and busybox are installed.
+pub fn docker_ready() -> bool {
+    let tmp = std::env::temp_dir();
+    let docker = sh(
+        &tmp,
+        "docker info --format '{{.ServerVersion}}'",
+        &[],
+        secs(20),
+    )
+    .0;
+    require("a Docker daemon (docker info)", docker)
+        && require(
+            "docker-compose",
+            sh(&tmp, "docker-compose version", &[], secs(20)).0,
+        )
+        && require(
+            "/bin/busybox (busybox-static)",
+            Path::new("/bin/busybox").exists(),
+        )
+}
+
+pub fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
+/// A name unique to this test run, usable as a compose project and image repository.
+pub fn unique(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!(
+        "{prefix}{}x{nanos:x}x{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A git repository in `dir` with everything committed and `tags` on HEAD.
+pub fn git_init(dir: &Path, tags: &[&str]) {
+    let mut cmd = String::from(
+        "git init -q -b main && git add -A && \
+         git -c user.name=Test -c user.email=test@example.invalid commit -qm release",
+    );
+    for t in tags {
+        let _ = write!(
+            cmd,
+            " && git -c user.name=Test -c user.email=test@example.invalid tag -a {t} -m {t}"
+        );
+    }
+    let (ok, text) = sh(dir, &cmd, &[], secs(30));
+    assert!(ok, "git setup: {text}");
+}
+
+/// Removes the compose project's containers and the images under `image` on drop (every exit
+/// path), each command bounded.
+pub struct ComposeCleanup {
+    pub project: String,
+    pub image: String,
+}
+
+impl Drop for ComposeCleanup {
+    fn drop(&mut self) {
+        let tmp = std::env::temp_dir();
+        let p = &self.project;
+        let _ = sh(
+            &tmp,
+            &format!(
+                "ids=$(docker ps -aq --filter label=com.docker.compose.project={p}); \
+                 [ -z \"$ids\" ] || docker rm -f $ids"
+            ),
+            &[],
+            secs(60),
+        );
+        let i = &self.image;
+        let _ = sh(
+            &tmp,
+            &format!(
+                "imgs=$(docker images --format '{{{{.Repository}}}}:{{{{.Tag}}}}' | grep '^{i}'); \
+                 [ -z \"$imgs\" ] || docker rmi -f $imgs"
+            ),
+            &[],
+            secs(60),
+        );
+    }
+}
+
+/// GET `http://127.0.0.1:{port}{path}` (bounded): the body when the status is 2xx.
+pub fn get(port: u16, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let mut s = std::net::TcpStream::connect_timeout(&addr, secs(2)).ok()?;
+    s.set_read_timeout(Some(secs(5))).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).ok()?;
+    let (head, body) = buf.split_once("\r\n\r\n")?;
+    let code = head.split_whitespace().nth(1)?;
+    code.starts_with('2').then(|| body.to_owned())
+}
+
+/// Poll `f` every 200 ms until it holds; panics with `what` after `within`.
+pub fn wait_for(within: Duration, what: &str, f: impl Fn() -> bool) {
+    let deadline = Instant::now() + within;
+    while !f() {
+        assert!(Instant::now() < deadline, "not within {within:?}: {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
