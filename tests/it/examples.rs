@@ -8,4 +8,5 @@
 
 mod check;
 mod compose_prod;
+mod container_apps;
 mod support;

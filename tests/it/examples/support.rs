@@ -199,3 +199,96 @@ pub fn wait_for(within: Duration, what: &str, f: impl Fn() -> bool) {
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+/// A child process killed on drop (every exit path).
+pub struct Child(pub std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `busybox httpd` serving `dir` on 127.0.0.1:`port` (a stand-in API), killed on drop.
+pub fn httpd(dir: &Path, port: u16) -> Child {
+    let c = Command::new("/bin/busybox")
+        .args(["httpd", "-f", "-p", &format!("127.0.0.1:{port}"), "-h"])
+        .arg(dir)
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .expect("busybox httpd starts");
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    wait_for(secs(10), "busybox httpd listens", || {
+        std::net::TcpStream::connect_timeout(&addr, secs(1)).is_ok()
+    });
+    Child(c)
+}
+
+/// Prometheus is installed.
+pub fn prometheus_ready() -> bool {
+    let ok = Command::new("prometheus")
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    require("prometheus (Debian's package)", ok)
+}
+
+/// Debian's Prometheus on 127.0.0.1:`port`, scraping 127.0.0.1:`target` every second, with
+/// its config and storage under `dir` (as in `gates/prometheus.rs`); killed on drop.
+pub fn prometheus(dir: &Path, port: u16, target: u16) -> Child {
+    std::fs::create_dir_all(dir).unwrap();
+    let config = dir.join("prometheus.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: app\n    scrape_interval: 1s\n    static_configs:\n      - targets: ['127.0.0.1:{target}']\n"
+        ),
+    )
+    .unwrap();
+    let log = std::fs::File::create(dir.join("prometheus.log")).unwrap();
+    let c = Command::new("prometheus")
+        .arg(format!("--config.file={}", config.display()))
+        .arg(format!(
+            "--storage.tsdb.path={}",
+            dir.join("data").display()
+        ))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("prometheus starts");
+    let child = Child(c);
+    wait_for(secs(30), "prometheus is ready", || {
+        get(port, "/-/ready").is_some()
+    });
+    child
+}
+
+/// Kills the process whose pid is in `file` when dropped (a service a run step started in
+/// the background).
+pub struct PidFile(pub PathBuf);
+
+impl Drop for PidFile {
+    fn drop(&mut self) {
+        if let Ok(pid) = std::fs::read_to_string(&self.0) {
+            let _ = sh(
+                &std::env::temp_dir(),
+                &format!("kill {}", pid.trim()),
+                &[],
+                secs(10),
+            );
+        }
+    }
+}
+
+/// The directory of the `flightdeck` binary under test (for PATH).
+pub fn bin_dir() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("flightdeck")
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
