@@ -9,4 +9,5 @@
 mod check;
 mod compose_prod;
 mod container_apps;
+mod release_process;
 mod support;

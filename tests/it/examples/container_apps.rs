@@ -93,7 +93,7 @@ fn live_version(port: u16) -> Option<String> {
 
 #[test]
 fn container_apps_promotes_then_a_tripped_error_rate_rolls_back() {
-    if !super::support::docker_ready() || !prometheus_ready() {
+    if !super::support::busybox_ready() || !prometheus_ready() {
         return;
     }
     let d = copy_example("container-apps");
@@ -104,7 +104,7 @@ fn container_apps_promotes_then_a_tripped_error_rate_rolls_back() {
         prom: free_port(),
     };
     let _incidents = httpd(&d.path().join("standins"), p.incidents);
-    let _prom = prometheus(&d.path().join(".prom"), p.prom, p.app);
+    let _prom = prometheus(&d.path().join(".prom"), p.prom, &[("app", p.app)]);
     d.write("answers.toml", ANSWERS);
     d.write("baseline.toml", BASELINE);
 

@@ -106,6 +106,14 @@ pub fn docker_ready() -> bool {
         )
 }
 
+/// `/bin/busybox` (busybox-static) is installed.
+pub fn busybox_ready() -> bool {
+    require(
+        "/bin/busybox (busybox-static)",
+        Path::new("/bin/busybox").exists(),
+    )
+}
+
 pub fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
 }
@@ -236,18 +244,21 @@ pub fn prometheus_ready() -> bool {
     require("prometheus (Debian's package)", ok)
 }
 
-/// Debian's Prometheus on 127.0.0.1:`port`, scraping 127.0.0.1:`target` every second, with
+/// Debian's Prometheus on 127.0.0.1:`port`, scraping each `(job, port)` on 127.0.0.1 every second, with
 /// its config and storage under `dir` (as in `gates/prometheus.rs`); killed on drop.
-pub fn prometheus(dir: &Path, port: u16, target: u16) -> Child {
+pub fn prometheus(dir: &Path, port: u16, targets: &[(&str, u16)]) -> Child {
     std::fs::create_dir_all(dir).unwrap();
     let config = dir.join("prometheus.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: app\n    scrape_interval: 1s\n    static_configs:\n      - targets: ['127.0.0.1:{target}']\n"
-        ),
-    )
-    .unwrap();
+    let mut yml = String::from(
+        "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n",
+    );
+    for (job, target) in targets {
+        let _ = write!(
+            yml,
+            "  - job_name: {job}\n    scrape_interval: 1s\n    static_configs:\n      - targets: ['127.0.0.1:{target}']\n"
+        );
+    }
+    std::fs::write(&config, yml).unwrap();
     let log = std::fs::File::create(dir.join("prometheus.log")).unwrap();
     let c = Command::new("prometheus")
         .arg(format!("--config.file={}", config.display()))
