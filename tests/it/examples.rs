@@ -9,5 +9,6 @@
 mod check;
 mod compose_prod;
 mod container_apps;
+mod manual_release;
 mod release_process;
 mod support;
