@@ -9,6 +9,7 @@
 mod check;
 mod compose_prod;
 mod container_apps;
+mod helm_rollback;
 mod manual_release;
 mod release_process;
 mod support;
