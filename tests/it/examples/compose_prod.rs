@@ -7,13 +7,14 @@
 use flightdeck::release::{ReleaseOutcome, ReleasePhase};
 
 use super::support::{
-    ComposeCleanup, copy_example, docker_ready, fixture_path, get, git_init, secs, sh, unique,
+    ComposeCleanup, Tls, copy_example, docker_ready, fixture_path, get, git_init, secs, sh, unique,
     wait_for,
 };
 use crate::run::{Dir, out};
 use crate::watch::free_port;
 
 struct Env {
+    tls: Tls,
     project: String,
     image: String,
     app_port: u16,
@@ -48,6 +49,7 @@ fn env(d: &Dir) -> Env {
         ("APP_PORT", app_port.to_string()),
     ];
     Env {
+        tls: Tls::start(d.path(), 90),
         project,
         image,
         app_port,
@@ -62,6 +64,7 @@ fn run(d: &Dir, e: &Env, extra: &[&str]) -> std::process::Output {
         format!("vars.image={}", e.image),
         format!("vars.app_port={}", e.app_port),
         format!("vars.db_port={}", e.db_port),
+        format!("vars.tls_address=127.0.0.1:{}", e.tls.port),
     ];
     let mut args = vec![
         "run",
@@ -76,7 +79,10 @@ fn run(d: &Dir, e: &Env, extra: &[&str]) -> std::process::Output {
     }
     args.extend(extra);
     let mut c = d.cmd(&args);
-    c.env("PATH", fixture_path()).timeout(secs(240));
+    c.env("PATH", fixture_path())
+        .env("SSL_CERT_FILE", &e.tls.ca)
+        .env_remove("SSL_CERT_DIR")
+        .timeout(secs(240));
     for (k, v) in &e.vars {
         c.env(k, v);
     }
@@ -159,6 +165,7 @@ fn release_1_4_2(d: &Dir, e: &Env) {
     for g in [
         "prod-env",
         "db",
+        "tls",
         "backup-dir",
         "wal-dir",
         "fresh-backup",

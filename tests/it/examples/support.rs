@@ -303,3 +303,74 @@ pub fn bin_dir() -> PathBuf {
         .unwrap()
         .to_path_buf()
 }
+
+/// A TLS endpoint on 127.0.0.1 (the Traefik stand-in: busybox cannot speak TLS) with a leaf
+/// for 127.0.0.1 signed by a private CA, valid `days` more days; `ca` is the CA's PEM file
+/// (for `SSL_CERT_FILE`). Its runtime, and so the listener, ends on drop.
+pub struct Tls {
+    pub port: u16,
+    pub ca: PathBuf,
+    _rt: tokio::runtime::Runtime,
+}
+
+impl Tls {
+    pub fn start(dir: &Path, days: u64) -> Tls {
+        use rcgen::{
+            BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair,
+            KeyUsagePurpose, SanType,
+        };
+        use rustls_pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+        let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        ca.distinguished_name
+            .push(DnType::CommonName, "flightdeck example CA");
+        let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().unwrap()).unwrap();
+        let mut leaf = CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+        leaf.subject_alt_names
+            .push(SanType::IpAddress(std::net::IpAddr::V4(
+                std::net::Ipv4Addr::LOCALHOST,
+            )));
+        leaf.not_after =
+            (std::time::SystemTime::now() + Duration::from_secs(days * 86_400 + 3600)).into();
+        let key = KeyPair::generate().unwrap();
+        let cert = leaf.signed_by(&key, &ca).unwrap();
+        let ca_path = dir.join("example-ca.pem");
+        std::fs::write(&ca_path, ca.pem()).unwrap();
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+        let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.der().clone()], key)
+        .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let listener = rt
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let port = listener.local_addr().unwrap().port();
+        rt.spawn(async move {
+            use tokio::io::AsyncWriteExt;
+            while let Ok((conn, _)) = listener.accept().await {
+                let a = acceptor.clone();
+                tokio::spawn(async move {
+                    if let Ok(mut tls) = a.accept(conn).await {
+                        let _ = tls.shutdown().await;
+                    }
+                });
+            }
+        });
+        Tls {
+            port,
+            ca: ca_path,
+            _rt: rt,
+        }
+    }
+}
