@@ -1,0 +1,231 @@
+//! `examples/container-apps` (seed 002): the pre-promotion checklist (CI via the `gh` fixture,
+//! no SEV-1/2 from a busybox stand-in, previous release stable via a `release` gate after a
+//! completed baseline release), the promotion (`flightdeck demo-service` as the new revision),
+//! `az` revisions, smoke with the 500 ms SLO, the trigger table with real Prometheus, the
+//! evidence report; then a bad 1.10.1 (30 % 5xx) whose error-rate trigger trips, and the
+//! rollback script brings 1.10.0 back.
+
+use flightdeck::release::{ReleaseOutcome, ReleasePhase};
+
+use super::support::{
+    PidFile, bin_dir, copy_example, fixture_path, get, httpd, prometheus, prometheus_ready, secs,
+    wait_for,
+};
+use crate::run::{Dir, out};
+use crate::watch::free_port;
+
+const ANSWERS: &str = r#"
+[approvals.pr-approval]
+name = "bob"
+reason = "PR #482 approved by bob"
+
+[evidence]
+breaking-changes = "none: PR #482 description lists no breaking changes"
+p0 = "login, order entry and portfolio walked"
+incident-note = "incident note posted on PR #482"
+
+[rollback]
+confirm = "production"
+"#;
+
+/// The first release, already in production (the release gate needs a finished one).
+const BASELINE: &str = r#"
+[release]
+name = "trade-nexus-backend"
+environment = "production"
+version = "1.9.0"
+
+[vars]
+port = "8000"
+
+[[steps]]
+id = "promote"
+kind = "run"
+run = ".ops/scripts/deploy.sh {{ version }} {{ vars.port }}"
+"#;
+
+struct Ports {
+    app: u16,
+    incidents: u16,
+    prom: u16,
+}
+
+fn run(d: &Dir, p: &Ports, file: &str, extra: &[&str]) -> std::process::Output {
+    let sets = [
+        format!("vars.port={}", p.app),
+        format!(
+            "vars.incidents_url=http://127.0.0.1:{}/incidents/open",
+            p.incidents
+        ),
+        format!("vars.prometheus=http://127.0.0.1:{}", p.prom),
+        "vars.stable_for=1s".to_owned(),
+    ];
+    let mut args = vec![
+        "run",
+        "--plain",
+        "-f",
+        file,
+        "--answers",
+        "answers.toml",
+        "--operator",
+        "alice",
+    ];
+    let n = if file == "baseline.toml" {
+        1
+    } else {
+        sets.len()
+    };
+    for s in &sets[..n] {
+        args.extend(["--set", s.as_str()]);
+    }
+    args.extend(extra);
+    let path = format!("{}:{}", bin_dir().display(), fixture_path());
+    let mut c = d.cmd(&args);
+    c.env("PATH", path).timeout(secs(180));
+    c.output().unwrap()
+}
+
+fn live_version(port: u16) -> Option<String> {
+    let body = get(port, "/api/system/version")?;
+    let v: serde_json::Value = serde_json::from_str(body.trim()).ok()?;
+    v["version"].as_str().map(str::to_owned)
+}
+
+#[test]
+fn container_apps_promotes_then_a_tripped_error_rate_rolls_back() {
+    if !super::support::busybox_ready() || !prometheus_ready() {
+        return;
+    }
+    let d = copy_example("container-apps");
+    let _app = PidFile(d.path().join(".ops/state/pid"));
+    let p = Ports {
+        app: free_port(),
+        incidents: free_port(),
+        prom: free_port(),
+    };
+    let _incidents = httpd(&d.path().join("standins"), p.incidents);
+    let _prom = prometheus(&d.path().join(".prom"), p.prom, &[("app", p.app)]);
+    d.write("answers.toml", ANSWERS);
+    d.write("baseline.toml", BASELINE);
+
+    let o = run(&d, &p, "baseline.toml", &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(live_version(p.app).as_deref(), Some("1.9.0"));
+    std::thread::sleep(secs(2)); // stable_for = 1s
+    wait_for(secs(60), "Prometheus has a request rate", || {
+        get(
+            p.prom,
+            "/api/v1/query?query=sum(rate(http_requests_total%5B1m%5D))",
+        )
+        .is_some_and(|b| b.contains("\"value\""))
+    });
+
+    promote_1_10_0(&d, &p);
+    bad_1_10_1_rolls_back(&d, &p);
+}
+
+fn promote_1_10_0(d: &Dir, p: &Ports) {
+    let o = run(d, p, "flightdeck.toml", &["--set", "vars.watch=5s"]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    for want in [
+        "✔ ci-green: exit 0",
+        "✔ no-sev12: 200",
+        "✔ previous-stable: trade-nexus-backend 1.9.0 in production completed",
+        "✔ error-rate: 0",
+        "captured revision=trade-nexus-backend--0000042",
+    ] {
+        assert!(text.contains(want), "missing `{want}`:\n{text}");
+    }
+    assert_eq!(live_version(p.app).as_deref(), Some("1.10.0"));
+    let (records, st) = d.latest();
+    assert_eq!(st.phase, ReleasePhase::Finished(ReleaseOutcome::Completed));
+    let approval = records
+        .iter()
+        .find(|r| r.kind.as_str() == "approval")
+        .expect("approval");
+    assert_eq!(approval.data["name"], "bob");
+    let smoke_latency = records.iter().any(|r| {
+        r.kind.as_str() == "gate-result"
+            && r.step.as_deref() == Some("smoke")
+            && r.data["gate"] == "version"
+            && r.data["state"] == "pass"
+    });
+    assert!(smoke_latency, "the SLO-checked version gate passed");
+    d.verify_latest();
+
+    // The evidence record, archived with a date prefix.
+    let rep = d
+        .cmd(&["report", "-o", ".ops/evidence/release-1.10.0.md"])
+        .timeout(secs(30))
+        .output()
+        .unwrap();
+    assert_eq!(rep.status.code(), Some(0), "{}", out(&rep));
+    let report = std::fs::read_to_string(d.path().join(".ops/evidence/release-1.10.0.md")).unwrap();
+    for want in [
+        "trade-nexus-backend 1.10.0",
+        "PR #482 approved by bob",
+        "trade-nexus-backend--0000042",
+        "none: PR #482 description lists no breaking changes",
+    ] {
+        assert!(
+            report.contains(want),
+            "missing `{want}` in the report:\n{report}"
+        );
+    }
+
+    // The `az` revision source, read by `status`.
+    let st = d
+        .cmd(&["status", "--json", "--set", &format!("vars.port={}", p.app)])
+        .env("PATH", fixture_path())
+        .timeout(secs(60))
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&st.stdout).unwrap_or_else(|e| {
+        panic!("status --json: {e}\n{}", out(&st));
+    });
+    let sources = &json["revisions"]["sources"];
+    assert_eq!(sources[0]["name"], "containerapp", "{sources}");
+    assert_eq!(sources[0]["rows"][0]["id"], "trade-nexus-backend--0000042");
+    assert_eq!(sources[1]["version"], "1.10.0", "{sources}");
+    assert_eq!(sources[1]["matches"], true, "{sources}");
+}
+
+fn bad_1_10_1_rolls_back(d: &Dir, p: &Ports) {
+    std::fs::write(d.path().join("faults/1.10.1"), "0.3").unwrap();
+    std::thread::sleep(secs(2)); // stable_for = 1s after 1.10.0
+    let o = run(
+        d,
+        p,
+        "flightdeck.toml",
+        &[
+            "--release-version",
+            "1.10.1",
+            "--set",
+            "vars.watch=90s",
+            "--set",
+            "vars.error_window=15s",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", out(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("trigger error-rate tripped"), "{text}");
+    assert!(
+        text.contains("previous revision: trade-nexus-backend--0000041 (1.10.0)"),
+        "{text}"
+    );
+    assert_eq!(live_version(p.app).as_deref(), Some("1.10.0"));
+    let (records, st) = d.latest();
+    assert_eq!(st.phase, ReleasePhase::Finished(ReleaseOutcome::RolledBack));
+    assert!(records.iter().any(|r| r.kind.as_str() == "trigger-tripped"));
+    assert!(records.iter().any(|r| r.kind.as_str() == "rollback-armed"));
+    assert_eq!(
+        st.steps
+            .iter()
+            .find(|s| s.id == "p0")
+            .map(|s| s.evidence.is_some()),
+        Some(false),
+        "the release stopped at the watch"
+    );
+    d.verify_latest();
+}

@@ -1,0 +1,147 @@
+//! `examples/helm-rollback` (seed 001) with real git and the `kubectl` / `helm` fixtures: the
+//! deployed image captured, the previous tag by semver and the LKG from rc-/ga- tags, the
+//! waiver approval, helm history as a revision source; then a bad 1.12.0 (its /health is
+//! down) whose smoke fails, and the rollback (migrate:down, helm rollback) returns to the LKG.
+
+use flightdeck::release::{ReleaseOutcome, ReleasePhase};
+
+use super::support::{
+    PidFile, bin_dir, copy_example, fixture_path, get, git_init, secs, sh, wait_for,
+};
+use crate::run::{Dir, out};
+use crate::watch::free_port;
+
+const ANSWERS: &str = r#"
+[approvals.migration-waiver]
+name = "eng-director"
+reason = "all migrations in this release are reversible (checked in PR #311)"
+
+[evidence]
+drill-record = "docs/releases/rollback-drills/2026-11-25.md"
+
+[rollback]
+confirm = "production"
+"#;
+
+fn path() -> String {
+    format!("{}:{}", bin_dir().display(), fixture_path())
+}
+
+fn run(d: &Dir, port: u16, version: &str) -> std::process::Output {
+    d.cmd(&[
+        "run",
+        "--plain",
+        "--answers",
+        "answers.toml",
+        "--operator",
+        "alice",
+        "--release-version",
+        version,
+        "--set",
+        &format!("vars.port={port}"),
+    ])
+    .env("PATH", path())
+    .timeout(secs(120))
+    .output()
+    .unwrap()
+}
+
+fn live_version(port: u16) -> Option<String> {
+    let body = get(port, "/api/system/version")?;
+    let v: serde_json::Value = serde_json::from_str(body.trim()).ok()?;
+    v["version"].as_str().map(str::to_owned)
+}
+
+#[test]
+fn helm_rollback_releases_then_returns_to_the_lkg() {
+    let d = copy_example("helm-rollback");
+    let _app = PidFile(d.path().join(".deploy/pid"));
+    let port = free_port();
+    d.write("answers.toml", ANSWERS);
+    git_init(
+        d.path(),
+        &["v1.8.0", "v1.9.0", "ga-1.9.0", "v1.10.0", "rc-1.10.0"],
+    );
+    // 1.10.0 is what runs (helm revision 42), its schema applied.
+    let (ok, text) = sh(
+        d.path(),
+        "scripts/deploy.sh 1.10.0 $PORT && scripts/migrate.sh up 1.10.0",
+        &[("PORT", port.to_string()), ("PATH", path())],
+        secs(60),
+    );
+    assert!(ok, "{text}");
+    assert_eq!(live_version(port).as_deref(), Some("1.10.0"));
+
+    let o = run(&d, port, "1.11.0");
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    // The seed's command (second-newest v tag, before this release is tagged) and flightdeck's
+    // `previous` (the highest v tag below 1.11.0).
+    assert!(text.contains("previous-tag │ v1.9.0"), "{text}");
+    assert_eq!(live_version(port).as_deref(), Some("1.11.0"));
+    let (records, st) = d.latest();
+    assert_eq!(st.phase, ReleasePhase::Finished(ReleaseOutcome::Completed));
+    let cap = |k: &str| st.captures.get(k).cloned();
+    assert_eq!(cap("deployed_tag").as_deref(), Some("1.10.0"));
+    assert_eq!(
+        cap("deployed_image").as_deref(),
+        Some("registry.example.com/acme/backend:1.10.0")
+    );
+    assert_eq!(cap("previous").as_deref(), Some("v1.10.0"));
+    assert_eq!(cap("lkg").as_deref(), Some("rc-1.10.0"));
+    let approval = records
+        .iter()
+        .find(|r| r.kind.as_str() == "approval")
+        .expect("the waiver approval");
+    assert_eq!(approval.data["name"], "eng-director");
+    assert!(
+        approval.data["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("reversible")),
+        "{approval:?}"
+    );
+    d.verify_latest();
+
+    // helm history as a revision source.
+    let st = d
+        .cmd(&["status", "--json", "--set", &format!("vars.port={port}")])
+        .env("PATH", path())
+        .timeout(secs(60))
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&st.stdout)
+        .unwrap_or_else(|e| panic!("status --json: {e}\n{}", out(&st)));
+    let helm = &json["revisions"]["sources"][0];
+    assert_eq!(helm["name"], "helm", "{json}");
+    assert_eq!(helm["rows"][0]["id"], "42", "{helm}");
+    assert_eq!(helm["rows"][0]["status"], "deployed", "{helm}");
+    assert_eq!(json["revisions"]["git"]["lkg"], "rc-1.10.0", "{json}");
+
+    // A bad 1.12.0: /health is down; the rollback returns to the LKG (rc-1.10.0).
+    std::fs::write(d.path().join("faults/1.12.0.down"), "").unwrap();
+    let o = run(&d, port, "1.12.0");
+    assert_eq!(o.status.code(), Some(3), "{}", out(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("helm rollback backend 42"), "{text}");
+    assert!(
+        text.contains("Rollback was a success! Happy Helming!"),
+        "{text}"
+    );
+    wait_for(secs(30), "the LKG 1.10.0 answers", || {
+        live_version(port).as_deref() == Some("1.10.0")
+    });
+    let schema = std::fs::read_to_string(d.path().join("data/schema")).unwrap();
+    assert_eq!(
+        schema.lines().collect::<Vec<_>>(),
+        ["1.10.0", "1.11.0"],
+        "migrate:down removed 1.12.0's migration"
+    );
+    let (records, st) = d.latest();
+    assert_eq!(st.phase, ReleasePhase::Finished(ReleaseOutcome::RolledBack));
+    let confirmed = records
+        .iter()
+        .find(|r| r.kind.as_str() == "rollback-confirmed")
+        .expect("confirmed");
+    assert_eq!(confirmed.data["target"], "rc-1.10.0");
+    d.verify_latest();
+}

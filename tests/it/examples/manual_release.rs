@@ -1,0 +1,218 @@
+//! `examples/manual-release` (seed 000) with real git, Docker and docker-compose v1 and the
+//! `forge` fixture: a baseline release, the release of 2024.11.25-1 (evidence, secrets
+//! template, tag, backup, compose deploy, smoke, log watch cut to 5 s, tx hash / block /
+//! address captured into the report), the staging drill, then a bad commit whose smoke fails
+//! and is rolled back to 2024.11.25-1.
+
+use std::path::Path;
+
+use flightdeck::release::{ReleaseOutcome, ReleasePhase};
+
+use super::support::{
+    ComposeCleanup, copy_example, docker_ready, fixture_path, get, git_init, secs, sh, unique,
+    wait_for,
+};
+use crate::run::{Dir, out};
+use crate::watch::free_port;
+
+const ANSWERS: &str = r#"
+[evidence]
+qa-checklist = "QA-311 attached to REL-42"
+ops-calendar = "ops calendar: no overlapping change 06:00-08:00"
+rollback-artefacts = "dump 2024-11-24 and LeverSafe v3 bytecode in REL-42"
+release-entry = "REL-42: summary, QA links, known issues"
+contract-record = "recorded in REL-42"
+frontend = "customer-web build 8812 uploaded; staging walkthrough done"
+post-deploy = "smoke subset passed; support and compliance notified"
+contract-rollback = "contract unchanged; no downtime notice needed"
+incident-report = "KB-77 published"
+
+[rollback]
+confirm = "ENV"
+
+[drill]
+findings = "rollback took under a minute; the restore step needs the staging backup path"
+"#;
+
+struct Setup {
+    project: String,
+    staging_project: String,
+    image: String,
+    port: u16,
+    staging_port: u16,
+    answers: tempfile::TempDir,
+}
+
+fn run(d: &Dir, s: &Setup, env: &str, extra: &[&str]) -> std::process::Output {
+    let file = s.answers.path().join(format!("{env}.toml"));
+    std::fs::write(&file, ANSWERS.replace("ENV", env)).unwrap();
+    let (project, port) = if env == "staging" {
+        (&s.staging_project, s.staging_port)
+    } else {
+        (&s.project, s.port)
+    };
+    let sets = [
+        format!("vars.project={project}"),
+        format!("vars.port={port}"),
+        format!("vars.image={}", s.image),
+        "vars.watch=5s".to_owned(),
+    ];
+    let mut args = vec!["run", "--plain", "--env", env, "--operator", "alice"];
+    args.extend(["--answers", file.to_str().unwrap()]);
+    for v in &sets {
+        args.extend(["--set", v.as_str()]);
+    }
+    args.extend(extra);
+    let mut c = d.cmd(&args);
+    c.env("PATH", fixture_path())
+        .env("RPC_URL", "http://127.0.0.1:8545")
+        .env("DEPLOYER_KEY", "0xdeployer-key-7731")
+        .env(
+            "DATABASE_URL",
+            "postgres://app:db-pass-2291@127.0.0.1:5432/leversafe",
+        )
+        .timeout(secs(240));
+    c.output().unwrap()
+}
+
+fn live_version(port: u16) -> Option<String> {
+    let body = get(port, "/api/system/version")?;
+    let v: serde_json::Value = serde_json::from_str(body.trim()).ok()?;
+    v["version"].as_str().map(str::to_owned)
+}
+
+fn tags(dir: &Path) -> String {
+    let (ok, text) = sh(dir, "git tag --list", &[], secs(30));
+    assert!(ok, "{text}");
+    text
+}
+
+#[test]
+fn manual_release_tags_deploys_captures_drills_and_rolls_back() {
+    if !docker_ready() {
+        return;
+    }
+    let d = copy_example("manual-release");
+    let project = unique("fdex");
+    let s = Setup {
+        staging_project: format!("{project}s"),
+        image: format!("{project}/api"),
+        project,
+        port: free_port(),
+        staging_port: free_port(),
+        answers: tempfile::tempdir().unwrap(),
+    };
+    let _cleanup = ComposeCleanup {
+        project: s.project.clone(),
+        image: s.image.clone(),
+    };
+    let _staging = ComposeCleanup {
+        project: s.staging_project.clone(),
+        image: s.image.clone(),
+    };
+    git_init(d.path(), &[]);
+
+    // The previous release, 2024.11.18-1.
+    let o = run(&d, &s, "production", &["--release-version", "2024.11.18-1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+
+    release(&d, &s);
+    drill(&d, &s);
+    bad_commit_rolls_back(&d, &s);
+}
+
+fn release(d: &Dir, s: &Setup) {
+    let o = run(d, s, "production", &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("✔ secrets: "), "{text}");
+    assert!(!text.contains("db-pass-2291"), "secrets are masked: {text}");
+    assert_eq!(live_version(s.port).as_deref(), Some("2024.11.25-1"));
+    assert!(tags(d.path()).contains("v2024.11.25-1"));
+    let (records, st) = d.latest();
+    assert_eq!(st.phase, ReleasePhase::Finished(ReleaseOutcome::Completed));
+    assert_eq!(
+        st.captures.get("tx_hash").map(String::as_str),
+        Some("0x9c2b5d1f7a3e4c6b8d0f2a4c6e8b0d2f4a6c8e0b2d4f6a8c0e2b4d6f8a0c2e4b")
+    );
+    assert_eq!(
+        st.captures.get("block").map(String::as_str),
+        Some("4839201")
+    );
+    assert_eq!(
+        st.captures.get("address").map(String::as_str),
+        Some("0x5FbDB2315678afecb367f032d93F642f64180aa3")
+    );
+    assert_eq!(
+        st.steps[0].evidence.as_deref(),
+        Some("QA-311 attached to REL-42")
+    );
+    let watched = records
+        .iter()
+        .filter(|r| r.kind.as_str() == "gate-result" && r.step.as_deref() == Some("log-watch"))
+        .count();
+    assert!(
+        watched >= 2,
+        "the log watch measured its triggers: {watched}"
+    );
+    d.verify_latest();
+    let rep = d.cmd(&["report"]).timeout(secs(30)).output().unwrap();
+    assert_eq!(rep.status.code(), Some(0), "{}", out(&rep));
+    let report = String::from_utf8_lossy(&rep.stdout);
+    for want in [
+        "0x9c2b5d1f7a3e4c6b8d0f2a4c6e8b0d2f4a6c8e0b2d4f6a8c0e2b4d6f8a0c2e4b",
+        "4839201",
+        "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+        "QA-311 attached to REL-42",
+    ] {
+        assert!(
+            report.contains(want),
+            "missing `{want}` in the report:\n{report}"
+        );
+    }
+}
+
+fn drill(d: &Dir, s: &Setup) {
+    let o = run(d, s, "staging", &["--drill"]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(
+        live_version(s.staging_port).as_deref(),
+        Some("2024.11.18-1"),
+        "the drill rolled staging back"
+    );
+    let (records, st) = d.latest();
+    assert!(st.drill);
+    assert!(
+        records
+            .iter()
+            .any(|r| r.kind.as_str() == "note" && r.data["action"] == "drill-findings")
+    );
+    let rep = d.cmd(&["report"]).timeout(secs(30)).output().unwrap();
+    let report = String::from_utf8_lossy(&rep.stdout);
+    assert!(
+        report.contains("the restore step needs the staging backup path"),
+        "{report}"
+    );
+    assert_eq!(live_version(s.port).as_deref(), Some("2024.11.25-1"));
+}
+
+fn bad_commit_rolls_back(d: &Dir, s: &Setup) {
+    let (ok, text) = sh(
+        d.path(),
+        "git rm -q infra/docker/api/www/health && \
+         git -c user.name=Test -c user.email=test@example.invalid commit -qm 'drop /health'",
+        &[],
+        secs(30),
+    );
+    assert!(ok, "{text}");
+    let o = run(d, s, "production", &["--release-version", "2024.11.26-1"]);
+    assert_eq!(o.status.code(), Some(3), "{}", out(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("rolling back: step `smoke` failed"), "{text}");
+    wait_for(secs(30), "2024.11.25-1 answers again", || {
+        live_version(s.port).as_deref() == Some("2024.11.25-1")
+    });
+    let (_, st) = d.latest();
+    assert_eq!(st.phase, ReleasePhase::Finished(ReleaseOutcome::RolledBack));
+    d.verify_latest();
+}
