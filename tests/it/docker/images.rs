@@ -87,15 +87,35 @@ pub async fn build_tag(docker: &Docker, tag: &str, dockerfile: &str, health: boo
         forcerm: true,
         ..Default::default()
     };
-    let mut out = docker.build_image(opts, None, Some(bollard::body_full(body.into())));
-    while let Some(item) = out.next().await {
-        match item {
-            Ok(info) => {
-                if let Some(e) = info.error_detail.and_then(|d| d.message) {
-                    panic!("building {tag}: {e}");
-                }
+    // Concurrent tests remove images; a build that had picked a cached layer the daemon then
+    // dropped fails with "failed to get digest". That is the daemon's race, not the test's:
+    // try again (bounded).
+    for attempt in 1..=3 {
+        let mut out = docker.build_image(
+            opts.clone(),
+            None,
+            Some(bollard::body_full(body.clone().into())),
+        );
+        let mut failed = None;
+        while let Some(item) = out.next().await {
+            let e = match item {
+                Ok(info) => info.error_detail.and_then(|d| d.message),
+                Err(e) => Some(e.to_string()),
+            };
+            if let Some(e) = e {
+                failed = Some(e);
+                break;
             }
-            Err(e) => panic!("building {tag}: {e}"),
+        }
+        match failed {
+            None => return Some(()),
+            Some(e)
+                if attempt < 3
+                    && (e.contains("failed to get digest") || e.contains("no such file")) =>
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            Some(e) => panic!("building {tag}: {e}"),
         }
     }
     Some(())
