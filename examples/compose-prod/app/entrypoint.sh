@@ -1,7 +1,7 @@
 # Stand-in for scripts/docker-entrypoint.sh: migrations run only with ALLOW_PROD_MIGRATIONS=true
 # in production; then the version endpoint is written and httpd serves the app.
 export PATH=/bin
-busybox mkdir -p /tmp /data
+busybox mkdir -p /tmp /data /www/api/system
 schema=$(busybox cat /data/schema 2>/dev/null)
 if [ "$schema" != "$APP_VERSION" ]; then
     if [ "$NODE_ENV" = production ] && [ "$ALLOW_PROD_MIGRATIONS" != true ]; then
