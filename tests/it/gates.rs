@@ -9,7 +9,7 @@ mod git_tag;
 mod http;
 mod local;
 mod notify;
-mod prometheus;
+pub(crate) mod prometheus;
 mod release;
 mod status;
 mod steps;

@@ -2,6 +2,7 @@
 mod check;
 mod demo;
 mod docker;
+mod faults;
 mod gates;
 mod journal;
 mod mask;

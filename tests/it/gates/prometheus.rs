@@ -10,13 +10,14 @@ use flightdeck::exec::gates::{GateCx, GateOutcome, GateState};
 use super::support::{Demo, available, closed_port, cx, eval};
 
 /// A Prometheus process with its own config and storage, killed on drop.
-struct Prometheus {
+pub struct Prometheus {
     child: Child,
-    port: u16,
+    pub port: u16,
 }
 
 impl Prometheus {
-    fn start(dir: &std::path::Path, target: u16) -> Prometheus {
+    /// Start Prometheus in `dir`, scraping `127.0.0.1:{target}` every second.
+    pub fn start(dir: &std::path::Path, target: u16) -> Prometheus {
         let port = closed_port();
         let config = dir.join("prometheus.yml");
         std::fs::write(
@@ -50,7 +51,8 @@ impl Drop for Prometheus {
     }
 }
 
-fn installed() -> bool {
+/// Whether Debian's `prometheus` is installed.
+pub fn installed() -> bool {
     Command::new("prometheus")
         .arg("--version")
         .stdout(Stdio::null())
