@@ -43,7 +43,7 @@ fn container(i: usize) -> ContainerInfo {
         image_digest: "0123456789abcdef0123456789abcdef".into(),
         state: RunState::Running,
         exit_code: None,
-        health: if i % 7 == 0 {
+        health: if i.is_multiple_of(7) {
             Health::Starting
         } else {
             Health::Healthy

@@ -251,29 +251,11 @@ fn journal_text(d: &Dir) -> String {
         .unwrap_or_default()
 }
 
-#[test]
-fn prometheus_killed_during_a_watch_errors_then_is_inconclusive_never_a_rollback() {
-    if missing("prometheus", installed()) {
-        return;
-    }
-    let d = Dir::new("");
-    d.write("rate", "0.0");
-    let svc = Service::start(d.path(), "rate");
-    let prom_dir = tempfile::tempdir().expect("tempdir");
-    let prom = Prometheus::start(prom_dir.path(), svc.port);
-    // Wait (at most 60 s) until Prometheus has scraped the service once.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !get(prom.port, "/api/v1/query?query=up").contains("\"1\"]") {
-        assert!(
-            Instant::now() < deadline,
-            "Prometheus never scraped the service"
-        );
-        std::thread::sleep(Duration::from_millis(250));
-    }
-    d.write(
-        "flightdeck.toml",
-        &format!(
-            r#"
+/// A deploy, then a 60 s watch whose only trigger is Prometheus's `up` (erroring three times
+/// in a row makes it inconclusive), with an automatic rollback.
+fn prometheus_watch(port: u16) -> String {
+    format!(
+        r#"
 [release]
 name = "app"
 environment = "staging"
@@ -281,7 +263,7 @@ version = "2.0.0"
 [[gates]]
 id = "up"
 kind = "prometheus"
-server = "http://127.0.0.1:{}"
+server = "http://127.0.0.1:{port}"
 query = 'up'
 success_condition = "result == 1"
 interval = "1s"
@@ -302,10 +284,46 @@ auto_delay = "1s"
 [[rollback.steps]]
 kind = "run"
 run = "echo v1 > version.txt"
-"#,
-            prom.port
-        ),
-    );
+"#
+    )
+}
+
+/// Wait (at most 30 s) for `child` to exit; killed and a failure after that.
+fn wait_exit(child: &mut std::process::Child) -> std::process::ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            return s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("flightdeck did not stop within 30 s of Prometheus going away");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn prometheus_killed_during_a_watch_errors_then_is_inconclusive_never_a_rollback() {
+    if missing("prometheus", installed()) {
+        return;
+    }
+    let d = Dir::new("");
+    d.write("rate", "0.0");
+    let svc = Service::start(d.path(), "rate");
+    let prom_dir = tempfile::tempdir().expect("tempdir");
+    let prom = Prometheus::start(prom_dir.path(), svc.port);
+    // Wait (at most 60 s) until Prometheus has scraped the service once.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !get(prom.port, "/api/v1/query?query=up").contains("\"1\"]") {
+        assert!(
+            Instant::now() < deadline,
+            "Prometheus never scraped the service"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    d.write("flightdeck.toml", &prometheus_watch(prom.port));
     d.write("answers.toml", "[rollback]\nconfirm = \"staging\"\n");
     let stdout = d.path().join("stdout.txt");
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("flightdeck"))
@@ -333,18 +351,7 @@ run = "echo v1 > version.txt"
         std::thread::sleep(Duration::from_millis(100));
     }
     drop(prom);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(s) = child.try_wait().expect("wait") {
-            break s;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("flightdeck did not stop within 30 s of Prometheus going away");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let status = wait_exit(&mut child);
     let text = std::fs::read_to_string(&stdout).unwrap_or_default();
     assert_eq!(status.code(), Some(1), "{text}");
     assert!(text.contains("inconclusive"), "{text}");
