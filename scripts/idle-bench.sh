@@ -16,11 +16,10 @@ warmup="${IDLE_WARMUP_SECS:-5}"
 run_id="idle-bench-$$-$(date +%s)"
 label="flightdeck.idle-bench=$run_id"
 image="flightdeck-idle-bench/sleep:1"
-sock="fd-$run_id"
 work="$(mktemp -d)"
 
 cleanup() {
-  tmux -L "$sock" kill-server >/dev/null 2>&1 || true
+  tmux -S "$work/tmux.sock" kill-server >/dev/null 2>&1 || true
   ids="$(docker ps -aq --filter "label=$label" 2>/dev/null || true)"
   [ -n "$ids" ] && docker rm -f $ids >/dev/null 2>&1 || true
   rm -rf "$work"
@@ -49,7 +48,8 @@ mkdir -p "$work/image"
 cp "$busybox" "$work/image/busybox"
 printf 'FROM scratch\nCOPY busybox /bin/busybox\nENTRYPOINT ["/bin/busybox", "sleep", "86400"]\n' \
   >"$work/image/Dockerfile"
-docker build -q -t "$image" "$work/image" >/dev/null
+docker build -q -t "$image" "$work/image" >/dev/null 2>"$work/build.log" \
+  || { cat "$work/build.log" >&2; exit 1; }
 
 for i in 1 2 3 4 5; do
   docker run -d --network none --label "$label" \
@@ -73,15 +73,16 @@ kind = "manual"
 title = "Nothing happens while this waits"
 TOML
 
-tmux -L "$sock" -f /dev/null new-session -d -s bench -x 200 -y 60 -c "$work/release" \
+tmux -S "$work/tmux.sock" -f /dev/null new-session -d -s bench -x 200 -y 60 -c "$work/release" \
   "exec '$bin' run --operator bench"
-pid="$(tmux -L "$sock" display-message -p -t bench '#{pane_pid}')"
+pid="$(tmux -S "$work/tmux.sock" display-message -p -t bench '#{pane_pid}')"
 
 # Let it connect, list the containers and draw, then measure with nothing changing.
 sleep "$warmup"
 [ -d "/proc/$pid" ] || { echo "idle-bench: flightdeck exited early" >&2; exit 1; }
-screen="$(tmux -L "$sock" capture-pane -p -t bench)"
-shown="$(grep -c "$run_id-" <<<"$screen" || true)"
+screen="$(tmux -S "$work/tmux.sock" capture-pane -p -t bench)"
+shown="$(grep -oE '[0-9]+ containers' <<<"$screen" | head -1 || true)"
+[ -n "${IDLE_SHOW_SCREEN:-}" ] && printf '%s\n' "$screen"
 
 ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 hz="$(getconf CLK_TCK)"
@@ -93,7 +94,7 @@ hwm_kb="$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status")"
 
 cpu="$(awk -v a="$t0" -v b="$t1" -v hz="$hz" -v s0="$s0" -v s1="$s1" \
   'BEGIN { printf "%.3f", 100 * (b - a) / hz / (s1 - s0) }')"
-echo "idle-bench: 5 containers (shown on screen: $shown), ${secs} s idle after ${warmup} s warm-up"
+echo "idle-bench: 5 containers (the cockpit shows: ${shown:-none}), ${secs} s idle after ${warmup} s warm-up"
 echo "cpu_percent=$cpu"
 echo "cpu_ticks=$((t1 - t0)) (CLK_TCK=$hz)"
 echo "rss_kb=$rss_kb"
