@@ -3,6 +3,7 @@ mod check;
 mod demo;
 mod docker;
 mod faults;
+mod fuzz;
 mod gates;
 mod journal;
 mod mask;
