@@ -84,3 +84,17 @@ fn journal_read_verify_seeds_and_regressions() {
 fn condition_eval_seeds_and_regressions() {
     run_all("condition_eval", condition_eval);
 }
+
+#[test]
+fn a_condition_with_closing_braces_is_a_diagnostic_not_a_panic() {
+    let src = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fuzz/regressions/runbook_load/closing-braces-in-a-condition.toml"),
+    )
+    .expect("the regression input");
+    let Err(failure) = load_str(&src, Path::new("flightdeck.toml")) else {
+        panic!("a condition with `}}}}` must not load");
+    };
+    let text = format!("{failure:?}");
+    assert!(text.contains("unexpected `}}`"), "{text}");
+}
