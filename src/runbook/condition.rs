@@ -38,6 +38,13 @@ impl Condition {
         if src.trim().is_empty() {
             return Err("empty condition; expected an expression like `result > 0.05`".into());
         }
+        // minijinja's expression lexer panics ("empty lexer stack") on text after a `}}`
+        // (found by fuzzing): reject a `}}` outside a string before it gets there.
+        if let Some(at) = closing_braces(src) {
+            return Err(format!(
+                "unexpected `}}}}` at byte {at}; a condition is a bare expression like `result > 0.05`, without `{{{{ }}}}`"
+            ));
+        }
         let expr = ENV
             .compile_expression_owned(src.to_string())
             .map_err(|e| describe(&e))?;
@@ -82,6 +89,24 @@ impl Condition {
     }
 }
 
+/// The byte offset of the first `}}` outside a string literal.
+fn closing_braces(src: &str) -> Option<usize> {
+    let b = src.as_bytes();
+    let mut quote: Option<u8> = None;
+    let mut i = 0;
+    while i < b.len() {
+        match (quote, b[i]) {
+            (Some(_), b'\\') => i += 1,
+            (Some(q), c) if c == q => quote = None,
+            (None, c @ (b'"' | b'\'')) => quote = Some(c),
+            (None, b'}') if b.get(i + 1) == Some(&b'}') => return Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,6 +139,19 @@ mod tests {
             "unknown variable `value`; a condition can only use `result`"
         );
         assert!(compile("  ").is_err());
+    }
+
+    #[test]
+    fn closing_braces_are_rejected_not_a_panic() {
+        // The fuzz crash (fuzz/regressions/condition_eval): minijinja panicked.
+        let err = compile("reSult >}}}}}} 0.").unwrap_err();
+        assert!(err.contains("unexpected `}}` at byte 8"), "{err}");
+        assert!(compile("result > 0 }}").is_err());
+        assert!(compile("{{ result > 0 }}").is_err());
+        let c = compile("result == \"}}\" or result == '}}'").unwrap();
+        assert!(c.eval(&json!("}}")).unwrap());
+        let c = compile(r#"result == "a\"}}""#).unwrap();
+        assert!(c.eval(&json!("a\"}}")).unwrap());
     }
 
     #[test]

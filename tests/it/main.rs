@@ -3,6 +3,8 @@ mod check;
 mod demo;
 mod docker;
 mod examples;
+mod faults;
+mod fuzz;
 mod gates;
 mod journal;
 mod mask;

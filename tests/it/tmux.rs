@@ -90,6 +90,17 @@ impl Tmux {
         String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
     }
 
+    /// A tmux format of the pane, e.g. `#{alternate_on}`.
+    pub fn display(&self, format: &str) -> String {
+        String::from_utf8_lossy(
+            &self
+                .tmux(&["display-message", "-p", "-t", "t", format])
+                .stdout,
+        )
+        .trim()
+        .to_owned()
+    }
+
     pub fn resize(&self, w: u16, h: u16) {
         self.tmux(&[
             "resize-window",

@@ -16,6 +16,7 @@ pub struct Prometheus {
 }
 
 impl Prometheus {
+    /// Start Prometheus in `dir`, scraping `127.0.0.1:{target}` every second.
     pub fn start(dir: &std::path::Path, target: u16) -> Prometheus {
         let port = closed_port();
         let config = dir.join("prometheus.yml");
@@ -50,6 +51,7 @@ impl Drop for Prometheus {
     }
 }
 
+/// Whether Debian's `prometheus` is installed.
 pub fn installed() -> bool {
     Command::new("prometheus")
         .arg("--version")

@@ -1,0 +1,180 @@
+//! A full frame at 200×60: 50 containers, 40 steps, 12 gates, and a log buffer of 1k, 10k and
+//! 100k pushed lines (DESIGN.md §6: at most 1 ms median, not growing with the buffer).
+
+use std::hint::black_box;
+
+use chrono::{DateTime, TimeZone, Utc};
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use flightdeck::release::{Event, Msg, Phase, ReleaseState, StepInfo};
+use flightdeck::runbook::{DockerHost, Service, ServiceMatch};
+use flightdeck::ui::render::draw;
+use flightdeck::ui::{App, AppMsg, GateRow, Header, Keymap, Theme};
+use flightdeck::watch::docker::{ContainerInfo, DockerModel, DockerMsg, Health, RunState};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+const W: u16 = 200;
+const H: u16 = 60;
+
+fn t(secs: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 6, 0, 0)
+        .single()
+        .expect("a valid time")
+        + chrono::Duration::seconds(secs)
+}
+
+fn step(i: usize) -> StepInfo {
+    StepInfo {
+        id: format!("step-{i}"),
+        title: format!("Deploy service number {i} with docker-compose and wait for it"),
+        kind: "run".into(),
+        evidence_required: false,
+        approvers: None,
+        reason_required: false,
+        duration_ms: None,
+    }
+}
+
+fn container(i: usize) -> ContainerInfo {
+    ContainerInfo {
+        id: format!("{i:0>12x}"),
+        name: format!("backend-{i}"),
+        services: vec![format!("svc-{}", i % 5)],
+        image: "registry.example/backend:1.4.2".into(),
+        image_digest: "0123456789abcdef0123456789abcdef".into(),
+        state: RunState::Running,
+        exit_code: None,
+        health: if i.is_multiple_of(7) {
+            Health::Starting
+        } else {
+            Health::Healthy
+        },
+        started_at: Some(t(-3600)),
+        finished_at: None,
+        restart_count: (i % 3) as u64,
+    }
+}
+
+/// The cockpit with the first step running and `lines` lines of its output pushed.
+fn app(lines: usize) -> App {
+    let header = Header {
+        name: "backend".into(),
+        environment: "staging".into(),
+        protected: false,
+        version: "1.4.2".into(),
+        previous: Some("v1.4.1".into()),
+        lkg: Some("ga-1.4.1".into()),
+        operator: "alice".into(),
+        window_deadline: Some(t(7200)),
+        observing: None,
+        warning: None,
+    };
+    let host = DockerHost {
+        name: "local".into(),
+        url: "unix:///var/run/docker.sock".into(),
+        tls: None,
+    };
+    let mut model = DockerModel::new(std::slice::from_ref(&host));
+    model.apply(DockerMsg::HostUp {
+        host: "local".into(),
+        at: t(0),
+        api: "1.41".into(),
+        down_since: None,
+    });
+    model.apply(DockerMsg::Snapshot {
+        host: "local".into(),
+        at: t(0),
+        containers: (0..50).map(container).collect(),
+    });
+    let services = (0..5)
+        .map(|i| Service {
+            name: format!("svc-{i}"),
+            matcher: ServiceMatch::Label {
+                key: "com.docker.compose.service".into(),
+                value: Some(format!("svc-{i}")),
+            },
+            logs: false,
+        })
+        .collect();
+    let gates = (0..12)
+        .map(|i| GateRow::pending(format!("gate-{i}"), "http"))
+        .collect();
+    let mut app = App::new(header, ReleaseState::default(), Keymap::default())
+        .with_gates(gates)
+        .with_docker(model, services);
+    let mut clock = 0;
+    let mut send = |app: &mut App, msg| {
+        clock += 1;
+        app.update(msg, t(clock));
+    };
+    send(&mut app, AppMsg::Resize(W, H));
+    send(
+        &mut app,
+        AppMsg::Release(Msg::Begin(Event::ReleaseStarted {
+            release_id: "backend-1.4.2-20261125T060000Z".into(),
+            name: "backend".into(),
+            environment: "staging".into(),
+            version: "1.4.2".into(),
+            protected: false,
+            runbook: "flightdeck.toml".into(),
+            previous: Some("v1.4.1".into()),
+            lkg: Some("ga-1.4.1".into()),
+            drill: false,
+            steps: (0..40).map(step).collect(),
+            rollback_steps: vec![step(99)],
+        })),
+    );
+    send(&mut app, AppMsg::Release(Msg::Next));
+    // Pushed in batches of 1,000, as an executor would report them.
+    let mut n = 0;
+    while n < lines {
+        let batch = (n..(n + 1000).min(lines))
+            .map(|i| format!("2026-11-25T06:00:00Z INFO request {i} served in 12ms path=/api/v1/items status=200"))
+            .collect();
+        n += 1000;
+        send(
+            &mut app,
+            AppMsg::Release(Msg::Output {
+                phase: Phase::Main,
+                step: "step-0".into(),
+                stream: "stdout".into(),
+                lines: batch,
+            }),
+        );
+    }
+    app
+}
+
+fn bench(c: &mut Criterion) {
+    let theme = Theme::dark();
+    let area = Rect::new(0, 0, W, H);
+    let mut group = c.benchmark_group("render_200x60");
+    for lines in [1_000, 10_000, 100_000] {
+        let app = app(lines);
+        let mut buf = Buffer::empty(area);
+        draw(&app, &theme, area, &mut buf);
+        let screen: String = buf
+            .content()
+            .iter()
+            .map(ratatui::buffer::Cell::symbol)
+            .collect();
+        assert!(
+            screen.contains(&format!("request {} served", lines - 1)),
+            "the log pane shows the newest line"
+        );
+        assert!(
+            screen.contains("backend-49") || screen.contains("backend-1"),
+            "containers shown"
+        );
+        group.bench_with_input(BenchmarkId::from_parameter(lines), &app, |b, app| {
+            b.iter(|| {
+                buf.reset();
+                draw(black_box(app), &theme, area, &mut buf);
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
