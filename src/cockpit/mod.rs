@@ -177,7 +177,11 @@ pub async fn run(
         let hosts = docker::hosts_for(&rt.resolved.runbook.dir, &rt.resolved.runbook.docker_hosts);
         app = app.with_docker(docker::DockerModel::new(&hosts), services.clone());
         app.deploy_targets = deploy_targets(rt);
-        Some(docker::spawn(hosts, &services, &dtx).wrap_err("starting the Docker watcher")?)
+        let watch =
+            docker::spawn(hosts, &services, &dtx).wrap_err("starting the Docker watcher")?;
+        // The selected service (the first) shows CPU and memory: its stats stream only.
+        watch.select_stats(services.first().map(|s| s.name.as_str()));
+        Some(watch)
     };
     let (mut revisions, refresh, watcher) = start_revisions(rt);
     // The gates pane refreshes in the background, for display only.

@@ -34,11 +34,12 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer, focused: b
     let has_rev = rev.git.is_some() || !rev.sources.is_empty();
     if app.docker.is_some() || has_rev {
         let mut lines = match &app.docker {
+            // The first service is the selected one: its stats stream is the one open.
             Some((model, defs)) => services_lines_with(
                 model,
                 defs,
                 &app.deploy_targets,
-                None,
+                (!defs.is_empty()).then_some(0),
                 app.now,
                 w,
                 &ServiceStyles::from_theme(theme),
