@@ -2,9 +2,11 @@
 
 pub mod ansi;
 pub mod mask;
+pub mod query;
 pub mod ring;
 #[cfg(test)]
 mod ring_tests;
 
 pub use mask::{MASK, Masker};
+pub use query::Query;
 pub use ring::{LineKind, LogLine, Ring};

@@ -58,6 +58,17 @@ impl LogLine {
 
     /// A line from raw bytes: truncated at [`MAX_LINE`], decoded lossily, ANSI parsed, masked.
     pub fn from_raw(raw: &[u8], ts: Option<DateTime<Utc>>, masker: &Masker) -> LogLine {
+        LogLine::from_parts(raw, 0, ts, masker)
+    }
+
+    /// [`LogLine::from_raw`] for a line of which `already_cut` bytes were never kept (a
+    /// reader that stops buffering a long line at [`MAX_LINE`]).
+    pub fn from_parts(
+        raw: &[u8],
+        already_cut: usize,
+        ts: Option<DateTime<Utc>>,
+        masker: &Masker,
+    ) -> LogLine {
         let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         let (kept, cut) = if raw.len() > MAX_LINE {
@@ -70,6 +81,7 @@ impl LogLine {
         } else {
             (raw, 0)
         };
+        let cut = cut + already_cut;
         let decoded = String::from_utf8_lossy(kept);
         let (mut text, mut runs) = ansi::parse(&decoded);
         if let std::borrow::Cow::Owned(m) = masker.mask(&text) {
