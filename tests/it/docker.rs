@@ -5,6 +5,8 @@
 
 mod daemon;
 mod images;
+mod logrig;
+mod logs;
 mod pane;
 mod status;
 mod support;
