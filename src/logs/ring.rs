@@ -4,6 +4,7 @@
 //! mark, ANSI colours become style runs, and secrets are masked before anything is kept.
 
 use std::collections::VecDeque;
+use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 
@@ -90,7 +91,7 @@ impl LogLine {
             runs.clear();
         }
         if cut > 0 {
-            text.push_str(&format!("…[truncated {cut} bytes]"));
+            let _ = write!(text, "…[truncated {cut} bytes]");
         }
         LogLine {
             text,

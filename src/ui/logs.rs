@@ -87,9 +87,10 @@ impl Logs {
     pub fn step_started(&mut self, phase: Phase, id: &str, attempt: u32, clock: &str) {
         let i = self.step_index(phase, id);
         if attempt > 1 {
-            self.steps[i]
-                .2
-                .push(format!("── attempt {attempt} · {clock} ──"));
+            self.steps[i].2.push_line(LogLine::marker(
+                format!("── attempt {attempt} · {clock} ──"),
+                None,
+            ));
         }
         self.last_step = Some(i);
         self.pinned = None;

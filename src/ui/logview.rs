@@ -62,7 +62,7 @@ impl LogView {
     }
 
     /// Add one line of a step's (already masked) output: colours parsed, long lines cut.
-    pub fn push(&mut self, line: String) {
+    pub fn push(&mut self, line: &str) {
         let masker = crate::logs::Masker::default();
         self.push_line(LogLine::from_raw(line.as_bytes(), None, &masker));
     }
@@ -79,7 +79,7 @@ impl LogView {
 
     pub fn extend(&mut self, lines: impl IntoIterator<Item = String>) {
         for l in lines {
-            self.push(l);
+            self.push(&l);
         }
     }
 
@@ -183,7 +183,7 @@ mod tests {
         v.extend(["ok", "ERROR one", "fine", "error two"].map(String::from));
         v.set_query(Query::new("error").as_ref());
         assert_eq!(v.matches().iter().copied().collect::<Vec<_>>(), [1, 3]);
-        v.push("another error".into());
+        v.push("another error");
         assert_eq!(v.matches().len(), 3);
         v.set_query(Query::new("ERROR").as_ref());
         assert_eq!(v.matches().iter().copied().collect::<Vec<_>>(), [1]);
@@ -197,8 +197,8 @@ mod tests {
         v.extend(["a1", "b", "a2"].map(String::from));
         v.set_filter(Query::new("a").as_ref());
         assert_eq!(v.filtered().iter().copied().collect::<Vec<_>>(), [0, 2]);
-        v.push("a3".into());
-        v.push("c".into());
+        v.push("a3");
+        v.push("c");
         assert_eq!(v.filtered().iter().copied().collect::<Vec<_>>(), [2, 3]);
     }
 
@@ -208,7 +208,7 @@ mod tests {
         assert_eq!(q.ranges("xAbyab"), [1..3, 4..6]);
         assert!(Query::new("").is_none());
         let mut v = LogView::new();
-        v.push("é".repeat(crate::logs::ring::MAX_LINE));
+        v.push(&"é".repeat(crate::logs::ring::MAX_LINE));
         let l = v.get(0).expect("line");
         assert!(l.len() < crate::logs::ring::MAX_LINE + 40 && l.contains("…[truncated"));
     }

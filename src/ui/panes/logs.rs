@@ -145,17 +145,17 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer, focused: b
 /// Apply a line's ANSI colours to its drawn cells.
 fn colour(buf: &mut Buffer, x: u16, y: u16, line: &str, cols: u16, runs: &[Run]) {
     for r in runs {
-        let (Ok(s), Ok(e)) = (usize::try_from(r.start), usize::try_from(r.end)) else {
+        let (Ok(from), Ok(to)) = (usize::try_from(r.start), usize::try_from(r.end)) else {
             continue;
         };
-        let (Some(a), Some(b)) = (line.get(..s), line.get(s..e)) else {
+        let (Some(before), Some(inside)) = (line.get(..from), line.get(from..to)) else {
             continue;
         };
-        let start = u16::try_from(text::width(a)).unwrap_or(u16::MAX);
+        let start = u16::try_from(text::width(before)).unwrap_or(u16::MAX);
         if start >= cols {
             break;
         }
-        let len = u16::try_from(text::width(b))
+        let len = u16::try_from(text::width(inside))
             .unwrap_or(u16::MAX)
             .min(cols - start);
         buf.set_style(Rect::new(x + start, y, len, 1), r.style);

@@ -209,7 +209,7 @@ async fn a_restarted_container_re_attaches_its_stream() {
             |l: &flightdeck::ui::logs::Logs| all_text(l).iter().filter(|t| *t == "started").count();
         rig.until(Duration::from_secs(20), "started once", |l| started(l) == 1)
             .await;
-        assert_eq!(rig.streams.streaming(), [id.clone()]);
+        assert_eq!(rig.streams.streaming(), std::slice::from_ref(&id));
         let opts = bollard::query_parameters::RestartContainerOptions {
             t: Some(0),
             ..Default::default()
