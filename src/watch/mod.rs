@@ -6,7 +6,7 @@ pub mod docker;
 pub mod endpoint;
 pub mod git;
 pub mod logs;
-mod logs_frame;
+pub mod logs_frame;
 mod logs_task;
 pub mod revisions;
 pub mod revisions_model;
