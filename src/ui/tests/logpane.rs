@@ -31,7 +31,6 @@ fn streaming(n: u32) -> H {
         source: SOURCE.into(),
         lines,
     }));
-    h.key("]");
     h
 }
 
@@ -43,6 +42,11 @@ fn pane(h: &mut H) -> String {
 #[test]
 fn log_pane_following() {
     let mut h = streaming(40);
+    assert_eq!(
+        h.app.logs.count(),
+        1,
+        "the container took its service's empty place"
+    );
     assert!(h.app.logs.follow);
     assert_snapshot!("log_pane_following", pane(&mut h));
 }
