@@ -34,7 +34,7 @@ impl LogSource {
 #[derive(Debug, Clone, Default)]
 pub struct Logs {
     steps: Vec<(Phase, String, LogView)>,
-    services: Vec<(String, LogView)>,
+    pub(crate) services: Vec<(String, LogView)>,
     /// A source chosen with `[`/`]` (an index over steps then services).
     pinned: Option<usize>,
     /// The step that started last (the running one while a step runs).
@@ -107,25 +107,6 @@ impl Logs {
         self.add_service(name);
         if let Some((_, v)) = self.services.iter_mut().find(|(n, _)| n == name) {
             v.extend(lines);
-        }
-    }
-
-    /// Lines of a container's stream (already masked), for the source `label`
-    /// (`service/container`), created on first use.
-    pub fn service_lines(&mut self, label: &str, lines: Vec<LogLine>) {
-        if !self.services.iter().any(|(n, _)| n == label)
-            && let Some((service, _)) = label.split_once('/')
-            && let Some(slot) = self
-                .services
-                .iter_mut()
-                .find(|(n, v)| n == service && v.is_empty())
-        {
-            // The service's first container takes the place of its empty placeholder.
-            slot.0 = label.to_owned();
-        }
-        self.add_service(label);
-        if let Some((_, v)) = self.services.iter_mut().find(|(n, _)| n == label) {
-            v.extend_lines(lines);
         }
     }
 

@@ -1,11 +1,31 @@
 //! The log pane's window over the shown source: which lines are visible (all of them, or only
 //! those the `&` filter lets through, like `less`), scrolling within the filtered lines, and the
-//! `t` timestamps toggle. Only the visible window is ever computed.
+//! `t` timestamps toggle; and container sources' lines. Only the visible window is computed.
 
 use super::logs::Logs;
 use super::logview::{LogView, Query};
+use crate::logs::LogLine;
 
 impl Logs {
+    /// Lines of a container's stream (already masked), for the source `label`
+    /// (`service/container`), created on first use.
+    pub fn service_lines(&mut self, label: &str, lines: Vec<LogLine>) {
+        if !self.services.iter().any(|(n, _)| n == label)
+            && let Some((service, _)) = label.split_once('/')
+            && let Some(slot) = self
+                .services
+                .iter_mut()
+                .find(|(n, v)| n == service && v.is_empty())
+        {
+            // The service's first container takes the place of its empty placeholder.
+            label.clone_into(&mut slot.0);
+        }
+        self.add_service(label);
+        if let Some((_, v)) = self.services.iter_mut().find(|(n, _)| n == label) {
+            v.extend_lines(lines);
+        }
+    }
+
     /// Set (or clear, with an empty text) the filter on every source.
     pub fn set_filter(&mut self, text: &str) {
         self.filter = Query::new(text);
