@@ -44,11 +44,15 @@ now_s() { date -u +%s.%N; }
 lag_of() {
     python3 -c '
 import sys, datetime as d
-n = d.datetime.now(d.timezone.utc); t = sys.argv[1]
-h, m, s = t.split(":"); s = float(s)
+n = d.datetime.now(d.timezone.utc)
+try:
+    h, m, s = sys.argv[1].rstrip("Z").split(":"); s = float(s)
+except ValueError:
+    sys.exit(0)  # a line read mid-write: no sample
 shown = n.replace(hour=int(h), minute=int(m), second=int(s), microsecond=int((s % 1) * 1e6))
 print(f"{(n - shown).total_seconds():.2f}")' "$1"
 }
+sample() { local l; l=$(lag_of "$1"); [[ -n $l ]] && lags+=("$l"); return 0; }
 
 # Median of the numbers on stdin.
 median() { sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "n/a"}'; }
@@ -91,7 +95,7 @@ TOML
         sleep 1
         local ts
         ts=$(tmux -S "$SOCK" capture-pane -p -t fd | grep -oE '│ [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} ' | tail -1 | tr -d '│ ') || true
-        [[ -n $ts ]] && lags+=("$(lag_of "$ts")")
+        [[ -n $ts ]] && sample "$ts"
     done
     local f1 d1 t1
     f1=$(cpu_ticks "$fpid"); d1=$(cpu_ticks "$dpid"); t1=$(now_s)
@@ -115,7 +119,7 @@ TOML
         sleep 1
         [[ -s $WORK/last ]] || continue
         local iso; iso=$(cat "$WORK/last")
-        lags+=("$(lag_of "$(echo "$iso" | cut -c12-23)")")
+        sample "$(echo "$iso" | cut -c12-23)"
     done
     f1=$(cpu_ticks "$DLPID"); d1=$(cpu_ticks "$dpid"); t1=$(now_s)
     el=$(python3 -c "print($t1 - $t0)")
