@@ -6,10 +6,11 @@
 #   - lag of the newest line shown behind the wall clock (flightdeck: its pane, read with
 #     tmux capture-pane with timestamps on; docker logs -f: its output's newest timestamp),
 #   - CPU of the follower, CPU of dockerd while it follows, flightdeck RSS after the storm.
-# Usage: scripts/storm-bench.sh [SECONDS_PER_PHASE]   (default 20)
+# Usage: scripts/storm-bench.sh [SECONDS_PER_PHASE]   (default 20; FPS=N sets flightdeck's --fps)
 set -euo pipefail
 
 SECS=${1:-20}
+FPS=${FPS:-30}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 # FLIGHTDECK_BIN: a prebuilt binary (a dry run of the script itself); else the --release build.
@@ -82,7 +83,7 @@ kind = "manual"
 title = "wait"
 TOML
     tmux -S "$SOCK" new-session -d -s fd -x 160 -y 48 \
-        "cd $WORK && exec $BIN run -f $WORK/flightdeck.toml --state-dir $WORK/state-$label"
+        "cd $WORK && exec $BIN run --fps $FPS -f $WORK/flightdeck.toml --state-dir $WORK/state-$label"
     sleep 3
     tmux -S "$SOCK" send-keys -t fd t
     local fpid dpid
@@ -129,7 +130,7 @@ TOML
     kill "$DLPID" 2>/dev/null || true; DLPID=
     docker rm -f "$name" >/dev/null
 
-    printf '\n== %s storm (%ss per follower) ==\n' "$label" "$SECS"
+    printf '\n== %s storm (%ss per follower, flightdeck --fps %s) ==\n' "$label" "$SECS" "$FPS"
     printf '%-34s %14s %16s\n' "figure" "flightdeck" "docker logs -f"
     printf '%-34s %14s %16s\n' "lag, median / max (s)" "$FD_LAG / $FD_LAGMAX" "$DL_LAG / $DL_LAGMAX"
     printf '%-34s %14s %16s\n' "follower CPU (% of one core)" "$FD_CPU" "$DL_CPU"
