@@ -87,7 +87,7 @@ TOML
     sleep 3
     tmux -S "$SOCK" send-keys -t fd t
     local fpid dpid
-    fpid=$(pgrep -n -f "$BIN run -f $WORK/flightdeck.toml")
+    fpid=$(pgrep -n -f "$BIN run --fps $FPS -f $WORK/flightdeck.toml")
     dpid=$(dockerd_pid)
     local f0 d0 t0 lags=()
     f0=$(cpu_ticks "$fpid"); d0=$(cpu_ticks "$dpid"); t0=$(now_s)
