@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use bollard::query_parameters::LogsOptions;
 use chrono::{DateTime, Utc};
-use futures::{FutureExt, StreamExt};
+use futures::StreamExt;
 use tokio::sync::mpsc;
 
 use super::docker::connect;
@@ -19,6 +19,8 @@ use crate::runbook::DockerHost;
 
 /// Bytes of frames read before a batch is sent anyway.
 const BATCH_BYTES: usize = 512 * 1024;
+/// How long a batch gathers lines after its first one.
+const BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(25);
 
 pub(crate) struct Task {
     pub host: DockerHost,
@@ -93,14 +95,21 @@ impl Task {
             };
             asm.frame(first.as_ref(), &mut raw);
             let mut bytes = first.as_ref().len();
-            // Take whatever is already there, without waiting: one batch, one message.
+            // Gather what comes within a short window: one batch, one message, one wake-up
+            // of the UI (a few per second per stream, not one per line).
+            let window = tokio::time::Instant::now() + BATCH_WINDOW;
+            let mut ended = false;
             while raw.len() < self.opts.batch && bytes < BATCH_BYTES {
-                match stream.next().now_or_never() {
-                    Some(Some(Ok(f))) => {
+                match tokio::time::timeout_at(window, stream.next()).await {
+                    Ok(Some(Ok(f))) => {
                         bytes += f.as_ref().len();
                         asm.frame(f.as_ref(), &mut raw);
                     }
-                    _ => break,
+                    Ok(_) => {
+                        ended = true;
+                        break;
+                    }
+                    Err(_) => break,
                 }
             }
             let now = nanos(Utc::now());
@@ -111,7 +120,10 @@ impl Task {
             {
                 return Stop::Lagging(self.estimate(&raw, now));
             }
-            if !self.send(&mut raw).await {
+            if ended {
+                asm.finish(&mut raw);
+            }
+            if !self.send(&mut raw).await || ended {
                 return Stop::Ended;
             }
         }
