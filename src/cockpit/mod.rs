@@ -24,6 +24,7 @@ use crate::ui::model::GateRow;
 use crate::ui::terminal;
 use crate::ui::theme::Theme;
 use crate::watch::docker::{self, DockerMsg};
+use crate::watch::logs::{self, LogMsg};
 use crate::watch::revisions_model::RevisionsMsg;
 use crate::watch::revisions_task::{self, Plan};
 
@@ -183,6 +184,14 @@ pub async fn run(
         watch.select_stats(services.first().map(|s| s.name.as_str()));
         Some(watch)
     };
+    // One follow stream per container of a service with `logs = true`, driven by the
+    // Docker model's changes; batches come in on a bounded channel.
+    let (ltx, mut lrx) = mpsc::channel::<LogMsg>(logs::CHANNEL);
+    let mut streams = (!services.is_empty()).then(|| {
+        let hosts = docker::hosts_for(&rt.resolved.runbook.dir, &rt.resolved.runbook.docker_hosts);
+        let masker = rt.masker.clone();
+        logs::LogStreams::new(hosts, &services, masker, ltx, logs::StreamOpts::default())
+    });
     let (mut revisions, refresh, watcher) = start_revisions(rt);
     // The gates pane refreshes in the background, for display only.
     let (gtx, mut grx) = mpsc::unbounded_channel::<GateRow>();
@@ -259,8 +268,12 @@ pub async fn run(
                 if let Some(ev) = dm.journal_event() {
                     lp.process(AppMsg::Release(Msg::Record(ev)), now_ms());
                 }
+                if let Some(s) = &mut streams {
+                    s.on_docker(&dm);
+                }
                 lp.process(AppMsg::Docker(dm), now_ms())
             },
+            Some(m) = lrx.recv() => lp.process(AppMsg::Log(m), now_ms()),
             Some(m) = revisions.recv() => lp.process(AppMsg::Revisions(m), now_ms()),
             _ = hup.recv() => break End::Disconnected("SIGHUP (the SSH connection dropped)".into()),
             _ = term_sig.recv() => break End::Disconnected("SIGTERM".into()),
@@ -289,6 +302,7 @@ pub async fn run(
     drop(guard);
     let _ = terminal::restore();
     watcher.abort();
+    drop(streams);
     if let End::Disconnected(reason) = end {
         finish_disconnected(&mut lp, rx, reason).await;
     }

@@ -33,6 +33,8 @@ pub enum AppMsg {
         service: String,
         lines: Vec<String>,
     },
+    /// A container's log stream (from `watch/logs`), already masked.
+    Log(crate::watch::logs::LogMsg),
     /// Set or clear the demo guide line.
     Guide(Option<String>),
     /// Set or clear the warning line.
@@ -80,6 +82,8 @@ pub struct Status {
 pub struct SearchInput {
     pub input: TextInput,
     pub before: String,
+    /// `&` (a filter) rather than `/` (a search).
+    pub filter: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -316,6 +320,10 @@ impl App {
             AppMsg::ServiceLog { service, lines } => {
                 self.dirty = true;
                 self.logs.service_output(&service, lines);
+            }
+            AppMsg::Log(m) => {
+                self.dirty = true;
+                self.logs.service_lines(&m.source, m.lines);
             }
             AppMsg::Guide(g) => {
                 self.dirty = true;

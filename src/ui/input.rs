@@ -89,16 +89,26 @@ impl App {
         match s.input.key(ev) {
             Edit::Changed => {
                 let text = s.input.text().to_owned();
-                self.logs.set_query(&text);
+                if s.filter {
+                    self.logs.set_filter(&text);
+                } else {
+                    self.logs.set_query(&text);
+                }
             }
             Edit::Esc => {
                 let before = s.before.clone();
+                let filter = s.filter;
                 self.search = None;
-                self.logs.set_query(&before);
+                if filter {
+                    self.logs.set_filter(&before);
+                } else {
+                    self.logs.set_query(&before);
+                }
             }
             Edit::Enter => {
+                let filter = s.filter;
                 self.search = None;
-                if self.logs.query().is_some() {
+                if !filter && self.logs.query().is_some() {
                     let h = self.log_rows();
                     if let Err(e) = self.logs.jump(false, h) {
                         self.refuse(e);
@@ -189,7 +199,24 @@ impl App {
                         .query()
                         .map(|q| q.text().to_owned())
                         .unwrap_or_default(),
+                    filter: false,
                 });
+                Ok(())
+            }
+            A::Filter => {
+                self.search = Some(SearchInput {
+                    input: TextInput::new(),
+                    before: self
+                        .logs
+                        .filter()
+                        .map(|q| q.text().to_owned())
+                        .unwrap_or_default(),
+                    filter: true,
+                });
+                Ok(())
+            }
+            A::Timestamps => {
+                self.logs.toggle_timestamps();
                 Ok(())
             }
             A::NextMatch | A::PrevMatch => {

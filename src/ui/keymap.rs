@@ -61,6 +61,8 @@ actions! {
     Search "search" "Logs" "search the logs" [KeySpec::ch('/')],
     NextMatch "next_match" "Logs" "next (newer) match" [KeySpec::ch('n')],
     PrevMatch "prev_match" "Logs" "previous (older) match" [KeySpec::ch('N')],
+    Filter "filter" "Logs" "show only the log lines matching a pattern (like less's &)" [KeySpec::ch('&')],
+    Timestamps "timestamps" "Logs" "show / hide the time of each log line" [KeySpec::ch('t')],
     Follow "follow" "Logs" "follow / pause the logs" [KeySpec::ch('f')],
     PrevSource "prev_source" "Logs" "previous log source" [KeySpec::ch('[')],
     NextSource "next_source" "Logs" "next log source" [KeySpec::ch(']')],

@@ -3,6 +3,8 @@
 
 use crate::release::Phase;
 
+use crate::logs::LogLine;
+
 use super::logview::{LogView, Query};
 
 /// Where a log buffer's lines come from.
@@ -32,17 +34,21 @@ impl LogSource {
 #[derive(Debug, Clone, Default)]
 pub struct Logs {
     steps: Vec<(Phase, String, LogView)>,
-    services: Vec<(String, LogView)>,
+    pub(crate) services: Vec<(String, LogView)>,
     /// A source chosen with `[`/`]` (an index over steps then services).
     pinned: Option<usize>,
     /// The step that started last (the running one while a step runs).
     last_step: Option<usize>,
     pub follow: bool,
     /// The top line's absolute number while paused.
-    top: u64,
+    pub(crate) top: u64,
     query: Option<Query>,
     /// The current match's absolute number.
-    current: Option<u64>,
+    pub(crate) current: Option<u64>,
+    /// `&`: only lines matching this are shown.
+    pub(crate) filter: Option<Query>,
+    /// `t`: show each line's time.
+    pub timestamps: bool,
 }
 
 impl Logs {
@@ -57,6 +63,7 @@ impl Logs {
         if !self.services.iter().any(|(n, _)| n == name) {
             let mut v = LogView::new();
             v.set_query(self.query.as_ref());
+            v.set_filter(self.filter.as_ref());
             self.services.push((name.to_owned(), v));
         }
     }
@@ -71,6 +78,7 @@ impl Logs {
         }
         let mut v = LogView::new();
         v.set_query(self.query.as_ref());
+        v.set_filter(self.filter.as_ref());
         self.steps.push((phase, id.to_owned(), v));
         self.steps.len() - 1
     }
@@ -79,9 +87,10 @@ impl Logs {
     pub fn step_started(&mut self, phase: Phase, id: &str, attempt: u32, clock: &str) {
         let i = self.step_index(phase, id);
         if attempt > 1 {
-            self.steps[i]
-                .2
-                .push(format!("── attempt {attempt} · {clock} ──"));
+            self.steps[i].2.push_line(LogLine::marker(
+                format!("── attempt {attempt} · {clock} ──"),
+                None,
+            ));
         }
         self.last_step = Some(i);
         self.pinned = None;
@@ -128,6 +137,14 @@ impl Logs {
         Some((LogSource::Service(name.clone()), v))
     }
 
+    /// Every buffer, for settings that apply to all sources.
+    pub(crate) fn views_mut(&mut self) -> impl Iterator<Item = &mut LogView> {
+        self.steps
+            .iter_mut()
+            .map(|(_, _, v)| v)
+            .chain(self.services.iter_mut().map(|(_, v)| v))
+    }
+
     /// The shown source and its buffer.
     pub fn shown(&self) -> Option<(LogSource, &LogView)> {
         self.source(self.selected()?)
@@ -152,6 +169,9 @@ impl Logs {
     /// The top line's absolute number for a view `h` lines high.
     pub fn visible_top(&self, h: usize) -> u64 {
         let Some((_, v)) = self.shown() else { return 0 };
+        if self.filter.is_some() {
+            return self.filtered_top(v, h);
+        }
         let bottom = v.end().saturating_sub(h as u64).max(v.first());
         if self.follow {
             bottom
@@ -160,18 +180,24 @@ impl Logs {
         }
     }
 
-    fn pause_at(&mut self, top: u64) {
+    pub(crate) fn pause_at(&mut self, top: u64) {
         self.top = top;
         self.follow = false;
     }
 
     pub fn scroll_up(&mut self, n: usize, h: usize) {
+        if self.filter.is_some() {
+            return self.filtered_scroll(-isize::try_from(n).unwrap_or(isize::MAX), h);
+        }
         let top = self.visible_top(h).saturating_sub(n as u64);
         let first = self.shown().map_or(0, |(_, v)| v.first());
         self.pause_at(top.max(first));
     }
 
     pub fn scroll_down(&mut self, n: usize, h: usize) {
+        if self.filter.is_some() {
+            return self.filtered_scroll(isize::try_from(n).unwrap_or(isize::MAX), h);
+        }
         if !self.follow {
             self.top = self.visible_top(h) + n as u64;
             self.top = self.visible_top(h);
@@ -203,11 +229,9 @@ impl Logs {
     pub fn set_query(&mut self, text: &str) {
         self.query = Query::new(text);
         self.current = None;
-        for (_, _, v) in &mut self.steps {
-            v.set_query(self.query.as_ref());
-        }
-        for (_, v) in &mut self.services {
-            v.set_query(self.query.as_ref());
+        let q = self.query.clone();
+        for v in self.views_mut() {
+            v.set_query(q.as_ref());
         }
     }
 

@@ -1,94 +1,51 @@
-//! One log source's buffer: a bounded deque of lines (10k; a later issue replaces it with the
-//! ring of `logs/`), with absolute line numbers, a dropped count and incremental search matches.
+//! One log source's buffer: the bounded [`Ring`] of `logs/`, plus the incremental search and
+//! filter matches (absolute line numbers, kept in step as lines come and go).
 
 use std::collections::VecDeque;
-use std::ops::Range;
+
+pub use crate::logs::Query;
+use crate::logs::ring::DEFAULT_LINES as LOG_CAP_LINES;
+use crate::logs::{LogLine, Ring};
 
 /// How many lines a source keeps.
-pub const LOG_CAP: usize = 10_000;
-/// Longer lines are cut, with a mark saying how much was cut.
-pub const MAX_LINE: usize = 64 * 1024;
+pub const LOG_CAP: usize = LOG_CAP_LINES;
 
-/// A search query. Smart case: a query with a capital letter is case-sensitive.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Query {
-    needle: String,
-    case_sensitive: bool,
+/// Matching lines' absolute numbers for one query.
+#[derive(Debug, Clone, Default)]
+struct Matches {
+    query: Option<Query>,
+    lines: VecDeque<u64>,
 }
 
-impl Query {
-    /// `None` for an empty query.
-    pub fn new(text: &str) -> Option<Query> {
-        if text.is_empty() {
-            return None;
-        }
-        let case_sensitive = text.chars().any(char::is_uppercase);
-        Some(Query {
-            needle: if case_sensitive {
-                text.to_owned()
-            } else {
-                text.to_lowercase()
-            },
-            case_sensitive,
-        })
-    }
-
-    pub fn text(&self) -> &str {
-        &self.needle
-    }
-
-    pub fn is_match(&self, line: &str) -> bool {
-        if self.case_sensitive {
-            line.contains(&self.needle)
-        } else if line.is_ascii() && self.needle.is_ascii() {
-            line.as_bytes()
-                .windows(self.needle.len())
-                .any(|w| w.eq_ignore_ascii_case(self.needle.as_bytes()))
-        } else {
-            line.to_lowercase().contains(&self.needle)
-        }
-    }
-
-    /// Byte ranges of the matches in `line` (ASCII case folding keeps byte offsets exact;
-    /// other lines are matched case-sensitively for highlighting).
-    pub fn ranges(&self, line: &str) -> Vec<Range<usize>> {
-        let n = self.needle.len();
-        let mut out = Vec::new();
-        if n == 0 || line.len() < n {
-            return out;
-        }
-        let folded = !self.case_sensitive && line.is_ascii() && self.needle.is_ascii();
-        let hay = line.as_bytes();
-        let mut i = 0;
-        while i + n <= hay.len() {
-            let w = &hay[i..i + n];
-            let hit = if folded {
-                w.eq_ignore_ascii_case(self.needle.as_bytes())
-            } else {
-                w == self.needle.as_bytes()
-            };
-            if hit && line.is_char_boundary(i) && line.is_char_boundary(i + n) {
-                out.push(i..i + n);
-                i += n;
-            } else {
-                i += 1;
+impl Matches {
+    fn set(&mut self, query: Option<&Query>, ring: &Ring) {
+        self.query = query.cloned();
+        self.lines.clear();
+        if let Some(q) = &self.query {
+            for (i, l) in ring.iter().enumerate() {
+                if q.is_match(&l.text) {
+                    self.lines.push_back(ring.first() + i as u64);
+                }
             }
         }
-        out
+    }
+
+    fn pushed(&mut self, n: u64, line: &LogLine, first: u64) {
+        while self.lines.front().is_some_and(|&m| m < first) {
+            self.lines.pop_front();
+        }
+        if self.query.as_ref().is_some_and(|q| q.is_match(&line.text)) {
+            self.lines.push_back(n);
+        }
     }
 }
 
 /// The lines of one source.
 #[derive(Debug, Clone, Default)]
 pub struct LogView {
-    lines: VecDeque<String>,
-    /// Absolute number of the oldest kept line.
-    first: u64,
-    /// Lines pushed out of the buffer.
-    dropped: u64,
-    query: Option<Query>,
-    /// Absolute numbers of matching lines, oldest first.
-    matches: VecDeque<u64>,
+    ring: Ring,
+    search: Matches,
+    filter: Matches,
 }
 
 impl LogView {
@@ -96,94 +53,111 @@ impl LogView {
         Self::default()
     }
 
-    /// Add one line, cutting it at [`MAX_LINE`] and dropping the oldest line when full.
-    pub fn push(&mut self, mut line: String) {
-        if line.len() > MAX_LINE {
-            let mut cut = MAX_LINE;
-            while !line.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            let rest = line.len() - cut;
-            line.truncate(cut);
-            line.push_str(" …[");
-            line.push_str(&rest.to_string());
-            line.push_str(" bytes cut]");
+    /// A buffer with other bounds (tests, benches).
+    pub fn with_bounds(max_lines: usize, max_bytes: usize) -> Self {
+        Self {
+            ring: Ring::new(max_lines, max_bytes),
+            ..Self::default()
         }
-        if self.lines.len() == LOG_CAP {
-            self.lines.pop_front();
-            self.first += 1;
-            self.dropped += 1;
-            while self.matches.front().is_some_and(|&m| m < self.first) {
-                self.matches.pop_front();
-            }
-        }
-        if self.query.as_ref().is_some_and(|q| q.is_match(&line)) {
-            self.matches.push_back(self.end());
-        }
-        self.lines.push_back(line);
+    }
+
+    /// Add one line of a step's (already masked) output: colours parsed, long lines cut.
+    pub fn push(&mut self, line: &str) {
+        let masker = crate::logs::Masker::default();
+        self.push_line(LogLine::from_raw(line.as_bytes(), None, &masker));
+    }
+
+    /// Add one line, dropping the oldest ones to stay within the ring's bounds.
+    pub fn push_line(&mut self, line: LogLine) {
+        let n = self.ring.end();
+        self.ring.push(line);
+        let first = self.ring.first();
+        let Some(l) = self.ring.get(n) else { return };
+        self.search.pushed(n, l, first);
+        self.filter.pushed(n, l, first);
     }
 
     pub fn extend(&mut self, lines: impl IntoIterator<Item = String>) {
         for l in lines {
-            self.push(l);
+            self.push(&l);
         }
+    }
+
+    pub fn extend_lines(&mut self, lines: impl IntoIterator<Item = LogLine>) {
+        for l in lines {
+            self.push_line(l);
+        }
+    }
+
+    pub fn ring(&self) -> &Ring {
+        &self.ring
     }
 
     /// Lines kept now.
     pub fn len(&self) -> usize {
-        self.lines.len()
+        self.ring.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.lines.is_empty()
+        self.ring.is_empty()
     }
 
     /// Absolute number of the oldest kept line.
     pub fn first(&self) -> u64 {
-        self.first
+        self.ring.first()
     }
 
     /// One past the absolute number of the newest line.
     pub fn end(&self) -> u64 {
-        self.first + self.lines.len() as u64
+        self.ring.end()
     }
 
     /// Lines pushed out of the buffer so far.
     pub fn dropped(&self) -> u64 {
-        self.dropped
+        self.ring.dropped()
+    }
+
+    /// The text of the line with absolute number `n`, if still kept.
+    pub fn get(&self, n: u64) -> Option<&str> {
+        self.ring.get(n).map(|l| l.text.as_str())
     }
 
     /// The line with absolute number `n`, if still kept.
-    pub fn get(&self, n: u64) -> Option<&str> {
-        let i = usize::try_from(n.checked_sub(self.first)?).ok()?;
-        self.lines.get(i).map(String::as_str)
+    pub fn line(&self, n: u64) -> Option<&LogLine> {
+        self.ring.get(n)
     }
 
-    /// Every kept line, oldest first (for saving).
+    /// Every kept line's text, oldest first (for saving).
     pub fn iter(&self) -> impl Iterator<Item = &str> {
-        self.lines.iter().map(String::as_str)
+        self.ring.iter().map(|l| l.text.as_str())
     }
 
     /// Set the search query and recompute the matches.
     pub fn set_query(&mut self, query: Option<&Query>) {
-        self.query = query.cloned();
-        self.matches.clear();
-        if let Some(q) = &self.query {
-            for (i, l) in self.lines.iter().enumerate() {
-                if q.is_match(l) {
-                    self.matches.push_back(self.first + i as u64);
-                }
-            }
-        }
+        self.search.set(query, &self.ring);
     }
 
     pub fn query(&self) -> Option<&Query> {
-        self.query.as_ref()
+        self.search.query.as_ref()
     }
 
     /// Absolute numbers of the matching lines, oldest first.
     pub fn matches(&self) -> &VecDeque<u64> {
-        &self.matches
+        &self.search.lines
+    }
+
+    /// Set the filter (`&`): only matching lines are shown.
+    pub fn set_filter(&mut self, query: Option<&Query>) {
+        self.filter.set(query, &self.ring);
+    }
+
+    pub fn filter(&self) -> Option<&Query> {
+        self.filter.query.as_ref()
+    }
+
+    /// Absolute numbers of the lines the filter lets through, oldest first.
+    pub fn filtered(&self) -> &VecDeque<u64> {
+        &self.filter.lines
     }
 }
 
@@ -209,7 +183,7 @@ mod tests {
         v.extend(["ok", "ERROR one", "fine", "error two"].map(String::from));
         v.set_query(Query::new("error").as_ref());
         assert_eq!(v.matches().iter().copied().collect::<Vec<_>>(), [1, 3]);
-        v.push("another error".into());
+        v.push("another error");
         assert_eq!(v.matches().len(), 3);
         v.set_query(Query::new("ERROR").as_ref());
         assert_eq!(v.matches().iter().copied().collect::<Vec<_>>(), [1]);
@@ -218,13 +192,24 @@ mod tests {
     }
 
     #[test]
+    fn filter_keeps_its_own_matches() {
+        let mut v = LogView::with_bounds(3, usize::MAX);
+        v.extend(["a1", "b", "a2"].map(String::from));
+        v.set_filter(Query::new("a").as_ref());
+        assert_eq!(v.filtered().iter().copied().collect::<Vec<_>>(), [0, 2]);
+        v.push("a3");
+        v.push("c");
+        assert_eq!(v.filtered().iter().copied().collect::<Vec<_>>(), [2, 3]);
+    }
+
+    #[test]
     fn ranges_and_long_lines() {
         let q = Query::new("ab").expect("q");
         assert_eq!(q.ranges("xAbyab"), [1..3, 4..6]);
         assert!(Query::new("").is_none());
         let mut v = LogView::new();
-        v.push("é".repeat(MAX_LINE));
+        v.push(&"é".repeat(crate::logs::ring::MAX_LINE));
         let l = v.get(0).expect("line");
-        assert!(l.len() < MAX_LINE + 40 && l.ends_with("bytes cut]"));
+        assert!(l.len() < crate::logs::ring::MAX_LINE + 40 && l.contains("…[truncated"));
     }
 }

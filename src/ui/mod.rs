@@ -14,6 +14,7 @@ pub mod keyspec;
 pub mod layout;
 pub mod logs;
 pub mod logview;
+mod logwindow;
 pub mod modal;
 pub mod model;
 pub mod panes;

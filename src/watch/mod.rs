@@ -1,10 +1,14 @@
 //! Long-lived sources read from the world: git facts, live Docker state, and revision sources
-//! (commands and version endpoints) with the watcher that sends their readings to the cockpit.
+//! (commands and version endpoints) with the watcher that sends their readings to the cockpit,
+//! and container log streams.
 
 pub mod docker;
 pub mod endpoint;
 pub mod gates;
 pub mod git;
+pub mod logs;
+pub mod logs_frame;
+mod logs_task;
 pub mod revisions;
 pub mod revisions_model;
 pub mod revisions_task;

@@ -8,6 +8,8 @@ mod daemon;
 mod deploy;
 mod gate;
 mod images;
+mod logrig;
+mod logs;
 mod pane;
 mod status;
 mod support;

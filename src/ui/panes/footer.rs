@@ -74,14 +74,23 @@ fn hint(app: &App) -> String {
 
 fn status_line(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer) {
     if let Some(s) = &app.search {
-        let (_, n) = app.logs.match_position();
-        let x = area.x + text::put(buf, area.x, area.y, " /", 2, theme.key);
+        let n = if s.filter {
+            app.logs.shown().map_or(0, |(_, v)| v.filtered().len())
+        } else {
+            app.logs.match_position().1
+        };
+        let (mark, verb) = if s.filter {
+            (" &", "filter")
+        } else {
+            (" /", "search")
+        };
+        let x = area.x + text::put(buf, area.x, area.y, mark, 2, theme.key);
         let found = if n == 1 {
             "1 match".to_owned()
         } else {
             format!("{n} matches")
         };
-        let info = format!(" {found} · ⏎ search · esc cancel ");
+        let info = format!(" {found} · ⏎ {verb} · esc cancel ");
         let iw = u16::try_from(text::width(&info))
             .unwrap_or(0)
             .min(area.width / 2);

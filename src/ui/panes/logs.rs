@@ -1,6 +1,7 @@
 //! The logs pane across the bottom: its title names the source, `following` or `paused`, the
 //! line count, dropped lines and search matches; only the visible lines are drawn, cut lines
-//! end in `…`, and search matches are highlighted.
+//! end in `…`, ANSI colours are kept, search matches are highlighted, `&` shows only the
+//! filtered lines, `t` prefixes each line with its time, and skip markers stand out.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -8,6 +9,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
+use crate::logs::LineKind;
+use crate::logs::ansi::Run;
 use crate::ui::app::App;
 use crate::ui::keymap::Action;
 use crate::ui::logs::LogSource;
@@ -34,6 +37,12 @@ fn title<'a>(app: &App, theme: &Theme, shown: Option<&(LogSource, &LogView)>) ->
         t.push(Span::styled("paused", theme.warn));
     }
     t.push(Span::styled(format!(" · {} lines", v.len()), theme.muted));
+    if let Some(f) = logs.filter() {
+        t.push(Span::styled(
+            format!(" · &{} {} shown", f.text(), v.filtered().len()),
+            theme.accent,
+        ));
+    }
     if v.dropped() > 0 {
         t.push(Span::styled(
             format!(" · {} dropped", v.dropped()),
@@ -63,9 +72,8 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer, focused: b
     let shown = app.logs.shown();
     let mut block = super::block(title(app, theme, shown.as_ref()), focused, theme);
     let inner_h = usize::from(area.height.saturating_sub(2));
-    let top = app.logs.visible_top(inner_h);
-    if let Some((_, v)) = &shown {
-        let below = v.end().saturating_sub(top + inner_h as u64);
+    if shown.is_some() {
+        let below = app.logs.below(inner_h);
         if !app.logs.follow && below > 0 {
             block = block.title_bottom(Line::from(vec![
                 Span::styled(format!(" ↓ {below} newer lines · "), theme.warn),
@@ -97,9 +105,30 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer, focused: b
         return;
     }
     let current = app.logs.current_match();
-    for (n, y) in (top..v.end()).zip(inner.top()..inner.bottom()) {
-        let Some(line) = v.get(n) else { continue };
-        let used = text::put_cut(buf, x, y, line, w, theme.text, theme.muted);
+    let visible = app.logs.visible(usize::from(inner.height));
+    for (n, y) in visible.into_iter().zip(inner.top()..inner.bottom()) {
+        let Some(l) = v.line(n) else { continue };
+        let mut x = x;
+        let mut w = w;
+        if app.logs.timestamps {
+            let stamp = l.ts.map_or_else(
+                || "            ".to_owned(),
+                |t| t.format("%H:%M:%S%.3f").to_string(),
+            );
+            let used = text::put(buf, x, y, &stamp, w, theme.muted) + 1;
+            x += used.min(w);
+            w = w.saturating_sub(used);
+        }
+        let line = l.text.as_str();
+        let base = if l.kind == LineKind::Marker {
+            theme.warn
+        } else {
+            theme.text
+        };
+        let used = text::put_cut(buf, x, y, line, w, base, theme.muted);
+        if !l.runs.is_empty() && used > 0 {
+            colour(buf, x, y, line, used, &l.runs);
+        }
         if let Some(q) = v.query()
             && used > 0
         {
@@ -110,6 +139,26 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer, focused: b
             };
             highlight(buf, x, y, line, used, &q.ranges(cut_at(line, used)), style);
         }
+    }
+}
+
+/// Apply a line's ANSI colours to its drawn cells.
+fn colour(buf: &mut Buffer, x: u16, y: u16, line: &str, cols: u16, runs: &[Run]) {
+    for r in runs {
+        let (Ok(from), Ok(to)) = (usize::try_from(r.start), usize::try_from(r.end)) else {
+            continue;
+        };
+        let (Some(before), Some(inside)) = (line.get(..from), line.get(from..to)) else {
+            continue;
+        };
+        let start = u16::try_from(text::width(before)).unwrap_or(u16::MAX);
+        if start >= cols {
+            break;
+        }
+        let len = u16::try_from(text::width(inside))
+            .unwrap_or(u16::MAX)
+            .min(cols - start);
+        buf.set_style(Rect::new(x + start, y, len, 1), r.style);
     }
 }
 

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod keys;
+mod logpane;
 mod logs;
 mod matrix;
 mod modals;

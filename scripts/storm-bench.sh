@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Log storm benchmark (DESIGN §6), bounded in time, 127.0.0.1 / --network none only.
+# For each storm (max speed, and throttled to ~7k lines/s) a busybox container (FROM scratch)
+# writes lines; flightdeck (the cockpit in tmux, --release build) follows it, then
+# `docker logs -f` follows it. Printed side by side:
+#   - lag of the newest line shown behind the wall clock (flightdeck: its pane, read with
+#     tmux capture-pane with timestamps on; docker logs -f: its output's newest timestamp),
+#   - CPU of the follower, CPU of dockerd while it follows, flightdeck RSS after the storm.
+# Usage: scripts/storm-bench.sh [SECONDS_PER_PHASE]   (default 20; FPS=N sets flightdeck's --fps)
+set -euo pipefail
+
+SECS=${1:-20}
+FPS=${FPS:-30}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+# FLIGHTDECK_BIN: a prebuilt binary (a dry run of the script itself); else the --release build.
+BIN=${FLIGHTDECK_BIN:-$CARGO_TARGET_DIR/release/flightdeck}
+RUN=storm-$$
+WORK=$(mktemp -d)
+SOCK=$WORK/tmux.sock
+IMAGE=flightdeck-test/shell:1
+TICK=$(getconf CLK_TCK)
+
+cleanup() {
+    tmux -S "$SOCK" kill-server 2>/dev/null || true
+    docker ps -aq --filter "label=flightdeck.test=$RUN" | xargs -r docker rm -f >/dev/null 2>&1 || true
+    [[ -n ${DLPID:-} ]] && kill "$DLPID" 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+[[ -n ${FLIGHTDECK_BIN:-} ]] || (cd "$ROOT" && cargo build --release --quiet --bin flightdeck)
+
+# The image: busybox from scratch, `sh -c` as entrypoint (nothing is pulled).
+mkdir -p "$WORK/img"
+cp /bin/busybox "$WORK/img/busybox"
+printf 'FROM scratch\nCOPY busybox /bin/busybox\nENTRYPOINT ["/bin/busybox", "sh", "-c"]\n' >"$WORK/img/Dockerfile"
+docker build -q -t "$IMAGE" "$WORK/img" >/dev/null
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+dockerd_pid() { pgrep -xo dockerd; }
+now_s() { date -u +%s.%N; }
+# Seconds between the wall clock and an HH:MM:SS.fff UTC time of today.
+lag_of() {
+    python3 -c '
+import sys, datetime as d
+n = d.datetime.now(d.timezone.utc)
+try:
+    h, m, s = sys.argv[1].rstrip("Z").split(":"); s = float(s)
+except ValueError:
+    sys.exit(0)  # a line read mid-write: no sample
+shown = n.replace(hour=int(h), minute=int(m), second=int(s), microsecond=int((s % 1) * 1e6))
+print(f"{(n - shown).total_seconds():.2f}")' "$1"
+}
+sample() { local l; l=$(lag_of "$1"); [[ -n $l ]] && lags+=("$l"); return 0; }
+
+# Median of the numbers on stdin.
+median() { sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "n/a"}'; }
+
+pct() { # ticks over seconds, as percent of one CPU
+    python3 -c "print(f'{$1 / $TICK / $2 * 100:.1f}')"
+}
+
+run_storm() {
+    local label=$1 script=$2 name="fd-storm-$RUN-$1"
+    docker run -d --name "$name" --network none --label "flightdeck.test=$RUN" \
+        --log-opt max-size=50m --log-opt max-file=2 "$IMAGE" "$script" >/dev/null
+
+    # --- flightdeck following it --------------------------------------------------------
+    cat >"$WORK/flightdeck.toml" <<TOML
+[release]
+name = "storm"
+environment = "bench"
+version = "1"
+[[services]]
+name = "storm"
+match = { name = "$name" }
+logs = true
+[[steps]]
+id = "wait"
+kind = "manual"
+title = "wait"
+TOML
+    tmux -S "$SOCK" new-session -d -s fd -x 160 -y 48 \
+        "cd $WORK && exec $BIN run --fps $FPS -f $WORK/flightdeck.toml --state-dir $WORK/state-$label"
+    sleep 3
+    tmux -S "$SOCK" send-keys -t fd t
+    local fpid dpid
+    fpid=$(pgrep -n -f "$BIN run --fps $FPS -f $WORK/flightdeck.toml")
+    dpid=$(dockerd_pid)
+    local f0 d0 t0 lags=()
+    f0=$(cpu_ticks "$fpid"); d0=$(cpu_ticks "$dpid"); t0=$(now_s)
+    local end=$((SECONDS + SECS))
+    while ((SECONDS < end)); do
+        sleep 1
+        local ts
+        ts=$(tmux -S "$SOCK" capture-pane -p -t fd | grep -oE '│ [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} ' | tail -1 | tr -d '│ ') || true
+        [[ -n $ts ]] && sample "$ts"
+    done
+    local f1 d1 t1
+    f1=$(cpu_ticks "$fpid"); d1=$(cpu_ticks "$dpid"); t1=$(now_s)
+    local el; el=$(python3 -c "print($t1 - $t0)")
+    FD_CPU=$(pct $((f1 - f0)) "$el"); FD_DOCKERD=$(pct $((d1 - d0)) "$el")
+    FD_RSS=$(( $(rss_kb "$fpid") / 1024 ))
+    FD_LAG=$(printf '%s\n' "${lags[@]:-}" | median)
+    FD_LAGMAX=$(printf '%s\n' "${lags[@]:-}" | sort -n | tail -1)
+    FD_SKIPS=$(tmux -S "$SOCK" capture-pane -p -t fd -S - | grep -c 'lines skipped' || true)
+    tmux -S "$SOCK" kill-server 2>/dev/null || true
+
+    # --- docker logs -f following it ----------------------------------------------------
+    docker logs -f -t --tail 200 "$name" 2>&1 |
+        awk 'NR % 500 == 0 { print $1 > "'"$WORK/last"'"; close("'"$WORK/last"'") }' &
+    sleep 1
+    DLPID=$(pgrep -n -f "docker logs -f -t --tail 200 $name")
+    lags=()
+    f0=$(cpu_ticks "$DLPID"); d0=$(cpu_ticks "$dpid"); t0=$(now_s)
+    end=$((SECONDS + SECS))
+    while ((SECONDS < end)); do
+        sleep 1
+        [[ -s $WORK/last ]] || continue
+        local iso; iso=$(cat "$WORK/last")
+        sample "$(echo "$iso" | cut -c12-23)"
+    done
+    f1=$(cpu_ticks "$DLPID"); d1=$(cpu_ticks "$dpid"); t1=$(now_s)
+    el=$(python3 -c "print($t1 - $t0)")
+    DL_CPU=$(pct $((f1 - f0)) "$el"); DL_DOCKERD=$(pct $((d1 - d0)) "$el")
+    DL_LAG=$(printf '%s\n' "${lags[@]:-}" | median)
+    DL_LAGMAX=$(printf '%s\n' "${lags[@]:-}" | sort -n | tail -1)
+    kill "$DLPID" 2>/dev/null || true; DLPID=
+    docker rm -f "$name" >/dev/null
+
+    printf '\n== %s storm (%ss per follower, flightdeck --fps %s) ==\n' "$label" "$SECS" "$FPS"
+    printf '%-34s %14s %16s\n' "figure" "flightdeck" "docker logs -f"
+    printf '%-34s %14s %16s\n' "lag, median / max (s)" "$FD_LAG / $FD_LAGMAX" "$DL_LAG / $DL_LAGMAX"
+    printf '%-34s %14s %16s\n' "follower CPU (% of one core)" "$FD_CPU" "$DL_CPU"
+    printf '%-34s %14s %16s\n' "dockerd CPU while following (%)" "$FD_DOCKERD" "$DL_DOCKERD"
+    printf '%-34s %14s %16s\n' "flightdeck RSS after storm (MB)" "$FD_RSS" "-"
+    printf '%-34s %14s %16s\n' "skip markers on screen" "$FD_SKIPS" "-"
+}
+
+run_storm throttled 'while :; do i=0; while [ $i -lt 70 ]; do echo "throttled line $i lorem ipsum dolor sit amet consectetur"; i=$((i+1)); done; /bin/busybox usleep 10000; done'
+run_storm max '/bin/busybox yes "max storm line lorem ipsum dolor sit amet consectetur adipiscing"'

@@ -1,0 +1,187 @@
+//! Container log streams (DESIGN.md §2, §6): every running container of a service with
+//! `logs = true` gets ONE follow stream (`follow`, `timestamps`, a small `tail`), never two
+//! (a map of container ids), never re-polled with `since`. A stream ends with its container;
+//! the Docker model's changes (a new start time, a finished task) start the next one. Lines
+//! are masked on the way in and sent, in batches, as owned [`LogMsg`]s on a bounded channel;
+//! a stream that falls more than [`StreamOpts::max_lag`] behind skips ahead (see `logs_task`).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::AtomicI64;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::docker::{ContainerInfo, DockerMsg, RunState};
+use super::logs_task::Task;
+use crate::logs::{LogLine, Masker};
+use crate::runbook::{DockerHost, Service};
+
+/// A batch of lines (or a skip marker) for one source, `service/container`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogMsg {
+    pub source: String,
+    pub lines: Vec<LogLine>,
+}
+
+/// How streams read.
+#[derive(Debug, Clone, Copy)]
+pub struct StreamOpts {
+    /// Lines of history when a stream starts.
+    pub tail: usize,
+    /// Lines of history when a lagging stream reopens.
+    pub skip_tail: usize,
+    /// How far behind the wall clock a stream may fall before it skips ahead.
+    pub max_lag: Duration,
+    /// Most lines in one batch.
+    pub batch: usize,
+}
+
+impl Default for StreamOpts {
+    fn default() -> Self {
+        StreamOpts {
+            tail: 200,
+            skip_tail: 300,
+            max_lag: Duration::from_millis(1500),
+            batch: 2000,
+        }
+    }
+}
+
+/// Capacity of the bounded channel of [`LogMsg`] batches: a slow consumer makes streams lag,
+/// and lagging streams skip ahead, rather than memory grow.
+pub const CHANNEL: usize = 16;
+
+#[derive(Debug)]
+struct Stream {
+    started_at: Option<DateTime<Utc>>,
+    task: JoinHandle<()>,
+}
+
+/// The running streams, driven by [`LogStreams::on_docker`].
+#[derive(Debug)]
+pub struct LogStreams {
+    hosts: HashMap<String, DockerHost>,
+    services: HashSet<String>,
+    masker: Masker,
+    tx: mpsc::Sender<LogMsg>,
+    opts: StreamOpts,
+    streams: HashMap<String, Stream>,
+    /// The newest line's time (ns) per container, across its streams: reopened streams
+    /// never repeat a line.
+    last: HashMap<String, Arc<AtomicI64>>,
+}
+
+impl LogStreams {
+    /// Streams for these hosts' containers of `services` with `logs = true`.
+    pub fn new(
+        hosts: Vec<DockerHost>,
+        services: &[Service],
+        masker: Masker,
+        tx: mpsc::Sender<LogMsg>,
+        opts: StreamOpts,
+    ) -> LogStreams {
+        LogStreams {
+            hosts: hosts.into_iter().map(|h| (h.name.clone(), h)).collect(),
+            services: services
+                .iter()
+                .filter(|s| s.logs)
+                .map(|s| s.name.clone())
+                .collect(),
+            masker,
+            tx,
+            opts,
+            streams: HashMap::new(),
+            last: HashMap::new(),
+        }
+    }
+
+    /// Whether any service wants its logs.
+    pub fn wanted(&self) -> bool {
+        !self.services.is_empty()
+    }
+
+    /// Start or stop streams after a change of the Docker model.
+    pub fn on_docker(&mut self, msg: &DockerMsg) {
+        match msg {
+            DockerMsg::Snapshot {
+                host, containers, ..
+            } => {
+                for c in containers {
+                    self.container(host, c);
+                }
+            }
+            DockerMsg::Changed { host, container } => self.container(host, container),
+            DockerMsg::Removed { id, .. } => self.stop(id),
+            _ => {}
+        }
+    }
+
+    /// Container ids with a live stream.
+    pub fn streaming(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .streams
+            .iter()
+            .filter(|(_, s)| !s.task.is_finished())
+            .map(|(id, _)| id.clone())
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn stop(&mut self, id: &str) {
+        if let Some(s) = self.streams.remove(id) {
+            s.task.abort();
+        }
+    }
+
+    fn container(&mut self, host: &str, c: &ContainerInfo) {
+        let Some(service) = c.services.iter().find(|s| self.services.contains(*s)) else {
+            return;
+        };
+        if c.state != RunState::Running {
+            // The stream ends with its container; forget it once it has.
+            if self
+                .streams
+                .get(&c.id)
+                .is_some_and(|s| s.task.is_finished())
+            {
+                self.streams.remove(&c.id);
+            }
+            return;
+        }
+        if let Some(s) = self.streams.get(&c.id) {
+            if !s.task.is_finished() && s.started_at == c.started_at {
+                return; // never twice
+            }
+            self.stop(&c.id);
+        }
+        let Some(h) = self.hosts.get(host) else {
+            return;
+        };
+        let task = Task {
+            host: h.clone(),
+            id: c.id.clone(),
+            source: format!("{service}/{}", c.name),
+            masker: self.masker.clone(),
+            tx: self.tx.clone(),
+            opts: self.opts,
+            last: Arc::clone(self.last.entry(c.id.clone()).or_default()),
+        };
+        let stream = Stream {
+            started_at: c.started_at,
+            task: tokio::spawn(task.run()),
+        };
+        self.streams.insert(c.id.clone(), stream);
+    }
+}
+
+impl Drop for LogStreams {
+    fn drop(&mut self) {
+        for s in self.streams.values() {
+            s.task.abort();
+        }
+    }
+}
