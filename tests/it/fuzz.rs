@@ -61,6 +61,45 @@ pub fn condition_eval(data: &[u8]) {
     let _ = c.eval(&value);
 }
 
+/// `fuzz_targets/log_frames.rs`.
+pub fn log_frames(data: &[u8]) {
+    use flightdeck::logs::Masker;
+    use flightdeck::logs::ring::LogLine;
+    use flightdeck::watch::logs_frame::{Assembler, split_ts};
+    let masker = Masker::new(["s3cr3t-value"]);
+    let mut asm = Assembler::default();
+    let mut out = Vec::new();
+    let mut rest = data;
+    while let Some((&n, tail)) = rest.split_first() {
+        let n = usize::from(n).min(tail.len());
+        let (chunk, next) = tail.split_at(n);
+        let (_, body) = split_ts(chunk);
+        asm.frame(body, &mut out);
+        rest = next;
+    }
+    asm.finish(&mut out);
+    for raw in out {
+        let line = LogLine::from_parts(&raw.bytes, raw.cut, raw.ts, &masker);
+        assert!(
+            !line.text.contains("s3cr3t-value"),
+            "a secret survived: {}",
+            line.text
+        );
+    }
+}
+
+/// `fuzz_targets/ansi_parse.rs`.
+pub fn ansi_parse(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let (plain, runs) = flightdeck::logs::ansi::parse(&text);
+    for r in runs {
+        assert!(
+            r.start <= r.end && r.end as usize <= plain.len(),
+            "a run outside the text"
+        );
+    }
+}
+
 fn run_all(target: &str, f: fn(&[u8])) {
     let all = inputs(target);
     assert!(!all.is_empty(), "no seeds for {target}");
@@ -78,6 +117,16 @@ fn runbook_load_seeds_and_regressions() {
 #[test]
 fn journal_read_verify_seeds_and_regressions() {
     run_all("journal_read_verify", journal_read_verify);
+}
+
+#[test]
+fn log_frames_seeds_and_regressions() {
+    run_all("log_frames", log_frames);
+}
+
+#[test]
+fn ansi_parse_seeds_and_regressions() {
+    run_all("ansi_parse", ansi_parse);
 }
 
 #[test]
