@@ -279,3 +279,93 @@ async fn health_url_and_start_first() {
     }))
     .await;
 }
+
+/// Fault injection: the (private) dockerd stops in the middle of a `docker-deploy` (while it
+/// waits for the new container's health). The step fails cleanly and promptly, saying the
+/// daemon went away; when the daemon is back, a listing shows the containers' real state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dockerd_stopping_mid_deploy_fails_the_step_cleanly() {
+    super::bounded(Box::pin(async {
+        let Some(s) = Scene::start().await else {
+            return;
+        };
+        let Some(mut daemon) = PrivateDaemon::start("faulty").await else {
+            return;
+        };
+        let d2 = flightdeck::watch::docker::connect(&daemon.host)
+            .await
+            .expect("the private daemon");
+        let mut images2 = scene::Images {
+            docker: d2.clone(),
+            repo: s.images.repo.clone(),
+            tags: Vec::new(),
+        };
+        // v2 has no healthcheck: the deploy waits the whole `wait_healthy` (20 s) for it.
+        if images2.build("v1", true).await.is_none()
+            || images2.build_with("v2", true, false).await.is_none()
+        {
+            return;
+        }
+        let name = format!("{}-f", s.name);
+        super::images::run_tag(
+            &d2,
+            &s.images.tag("v1"),
+            &name,
+            &s.run,
+            &[("flightdeck.svc", &s.run)],
+            Some(free_port()),
+        )
+        .await;
+        let mut spec = s.spec(&s.images.tag("v2"), 3);
+        spec.target.hosts = vec![daemon.host.clone()];
+        let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+        let deploying = tokio::spawn(async move { deploy::run(&spec, &tx).await });
+        // The deploy is waiting for v2: stop the daemon under it.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let started = std::time::Instant::now();
+        daemon.stop().await;
+        let result = tokio::time::timeout(Duration::from_secs(60), deploying)
+            .await
+            .expect("the deploy does not hang when the daemon goes away")
+            .expect("joined");
+        let err = result.expect_err("a deploy whose daemon went away fails");
+        assert!(!err.is_empty(), "the failure says why");
+        assert!(
+            started.elapsed() < Duration::from_secs(45),
+            "it fails promptly, not after every timeout: {:?}",
+            started.elapsed()
+        );
+        // What the step journaled or showed on the way (nothing may panic or be lost).
+        let mut kinds = Vec::new();
+        while let Ok(m) = rx.try_recv() {
+            if let Msg::Record(flightdeck::release::Event::DockerAction { action, .. }) = &m {
+                kinds.push(action.clone());
+            }
+        }
+        eprintln!("err: {err}\nactions: {kinds:?}");
+        assert!(
+            !err.contains("unhealthy"),
+            "the failure is the daemon going away, not a health check: {err}"
+        );
+        assert!(
+            err.contains("restoring the old container failed"),
+            "it says the old container could not be put back, so the state must be checked: {err}"
+        );
+        assert_eq!(kinds, ["deploy-failed"], "the failure is journaled");
+        // The daemon returns: a one-shot listing shows the real state of the service.
+        daemon.start_again().await;
+        let model = flightdeck::watch::docker::snapshot(&[daemon.host.clone()], &[s.service()])
+            .await
+            .expect("listed");
+        let names: Vec<String> = model
+            .containers_of("web")
+            .map(|(_, c)| c.name.clone())
+            .collect();
+        assert!(
+            !names.is_empty(),
+            "the service's containers are listed again: {err}"
+        );
+        daemon.stop().await;
+    }))
+    .await;
+}
