@@ -13,6 +13,7 @@ mod report;
 mod resume;
 mod revisions;
 mod run;
+mod skip;
 mod tmux;
 mod watch;
 mod watch_prom;

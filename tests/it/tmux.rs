@@ -11,19 +11,7 @@ use crate::run::Dir;
 
 static N: AtomicUsize = AtomicUsize::new(0);
 
-/// Whether a real component the test needs is missing: prints SKIP and returns true, or
-/// fails when `FLIGHTDECK_REQUIRE_DOCKER=1` (CI) requires every real-component test to run.
-pub fn missing(what: &str, available: bool) -> bool {
-    if available {
-        return false;
-    }
-    assert!(
-        std::env::var("FLIGHTDECK_REQUIRE_DOCKER").as_deref() != Ok("1"),
-        "{what} is required (FLIGHTDECK_REQUIRE_DOCKER=1) but not available"
-    );
-    eprintln!("SKIP: {what} is not available");
-    true
-}
+pub use crate::skip::missing;
 
 /// A private tmux server running one command; killed on drop.
 pub struct Tmux {

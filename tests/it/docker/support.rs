@@ -9,15 +9,9 @@ use flightdeck::runbook::{DockerHost, Service, ServiceMatch};
 use flightdeck::watch::docker::{self, DockerModel, DockerMsg, DockerWatch};
 use tokio::sync::mpsc;
 
-/// The skip rule (DESIGN §7): without Docker a test prints `SKIP: <why>` and returns `None`;
-/// under `FLIGHTDECK_REQUIRE_DOCKER=1` (CI) it fails instead.
+/// The skip rule (`crate::skip`): `None` after a SKIP line, a failure under the requirement.
 pub fn skip<T>(why: &str) -> Option<T> {
-    let required = std::env::var("FLIGHTDECK_REQUIRE_DOCKER").is_ok_and(|v| v == "1");
-    assert!(
-        !required,
-        "Docker is required (FLIGHTDECK_REQUIRE_DOCKER=1) but {why}"
-    );
-    eprintln!("SKIP: {why}");
+    crate::skip::missing(&format!("Docker ({why})"), false);
     None
 }
 

@@ -70,19 +70,9 @@ pub fn sh(dir: &Path, cmd: &str, env: &[(&str, String)], limit: Duration) -> (bo
     (o.status.success(), text)
 }
 
-/// The skip rule of `docker/support.rs`: `false` with a SKIP line when a component is missing,
-/// a panic under `FLIGHTDECK_REQUIRE_DOCKER=1`.
+/// The skip rule (`crate::skip`): `true` when `what` is present.
 pub fn require(what: &str, present: bool) -> bool {
-    if present {
-        return true;
-    }
-    let required = std::env::var("FLIGHTDECK_REQUIRE_DOCKER").is_ok_and(|v| v == "1");
-    assert!(
-        !required,
-        "{what} is required (FLIGHTDECK_REQUIRE_DOCKER=1) but missing"
-    );
-    eprintln!("SKIP: {what} is missing");
-    false
+    !crate::skip::missing(what, present)
 }
 
 /// Docker answers, docker-compose and busybox are installed.

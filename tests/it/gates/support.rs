@@ -54,18 +54,9 @@ pub fn closed_port() -> u16 {
     l.local_addr().expect("addr").port()
 }
 
-/// Whether a test needing `what` must run: true when it is there; when it is not, a SKIP line
-/// and false, or a panic under `FLIGHTDECK_REQUIRE_DOCKER=1`.
+/// The skip rule (`crate::skip`): `true` when `what` is present.
 pub fn available(what: &str, present: bool) -> bool {
-    if present {
-        return true;
-    }
-    assert!(
-        std::env::var("FLIGHTDECK_REQUIRE_DOCKER").as_deref() != Ok("1"),
-        "{what} is required (FLIGHTDECK_REQUIRE_DOCKER=1) but not installed"
-    );
-    println!("SKIP: {what} is not installed");
-    false
+    !crate::skip::missing(what, present)
 }
 
 /// `flightdeck demo-service` on a free port, killed on drop.
