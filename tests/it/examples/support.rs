@@ -1,6 +1,7 @@
 //! Helpers: a temp copy of an example, PATH with the fixtures first, bounded commands, the
 //! skip rule, git setup, and a guard that removes a compose project and its images.
 
+use crate::gates::prometheus::Prometheus;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -234,39 +235,14 @@ pub fn prometheus_ready() -> bool {
     require("prometheus (Debian's package)", ok)
 }
 
-/// Debian's Prometheus on 127.0.0.1:`port`, scraping each `(job, port)` on 127.0.0.1 every second, with
-/// its config and storage under `dir` (as in `gates/prometheus.rs`); killed on drop.
-pub fn prometheus(dir: &Path, port: u16, targets: &[(&str, u16)]) -> Child {
-    std::fs::create_dir_all(dir).unwrap();
-    let config = dir.join("prometheus.yml");
-    let mut yml = String::from(
-        "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n",
-    );
-    for (job, target) in targets {
-        let _ = write!(
-            yml,
-            "  - job_name: {job}\n    scrape_interval: 1s\n    static_configs:\n      - targets: ['127.0.0.1:{target}']\n"
-        );
-    }
-    std::fs::write(&config, yml).unwrap();
-    let log = std::fs::File::create(dir.join("prometheus.log")).unwrap();
-    let c = Command::new("prometheus")
-        .arg(format!("--config.file={}", config.display()))
-        .arg(format!(
-            "--storage.tsdb.path={}",
-            dir.join("data").display()
-        ))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("prometheus starts");
-    let child = Child(c);
+/// Debian's Prometheus on 127.0.0.1:`port`, scraping each `(job, port)` on 127.0.0.1 every
+/// second (`gates::prometheus::Prometheus::start_on`), ready when this returns; killed on drop.
+pub fn prometheus(dir: &Path, port: u16, targets: &[(&str, u16)]) -> Prometheus {
+    let p = Prometheus::start_on(dir, port, targets);
     wait_for(secs(30), "prometheus is ready", || {
         get(port, "/-/ready").is_some()
     });
-    child
+    p
 }
 
 /// Kills the process whose pid is in `file` when dropped (a service a run step started in

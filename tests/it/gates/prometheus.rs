@@ -18,15 +18,25 @@ pub struct Prometheus {
 impl Prometheus {
     /// Start Prometheus in `dir`, scraping `127.0.0.1:{target}` every second.
     pub fn start(dir: &std::path::Path, target: u16) -> Prometheus {
-        let port = closed_port();
+        Self::start_on(dir, closed_port(), &[("demo", target)])
+    }
+
+    /// Start Prometheus on `127.0.0.1:{port}`, scraping each `(job, port)` on 127.0.0.1 every
+    /// second, with its config, storage and log under `dir`.
+    pub fn start_on(dir: &std::path::Path, port: u16, targets: &[(&str, u16)]) -> Prometheus {
+        use std::fmt::Write as _;
+        std::fs::create_dir_all(dir).unwrap();
         let config = dir.join("prometheus.yml");
-        std::fs::write(
-            &config,
-            format!(
-                "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: demo\n    scrape_interval: 1s\n    static_configs:\n      - targets: ['127.0.0.1:{target}']\n"
-            ),
-        )
-        .unwrap();
+        let mut yml = String::from(
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n",
+        );
+        for (job, target) in targets {
+            let _ = write!(
+                yml,
+                "  - job_name: {job}\n    scrape_interval: 1s\n    static_configs:\n      - targets: ['127.0.0.1:{target}']\n"
+            );
+        }
+        std::fs::write(&config, yml).unwrap();
         let log = std::fs::File::create(dir.join("prometheus.log")).unwrap();
         let child = Command::new("prometheus")
             .arg(format!("--config.file={}", config.display()))
