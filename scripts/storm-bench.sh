@@ -5,8 +5,12 @@
 # `docker logs -f` follows it. Printed side by side:
 #   - lag of the newest line shown behind the wall clock (flightdeck: its pane, read with
 #     tmux capture-pane with timestamps on; docker logs -f: its output's newest timestamp),
-#   - CPU of the follower, CPU of dockerd while it follows, flightdeck RSS after the storm.
+#   - CPU of the follower, CPU of dockerd while it follows, flightdeck RSS after the storm,
+#   - keypress-to-screen latency under the storm (scripts/keypress.py: `?` sent with tmux
+#     send-keys, the pane polled until the help shows or hides), and once with no storm.
 # Usage: scripts/storm-bench.sh [SECONDS_PER_PHASE]   (default 20; FPS=N sets flightdeck's --fps)
+#        SOAK=300 scripts/storm-bench.sh   flightdeck alone under the max storm for 300 s: RSS
+#                                          every 30 s, then keypress-to-screen
 set -euo pipefail
 
 SECS=${1:-20}
@@ -62,12 +66,9 @@ pct() { # ticks over seconds, as percent of one CPU
     python3 -c "print(f'{$1 / $TICK / $2 * 100:.1f}')"
 }
 
-run_storm() {
-    local label=$1 script=$2 name="fd-storm-$RUN-$1"
-    docker run -d --name "$name" --network none --label "flightdeck.test=$RUN" \
-        --log-opt max-size=50m --log-opt max-file=2 "$IMAGE" "$script" >/dev/null
-
-    # --- flightdeck following it --------------------------------------------------------
+# The cockpit in tmux, following the container named $1, with timestamps on; sets FPID.
+start_cockpit() {
+    local name=$1 label=$2
     cat >"$WORK/flightdeck.toml" <<TOML
 [release]
 name = "storm"
@@ -86,8 +87,50 @@ TOML
         "cd $WORK && exec $BIN run --fps $FPS -f $WORK/flightdeck.toml --state-dir $WORK/state-$label"
     sleep 3
     tmux -S "$SOCK" send-keys -t fd t
-    local fpid dpid
-    fpid=$(pgrep -n -f "$BIN run --fps $FPS -f $WORK/flightdeck.toml")
+    FPID=$(pgrep -n -f "$BIN run --fps $FPS -f $WORK/flightdeck.toml")
+}
+keypress() { python3 "$ROOT/scripts/keypress.py" "$SOCK" fd "${PRESSES:-20}" | sed 's/^keypress-to-screen ms: //'; }
+
+# SOAK: flightdeck alone under the max storm; RSS every 30 s, then keypress-to-screen.
+soak() {
+    local name="fd-storm-$RUN-soak"
+    docker run -d --name "$name" --network none --label "flightdeck.test=$RUN" \
+        --log-opt max-size=50m --log-opt max-file=2 "$IMAGE" "$MAX_STORM" >/dev/null
+    start_cockpit "$name" soak
+    local f0 t0; f0=$(cpu_ticks "$FPID"); t0=$(now_s)
+    printf '\n== soak: flightdeck under the max storm for %ss (--fps %s) ==\n' "$SOAK" "$FPS"
+    printf '%8s %10s %10s %14s\n' "elapsed" "RSS (MB)" "HWM (MB)" "newest lag (s)"
+    local start=$SECONDS
+    while ((SECONDS - start < SOAK)); do
+        sleep 30
+        local ts lag
+        ts=$(tmux -S "$SOCK" capture-pane -p -t fd | grep -oE '│ [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} ' | tail -1 | tr -d '│ ') || true
+        lag=$(lag_of "${ts:-x}")
+        printf '%7ss %10s %10s %14s\n' $((SECONDS - start)) $(( $(rss_kb "$FPID") / 1024 )) \
+            $(( $(awk '/^VmHWM/ {print $2}' "/proc/$FPID/status") / 1024 )) "${lag:--}"
+    done
+    local el; el=$(python3 -c "print($(now_s) - $t0)")
+    printf 'flightdeck CPU over the soak: %s %% of one core\n' "$(pct $(( $(cpu_ticks "$FPID") - f0 )) "$el")"
+    printf 'keypress to screen under the storm (ms): %s\n' "$(keypress)"
+    tmux -S "$SOCK" kill-server 2>/dev/null || true
+    docker rm -f "$name" >/dev/null
+}
+
+# A cockpit following nothing: the keypress latency of the harness and cockpit without a storm.
+quiet() {
+    start_cockpit "fd-none-$RUN" quiet
+    printf '\n== no storm ==\nkeypress to screen (ms): %s\n' "$(keypress)"
+    tmux -S "$SOCK" kill-server 2>/dev/null || true
+}
+
+run_storm() {
+    local label=$1 script=$2 name="fd-storm-$RUN-$1"
+    docker run -d --name "$name" --network none --label "flightdeck.test=$RUN" \
+        --log-opt max-size=50m --log-opt max-file=2 "$IMAGE" "$script" >/dev/null
+
+    # --- flightdeck following it --------------------------------------------------------
+    start_cockpit "$name" "$label"
+    local fpid=$FPID dpid
     dpid=$(dockerd_pid)
     local f0 d0 t0 lags=()
     f0=$(cpu_ticks "$fpid"); d0=$(cpu_ticks "$dpid"); t0=$(now_s)
@@ -106,6 +149,7 @@ TOML
     FD_LAG=$(printf '%s\n' "${lags[@]:-}" | median)
     FD_LAGMAX=$(printf '%s\n' "${lags[@]:-}" | sort -n | tail -1)
     FD_SKIPS=$(tmux -S "$SOCK" capture-pane -p -t fd -S - | grep -c 'lines skipped' || true)
+    FD_KEYS=$(keypress)
     tmux -S "$SOCK" kill-server 2>/dev/null || true
 
     # --- docker logs -f following it ----------------------------------------------------
@@ -137,7 +181,14 @@ TOML
     printf '%-34s %14s %16s\n' "dockerd CPU while following (%)" "$FD_DOCKERD" "$DL_DOCKERD"
     printf '%-34s %14s %16s\n' "flightdeck RSS after storm (MB)" "$FD_RSS" "-"
     printf '%-34s %14s %16s\n' "skip markers on screen" "$FD_SKIPS" "-"
+    printf '%-34s %s\n' "keypress to screen (ms)" "$FD_KEYS"
 }
 
+MAX_STORM='/bin/busybox yes "max storm line lorem ipsum dolor sit amet consectetur adipiscing"'
+if [[ -n ${SOAK:-} ]]; then
+    soak
+    exit 0
+fi
+quiet
 run_storm throttled 'while :; do i=0; while [ $i -lt 70 ]; do echo "throttled line $i lorem ipsum dolor sit amet consectetur"; i=$((i+1)); done; /bin/busybox usleep 10000; done'
-run_storm max '/bin/busybox yes "max storm line lorem ipsum dolor sit amet consectetur adipiscing"'
+run_storm max "$MAX_STORM"

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::{Arc, LazyLock};
 
-use minijinja::value::{Value, ValueKind};
+use minijinja::value::{Serde, Value, ValueKind};
 use minijinja::{Environment, Expression, UndefinedBehavior};
 
 use super::template::{describe, is_global};
@@ -12,8 +12,13 @@ use super::template::{describe, is_global};
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_fuel(Some(FUEL));
     env
 });
+
+/// The work one evaluation may do (minijinja's fuel: instructions, items visited, bytes
+/// allocated), so that no condition can run for long or allocate much, whatever `result` is.
+const FUEL: u64 = 1_000_000;
 
 /// A compiled condition; cloning shares the compiled expression.
 #[derive(Clone)]
@@ -45,6 +50,9 @@ impl Condition {
                 "unexpected `}}}}` at byte {at}; a condition is a bare expression like `result > 0.05`, without `{{{{ }}}}`"
             ));
         }
+        if let Some(why) = super::condition_guard::refuse(src) {
+            return Err(why);
+        }
         let expr = ENV
             .compile_expression_owned(src.to_string())
             .map_err(|e| describe(&e))?;
@@ -72,9 +80,7 @@ impl Condition {
 
     /// Evaluate against a measurement; the expression must yield `true` or `false`.
     pub fn eval(&self, result: &serde_json::Value) -> Result<bool, String> {
-        let root: Value = [("result", Value::from_serialize(result))]
-            .into_iter()
-            .collect();
+        let root = Value::from_pairs([("result", Value::from(Serde(result)))]);
         let value = self
             .expr
             .eval(root)
@@ -152,6 +158,30 @@ mod tests {
         assert!(c.eval(&json!("}}")).unwrap());
         let c = compile(r#"result == "a\"}}""#).unwrap();
         assert!(c.eval(&json!("a\"}}")).unwrap());
+    }
+
+    #[test]
+    fn repeating_a_list_by_a_huge_count_is_an_error_not_a_hang() {
+        // The fuzz hangs (fuzz/regressions/condition_eval/): minijinja 2 repeated sequences
+        // without a cap, and minijinja folds constant expressions while compiling, without fuel.
+        for src in [
+            "[]-[]~4*[]*3*2**[]-[]~3*[]*2**51",
+            "6566*66*6*['ii,t'] ~ 0 == ''",
+        ] {
+            let err = compile(src).unwrap_err();
+            assert!(err.contains("cannot repeat a list"), "{err}");
+        }
+        // A measured list repeated at evaluation time: capped, and fuel bounds the work.
+        let c = compile("(result * 2**51) | length > 0").unwrap();
+        let err = c.eval(&json!([1, 2])).unwrap_err();
+        assert!(err.contains("too large"), "{err}");
+        let c = compile("1 in result * 10**8").unwrap();
+        let err = c.eval(&json!([2])).unwrap_err();
+        assert!(err.contains("out of fuel"), "{err}");
+        let c = compile("('x' * 10**8) | length > 0").unwrap();
+        assert!(c.eval(&json!(0)).unwrap_err().contains("out of fuel"));
+        let c = compile("(result * 3) | length == 6").unwrap();
+        assert!(c.eval(&json!([1, 2])).unwrap());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod condition;
+mod condition_guard;
 pub mod diag;
 pub mod load;
 pub mod schema;

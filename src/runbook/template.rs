@@ -208,7 +208,7 @@ fn available(name: &str, ctx: &Context) -> Result<(), String> {
 }
 
 fn map_value(map: &BTreeMap<String, String>) -> Value {
-    map.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+    Value::from_pairs(map.iter().map(|(k, v)| (k.as_str(), v.as_str())))
 }
 
 fn root(ctx: &Context) -> Value {
@@ -217,12 +217,10 @@ fn root(ctx: &Context) -> Value {
     m.insert("operator", Value::from(ctx.operator.as_str()));
     m.insert(
         "release",
-        [
+        Value::from_pairs([
             ("name", ctx.release_name.as_str()),
             ("environment", ctx.environment.as_str()),
-        ]
-        .into_iter()
-        .collect(),
+        ]),
     );
     let optional = [
         ("previous", &ctx.previous),
@@ -235,22 +233,19 @@ fn root(ctx: &Context) -> Value {
             m.insert(key, Value::from(v.as_str()));
         }
     }
-    let git: Value = [("head", &ctx.git_head), ("short", &ctx.git_short)]
-        .into_iter()
-        .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
-        .collect();
+    let git = Value::from_pairs(
+        [("head", &ctx.git_head), ("short", &ctx.git_short)]
+            .into_iter()
+            .filter_map(|(k, v)| v.as_deref().map(|v| (k, v))),
+    );
     m.insert("git", git);
     m.insert("vars", map_value(&ctx.vars));
     m.insert("env", map_value(&ctx.env));
     m.insert("captures", map_value(&ctx.captures));
     // Always a map, so `rollback.version | default("…")` works outside a rollback too.
-    let rollback: Value = ctx
-        .rollback_version
-        .iter()
-        .map(|v| ("version", v.as_str()))
-        .collect();
+    let rollback = Value::from_pairs(ctx.rollback_version.iter().map(|v| ("version", v.as_str())));
     m.insert("rollback", rollback);
-    m.into_iter().collect()
+    Value::from_pairs(m)
 }
 
 /// The `vars` a run sees: `[vars]`, then `[environments.NAME].vars`, then `--set vars.NAME=VALUE`.
