@@ -1,14 +1,17 @@
 //! A full frame at 200×60: 50 containers, 40 steps, 12 gates, and a log buffer of 1k, 10k and
-//! 100k pushed lines (DESIGN.md §6: at most 1 ms median, not growing with the buffer).
+//! 100k pushed lines (DESIGN.md §6: at most 1 ms median, not growing with the buffer). And
+//! scrolling a 2,000-step checklist (issue 14: "scrolls without lag"): one arrow key through
+//! `App::update` plus the frame it causes.
 
 use std::hint::black_box;
 
 use chrono::{DateTime, TimeZone, Utc};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use flightdeck::release::{Event, Msg, Phase, ReleaseState, StepInfo};
 use flightdeck::runbook::{DockerHost, Service, ServiceMatch};
 use flightdeck::ui::render::draw;
-use flightdeck::ui::{App, AppMsg, GateRow, Header, Keymap, Theme};
+use flightdeck::ui::{App, AppMsg, Focus, GateRow, Header, Keymap, Theme};
 use flightdeck::watch::docker::{ContainerInfo, DockerModel, DockerMsg, Health, RunState};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -55,8 +58,8 @@ fn container(i: usize) -> ContainerInfo {
     }
 }
 
-/// The cockpit with the first step running and `lines` lines of its output pushed.
-fn app(lines: usize) -> App {
+/// The cockpit with the first of `steps` steps running and `lines` lines of its output pushed.
+fn app(steps: usize, lines: usize) -> App {
     let header = Header {
         name: "backend".into(),
         environment: "staging".into(),
@@ -120,7 +123,7 @@ fn app(lines: usize) -> App {
             previous: Some("v1.4.1".into()),
             lkg: Some("ga-1.4.1".into()),
             drill: false,
-            steps: (0..40).map(step).collect(),
+            steps: (0..steps).map(step).collect(),
             rollback_steps: vec![step(99)],
         })),
     );
@@ -150,7 +153,7 @@ fn bench(c: &mut Criterion) {
     let area = Rect::new(0, 0, W, H);
     let mut group = c.benchmark_group("render_200x60");
     for lines in [1_000, 10_000, 100_000] {
-        let app = app(lines);
+        let app = app(40, lines);
         let mut buf = Buffer::empty(area);
         draw(&app, &theme, area, &mut buf);
         let screen: String = buf
@@ -176,5 +179,51 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+fn key(code: KeyCode) -> AppMsg {
+    AppMsg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+/// One arrow key in a 2,000-step checklist and the frame it causes; the keys go down 500
+/// rows, then up 500, so the selection stays inside the list.
+fn scroll(c: &mut Criterion) {
+    let theme = Theme::dark();
+    let area = Rect::new(0, 0, W, H);
+    let mut app = app(2_000, 1_000);
+    let mut n = 0;
+    while app.focus() != Focus::Checklist && n < 4 {
+        app.update(key(KeyCode::Tab), t(100));
+        n += 1;
+    }
+    assert_eq!(app.focus(), Focus::Checklist, "Tab reaches the checklist");
+    let mut buf = Buffer::empty(area);
+    for _ in 0..700 {
+        app.update(key(KeyCode::Down), t(100));
+    }
+    draw(&app, &theme, area, &mut buf);
+    let screen: String = buf
+        .content()
+        .iter()
+        .map(ratatui::buffer::Cell::symbol)
+        .collect();
+    assert!(
+        screen.contains("number 700 ") || screen.contains("number 701 "),
+        "700 arrow keys scroll the checklist to step 700"
+    );
+    let mut i = 0u64;
+    c.bench_function("scroll_2000_steps_200x60", |b| {
+        b.iter(|| {
+            i += 1;
+            let code = if (i / 500) % 2 == 0 {
+                KeyCode::Down
+            } else {
+                KeyCode::Up
+            };
+            app.update(key(code), t(100));
+            buf.reset();
+            draw(black_box(&app), &theme, area, &mut buf);
+        });
+    });
+}
+
+criterion_group!(benches, bench, scroll);
 criterion_main!(benches);

@@ -55,9 +55,11 @@ fn dispatch(cli: &Cli) -> color_eyre::Result<i32> {
     })
 }
 
+/// One thread: the cockpit's loop, the log streams, the executors and the watchers share it.
+/// Under a log storm this costs less CPU than worker threads waking each other for every read
+/// (docs/performance.md, "Log storms"); blocking work goes to `spawn_blocking`.
 fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
 }

@@ -1,6 +1,7 @@
 //! The cockpit front end: the tokio loop that owns the `App`, feeds it terminal events,
 //! executor reports and clock ticks, performs its effects through the runtime (journal first),
-//! and redraws at most `--fps` times a second, only when something changed.
+//! and redraws only when something changed: at once after a key, else at most `--fps` times a
+//! second.
 //!
 //! On SIGHUP, or when the terminal goes away, it journals `operator-disconnected`, restores
 //! what it can of the terminal, lets the running step finish (its output still journaled),
@@ -247,16 +248,26 @@ pub async fn run(
             let tick = tokio::time::Instant::now() + Duration::from_millis(250);
             wake = Some(wake.map_or(tick, |w| w.min(tick)));
         }
+        // Input is drawn at once (the operator waits for it; it is rare); everything else is
+        // drawn at most `--fps` times a second.
+        let mut input = false;
         let quit = tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(TermEvent::Key(k))) if lp.countdown.is_some() => {
                     if k.kind == crossterm::event::KeyEventKind::Press {
                         lp.stop_countdown(now_ms());
                     }
+                    input = true;
                     false
                 }
-                Some(Ok(TermEvent::Key(k))) => lp.process(AppMsg::Key(k), now_ms()),
-                Some(Ok(TermEvent::Resize(w, h))) => lp.process(AppMsg::Resize(w, h), now_ms()),
+                Some(Ok(TermEvent::Key(k))) => {
+                    input = true;
+                    lp.process(AppMsg::Key(k), now_ms())
+                }
+                Some(Ok(TermEvent::Resize(w, h))) => {
+                    input = true;
+                    lp.process(AppMsg::Resize(w, h), now_ms())
+                }
                 Some(Ok(_)) => false,
                 Some(Err(e)) => break End::Disconnected(format!("terminal read failed: {e}")),
                 None => break End::Disconnected("the terminal closed".into()),
@@ -284,7 +295,7 @@ pub async fn run(
             break End::Quit;
         }
         lp.after_event(opts.guide, &mut guide_shown);
-        if lp.app.dirty() && tokio::time::Instant::now() >= last_draw + frame {
+        if lp.app.dirty() && (input || tokio::time::Instant::now() >= last_draw + frame) {
             if let Err(e) = terminal::draw(&mut term, &lp.app, &theme) {
                 break End::Disconnected(format!("terminal write failed: {e}"));
             }
