@@ -213,7 +213,7 @@ fn scroll(c: &mut Criterion) {
     c.bench_function("scroll_2000_steps_200x60", |b| {
         b.iter(|| {
             i += 1;
-            let code = if (i / 500) % 2 == 0 {
+            let code = if (i / 500).is_multiple_of(2) {
                 KeyCode::Down
             } else {
                 KeyCode::Up
