@@ -32,6 +32,8 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
 
 [[ -n ${FLIGHTDECK_BIN:-} ]] || (cd "$ROOT" && cargo build --release --quiet --bin flightdeck)
 

@@ -65,6 +65,8 @@ struct Loop<'a> {
     base_warning: Option<String>,
     /// Asks the revisions watcher to read everything again.
     refresh: mpsc::UnboundedSender<()>,
+    /// The Docker watchers, when the runbook has services (`<` / `>` move its stats streams).
+    docker: Option<docker::DockerWatch>,
 }
 
 impl Loop<'_> {
@@ -108,6 +110,11 @@ impl Loop<'_> {
                     AppEffect::Quit => quit = true,
                     AppEffect::RefreshRevisions => {
                         let _ = self.refresh.send(());
+                    }
+                    AppEffect::SelectService(name) => {
+                        if let Some(w) = &self.docker {
+                            w.select_stats(Some(&name));
+                        }
                     }
                     AppEffect::SaveLog(source) => {
                         let note = match save_log(&self.app, &source, now) {
@@ -173,7 +180,7 @@ pub async fn run(
     // Live Docker state, from events (no polling), when the runbook has services.
     let (dtx, mut drx) = mpsc::unbounded_channel::<DockerMsg>();
     let services = rt.resolved.runbook.services.clone();
-    let _docker = if services.is_empty() {
+    let docker_watch = if services.is_empty() {
         None
     } else {
         let hosts = docker::hosts_for(&rt.resolved.runbook.dir, &rt.resolved.runbook.docker_hosts);
@@ -209,6 +216,7 @@ pub async fn run(
         counted: false,
         base_warning: opts.warning.clone(),
         refresh,
+        docker: docker_watch,
     };
     for m in initial {
         lp.process(AppMsg::Release(m), now_ms());

@@ -55,6 +55,8 @@ pub enum AppEffect {
     SaveLog(String),
     /// Ask the revisions watcher to read everything again now.
     RefreshRevisions,
+    /// Open stats streams for this service only (`<` / `>` selected it).
+    SelectService(String),
 }
 
 /// The focused pane.
@@ -109,6 +111,9 @@ pub struct App {
     pub(crate) checklist_top: Option<usize>,
     pub(crate) gates_top: usize,
     pub(crate) services_top: usize,
+    /// The selected service (an index into the Docker services): its containers' CPU and
+    /// memory show, and only its stats streams are open.
+    pub(crate) selected_service: usize,
     /// The last 60 measurements of each gate (state and value), for the watch's sparklines.
     pub(crate) gate_history:
         BTreeMap<String, std::collections::VecDeque<(super::model::GateState, Option<f64>)>>,
@@ -147,6 +152,7 @@ impl App {
             checklist_top: None,
             gates_top: 0,
             services_top: 0,
+            selected_service: 0,
             gate_history: BTreeMap::new(),
             deploy_targets: Vec::new(),
             docker: None,
@@ -177,6 +183,38 @@ impl App {
     /// The live Docker state, when the runbook has services.
     pub fn docker(&self) -> Option<&crate::watch::docker::DockerModel> {
         self.docker.as_ref().map(|(m, _)| m)
+    }
+
+    /// The selected service's name (its CPU and memory show), when there are services.
+    pub fn selected_service(&self) -> Option<&str> {
+        let defs = &self.docker.as_ref()?.1;
+        defs.get(self.selected_service.min(defs.len().checked_sub(1)?))
+            .map(|s| s.name.as_str())
+    }
+
+    /// Moves the selection `delta` services on, wrapping, and forgets the stats shown so far
+    /// (they belong to the old selection). The new service's name, or why it cannot move.
+    pub(crate) fn cycle_service(
+        &mut self,
+        delta: isize,
+    ) -> Result<String, crate::release::Refusal> {
+        let refuse = |s: &str| crate::release::Refusal(s.to_owned());
+        let Some((model, defs)) = self.docker.as_mut() else {
+            return Err(refuse("no services in this runbook"));
+        };
+        if defs.len() < 2 {
+            return Err(refuse("only one service: it is already selected"));
+        }
+        let n = isize::try_from(defs.len()).unwrap_or(isize::MAX);
+        let cur = isize::try_from(self.selected_service).unwrap_or(0);
+        let next = usize::try_from((cur + delta).rem_euclid(n)).unwrap_or(0);
+        self.selected_service = next;
+        model.clear_stats();
+        let name = defs[next].name.clone();
+        self.inform(format!(
+            "service `{name}` selected: its CPU and memory show"
+        ));
+        Ok(name)
     }
 
     /// The services: `(name, logs)`; those with `logs` become log sources.

@@ -240,6 +240,9 @@ impl App {
                     Err(crate::release::Refusal("no log sources yet".into()))
                 }
             }
+            A::PrevService | A::NextService => self
+                .cycle_service(if action == A::NextService { 1 } else { -1 })
+                .map(|name| out.push(AppEffect::SelectService(name))),
             A::SaveLog => match self.logs.shown() {
                 Some((src, _)) => {
                     let label = src.label();

@@ -67,6 +67,8 @@ actions! {
     PrevSource "prev_source" "Logs" "previous log source" [KeySpec::ch('[')],
     NextSource "next_source" "Logs" "next log source" [KeySpec::ch(']')],
     SaveLog "save_log" "Logs" "save the shown log buffer to a file" [KeySpec::ctrl('s')],
+    PrevService "prev_service" "Services" "select the previous service (its CPU and memory show)" [KeySpec::ch('<')],
+    NextService "next_service" "Services" "select the next service (its CPU and memory show)" [KeySpec::ch('>')],
     Help "help" "General" "show or hide this help" [KeySpec::ch('?')],
     Quit "quit" "General" "quit (asks y while the release is unfinished)" [KeySpec::ch('q'), KeySpec::ctrl('c')],
 }

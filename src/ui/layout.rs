@@ -9,7 +9,7 @@ use ratatui::layout::Rect;
 use crate::release::ReleasePhase;
 
 use super::app::App;
-use super::panes::checklist;
+use super::panes::{checklist, services};
 
 pub const MIN_W: u16 = 60;
 pub const MIN_H: u16 = 16;
@@ -91,7 +91,7 @@ pub fn compute(area: Rect, app: &App) -> Option<Areas> {
     let body_h = area.bottom() - 2 - y;
 
     let steps = u16::try_from(checklist::rows(app).len()).unwrap_or(u16::MAX);
-    let svc = u16::try_from(app.services.len().max(1)).unwrap_or(u16::MAX);
+    let svc = u16::try_from(services::wanted_rows(app).max(1)).unwrap_or(u16::MAX);
     let gates = u16::try_from(app.gates.len().max(1)).unwrap_or(u16::MAX);
     let wide = area.width >= WIDE;
     let side = if wide {
@@ -116,7 +116,17 @@ pub fn compute(area: Rect, app: &App) -> Option<Areas> {
     } else {
         let cw = area.width * 11 / 20;
         let rw = area.width - cw;
-        let sh = (svc + 2).min(top_h / 2).max(3.min(top_h));
+        // Services over gates: each gets what it needs when both fit; else they share the
+        // height in proportion, neither under 3 rows (a border and one line).
+        let (sn, gn) = (svc.saturating_add(2), gates.saturating_add(2));
+        let sh = if sn.saturating_add(gn) <= top_h {
+            sn
+        } else {
+            let share = u32::from(top_h) * u32::from(sn) / (u32::from(sn) + u32::from(gn));
+            u16::try_from(share)
+                .unwrap_or(top_h)
+                .clamp(3.min(top_h), top_h.saturating_sub(3).max(3.min(top_h)))
+        };
         (
             Rect::new(top.x, top.y, cw, top_h),
             Rect::new(top.x + cw, top.y, rw, sh),

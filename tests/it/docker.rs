@@ -11,6 +11,7 @@ mod images;
 mod logrig;
 mod logs;
 mod pane;
+mod select;
 mod status;
 mod support;
 mod swarm;
@@ -101,6 +102,32 @@ async fn services_show_healthy_unhealthy_and_stopped_containers() {
         for want in ["✔ healthy", "✖ unhealthy", "■", "exited 137", "cpu "] {
             assert!(text.contains(want), "{want:?} missing from\n{text}");
         }
+
+        // Selecting another service (`>` in the cockpit, which also drops the shown stats)
+        // moves the stats streams: samples come for it, and no longer for the first.
+        f.watch.select_stats(Some("bad"));
+        let of = |m: &flightdeck::watch::docker::DockerModel, name: &str| {
+            let h = &m.hosts[0];
+            h.stats
+                .keys()
+                .any(|id| h.containers.get(id).is_some_and(|c| c.name == name))
+        };
+        f.model.clear_stats();
+        f.until(
+            Duration::from_secs(10),
+            "stats of the newly selected",
+            |m| of(m, &bad),
+        )
+        .await;
+        f.model.clear_stats();
+        f.until(Duration::from_secs(10), "a later sample of it", |m| {
+            of(m, &bad)
+        })
+        .await;
+        assert!(
+            !of(&f.model, &ok),
+            "the first service's stats stream is closed"
+        );
     })
     .await;
 }

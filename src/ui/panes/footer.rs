@@ -189,6 +189,11 @@ fn items(app: &App) -> Vec<(Action, &'static str, u8)> {
     if app.logs.count() > 1 {
         v.push((Action::NextSource, "source", 7));
     }
+    if app.focus == crate::ui::app::Focus::Services
+        && app.docker.as_ref().is_some_and(|(_, defs)| defs.len() > 1)
+    {
+        v.push((Action::NextService, "service", 6));
+    }
     v.push((Action::FocusNext, "pane", 8));
     v.push((Action::Help, "help", 0));
     v.push((Action::Quit, "quit", 0));
@@ -201,12 +206,13 @@ pub fn render(app: &App, theme: &Theme, status: Rect, keys: Rect, buf: &mut Buff
     let labelled: Vec<(String, &str, u8, Action)> = all
         .iter()
         .filter_map(|(a, l, p)| {
-            let k = if *a == Action::NextSource {
-                format!(
-                    "{} {}",
-                    app.keymap.short(Action::PrevSource),
-                    app.keymap.short(Action::NextSource)
-                )
+            let pair = match a {
+                Action::NextSource => Some(Action::PrevSource),
+                Action::NextService => Some(Action::PrevService),
+                _ => None,
+            };
+            let k = if let Some(prev) = pair {
+                format!("{} {}", app.keymap.short(prev), app.keymap.short(*a))
             } else {
                 app.keymap.short(*a)
             };

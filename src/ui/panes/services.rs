@@ -29,32 +29,7 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer, focused: b
     }
     let x = inner.x + 1;
     let w = inner.width - 1;
-    // Live containers first, then the revisions (git, command sources, live version).
-    let rev = app.revisions();
-    let has_rev = rev.git.is_some() || !rev.sources.is_empty();
-    if app.docker.is_some() || has_rev {
-        let mut lines = match &app.docker {
-            // The first service is the selected one: its stats stream is the one open.
-            Some((model, defs)) => services_lines_with(
-                model,
-                defs,
-                &app.deploy_targets,
-                (!defs.is_empty()).then_some(0),
-                app.now,
-                w,
-                &ServiceStyles::from_theme(theme),
-            ),
-            None => Vec::new(),
-        };
-        if has_rev {
-            lines.extend(super::revisions::revisions_lines(
-                rev,
-                &app.header.version,
-                app.now,
-                w,
-                theme,
-            ));
-        }
+    if let Some(lines) = live_lines(app, theme, w) {
         let h = usize::from(inner.height);
         let top = app.services_top.min(lines.len().saturating_sub(h));
         super::scroll_marks(buf, area, theme, top > 0, top + h < lines.len());
@@ -98,6 +73,44 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer, focused: b
             theme.muted,
         );
     }
+}
+
+/// The live lines (containers, then the revisions: git, command sources, live version), or
+/// `None` when there is neither Docker nor a revision source.
+fn live_lines(app: &App, theme: &Theme, w: u16) -> Option<Vec<Line<'static>>> {
+    let rev = app.revisions();
+    let has_rev = rev.git.is_some() || !rev.sources.is_empty();
+    if app.docker.is_none() && !has_rev {
+        return None;
+    }
+    let mut lines = match &app.docker {
+        // The selected service's stats streams are the ones open (`<` / `>`).
+        Some((model, defs)) => services_lines_with(
+            model,
+            defs,
+            &app.deploy_targets,
+            (!defs.is_empty()).then_some(app.selected_service.min(defs.len() - 1)),
+            app.now,
+            w,
+            &ServiceStyles::from_theme(theme),
+        ),
+        None => Vec::new(),
+    };
+    if has_rev {
+        lines.extend(super::revisions::revisions_lines(
+            rev,
+            &app.header.version,
+            app.now,
+            w,
+            theme,
+        ));
+    }
+    Some(lines)
+}
+
+/// How many rows the pane's content has (the layout sizes the pane by it).
+pub fn wanted_rows(app: &App) -> usize {
+    live_lines(app, &Theme::mono(), 80).map_or(app.services.len(), |l| l.len())
 }
 
 mod rows;

@@ -212,3 +212,118 @@ fn pane_shows_retained_containers_and_the_release_target() {
     insta::assert_snapshot!("retained_pending", text("registry.example/backend:1.5.0"));
     insta::assert_snapshot!("retained_done", text("registry.example/backend:1.4.2"));
 }
+
+/// The cockpit's whole screen as text.
+fn screen(app: &flightdeck::ui::App, w: u16, h: u16) -> String {
+    let area = ratatui::layout::Rect::new(0, 0, w, h);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    flightdeck::ui::render::draw(app, &flightdeck::ui::Theme::mono(), area, &mut buf);
+    (0..h)
+        .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn key(c: char) -> flightdeck::ui::AppMsg {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    flightdeck::ui::AppMsg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+#[test]
+fn angle_brackets_move_the_selected_service_and_its_stats() {
+    use flightdeck::ui::{App, AppEffect, AppMsg, Header, Keymap};
+    let backend = container("backend-1", RunState::Running, Health::Healthy);
+    let mut worker = container("worker-1", RunState::Running, Health::None);
+    worker.id = "id-worker-1".to_owned();
+    worker.services = vec!["worker".to_owned()];
+    let mut model = live(vec![("local", vec![backend, worker])]);
+    stats(&mut model, "local", "backend-1");
+    let header = Header {
+        name: "backend".into(),
+        environment: "staging".into(),
+        protected: false,
+        version: "1.4.2".into(),
+        previous: None,
+        lkg: None,
+        operator: "alice".into(),
+        window_deadline: None,
+        observing: None,
+        warning: None,
+    };
+    let mut app = App::new(
+        header,
+        flightdeck::release::ReleaseState::default(),
+        Keymap::default(),
+    )
+    .with_docker(model, services());
+    app.update(AppMsg::Resize(160, 48), now());
+    assert_eq!(app.selected_service(), Some("backend"));
+    let before = screen(&app, 160, 48);
+    assert!(before.contains("▸backend"), "{before}");
+    assert!(
+        before.contains("cpu 2.3%"),
+        "the selected service's stats show:\n{before}"
+    );
+
+    // `>`: the worker is selected, the old stats are gone, and the cockpit is told to move
+    // the stats streams.
+    let effects = app.update(key('>'), now());
+    assert_eq!(effects, vec![AppEffect::SelectService("worker".into())]);
+    assert_eq!(app.selected_service(), Some("worker"));
+    assert!(
+        app.docker().unwrap().hosts[0].stats.is_empty(),
+        "stats of the old selection are dropped"
+    );
+    let after = screen(&app, 160, 48);
+    assert!(after.contains("▸worker"), "{after}");
+    assert!(!after.contains("▸backend"), "{after}");
+    assert!(after.contains("service `worker` selected"), "{after}");
+    assert!(!after.contains("cpu 2.3%"), "{after}");
+
+    // It wraps both ways.
+    let effects = app.update(key('>'), now());
+    assert_eq!(effects, vec![AppEffect::SelectService("backend".into())]);
+    let effects = app.update(key('<'), now());
+    assert_eq!(effects, vec![AppEffect::SelectService("worker".into())]);
+}
+
+#[test]
+fn with_one_service_the_angle_brackets_say_why_nothing_moves() {
+    use flightdeck::ui::{App, AppMsg, Header, Keymap};
+    let header = Header {
+        name: "backend".into(),
+        environment: "staging".into(),
+        protected: false,
+        version: "1.4.2".into(),
+        previous: None,
+        lkg: None,
+        operator: "alice".into(),
+        window_deadline: None,
+        observing: None,
+        warning: None,
+    };
+    let one = vec![services().remove(0)];
+    let model = live(vec![(
+        "local",
+        vec![container("backend-1", RunState::Running, Health::Healthy)],
+    )]);
+    let mut app = App::new(
+        header.clone(),
+        flightdeck::release::ReleaseState::default(),
+        Keymap::default(),
+    )
+    .with_docker(model, one);
+    app.update(AppMsg::Resize(120, 30), now());
+    assert!(app.update(key('>'), now()).is_empty());
+    let s = screen(&app, 120, 30);
+    assert!(s.contains("only one service"), "{s}");
+    let mut bare = App::new(
+        header,
+        flightdeck::release::ReleaseState::default(),
+        Keymap::default(),
+    );
+    bare.update(AppMsg::Resize(120, 30), now());
+    assert!(bare.update(key('<'), now()).is_empty());
+    let s = screen(&bare, 120, 30);
+    assert!(s.contains("no services in this runbook"), "{s}");
+}
