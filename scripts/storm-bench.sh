@@ -60,6 +60,13 @@ shown = n.replace(hour=int(h), minute=int(m), second=int(s), microsecond=int((s 
 print(f"{(n - shown).total_seconds():.2f}")' "$1"
 }
 sample() { local l; l=$(lag_of "$1"); [[ -n $l ]] && lags+=("$l"); return 0; }
+# Lines flightdeck has received for the shown source: kept + dropped, from the pane's title.
+fd_received() {
+    tmux -S "$SOCK" capture-pane -p -t fd | grep -m1 -oE '[0-9]+ lines( · [0-9]+ dropped)?' |
+        awk '{print $1 + ($4 == "" ? 0 : $4)}'
+}
+# dockerd CPU milliseconds per 100k lines delivered to the follower.
+per_line() { python3 -c "print(f'{$1 * 1000 / $TICK / max($2, 1) * 1e5:.0f}')"; }
 
 # Median of the numbers on stdin.
 median() { sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "n/a"}'; }
@@ -136,6 +143,7 @@ run_storm() {
     dpid=$(dockerd_pid)
     local f0 d0 t0 lags=()
     f0=$(cpu_ticks "$fpid"); d0=$(cpu_ticks "$dpid"); t0=$(now_s)
+    local n0; n0=$(fd_received); n0=${n0:-0}
     local end=$((SECONDS + SECS))
     while ((SECONDS < end)); do
         sleep 1
@@ -145,8 +153,11 @@ run_storm() {
     done
     local f1 d1 t1
     f1=$(cpu_ticks "$fpid"); d1=$(cpu_ticks "$dpid"); t1=$(now_s)
+    local n1; n1=$(fd_received); n1=${n1:-0}
     local el; el=$(python3 -c "print($t1 - $t0)")
     FD_CPU=$(pct $((f1 - f0)) "$el"); FD_DOCKERD=$(pct $((d1 - d0)) "$el")
+    FD_RATE=$(python3 -c "print(round(($n1 - $n0) / $el))")
+    FD_PER=$(per_line $((d1 - d0)) $((n1 - n0)))
     FD_RSS=$(( $(rss_kb "$fpid") / 1024 ))
     FD_LAG=$(printf '%s\n' "${lags[@]:-}" | median)
     FD_LAGMAX=$(printf '%s\n' "${lags[@]:-}" | sort -n | tail -1)
@@ -155,12 +166,15 @@ run_storm() {
     tmux -S "$SOCK" kill-server 2>/dev/null || true
 
     # --- docker logs -f following it ----------------------------------------------------
+    rm -f "$WORK/last" "$WORK/count"
     docker logs -f -t --tail 200 "$name" 2>&1 |
-        awk 'NR % 500 == 0 { print $1 > "'"$WORK/last"'"; close("'"$WORK/last"'") }' &
+        awk 'NR % 500 == 0 { print $1 > "'"$WORK/last"'"; close("'"$WORK/last"'");
+             print NR > "'"$WORK/count"'"; close("'"$WORK/count"'") }' &
     sleep 1
     DLPID=$(pgrep -n -f "docker logs -f -t --tail 200 $name")
     lags=()
     f0=$(cpu_ticks "$DLPID"); d0=$(cpu_ticks "$dpid"); t0=$(now_s)
+    n0=$(cat "$WORK/count" 2>/dev/null || echo 0)
     end=$((SECONDS + SECS))
     while ((SECONDS < end)); do
         sleep 1
@@ -169,8 +183,11 @@ run_storm() {
         sample "$(echo "$iso" | cut -c12-23)"
     done
     f1=$(cpu_ticks "$DLPID"); d1=$(cpu_ticks "$dpid"); t1=$(now_s)
+    n1=$(cat "$WORK/count" 2>/dev/null || echo 0)
     el=$(python3 -c "print($t1 - $t0)")
     DL_CPU=$(pct $((f1 - f0)) "$el"); DL_DOCKERD=$(pct $((d1 - d0)) "$el")
+    DL_RATE=$(python3 -c "print(round(($n1 - $n0) / $el))")
+    DL_PER=$(per_line $((d1 - d0)) $((n1 - n0)))
     DL_LAG=$(printf '%s\n' "${lags[@]:-}" | median)
     DL_LAGMAX=$(printf '%s\n' "${lags[@]:-}" | sort -n | tail -1)
     kill "$DLPID" 2>/dev/null || true; DLPID=
@@ -181,6 +198,8 @@ run_storm() {
     printf '%-34s %14s %16s\n' "lag, median / max (s)" "$FD_LAG / $FD_LAGMAX" "$DL_LAG / $DL_LAGMAX"
     printf '%-34s %14s %16s\n' "follower CPU (% of one core)" "$FD_CPU" "$DL_CPU"
     printf '%-34s %14s %16s\n' "dockerd CPU while following (%)" "$FD_DOCKERD" "$DL_DOCKERD"
+    printf '%-34s %14s %16s\n' "lines delivered per second" "$FD_RATE" "$DL_RATE"
+    printf '%-34s %14s %16s\n' "dockerd CPU ms per 100k lines" "$FD_PER" "$DL_PER"
     printf '%-34s %14s %16s\n' "flightdeck RSS after storm (MB)" "$FD_RSS" "-"
     printf '%-34s %14s %16s\n' "skip markers on screen" "$FD_SKIPS" "-"
     printf '%-34s %s\n' "keypress to screen (ms)" "$FD_KEYS"
