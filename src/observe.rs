@@ -1,6 +1,8 @@
 //! `flightdeck observe`: attach read-only to the release in progress. It follows the journal as
 //! it grows (a short poll of its size) and replays each new record into a cockpit whose action
-//! keys are inert; the header says `OBSERVING <operator>'s release`.
+//! keys are inert; the header says `OBSERVING <operator>'s release`. With the runbook resolved
+//! it also reads the live state itself: Docker (containers, the selected service's stats, one
+//! follow stream per container of a service with `logs = true`) and the gates.
 
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -81,21 +83,30 @@ pub fn replay_msg(r: &Record) -> Option<(AppMsg, DateTime<Utc>)> {
     Some((AppMsg::Release(msg), at))
 }
 
-type Live = (
-    App,
-    Option<crate::watch::docker::DockerWatch>,
-    Option<crate::watch::gates::Refresher>,
-);
+/// The App and the live watchers that feed it (held for as long as the observer runs).
+struct Live {
+    app: App,
+    docker: Option<crate::watch::docker::DockerWatch>,
+    streams: Option<crate::watch::logs::LogStreams>,
+    _refresh: Option<crate::watch::gates::Refresher>,
+}
+
+/// Where the live watchers send.
+struct Senders<'a> {
+    docker: &'a tokio::sync::mpsc::UnboundedSender<crate::watch::docker::DockerMsg>,
+    gates: &'a tokio::sync::mpsc::UnboundedSender<crate::ui::model::GateRow>,
+    logs: tokio::sync::mpsc::Sender<crate::watch::logs::LogMsg>,
+}
 
 /// Live Docker state and gate refresh for the observer, when the runbook resolved.
-fn attach_live(
-    mut app: App,
-    live: Option<&crate::exec::resolve::Resolved>,
-    dtx: &tokio::sync::mpsc::UnboundedSender<crate::watch::docker::DockerMsg>,
-    gtx: &tokio::sync::mpsc::UnboundedSender<crate::ui::model::GateRow>,
-) -> Live {
+fn attach_live(mut app: App, live: Option<&crate::exec::resolve::Resolved>, tx: Senders) -> Live {
     let Some(r) = live else {
-        return (app, None, None);
+        return Live {
+            app,
+            docker: None,
+            streams: None,
+            _refresh: None,
+        };
     };
     let rb = &r.runbook;
     app = app.with_gates(
@@ -108,29 +119,46 @@ fn attach_live(
             })
             .collect(),
     );
-    let mut docker = None;
+    let (mut docker, mut streams) = (None, None);
     if !rb.services.is_empty() {
         let hosts = crate::watch::docker::hosts_for(&rb.dir, &rb.docker_hosts);
-        app = app.with_docker(
-            crate::watch::docker::DockerModel::new(&hosts),
-            rb.services.clone(),
-        );
-        docker = crate::watch::docker::spawn(hosts, &rb.services, dtx).ok();
+        app = app
+            .with_services(
+                rb.services
+                    .iter()
+                    .map(|s| (s.name.clone(), s.logs))
+                    .collect(),
+            )
+            .with_docker(
+                crate::watch::docker::DockerModel::new(&hosts),
+                rb.services.clone(),
+            );
+        docker = crate::watch::docker::spawn(hosts.clone(), &rb.services, tx.docker).ok();
+        if let Some(w) = &docker {
+            w.select_stats(app.selected_service());
+        }
+        // Masked with the runbook's secrets, as the operator's cockpit masks them.
+        let (masker, _) = crate::exec::runtime::masker_for(r);
+        streams = Some(crate::watch::logs::LogStreams::new(
+            hosts,
+            &rb.services,
+            masker,
+            tx.logs,
+            crate::watch::logs::StreamOpts::default(),
+        ));
     }
     let cx = crate::exec::gates::GateCx::from_resolved(r, None);
-    let refresh = crate::watch::gates::spawn(&rb.gates, &cx, gtx);
-    (app, docker, Some(refresh))
+    let refresh = crate::watch::gates::spawn(&rb.gates, &cx, tx.gates);
+    Live {
+        app,
+        docker,
+        streams,
+        _refresh: Some(refresh),
+    }
 }
 
-/// Observe the release journaled at `path` until the operator quits. With the runbook
-/// resolved (`live`), it also reads live Docker state and refreshes the gates itself.
-pub async fn run(
-    path: &Path,
-    theme: Option<&str>,
-    live: Option<crate::exec::resolve::Resolved>,
-) -> Result<i32> {
-    let mut tail = Tail::new(path);
-    let first = tail.poll()?;
+/// The header of the release whose first records are `first`: its `release-started` record.
+fn header_of(first: &[Record], path: &Path) -> Result<Header> {
     let started = first
         .iter()
         .find_map(|r| match replay::event_of(r) {
@@ -163,16 +191,56 @@ pub async fn run(
         observing: Some(operator),
         warning: None,
     };
+    Ok(header)
+}
+
+/// Observe the release journaled at `path` until the operator quits. With the runbook
+/// resolved (`live`), it also reads live Docker state and refreshes the gates itself.
+pub async fn run(
+    path: &Path,
+    theme: Option<&str>,
+    live: Option<crate::exec::resolve::Resolved>,
+) -> Result<i32> {
+    let mut tail = Tail::new(path);
+    let first = tail.poll()?;
+    let header = header_of(&first, path)?;
     let theme = Theme::load(theme)?;
     let app = App::new(header, ReleaseState::default(), Keymap::load()?);
     let (dtx, mut drx) = tokio::sync::mpsc::unbounded_channel::<crate::watch::docker::DockerMsg>();
     let (gtx, mut grx) = tokio::sync::mpsc::unbounded_channel::<crate::ui::model::GateRow>();
-    let (mut app, _docker, _refresh) = attach_live(app, live.as_ref(), &dtx, &gtx);
+    let (ltx, mut lrx) = tokio::sync::mpsc::channel(crate::watch::logs::CHANNEL);
+    let senders = Senders {
+        docker: &dtx,
+        gates: &gtx,
+        logs: ltx,
+    };
+    let Live {
+        mut app,
+        docker,
+        mut streams,
+        _refresh,
+    } = attach_live(app, live.as_ref(), senders);
     let feed = |app: &mut App, records: Vec<Record>| -> bool {
         let mut quit = false;
         for r in &records {
             if let Some((m, at)) = replay_msg(r) {
                 quit |= app.update(m, at).contains(&AppEffect::Quit);
+            }
+        }
+        quit
+    };
+    // The effects a key can have here: quit, or move the stats streams (`<` / `>`).
+    let key = |app: &mut App, msg: AppMsg| -> bool {
+        let mut quit = false;
+        for e in app.update(msg, now_ms()) {
+            match e {
+                AppEffect::Quit => quit = true,
+                AppEffect::SelectService(name) => {
+                    if let Some(w) = &docker {
+                        w.select_stats(Some(&name));
+                    }
+                }
+                _ => {}
             }
         }
         quit
@@ -194,12 +262,19 @@ pub async fn run(
             ev = events.next() => match ev {
                 // Action keys are refused by the App while observing; only q, help,
                 // scrolling and search do anything.
-                Some(Ok(TermEvent::Key(k))) => app.update(AppMsg::Key(k), now_ms()).contains(&AppEffect::Quit),
+                Some(Ok(TermEvent::Key(k))) => key(&mut app, AppMsg::Key(k)),
                 Some(Ok(TermEvent::Resize(w, h))) => { app.update(AppMsg::Resize(w, h), now_ms()); false }
                 Some(Ok(_)) => false,
                 Some(Err(_)) | None => true,
             },
-            Some(dm) = drx.recv() => { app.update(AppMsg::Docker(dm), now_ms()); false },
+            Some(dm) = drx.recv() => {
+                if let Some(s) = &mut streams {
+                    s.on_docker(&dm);
+                }
+                app.update(AppMsg::Docker(dm), now_ms());
+                false
+            },
+            Some(m) = lrx.recv() => { app.update(AppMsg::Log(m), now_ms()); false },
             Some(row) = grx.recv() => { app.update(AppMsg::Gate(row), now_ms()); false },
             _ = poll.tick() => {
                 let new = tail.poll()?;

@@ -10,6 +10,7 @@ mod gate;
 mod images;
 mod logrig;
 mod logs;
+mod observe;
 mod pane;
 mod select;
 mod status;
