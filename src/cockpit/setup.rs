@@ -96,17 +96,11 @@ pub(super) fn gate_row(
         "fail" => crate::ui::model::GateState::Fail,
         _ => crate::ui::model::GateState::Error,
     };
-    let value = match value {
-        serde_json::Value::Null => String::new(),
-        serde_json::Value::String(s) => s.clone(),
-        v => v.to_string(),
-    };
+    let def = rb.gate(gate).map(|g| &g.kind);
+    let value = GateRow::value_text(def, value);
     Some(GateRow {
         id: gate.clone(),
-        kind: rb
-            .gate(gate)
-            .map(|g| g.kind.name().to_owned())
-            .unwrap_or_default(),
+        kind: def.map(|k| k.name().to_owned()).unwrap_or_default(),
         state,
         value,
         message: message.clone(),

@@ -57,6 +57,26 @@ pub struct GateRow {
 }
 
 impl GateRow {
+    /// How a measured `value` of a gate of `kind` shows in the pane, beside its message. The
+    /// latency that an `http` gate without a `json` check and a `tcp` gate measure is already in
+    /// their message (`200 in 2 ms`, `connected to … in 1 ms`), so it is not shown twice.
+    pub fn value_text(
+        kind: Option<&crate::runbook::GateKind>,
+        value: &serde_json::Value,
+    ) -> String {
+        use crate::runbook::GateKind;
+        let latency = matches!(
+            kind,
+            Some(GateKind::Http { json: None, .. } | GateKind::Tcp { .. })
+        );
+        match value {
+            serde_json::Value::Null => String::new(),
+            serde_json::Value::Number(_) if latency => String::new(),
+            serde_json::Value::String(s) => s.clone(),
+            v => v.to_string(),
+        }
+    }
+
     /// A gate not measured yet.
     pub fn pending(id: impl Into<String>, kind: impl Into<String>) -> Self {
         Self {
@@ -64,5 +84,47 @@ impl GateRow {
             kind: kind.into(),
             ..Self::default()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::GateRow;
+    use serde_json::json;
+
+    #[test]
+    fn a_latency_the_message_gives_is_not_shown_twice() {
+        let src = r#"
+[release]
+name = "a"
+environment = "staging"
+version = "1"
+[[gates]]
+id = "health"
+kind = "http"
+url = "http://127.0.0.1:1/health"
+[[gates]]
+id = "rate"
+kind = "http"
+url = "http://127.0.0.1:1/stats"
+json = { path = "$.rate", condition = "result < 0.05" }
+[[gates]]
+id = "port"
+kind = "tcp"
+address = "127.0.0.1:1"
+[[steps]]
+id = "s"
+kind = "manual"
+"#;
+        let rb = crate::runbook::load_str(src, std::path::Path::new("flightdeck.toml"))
+            .expect("loads")
+            .runbook;
+        let kind = |id: &str| rb.gate(id).map(|g| &g.kind);
+        assert_eq!(GateRow::value_text(kind("health"), &json!(2.3)), "");
+        assert_eq!(GateRow::value_text(kind("port"), &json!(1.1)), "");
+        assert_eq!(GateRow::value_text(kind("rate"), &json!(0.0)), "0.0");
+        assert_eq!(GateRow::value_text(kind("rate"), &json!("1.4.2")), "1.4.2");
+        assert_eq!(GateRow::value_text(None, &json!(7)), "7");
+        assert_eq!(GateRow::value_text(kind("health"), &json!(null)), "");
     }
 }

@@ -27,11 +27,7 @@ impl Drop for Refresher {
 
 /// One measurement as a gates-pane row.
 pub fn row(gate: &Gate, o: &gates::GateOutcome) -> GateRow {
-    let value = match &o.value {
-        serde_json::Value::Null => String::new(),
-        serde_json::Value::String(s) => s.clone(),
-        v => v.to_string(),
-    };
+    let value = GateRow::value_text(Some(&gate.kind), &o.value);
     GateRow {
         id: gate.id.clone(),
         kind: gate.kind.name().to_owned(),

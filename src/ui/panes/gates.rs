@@ -77,16 +77,18 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer, focused: b
             style
         };
         let vw = text::put(buf, x + used, y, value, room, value_style);
-        // The message only when it fits whole: a cut message misleads more than none.
+        // The message only when it fits whole: a cut message misleads more than none. It
+        // takes the value's place when there is no value.
+        let gap = u16::from(vw > 0);
         if !g.message.is_empty()
-            && usize::from(room) > usize::from(vw) + 1 + text::width(&g.message)
+            && usize::from(room) > usize::from(vw + gap) + text::width(&g.message)
         {
             text::put(
                 buf,
-                x + used + vw + 1,
+                x + used + vw + gap,
                 y,
                 &g.message,
-                room - vw - 1,
+                room - vw - gap,
                 theme.muted,
             );
         }
