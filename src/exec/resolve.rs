@@ -121,7 +121,7 @@ fn version(rb: &Runbook, dir: &Path, opts: &Options, problems: &mut Vec<String>)
 
 /// Resolve `rb` for a release. Hard errors (an unknown environment, a bad `--set`) fail;
 /// anything merely missing is collected in `problems`.
-pub fn resolve(rb: Runbook, source: String, opts: &Options) -> Result<Resolved> {
+pub fn resolve(mut rb: Runbook, source: String, opts: &Options) -> Result<Resolved> {
     let env_name = opts
         .env
         .clone()
@@ -177,6 +177,7 @@ pub fn resolve(rb: Runbook, source: String, opts: &Options) -> Result<Resolved> 
         captures: BTreeMap::new(),
         rollback_version: None,
     };
+    render_docker_hosts(&mut rb, &ctx)?;
     Ok(Resolved {
         runbook: rb,
         source,
@@ -186,6 +187,35 @@ pub fn resolve(rb: Runbook, source: String, opts: &Options) -> Result<Resolved> 
         git,
         problems,
     })
+}
+
+/// `[[docker.hosts]]` URLs are templates: render them once, so every Docker client (the
+/// watcher, docker steps, the docker gate, `status`) connects to the same rendered URL.
+fn render_docker_hosts(rb: &mut Runbook, ctx: &Context) -> Result<()> {
+    let path = rb.path.display().to_string();
+    for h in &mut rb.docker_hosts {
+        if !h.url.contains("{{") && !h.url.contains("{%") {
+            continue;
+        }
+        let tpl = crate::runbook::Tpl::new(h.url.clone(), 0..0);
+        let url = crate::runbook::template::render(&tpl, ctx).map_err(|e| {
+            eyre!(
+                "{path}: [[docker.hosts]] `{}`: url `{}`: {e}; set the variable or write the URL literally",
+                h.name,
+                h.url
+            )
+        })?;
+        let url = url.trim().to_owned();
+        if url.is_empty() {
+            return Err(eyre!(
+                "{path}: [[docker.hosts]] `{}`: url `{}` renders empty; it must name a Docker endpoint such as unix:///var/run/docker.sock",
+                h.name,
+                h.url
+            ));
+        }
+        h.url = url;
+    }
+    Ok(())
 }
 
 /// The rollback target for `target`, from the resolved context.

@@ -31,3 +31,47 @@ async fn status_json_lists_service_containers() {
     assert_eq!(c["state"], "running");
     assert_eq!(c["health"], "none");
 }
+
+/// `[[docker.hosts]] url` is a template: it is rendered before anything connects, and an
+/// undefined variable is an error naming the host and the fix.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_templated_docker_host_url_is_rendered_before_connecting() {
+    let Some((_host, docker)) = shared().await else {
+        return;
+    };
+    let run = unique();
+    let _cleanup = Cleanup {
+        docker: docker.clone(),
+        run: run.clone(),
+    };
+    images::build(&docker, Image::Sleep).await.expect("image");
+    let name = format!("fd-tplhost-{run}");
+    images::run(&docker, Image::Sleep, &name, &run, &[("app", &run)], None).await;
+    let d = crate::run::Dir::new(&format!(
+        "[release]\nname = \"app\"\nenvironment = \"staging\"\nversion = \"1\"\n\
+         [[docker.hosts]]\nname = \"here\"\nurl = \"{{{{ env.FD_TEST_DOCKER_URL }}}}\"\n\
+         [[services]]\nname = \"sleeper\"\nmatch = {{ label = \"app={run}\" }}\n"
+    ));
+    let o = d
+        .cmd(&["status", "--json"])
+        .env("FD_TEST_DOCKER_URL", "unix:///var/run/docker.sock")
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(0), "{}", crate::run::out(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let c = &v["services"][0]["containers"][0];
+    assert_eq!(c["name"], name.as_str(), "{v}");
+    assert_eq!(c["host"], "here");
+
+    let o = d
+        .cmd(&["status", "--json"])
+        .env_remove("FD_TEST_DOCKER_URL")
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("[[docker.hosts]] `here`") && err.contains("FD_TEST_DOCKER_URL"),
+        "{err}"
+    );
+}
