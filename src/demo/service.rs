@@ -14,9 +14,9 @@
 //! Synthetic `/work` traffic (`--synthetic-rps`) keeps the counters moving with no client.
 //! GET and HEAD only; every response closes the connection.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
 use color_eyre::eyre::{Result, WrapErr};
@@ -29,20 +29,25 @@ use crate::cli::DemoServiceArgs;
 /// Longest request head read.
 const MAX_HEAD: usize = 8 * 1024;
 
+/// The status codes the service answers with (`http_requests_total` has one series each).
+const CODES: [u16; 6] = [200, 400, 404, 405, 500, 503];
+/// The fail-rate accumulator's unit: a millionth of a request.
+const WHOLE: u64 = 1_000_000;
+
 #[derive(Default)]
 struct Counters {
-    /// Served responses by status code.
-    by_code: BTreeMap<u16, u64>,
+    /// Served responses, by the index of their code in [`CODES`].
+    by_code: [AtomicU64; CODES.len()],
     /// `/work` requests, real and synthetic.
-    work: u64,
-    /// Fail-rate accumulator: a request fails each time it reaches 1.
-    debt: f64,
+    work: AtomicU64,
+    /// Fail-rate accumulator in millionths: a request fails each time it reaches [`WHOLE`].
+    debt: AtomicU64,
 }
 
 struct Service {
     args: DemoServiceArgs,
     sha: String,
-    counters: Mutex<Counters>,
+    counters: Counters,
 }
 
 impl Service {
@@ -50,18 +55,11 @@ impl Service {
         let sha = args.sha.clone().unwrap_or_else(|| {
             hex::encode(Sha256::digest(args.service_version.as_bytes()))[..12].to_owned()
         });
-        let mut c = Counters::default();
-        c.by_code.insert(200, 0);
-        c.by_code.insert(500, 0);
         Self {
             args,
             sha,
-            counters: Mutex::new(c),
+            counters: Counters::default(),
         }
-    }
-
-    fn counters(&self) -> std::sync::MutexGuard<'_, Counters> {
-        self.counters.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The fail rate now: the file's number while it exists, else `--fail-rate`.
@@ -77,29 +75,31 @@ impl Service {
 
     /// One `/work` request: 200 or 500, by the fail rate.
     fn work(&self) -> u16 {
-        let rate = self.fail_rate();
-        let mut c = self.counters();
-        c.work += 1;
-        c.debt += rate;
-        if c.debt >= 1.0 - 1e-9 {
-            c.debt -= 1.0;
-            500
-        } else {
-            200
-        }
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let add = (self.fail_rate() * 1e6).round() as u64;
+        let c = &self.counters;
+        c.work.fetch_add(1, Relaxed);
+        let step = |d: u64| Some((d + add).checked_sub(WHOLE).unwrap_or(d + add));
+        let before = c.debt.fetch_update(Relaxed, Relaxed, step).unwrap_or(0);
+        if before + add >= WHOLE { 500 } else { 200 }
     }
 
     fn count(&self, code: u16) {
-        *self.counters().by_code.entry(code).or_insert(0) += 1;
+        if let Some(i) = CODES.iter().position(|c| *c == code) {
+            self.counters.by_code[i].fetch_add(1, Relaxed);
+        }
     }
 
     fn metrics(&self) -> String {
-        let c = self.counters();
         let mut s = String::from(
             "# HELP http_requests_total Requests served, by status code.\n# TYPE http_requests_total counter\n",
         );
-        for (code, n) in &c.by_code {
-            let _ = writeln!(s, "http_requests_total{{code=\"{code}\"}} {n}");
+        for (code, n) in CODES.iter().zip(&self.counters.by_code) {
+            let n = n.load(Relaxed);
+            // 200 and 500 always (the error-rate queries divide by them); others once seen.
+            if n > 0 || matches!(code, 200 | 500) {
+                let _ = writeln!(s, "http_requests_total{{code=\"{code}\"}} {n}");
+            }
         }
         let _ = writeln!(
             s,
@@ -131,7 +131,7 @@ impl Service {
             }
             "/metrics" => (200, "text/plain; version=0.0.4", self.metrics()),
             "/stats" => {
-                let requests = self.counters().work;
+                let requests = self.counters.work.load(Relaxed);
                 let body =
                     serde_json::json!({"error_rate": self.fail_rate(), "requests": requests});
                 (200, JSON, body.to_string())
@@ -275,5 +275,25 @@ mod tests {
         assert!(m.contains("http_requests_total{code=\"500\"} 0"), "{m}");
         s.count(500);
         assert!(s.metrics().contains("http_requests_total{code=\"500\"} 1"));
+        assert!(
+            !s.metrics().contains("code=\"404\""),
+            "unseen codes are left out"
+        );
+        s.count(404);
+        assert!(s.metrics().contains("http_requests_total{code=\"404\"} 1"));
+    }
+
+    #[test]
+    fn concurrent_work_keeps_the_rate_exact() {
+        let s = Arc::new(svc(0.25));
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let s = Arc::clone(&s);
+                std::thread::spawn(move || (0..1000).filter(|_| s.work() == 500).count())
+            })
+            .collect();
+        let failed: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
+        assert_eq!(failed, 1000, "a quarter of 4,000 requests");
+        assert_eq!(s.counters.work.load(Relaxed), 4000);
     }
 }
