@@ -62,7 +62,7 @@ print(f"{(n - shown).total_seconds():.2f}")' "$1"
 sample() { local l; l=$(lag_of "$1"); [[ -n $l ]] && lags+=("$l"); return 0; }
 # Lines flightdeck has received for the shown source: kept + dropped, from the pane's title.
 fd_received() {
-    tmux -S "$SOCK" capture-pane -p -t fd | grep -m1 -oE '[0-9]+ lines( · [0-9]+ dropped)?' |
+    tmux -S "$SOCK" capture-pane -p -t fd | grep -m1 -oE '[0-9]+ lines?( · [0-9]+ dropped)?' |
         awk '{print $1 + ($4 == "" ? 0 : $4)}'
 }
 # dockerd CPU milliseconds per 100k lines delivered to the follower.

@@ -67,6 +67,8 @@ struct Loop<'a> {
     refresh: mpsc::UnboundedSender<()>,
     /// The Docker watchers, when the runbook has services (`<` / `>` move its stats streams).
     docker: Option<docker::DockerWatch>,
+    /// The gates pane's background refresh; asked to measure at once after a step finishes.
+    gates: crate::watch::gates::Refresher,
 }
 
 impl Loop<'_> {
@@ -83,6 +85,8 @@ impl Loop<'_> {
             }
             other => other,
         };
+        // After a step (a deploy, a rollback), the gates pane measures again at once.
+        let finished = matches!(&msg, AppMsg::Release(Msg::Finished { .. }));
         let mut quit = false;
         let mut queue = vec![msg];
         if let Some(row) = gate_row(&queue[0], &self.rt.resolved.runbook, now) {
@@ -125,6 +129,9 @@ impl Loop<'_> {
                     }
                 }
             }
+        }
+        if finished {
+            self.gates.refresh_now();
         }
         quit
     }
@@ -207,7 +214,7 @@ pub async fn run(
         &rt.resolved,
         Some(rt.journal.state_dir().clone()),
     );
-    let _refresh = crate::watch::gates::spawn(&rt.resolved.runbook.gates, &gate_cx, &gtx);
+    let gates_refresh = crate::watch::gates::spawn(&rt.resolved.runbook.gates, &gate_cx, &gtx);
     let mut lp = Loop {
         rt,
         app,
@@ -217,6 +224,7 @@ pub async fn run(
         base_warning: opts.warning.clone(),
         refresh,
         docker: docker_watch,
+        gates: gates_refresh,
     };
     for m in initial {
         lp.process(AppMsg::Release(m), now_ms());

@@ -10,6 +10,7 @@ mod http;
 mod local;
 mod notify;
 pub mod prometheus;
+mod refresh;
 mod release;
 mod status;
 mod steps;

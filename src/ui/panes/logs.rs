@@ -36,7 +36,9 @@ fn title<'a>(app: &App, theme: &Theme, shown: Option<&(LogSource, &LogView)>) ->
     } else {
         t.push(Span::styled("paused", theme.warn));
     }
-    t.push(Span::styled(format!(" · {} lines", v.len()), theme.muted));
+    let n = v.len();
+    let plural = if n == 1 { "" } else { "s" };
+    t.push(Span::styled(format!(" · {n} line{plural}"), theme.muted));
     if let Some(f) = logs.filter() {
         t.push(Span::styled(
             format!(" · &{} {} shown", f.text(), v.filtered().len()),
