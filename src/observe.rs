@@ -1,15 +1,14 @@
 //! `flightdeck observe`: attach read-only to the release in progress. It follows the journal as
-//! it grows (a short poll of its size) and replays each new record into a cockpit whose action
-//! keys are inert; the header says `OBSERVING <operator>'s release`. With the runbook resolved
+//! it grows (`watch::journal_follow`: file events) and replays each new record into a cockpit
+//! whose action keys are inert; the header says `OBSERVING <operator>'s release`. With the runbook resolved
 //! it also reads the live state itself: Docker (containers, the selected service's stats, one
 //! follow stream per container of a service with `logs = true`) and the gates.
 
-use std::io::{Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use color_eyre::eyre::{Result, WrapErr, eyre};
+use color_eyre::eyre::{Result, eyre};
 use crossterm::event::{Event as TermEvent, EventStream};
 use futures::StreamExt;
 
@@ -21,46 +20,7 @@ use crate::ui::keymap::Keymap;
 use crate::ui::model::Header;
 use crate::ui::terminal;
 use crate::ui::theme::Theme;
-
-/// Follows a journal file: returns complete new records since the last call.
-pub struct Tail {
-    path: PathBuf,
-    offset: u64,
-    partial: Vec<u8>,
-}
-
-impl Tail {
-    pub fn new(path: &Path) -> Tail {
-        Tail {
-            path: path.to_path_buf(),
-            offset: 0,
-            partial: Vec::new(),
-        }
-    }
-
-    /// New complete records (a torn last line waits for the rest).
-    pub fn poll(&mut self) -> Result<Vec<Record>> {
-        let mut f = std::fs::File::open(&self.path)
-            .wrap_err_with(|| format!("cannot open {}", self.path.display()))?;
-        let len = f.metadata()?.len();
-        if len <= self.offset {
-            return Ok(Vec::new());
-        }
-        f.seek(SeekFrom::Start(self.offset))?;
-        let mut buf = Vec::new();
-        f.take(len - self.offset).read_to_end(&mut buf)?;
-        self.offset = len;
-        self.partial.extend_from_slice(&buf);
-        let mut out = Vec::new();
-        while let Some(nl) = self.partial.iter().position(|b| *b == b'\n') {
-            let line: Vec<u8> = self.partial.drain(..=nl).collect();
-            if let Ok(r) = serde_json::from_slice::<Record>(&line[..line.len() - 1]) {
-                out.push(r);
-            }
-        }
-        Ok(out)
-    }
-}
+use crate::watch::journal_follow::{self, Tail};
 
 /// The message that replays one journal record into the App.
 pub fn replay_msg(r: &Record) -> Option<(AppMsg, DateTime<Utc>)> {
@@ -194,6 +154,34 @@ fn header_of(first: &[Record], path: &Path) -> Result<Header> {
     Ok(header)
 }
 
+/// Replays records into the App; true when one asks to quit.
+fn feed(app: &mut App, records: &[Record]) -> bool {
+    let mut quit = false;
+    for r in records {
+        if let Some((m, at)) = replay_msg(r) {
+            quit |= app.update(m, at).contains(&AppEffect::Quit);
+        }
+    }
+    quit
+}
+
+/// A key's effects here: quit (true), or move the stats streams (`<` / `>`).
+fn key(app: &mut App, msg: AppMsg, docker: Option<&crate::watch::docker::DockerWatch>) -> bool {
+    let mut quit = false;
+    for e in app.update(msg, now_ms()) {
+        match e {
+            AppEffect::Quit => quit = true,
+            AppEffect::SelectService(name) => {
+                if let Some(w) = docker {
+                    w.select_stats(Some(&name));
+                }
+            }
+            _ => {}
+        }
+    }
+    quit
+}
+
 /// Observe the release journaled at `path` until the operator quits. With the runbook
 /// resolved (`live`), it also reads live Docker state and refreshes the gates itself.
 pub async fn run(
@@ -220,50 +208,41 @@ pub async fn run(
         mut streams,
         _refresh,
     } = attach_live(app, live.as_ref(), senders);
-    let feed = |app: &mut App, records: Vec<Record>| -> bool {
-        let mut quit = false;
-        for r in &records {
-            if let Some((m, at)) = replay_msg(r) {
-                quit |= app.update(m, at).contains(&AppEffect::Quit);
-            }
-        }
-        quit
-    };
-    // The effects a key can have here: quit, or move the stats streams (`<` / `>`).
-    let key = |app: &mut App, msg: AppMsg| -> bool {
-        let mut quit = false;
-        for e in app.update(msg, now_ms()) {
-            match e {
-                AppEffect::Quit => quit = true,
-                AppEffect::SelectService(name) => {
-                    if let Some(w) = &docker {
-                        w.select_stats(Some(&name));
-                    }
-                }
-                _ => {}
-            }
-        }
-        quit
-    };
-    feed(&mut app, first);
+    let key = |app: &mut App, msg: AppMsg| key(app, msg, docker.as_ref());
+    feed(&mut app, &first);
     terminal::install_panic_hook();
     let (mut term, guard) = terminal::enter(false)?;
     if let Ok((w, h)) = crossterm::terminal::size() {
         app.update(AppMsg::Resize(w, h), now_ms());
     }
     let mut events = EventStream::new();
-    let mut poll = tokio::time::interval(Duration::from_millis(250));
+    let (jtx, mut journal) = tokio::sync::mpsc::unbounded_channel();
+    let _follower = journal_follow::spawn(tail, jtx);
+    // Keys are drawn at once; everything else at most 30 times a second, as in the cockpit.
+    let frame = Duration::from_millis(33);
+    let mut last_draw = tokio::time::Instant::now() - frame;
+    let mut input = true;
     loop {
-        if app.dirty() {
+        if app.dirty() && (input || tokio::time::Instant::now() >= last_draw + frame) {
             terminal::draw(&mut term, &app, &theme)?;
             app.clear_dirty();
+            last_draw = tokio::time::Instant::now();
         }
+        input = false;
+        let wake = crate::cockpit::wake_at(&app, last_draw, frame);
         let quit = tokio::select! {
             ev = events.next() => match ev {
                 // Action keys are refused by the App while observing; only q, help,
-                // scrolling and search do anything.
-                Some(Ok(TermEvent::Key(k))) => key(&mut app, AppMsg::Key(k)),
-                Some(Ok(TermEvent::Resize(w, h))) => { app.update(AppMsg::Resize(w, h), now_ms()); false }
+                // scrolling, search and `<` / `>` do anything.
+                Some(Ok(TermEvent::Key(k))) => {
+                    input = true;
+                    key(&mut app, AppMsg::Key(k))
+                }
+                Some(Ok(TermEvent::Resize(w, h))) => {
+                    input = true;
+                    app.update(AppMsg::Resize(w, h), now_ms());
+                    false
+                }
                 Some(Ok(_)) => false,
                 Some(Err(_)) | None => true,
             },
@@ -276,9 +255,11 @@ pub async fn run(
             },
             Some(m) = lrx.recv() => { app.update(AppMsg::Log(m), now_ms()); false },
             Some(row) = grx.recv() => { app.update(AppMsg::Gate(row), now_ms()); false },
-            _ = poll.tick() => {
-                let new = tail.poll()?;
-                feed(&mut app, new);
+            Some(read) = journal.recv() => match read {
+                Ok(records) => feed(&mut app, &records),
+                Err(e) => return Err(eyre!("following the journal: {e}")),
+            },
+            () = crate::cockpit::sleep_until(wake) => {
                 app.update(AppMsg::Tick, now_ms());
                 false
             },

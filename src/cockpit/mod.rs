@@ -247,18 +247,7 @@ pub async fn run(
     terminal::draw(&mut term, &lp.app, &theme)?;
     lp.app.clear_dirty();
     let end = loop {
-        // Wake for the next clock change, or for a frame that is due.
-        let now = now_ms();
-        let clock = lp
-            .app
-            .next_redraw_deadline(now)
-            .and_then(|d| (d - now).to_std().ok())
-            .map(|d| tokio::time::Instant::now() + d);
-        let frame_due = lp.app.dirty().then_some(last_draw + frame);
-        let mut wake = match (clock, frame_due) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        let mut wake = wake_at(&lp.app, last_draw, frame);
         if lp.countdown.is_some() {
             // Redraw the countdown every second.
             let tick = tokio::time::Instant::now() + Duration::from_millis(250);
@@ -357,7 +346,25 @@ async fn finish_disconnected(
     }
 }
 
-async fn sleep_until(at: Option<tokio::time::Instant>) {
+/// When the loop must wake without an event: the next clock change, or a frame that is due.
+pub(crate) fn wake_at(
+    app: &App,
+    last_draw: tokio::time::Instant,
+    frame: Duration,
+) -> Option<tokio::time::Instant> {
+    let now = now_ms();
+    let clock = app
+        .next_redraw_deadline(now)
+        .and_then(|d| (d - now).to_std().ok())
+        .map(|d| tokio::time::Instant::now() + d);
+    let frame_due = app.dirty().then_some(last_draw + frame);
+    match (clock, frame_due) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+pub(crate) async fn sleep_until(at: Option<tokio::time::Instant>) {
     match at {
         Some(t) => tokio::time::sleep_until(t).await,
         None => std::future::pending().await,

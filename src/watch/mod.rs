@@ -1,11 +1,12 @@
 //! Long-lived sources read from the world: git facts, live Docker state, and revision sources
 //! (commands and version endpoints) with the watcher that sends their readings to the cockpit,
-//! and container log streams.
+//! container log streams, and a journal followed as it grows (for `observe`).
 
 pub mod docker;
 pub mod endpoint;
 pub mod gates;
 pub mod git;
+pub mod journal_follow;
 pub mod logs;
 pub mod logs_frame;
 mod logs_task;
