@@ -156,11 +156,7 @@ fn bench(c: &mut Criterion) {
         let app = app(40, lines);
         let mut buf = Buffer::empty(area);
         draw(&app, &theme, area, &mut buf);
-        let screen: String = buf
-            .content()
-            .iter()
-            .map(ratatui::buffer::Cell::symbol)
-            .collect();
+        let screen = text_of(&buf);
         assert!(
             screen.contains(&format!("request {} served", lines - 1)),
             "the log pane shows the newest line"
@@ -177,6 +173,14 @@ fn bench(c: &mut Criterion) {
         });
     }
     group.finish();
+}
+
+/// The buffer's symbols, row after row.
+fn text_of(buf: &Buffer) -> String {
+    buf.content()
+        .iter()
+        .map(ratatui::buffer::Cell::symbol)
+        .collect()
 }
 
 fn key(code: KeyCode) -> AppMsg {
@@ -200,11 +204,7 @@ fn scroll(c: &mut Criterion) {
         app.update(key(KeyCode::Down), t(100));
     }
     draw(&app, &theme, area, &mut buf);
-    let screen: String = buf
-        .content()
-        .iter()
-        .map(ratatui::buffer::Cell::symbol)
-        .collect();
+    let screen = text_of(&buf);
     assert!(
         screen.contains("number 700 ") || screen.contains("number 701 "),
         "700 arrow keys scroll the checklist to step 700"

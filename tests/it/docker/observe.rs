@@ -6,28 +6,19 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::run::Dir;
-use crate::skip::missing;
 use crate::tmux::{Tmux, bin};
 
 use super::bounded;
 use super::logrig::{run_script, shell_image};
-use super::support::{self, Cleanup, unique};
+use super::support;
 
 const SECRET: &str = "Obs3rve-s3cret-value";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn observe_shows_the_services_and_their_masked_logs() {
     bounded(async {
-        if missing("tmux", Tmux::available()) {
+        let Some((docker, run, _guard)) = support::tmux_and_shared().await else {
             return;
-        }
-        let Some((_, docker)) = support::shared().await else {
-            return;
-        };
-        let run = unique();
-        let _guard = Cleanup {
-            docker: docker.clone(),
-            run: run.clone(),
         };
         if shell_image(&docker).await.is_none() {
             return;

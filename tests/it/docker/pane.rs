@@ -224,21 +224,8 @@ fn screen(app: &flightdeck::ui::App, w: u16, h: u16) -> String {
         .join("\n")
 }
 
-fn key(c: char) -> flightdeck::ui::AppMsg {
-    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    flightdeck::ui::AppMsg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
-}
-
-#[test]
-fn angle_brackets_move_the_selected_service_and_its_stats() {
-    use flightdeck::ui::{App, AppEffect, AppMsg, Header, Keymap};
-    let backend = container("backend-1", RunState::Running, Health::Healthy);
-    let mut worker = container("worker-1", RunState::Running, Health::None);
-    worker.id = "id-worker-1".to_owned();
-    worker.services = vec!["worker".to_owned()];
-    let mut model = live(vec![("local", vec![backend, worker])]);
-    stats(&mut model, "local", "backend-1");
-    let header = Header {
+fn header() -> flightdeck::ui::Header {
+    flightdeck::ui::Header {
         name: "backend".into(),
         environment: "staging".into(),
         protected: false,
@@ -249,7 +236,24 @@ fn angle_brackets_move_the_selected_service_and_its_stats() {
         window_deadline: None,
         observing: None,
         warning: None,
-    };
+    }
+}
+
+fn key(c: char) -> flightdeck::ui::AppMsg {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    flightdeck::ui::AppMsg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+#[test]
+fn angle_brackets_move_the_selected_service_and_its_stats() {
+    use flightdeck::ui::{App, AppEffect, AppMsg, Keymap};
+    let backend = container("backend-1", RunState::Running, Health::Healthy);
+    let mut worker = container("worker-1", RunState::Running, Health::None);
+    worker.id = "id-worker-1".to_owned();
+    worker.services = vec!["worker".to_owned()];
+    let mut model = live(vec![("local", vec![backend, worker])]);
+    stats(&mut model, "local", "backend-1");
+    let header = header();
     let mut app = App::new(
         header,
         flightdeck::release::ReleaseState::default(),
@@ -289,19 +293,8 @@ fn angle_brackets_move_the_selected_service_and_its_stats() {
 
 #[test]
 fn with_one_service_the_angle_brackets_say_why_nothing_moves() {
-    use flightdeck::ui::{App, AppMsg, Header, Keymap};
-    let header = Header {
-        name: "backend".into(),
-        environment: "staging".into(),
-        protected: false,
-        version: "1.4.2".into(),
-        previous: None,
-        lkg: None,
-        operator: "alice".into(),
-        window_deadline: None,
-        observing: None,
-        warning: None,
-    };
+    use flightdeck::ui::{App, AppMsg, Keymap};
+    let header = header();
     let one = vec![services().remove(0)];
     let model = live(vec![(
         "local",

@@ -2,12 +2,11 @@
 //! containers get the `cpu … mem …` line, from the stats streams the selection opened.
 
 use crate::run::Dir;
-use crate::skip::missing;
 use crate::tmux::{Tmux, bin};
 
 use super::bounded;
 use super::images::{self, Image};
-use super::support::{self, Cleanup, unique};
+use super::support;
 
 /// The row under the one holding `mark` (the service's selected container row).
 fn row_after<'a>(screen: &'a str, mark: &str) -> Option<&'a str> {
@@ -19,16 +18,8 @@ fn row_after<'a>(screen: &'a str, mark: &str) -> Option<&'a str> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn angle_brackets_move_the_stats_to_the_next_service() {
     bounded(async {
-        if missing("tmux", Tmux::available()) {
+        let Some((docker, run, _guard)) = support::tmux_and_shared().await else {
             return;
-        }
-        let Some((_, docker)) = support::shared().await else {
-            return;
-        };
-        let run = unique();
-        let _guard = Cleanup {
-            docker: docker.clone(),
-            run: run.clone(),
         };
         if images::build(&docker, Image::Sleep).await.is_none() {
             return;

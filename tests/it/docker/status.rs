@@ -3,19 +3,26 @@
 use super::images::{self, Image};
 use super::support::{Cleanup, shared, unique};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn status_json_lists_service_containers() {
-    let Some((_host, docker)) = shared().await else {
-        return;
-    };
+/// A running sleep container labelled `app=<run>` on the shared daemon: its name, the run id
+/// and the cleanup; `None` without Docker.
+async fn sleeper(tag: &str) -> Option<(String, String, Cleanup)> {
+    let (_host, docker) = shared().await?;
     let run = unique();
-    let _cleanup = Cleanup {
+    let cleanup = Cleanup {
         docker: docker.clone(),
         run: run.clone(),
     };
     images::build(&docker, Image::Sleep).await.expect("image");
-    let name = format!("fd-status-{run}");
+    let name = format!("{tag}-{run}");
     images::run(&docker, Image::Sleep, &name, &run, &[("app", &run)], None).await;
+    Some((name, run, cleanup))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_json_lists_service_containers() {
+    let Some((name, run, _cleanup)) = sleeper("fd-status").await else {
+        return;
+    };
     let d = crate::run::Dir::new(&format!(
         "[release]\nname = \"app\"\nenvironment = \"staging\"\nversion = \"1\"\n[[services]]\nname = \"sleeper\"\nmatch = {{ label = \"app={run}\" }}\n"
     ));
@@ -36,17 +43,9 @@ async fn status_json_lists_service_containers() {
 /// undefined variable is an error naming the host and the fix.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_templated_docker_host_url_is_rendered_before_connecting() {
-    let Some((_host, docker)) = shared().await else {
+    let Some((name, run, _cleanup)) = sleeper("fd-tplhost").await else {
         return;
     };
-    let run = unique();
-    let _cleanup = Cleanup {
-        docker: docker.clone(),
-        run: run.clone(),
-    };
-    images::build(&docker, Image::Sleep).await.expect("image");
-    let name = format!("fd-tplhost-{run}");
-    images::run(&docker, Image::Sleep, &name, &run, &[("app", &run)], None).await;
     let d = crate::run::Dir::new(&format!(
         "[release]\nname = \"app\"\nenvironment = \"staging\"\nversion = \"1\"\n\
          [[docker.hosts]]\nname = \"here\"\nurl = \"{{{{ env.FD_TEST_DOCKER_URL }}}}\"\n\

@@ -190,3 +190,19 @@ pub fn find<'a>(model: &'a DockerModel, name: &str) -> Option<&'a docker::Contai
         .flat_map(|h| h.containers.values())
         .find(|c| c.name == name)
 }
+
+/// For a cockpit-in-tmux test on the shared daemon: the client, a unique run id and the
+/// cleanup of its containers; `None` (skip, or fail under `FLIGHTDECK_REQUIRE_DOCKER=1`) without
+/// tmux or Docker.
+pub async fn tmux_and_shared() -> Option<(Docker, String, Cleanup)> {
+    if crate::skip::missing("tmux", crate::tmux::Tmux::available()) {
+        return None;
+    }
+    let (_, docker) = shared().await?;
+    let run = unique();
+    let guard = Cleanup {
+        docker: docker.clone(),
+        run: run.clone(),
+    };
+    Some((docker, run, guard))
+}
