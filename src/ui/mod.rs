@@ -22,6 +22,7 @@ mod prompts;
 pub mod render;
 mod revisions;
 mod scroll;
+mod service_select;
 pub mod terminal;
 pub mod text;
 pub mod theme;

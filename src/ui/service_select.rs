@@ -1,0 +1,38 @@
+//! The selected service (`<` / `>`): whose containers show CPU and memory, and whose stats
+//! streams the cockpit keeps open.
+
+use super::app::App;
+
+impl App {
+    /// The selected service's name (its CPU and memory show), when there are services.
+    pub fn selected_service(&self) -> Option<&str> {
+        let defs = &self.docker.as_ref()?.1;
+        defs.get(self.selected_service.min(defs.len().checked_sub(1)?))
+            .map(|s| s.name.as_str())
+    }
+
+    /// Moves the selection `delta` services on, wrapping, and forgets the stats shown so far
+    /// (they belong to the old selection). The new service's name, or why it cannot move.
+    pub(crate) fn cycle_service(
+        &mut self,
+        delta: isize,
+    ) -> Result<String, crate::release::Refusal> {
+        let refuse = |s: &str| crate::release::Refusal(s.to_owned());
+        let Some((model, defs)) = self.docker.as_mut() else {
+            return Err(refuse("no services in this runbook"));
+        };
+        if defs.len() < 2 {
+            return Err(refuse("only one service: it is already selected"));
+        }
+        let n = isize::try_from(defs.len()).unwrap_or(isize::MAX);
+        let cur = isize::try_from(self.selected_service).unwrap_or(0);
+        let next = usize::try_from((cur + delta).rem_euclid(n)).unwrap_or(0);
+        self.selected_service = next;
+        model.clear_stats();
+        let name = defs[next].name.clone();
+        self.inform(format!(
+            "service `{name}` selected: its CPU and memory show"
+        ));
+        Ok(name)
+    }
+}
