@@ -135,7 +135,7 @@ impl DemoDir {
                 ctx.join("Dockerfile"),
                 "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nCOPY www /www\n\
                  HEALTHCHECK --interval=1s --timeout=2s --retries=2 CMD wget -q -O- http://127.0.0.1:$PORT/health\n\
-                 CMD [\"/bin/sh\", \"-c\", \"exec httpd -f -p 127.0.0.1:$PORT -h /www\"]\n",
+                 CMD [\"/bin/sh\", \"-c\", \"exec httpd -f -v -p 127.0.0.1:$PORT -h /www\"]\n",
             )?;
             let tag = format!("{IMAGE}:{version}");
             let built = Command::new("docker")

@@ -157,6 +157,9 @@ fn the_docker_demo_runs_the_story_with_containers_and_removes_them() {
     t.wait_for("Press ⏎ to run the preflight gates");
     // The container, live in the services pane (events, once connected).
     t.wait_for("shop ● flightdeck-demo-");
+    // Its log, followed live: busybox httpd logs each response (the healthcheck's too).
+    t.wait_for("127.0.0.1:");
+    t.wait_for("response:200");
     t.keys(&["Enter"]);
     t.wait_for("give its evidence");
     t.keys(&["Enter"]);
