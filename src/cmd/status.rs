@@ -268,18 +268,23 @@ pub fn table(
             .unwrap_or(0)
     };
     let w = [width(0), width(1), width(2), width(3)];
-    writeln!(
-        out,
-        "  {:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  MESSAGE",
-        header[0],
-        header[1],
-        header[2],
-        header[3],
-        w0 = w[0],
-        w1 = w[1],
-        w2 = w[2],
-        w3 = w[3]
-    )?;
+    if rows.is_empty() {
+        writeln!(out, "  no gates in this runbook")?;
+    }
+    if !rows.is_empty() {
+        writeln!(
+            out,
+            "  {:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  MESSAGE",
+            header[0],
+            header[1],
+            header[2],
+            header[3],
+            w0 = w[0],
+            w1 = w[1],
+            w2 = w[2],
+            w3 = w[3]
+        )?;
+    }
     for (row, c) in rows.iter().zip(&cells) {
         writeln!(
             out,

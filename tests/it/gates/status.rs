@@ -181,3 +181,15 @@ path = "{{ vars.marker }}"
     let (code, _) = status_json(&d, &["--set", "vars.marker=set-marker"]);
     assert_eq!(code, Some(0));
 }
+
+#[test]
+fn a_runbook_without_gates_says_so_instead_of_an_empty_table() {
+    let d = Dir::new(
+        "[release]\nname = \"shop\"\nenvironment = \"staging\"\nversion = \"1\"\n[[steps]]\nid = \"s\"\nkind = \"manual\"\n",
+    );
+    let o = d.cmd(&["status"]).output().expect("runs");
+    let text = out(&o);
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    assert!(text.contains("no gates in this runbook"), "{text}");
+    assert!(!text.contains("GATE"), "no empty table header:\n{text}");
+}
