@@ -94,16 +94,23 @@ pub async fn run(args: &StatusArgs, out: &mut impl Write, err: &mut impl Write) 
     } else {
         table(&r, &rows, &sources, out)?;
         for s in &services {
-            for c in s["containers"].as_array().into_iter().flatten() {
+            let name = s["name"].as_str().unwrap_or_default();
+            let containers = s["containers"].as_array().map_or(&[][..], Vec::as_slice);
+            if containers.is_empty() {
+                writeln!(out, "service {name}: no matching containers")?;
+            }
+            for c in containers {
+                let health = match c["health"].as_str().unwrap_or_default() {
+                    "none" => "no healthcheck",
+                    h => h,
+                };
                 writeln!(
                     out,
-                    "service {}: {} on {} · {} · {} · {}",
-                    s["name"].as_str().unwrap_or_default(),
+                    "service {name}: {} on {} · {} · {} · {health}",
                     c["name"].as_str().unwrap_or_default(),
                     c["host"].as_str().unwrap_or_default(),
                     c["image"].as_str().unwrap_or_default(),
                     c["state"].as_str().unwrap_or_default(),
-                    c["health"].as_str().unwrap_or_default(),
                 )?;
             }
         }

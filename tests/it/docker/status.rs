@@ -24,7 +24,8 @@ async fn status_json_lists_service_containers() {
         return;
     };
     let d = crate::run::Dir::new(&format!(
-        "[release]\nname = \"app\"\nenvironment = \"staging\"\nversion = \"1\"\n[[services]]\nname = \"sleeper\"\nmatch = {{ label = \"app={run}\" }}\n"
+        "[release]\nname = \"app\"\nenvironment = \"staging\"\nversion = \"1\"\n[[services]]\nname = \"sleeper\"\nmatch = {{ label = \"app={run}\" }}\n\
+         [[services]]\nname = \"ghost\"\nmatch = {{ name = \"fd-ghost-{run}-*\" }}\n"
     ));
     let o = d.cmd(&["status", "--json"]).output().expect("runs");
     assert_eq!(o.status.code(), Some(0), "{}", crate::run::out(&o));
@@ -37,6 +38,20 @@ async fn status_json_lists_service_containers() {
     assert_eq!(c["image"], Image::Sleep.tag());
     assert_eq!(c["state"], "running");
     assert_eq!(c["health"], "none");
+    assert_eq!(v["services"][1]["containers"], serde_json::json!([]));
+
+    // The same, as text.
+    let o = d.cmd(&["status"]).output().expect("runs");
+    let text = crate::run::out(&o);
+    assert!(
+        text.contains(&format!("service sleeper: {name} on local · "))
+            && text.contains("· running · no healthcheck"),
+        "{text}"
+    );
+    assert!(
+        text.contains("service ghost: no matching containers"),
+        "{text}"
+    );
 }
 
 /// `[[docker.hosts]] url` is a template: it is rendered before anything connects, and an
