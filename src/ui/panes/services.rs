@@ -108,9 +108,68 @@ fn live_lines(app: &App, theme: &Theme, w: u16) -> Option<Vec<Line<'static>>> {
     Some(lines)
 }
 
-/// How many rows the pane's content has (the layout sizes the pane by it).
+/// How many rows the pane's content has (the layout sizes the pane by it, every frame, so it
+/// counts rather than builds the lines).
 pub fn wanted_rows(app: &App) -> usize {
-    live_lines(app, &Theme::mono(), 80).map_or(app.services.len(), |l| l.len())
+    let rev = app.revisions();
+    let has_rev = rev.git.is_some() || !rev.sources.is_empty();
+    if app.docker.is_none() && !has_rev {
+        return app.services.len();
+    }
+    let docker = app.docker.as_ref().map_or(0, |(model, defs)| {
+        let selected = (!defs.is_empty()).then(|| app.selected_service.min(defs.len() - 1));
+        services_line_count(model, defs, &app.deploy_targets, selected)
+    });
+    let revisions = if has_rev {
+        super::revisions::revisions_lines(rev, &app.header.version, app.now, 80, &Theme::mono())
+            .len()
+    } else {
+        0
+    };
+    docker + revisions
+}
+
+/// The number of lines [`services_lines_with`] gives for the same arguments.
+pub fn services_line_count(
+    model: &DockerModel,
+    services: &[Service],
+    targets: &[(String, String)],
+    selected: Option<usize>,
+) -> usize {
+    if services.is_empty() {
+        return 1;
+    }
+    let selected = selected.and_then(|i| services.get(i)).map(|s| &s.name);
+    let mut n = 0;
+    for host in &model.hosts {
+        n += 1;
+        for svc in services {
+            let mut retained = false;
+            for c in host
+                .containers
+                .values()
+                .filter(|c| c.services.contains(&svc.name))
+            {
+                if c.name.contains(rows::PREV) {
+                    retained = true;
+                    continue;
+                }
+                n += 1;
+                if selected == Some(&svc.name) && host.stats.contains_key(&c.id) {
+                    n += 1;
+                }
+            }
+            n += usize::from(retained);
+        }
+    }
+    let unmatched = services.iter().filter(|svc| {
+        !model.hosts.iter().any(|h| {
+            h.containers
+                .values()
+                .any(|c| c.services.contains(&svc.name))
+        })
+    });
+    n + unmatched.count() + targets.len()
 }
 
 mod rows;

@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use flightdeck::runbook::{DockerHost, Service, ServiceMatch};
-use flightdeck::ui::panes::services::{ServiceStyles, services_lines, to_plain};
+use flightdeck::ui::panes::services::{
+    ServiceStyles, services_line_count, services_lines, to_plain,
+};
 use flightdeck::watch::docker::{
     ContainerInfo, ContainerStats, DockerModel, DockerMsg, Health, RunState,
 };
@@ -97,7 +99,8 @@ pub fn down(m: &mut DockerModel, host: &str, when: DateTime<Utc>) {
     });
 }
 
-/// The pane as plain text, one string per line.
+/// The pane as plain text, one string per line. It also checks that the layout's count of
+/// the pane's rows (`services_line_count`) agrees with the lines.
 pub fn text(m: &DockerModel, services: &[Service], selected: Option<usize>, width: u16) -> String {
     let lines = services_lines(
         m,
@@ -106,6 +109,11 @@ pub fn text(m: &DockerModel, services: &[Service], selected: Option<usize>, widt
         now(),
         width,
         &ServiceStyles::default(),
+    );
+    assert_eq!(
+        services_line_count(m, services, &[], selected),
+        lines.len(),
+        "the layout's row count"
     );
     to_plain(&lines).join("\n")
 }
@@ -198,15 +206,17 @@ fn pane_shows_retained_containers_and_the_release_target() {
     );
     let m = live(vec![("local", vec![current, older, newer])]);
     let text = |target: &str| {
+        let targets = [("backend".to_owned(), target.to_owned())];
         let lines = services_lines_with(
             &m,
             &svcs,
-            &[("backend".to_owned(), target.to_owned())],
+            &targets,
             None,
             now(),
             110,
             &ServiceStyles::default(),
         );
+        assert_eq!(services_line_count(&m, &svcs, &targets, None), lines.len());
         to_plain(&lines).join("\n")
     };
     insta::assert_snapshot!("retained_pending", text("registry.example/backend:1.5.0"));
