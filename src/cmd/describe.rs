@@ -25,8 +25,7 @@ impl<'a> Described<'a> {
     }
 
     fn problem(&mut self, e: &RenderError) -> String {
-        self.problems
-            .push(format!("{}: {}", self.r.place(e.span.start), e.message));
+        self.problems.push(self.r.render_error(e));
         format!("<{}>", e.message)
     }
 

@@ -36,7 +36,7 @@ pub fn start(
         return Err(format!("step `{}` is not a gates step", step.id));
     };
     let r = &rt.resolved;
-    let err = |e: template::RenderError| format!("{}: {}", r.place(e.span.start), e.message);
+    let err = |e: template::RenderError| r.render_error(&e);
     let mut list = Vec::new();
     for id in gates {
         let g = r

@@ -49,7 +49,7 @@ pub fn start(
         return Err(format!("step `{}` is not a git-tag step", step.id));
     };
     let r = &rt.resolved;
-    let err = |e: template::RenderError| format!("{}: {}", r.place(e.span.start), e.message);
+    let err = |e: template::RenderError| r.render_error(&e);
     let tag = template::render(tag, ctx).map_err(err)?;
     let message = match message {
         Some(m) => template::render(m, ctx).map_err(err)?,

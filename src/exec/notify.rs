@@ -68,7 +68,7 @@ pub fn start(
         return Err(format!("step `{}` is not a notify step", step.id));
     };
     let r = &rt.resolved;
-    let err = |e: template::RenderError| format!("{}: {}", r.place(e.span.start), e.message);
+    let err = |e: template::RenderError| r.render_error(&e);
     let url_text = template::render(url, ctx).map_err(err)?;
     let url = Url::parse(&url_text).map_err(|e| format!("invalid notify URL: {e}"))?;
     allowed(&url, *allow_insecure)?;

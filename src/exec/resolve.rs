@@ -44,6 +44,11 @@ impl Resolved {
         format!("{}:{l}:{c}", self.runbook.path.display())
     }
 
+    /// A template error as `FILE:LINE:COL: message`, placed at the template in the runbook.
+    pub fn render_error(&self, e: &crate::runbook::template::RenderError) -> String {
+        format!("{}: {}", self.place(e.span.start), e.message)
+    }
+
     /// A path from the runbook, resolved against the runbook's directory.
     pub fn path(&self, p: &str) -> PathBuf {
         let p = Path::new(p);

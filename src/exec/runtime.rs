@@ -251,7 +251,7 @@ impl Runtime {
         ctx: &Context,
     ) -> std::result::Result<RunSpec, String> {
         let r = &self.resolved;
-        let err = |e: template::RenderError| format!("{}: {}", r.place(e.span.start), e.message);
+        let err = |e: template::RenderError| r.render_error(&e);
         let command = template::render_shell(run, ctx).map_err(err)?;
         let mut envs = Vec::new();
         for (k, v) in env {

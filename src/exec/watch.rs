@@ -41,7 +41,7 @@ pub fn start(
         return Err(format!("step `{}` is not a watch step", step.id));
     };
     let r = &rt.resolved;
-    let err = |e: template::RenderError| format!("{}: {}", r.place(e.span.start), e.message);
+    let err = |e: template::RenderError| r.render_error(&e);
     let dur = |d| template::render_duration(d, ctx).map_err(err);
     let mut list = Vec::new();
     for id in triggers {

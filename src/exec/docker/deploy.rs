@@ -55,7 +55,7 @@ pub fn start(
         return Err(format!("step `{}` is not a docker-deploy step", step.id));
     };
     let r = &rt.resolved;
-    let err = |e: template::RenderError| format!("{}: {}", r.place(e.span.start), e.message);
+    let err = |e: template::RenderError| r.render_error(&e);
     let spec = DeploySpec {
         target: Target::resolve(phase, &step.id, service, rt)?,
         image: template::render(image, ctx).map_err(err)?,
