@@ -6,6 +6,8 @@ pub mod cmd;
 pub mod cockpit;
 pub mod demo;
 pub mod exec;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod journal;
 pub mod logs;
 pub mod observe;

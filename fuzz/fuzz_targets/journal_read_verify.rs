@@ -1,17 +1,7 @@
 //! Fuzz the journal reader and verifier: any bytes as a journal file, no panic.
+//! The body is `flightdeck::fuzzing::journal_read_verify`, which the normal suite also runs on every seed.
 #![no_main]
 
-use flightdeck::journal::{Hasher, read, verify};
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    let Ok(dir) = tempfile::tempdir() else {
-        return;
-    };
-    let path = dir.path().join("app-1-20261125T060000Z.jsonl");
-    if std::fs::write(&path, data).is_err() {
-        return;
-    }
-    let _ = read(&path);
-    let _ = verify(&path, &Hasher::plain());
-});
+fuzz_target!(|data: &[u8]| flightdeck::fuzzing::journal_read_verify(data));
