@@ -30,7 +30,7 @@ fn step(i: usize) -> StepInfo {
     StepInfo {
         id: format!("step-{i}"),
         title: format!("Deploy service number {i} with docker-compose and wait for it"),
-        kind: "run".into(),
+        kind: flightdeck::runbook::StepType::Run,
         evidence_required: false,
         approvers: None,
         reason_required: false,
@@ -100,7 +100,7 @@ fn app(steps: usize, lines: usize) -> App {
         })
         .collect();
     let gates = (0..12)
-        .map(|i| GateRow::pending(format!("gate-{i}"), "http"))
+        .map(|i| GateRow::pending(format!("gate-{i}"), flightdeck::runbook::GateType::Http))
         .collect();
     let mut app = App::new(header, ReleaseState::default(), Keymap::default())
         .with_gates(gates)

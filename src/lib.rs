@@ -10,6 +10,7 @@ pub mod exec;
 pub mod fuzzing;
 pub mod journal;
 pub mod logs;
+pub mod model;
 pub mod observe;
 pub mod plain;
 pub mod release;

@@ -74,7 +74,7 @@ fn attach_live(mut app: App, live: Option<&crate::exec::resolve::Resolved>, tx: 
             .iter()
             .map(|g| crate::ui::model::GateRow {
                 id: g.id.clone(),
-                kind: g.kind.name().to_owned(),
+                kind: g.kind.gate_type(),
                 ..Default::default()
             })
             .collect(),

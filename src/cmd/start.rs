@@ -32,7 +32,7 @@ fn info(s: &Step, ctx: &crate::runbook::Context) -> StepInfo {
     StepInfo {
         id: s.id.clone(),
         title,
-        kind: s.kind.name().to_owned(),
+        kind: s.kind.step_type(),
         evidence_required,
         approvers,
         reason_required,

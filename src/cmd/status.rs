@@ -17,8 +17,8 @@ use super::status_revisions;
 use crate::cli::StatusArgs;
 use crate::exec::gates::{self, GateCx, GateOutcome, GateState, fmt_num};
 use crate::exec::resolve::Resolved;
+use crate::model::revisions::SourceState;
 use crate::runbook::{Gate, GateKind};
-use crate::watch::revisions_model::SourceState;
 
 /// Why a `command` gate is not evaluated here.
 pub const NOT_RUN: &str = "not run: command gates run only when a step asks";

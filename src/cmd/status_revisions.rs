@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::exec::resolve::Resolved;
-use crate::watch::revisions_model::{RevisionsModel, SourceData, SourceState};
+use crate::model::revisions::{RevisionsModel, SourceData, SourceState};
 use crate::watch::revisions_task::{self, Plan};
 
 /// Read every `[[revisions]]` source once (git is already read by `resolve`).

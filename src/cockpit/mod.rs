@@ -17,6 +17,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
 use crate::exec::runtime::Runtime;
+use crate::model::revisions::RevisionsMsg;
 use crate::plain::now_ms;
 use crate::release::{Event, Msg, ReleaseOutcome, ReleasePhase, ReleaseState, StepStatus};
 use crate::ui::app::{App, AppEffect, AppMsg};
@@ -26,7 +27,6 @@ use crate::ui::terminal;
 use crate::ui::theme::Theme;
 use crate::watch::docker::{self, DockerMsg};
 use crate::watch::logs::{self, LogMsg};
-use crate::watch::revisions_model::RevisionsMsg;
 use crate::watch::revisions_task::{self, Plan};
 
 mod countdown;

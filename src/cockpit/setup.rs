@@ -44,7 +44,7 @@ pub fn app_for(rt: &Runtime, st: ReleaseState, keymap: Keymap) -> App {
         .iter()
         .map(|g| GateRow {
             id: g.id.clone(),
-            kind: g.kind.name().to_owned(),
+            kind: g.kind.gate_type(),
             ..GateRow::default()
         })
         .collect();
@@ -100,7 +100,9 @@ pub(super) fn gate_row(
     let value = GateRow::value_text(def, value);
     Some(GateRow {
         id: gate.clone(),
-        kind: def.map(|k| k.name().to_owned()).unwrap_or_default(),
+        kind: def
+            .map(crate::runbook::GateKind::gate_type)
+            .unwrap_or_default(),
         state,
         value,
         message: message.clone(),

@@ -1,14 +1,34 @@
 //! A small SGR parser: turns ANSI colour escapes in a log line into plain text plus style runs
-//! (ratatui `Style`s over byte ranges). Other escape sequences are dropped.
+//! (its own [`AnsiStyle`]s over byte ranges; `ui` converts them to the terminal's styles).
+//! Other escape sequences are dropped.
 
-use ratatui::style::{Color, Modifier, Style};
+/// A colour an SGR sequence names: one of the 16 basic ones, a 256-colour index, or RGB.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnsiColor {
+    /// 0–7 (black … white) and 8–15 (their bright variants).
+    Basic(u8),
+    Indexed(u8),
+    Rgb(u8, u8, u8),
+}
+
+/// Attributes an SGR sequence sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AnsiStyle {
+    pub fg: Option<AnsiColor>,
+    pub bg: Option<AnsiColor>,
+    pub bold: bool,
+    pub dim: bool,
+    pub italic: bool,
+    pub underlined: bool,
+    pub reversed: bool,
+}
 
 /// A styled byte range of a line's plain text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Run {
     pub start: u32,
     pub end: u32,
-    pub style: Style,
+    pub style: AnsiStyle,
 }
 
 /// The text without escapes, and the runs that carry a non-default style.
@@ -18,7 +38,7 @@ pub fn parse(input: &str) -> (String, Vec<Run>) {
     }
     let mut text = String::with_capacity(input.len());
     let mut runs = Vec::new();
-    let mut style = Style::default();
+    let mut style = AnsiStyle::default();
     let mut run_start = 0usize;
     let mut rest = input;
     while let Some(pos) = rest.find('\x1b') {
@@ -56,8 +76,8 @@ pub fn parse(input: &str) -> (String, Vec<Run>) {
     (text, runs)
 }
 
-fn push_run(runs: &mut Vec<Run>, start: usize, end: usize, style: Style) {
-    if end > start && style != Style::default() {
+fn push_run(runs: &mut Vec<Run>, start: usize, end: usize, style: AnsiStyle) {
+    if end > start && style != AnsiStyle::default() {
         runs.push(Run {
             start: u32::try_from(start).unwrap_or(u32::MAX),
             end: u32::try_from(end).unwrap_or(u32::MAX),
@@ -66,76 +86,55 @@ fn push_run(runs: &mut Vec<Run>, start: usize, end: usize, style: Style) {
     }
 }
 
-fn basic(n: u16) -> Color {
-    match n % 10 {
-        0 => Color::Black,
-        1 => Color::Red,
-        2 => Color::Green,
-        3 => Color::Yellow,
-        4 => Color::Blue,
-        5 => Color::Magenta,
-        6 => Color::Cyan,
-        _ => Color::Gray,
-    }
+/// The colour of SGR 30–37 / 40–47 (`bright`: 90–97 / 100–107).
+fn basic(n: u16, bright: bool) -> AnsiColor {
+    let i = u8::try_from(n % 10).unwrap_or(7).min(7);
+    AnsiColor::Basic(if bright { i + 8 } else { i })
 }
 
-fn bright(n: u16) -> Color {
-    match n % 10 {
-        0 => Color::DarkGray,
-        1 => Color::LightRed,
-        2 => Color::LightGreen,
-        3 => Color::LightYellow,
-        4 => Color::LightBlue,
-        5 => Color::LightMagenta,
-        6 => Color::LightCyan,
-        _ => Color::White,
-    }
-}
-
-/// An extended colour (`5;N` or `2;R;G;B`) from the parameters after 38/48.
-fn extended(it: &mut impl Iterator<Item = u16>) -> Option<Color> {
+fn extended(it: &mut impl Iterator<Item = u16>) -> Option<AnsiColor> {
     match it.next()? {
         5 => it
             .next()
-            .map(|n| Color::Indexed(u8::try_from(n).unwrap_or(u8::MAX))),
+            .map(|n| AnsiColor::Indexed(u8::try_from(n).unwrap_or(u8::MAX))),
         2 => {
             let mut c = || u8::try_from(it.next().unwrap_or(0)).unwrap_or(u8::MAX);
-            Some(Color::Rgb(c(), c(), c()))
+            Some(AnsiColor::Rgb(c(), c(), c()))
         }
         _ => None,
     }
 }
 
 /// The style after the SGR parameters `params` (e.g. `1;31`).
-fn apply(mut style: Style, params: &str) -> Style {
+fn apply(mut style: AnsiStyle, params: &str) -> AnsiStyle {
     let mut it = params
         .split([';', ':'])
         .map(|p| p.parse::<u16>().unwrap_or(0));
     if params.is_empty() {
-        return Style::default();
+        return AnsiStyle::default();
     }
     while let Some(n) = it.next() {
-        style = match n {
-            0 => Style::default(),
-            1 => style.add_modifier(Modifier::BOLD),
-            2 => style.add_modifier(Modifier::DIM),
-            3 => style.add_modifier(Modifier::ITALIC),
-            4 => style.add_modifier(Modifier::UNDERLINED),
-            7 => style.add_modifier(Modifier::REVERSED),
-            22 => style.remove_modifier(Modifier::BOLD | Modifier::DIM),
-            23 => style.remove_modifier(Modifier::ITALIC),
-            24 => style.remove_modifier(Modifier::UNDERLINED),
-            27 => style.remove_modifier(Modifier::REVERSED),
-            30..=37 => style.fg(basic(n)),
-            39 => Style { fg: None, ..style },
-            40..=47 => style.bg(basic(n)),
-            49 => Style { bg: None, ..style },
-            90..=97 => style.fg(bright(n)),
-            100..=107 => style.bg(bright(n)),
-            38 => extended(&mut it).map_or(style, |c| style.fg(c)),
-            48 => extended(&mut it).map_or(style, |c| style.bg(c)),
-            _ => style,
-        };
+        match n {
+            0 => style = AnsiStyle::default(),
+            1 => style.bold = true,
+            2 => style.dim = true,
+            3 => style.italic = true,
+            4 => style.underlined = true,
+            7 => style.reversed = true,
+            22 => (style.bold, style.dim) = (false, false),
+            23 => style.italic = false,
+            24 => style.underlined = false,
+            27 => style.reversed = false,
+            30..=37 => style.fg = Some(basic(n, false)),
+            39 => style.fg = None,
+            40..=47 => style.bg = Some(basic(n, false)),
+            49 => style.bg = None,
+            90..=97 => style.fg = Some(basic(n, true)),
+            100..=107 => style.bg = Some(basic(n, true)),
+            38 => style.fg = extended(&mut it).or(style.fg),
+            48 => style.bg = extended(&mut it).or(style.bg),
+            _ => {}
+        }
     }
     style
 }
@@ -157,9 +156,13 @@ mod tests {
         assert_eq!((runs[0].start, runs[0].end), (2, 5));
         assert_eq!(
             runs[0].style,
-            Style::default().fg(Color::Red).add_modifier(Modifier::BOLD)
+            AnsiStyle {
+                fg: Some(AnsiColor::Basic(1)),
+                bold: true,
+                ..AnsiStyle::default()
+            }
         );
-        assert_eq!(runs[1].style.fg, Some(Color::Indexed(42)));
+        assert_eq!(runs[1].style.fg, Some(AnsiColor::Indexed(42)));
     }
 
     #[test]

@@ -21,6 +21,7 @@ use crate::exec::runtime::Runtime;
 use crate::release::{
     Effect, Event, Msg, Outcome, Phase, ReleaseOutcome, ReleasePhase, ReleaseState, update,
 };
+use crate::runbook::StepType;
 
 /// How answers are found.
 #[derive(Debug, Clone, Default)]
@@ -92,8 +93,7 @@ impl<W: Write> Driver<'_, W> {
                 .into_iter()
                 .filter(|e| match e {
                     Effect::Execute { phase, index } => {
-                        let kind = self.st.list(*phase)[*index].kind.as_str();
-                        if kind == "manual" || kind == "approval" {
+                        if self.st.list(*phase)[*index].kind.is_answered() {
                             answer_for.push((*phase, *index));
                             false
                         } else {
@@ -145,7 +145,7 @@ impl<W: Write> Driver<'_, W> {
             duration_ms: 0,
             captures: std::collections::BTreeMap::new(),
         };
-        if s.kind == "manual" {
+        if s.kind == StepType::Manual {
             if let Some(note) = answers.and_then(|a| a.evidence.get(&s.id)) {
                 return Msg::Evidence {
                     note: note.clone(),
@@ -243,7 +243,7 @@ impl<W: Write> Driver<'_, W> {
                 match self.st.current() {
                     Some((phase, i)) if self.st.list(phase)[i].status.is_blocking() => {
                         let id = self.st.list(phase)[i].id.clone();
-                        let is_watch = self.st.list(phase)[i].kind == "watch";
+                        let is_watch = self.st.list(phase)[i].kind == StepType::Watch;
                         let rb = &self.rt.resolved.runbook.rollback;
                         if phase == Phase::Main && mode == Mode::Run && !rb.steps.is_empty() {
                             // A watch rolls back only when a trigger armed the rollback; an

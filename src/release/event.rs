@@ -22,7 +22,7 @@ pub enum Phase {
 pub struct StepInfo {
     pub id: String,
     pub title: String,
-    pub kind: String,
+    pub kind: crate::runbook::StepType,
     /// A manual step that needs evidence to succeed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub evidence_required: bool,

@@ -56,7 +56,7 @@ impl StepStatus {
 pub struct StepState {
     pub id: String,
     pub title: String,
-    pub kind: String,
+    pub kind: crate::runbook::StepType,
     pub info: StepInfo,
     pub status: StepStatus,
     pub attempts: u32,
@@ -78,7 +78,7 @@ impl StepState {
         Self {
             id: info.id.clone(),
             title: info.title.clone(),
-            kind: info.kind.clone(),
+            kind: info.kind,
             info: info.clone(),
             status: StepStatus::Pending,
             attempts: 0,

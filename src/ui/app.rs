@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use crossterm::event::{KeyEvent, KeyEventKind};
 
+use crate::model::revisions::{RevisionsModel, RevisionsMsg};
 use crate::release::{self, ReleaseState};
-use crate::watch::revisions_model::{RevisionsModel, RevisionsMsg};
 
 use super::keymap::Keymap;
 use super::logs::Logs;
@@ -34,13 +34,13 @@ pub enum AppMsg {
         lines: Vec<String>,
     },
     /// A container's log stream (from `watch/logs`), already masked.
-    Log(crate::watch::logs::LogMsg),
+    Log(crate::model::logs::LogMsg),
     /// Set or clear the demo guide line.
     Guide(Option<String>),
     /// Set or clear the warning line.
     Warning(Option<String>),
     /// Live Docker state from `watch/docker`.
-    Docker(crate::watch::docker::DockerMsg),
+    Docker(crate::model::docker::DockerMsg),
     /// A reading from the revisions watcher (git, a command source, a version endpoint).
     Revisions(RevisionsMsg),
 }
@@ -121,7 +121,7 @@ pub struct App {
     /// The image each service's `docker-deploy` step deploys (service, image).
     pub deploy_targets: Vec<(String, String)>,
     pub(crate) docker: Option<(
-        crate::watch::docker::DockerModel,
+        crate::model::docker::DockerModel,
         Vec<crate::runbook::Service>,
     )>,
     pub(crate) size: (u16, u16),
@@ -173,7 +173,7 @@ impl App {
     #[must_use]
     pub fn with_docker(
         mut self,
-        model: crate::watch::docker::DockerModel,
+        model: crate::model::docker::DockerModel,
         services: Vec<crate::runbook::Service>,
     ) -> App {
         self.docker = Some((model, services));
@@ -181,7 +181,7 @@ impl App {
     }
 
     /// The live Docker state, when the runbook has services.
-    pub fn docker(&self) -> Option<&crate::watch::docker::DockerModel> {
+    pub fn docker(&self) -> Option<&crate::model::docker::DockerModel> {
         self.docker.as_ref().map(|(m, _)| m)
     }
 

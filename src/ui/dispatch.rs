@@ -12,11 +12,6 @@ use super::modal::approval::Approval;
 use super::modal::evidence::Evidence;
 use super::modal::input::TextInput;
 
-/// Step kinds the App executes itself, through a prompt.
-fn answered_here(kind: &str) -> bool {
-    kind == "manual" || kind == "approval"
-}
-
 impl App {
     /// Feed `msg` to the core and route its effects into `out`. On refusal nothing changed.
     pub(crate) fn send(
@@ -29,8 +24,8 @@ impl App {
         for e in effects {
             match e {
                 Effect::Execute { phase, index } => {
-                    let kind = self.release.list(phase)[index].kind.clone();
-                    if answered_here(&kind) {
+                    let kind = self.release.list(phase)[index].kind;
+                    if kind.is_answered() {
                         self.open_prompt(phase, index);
                     } else {
                         out.push(AppEffect::Release(e));
@@ -38,7 +33,7 @@ impl App {
                 }
                 Effect::Cancel { phase, index } => {
                     let s = &self.release.list(phase)[index];
-                    if !answered_here(&s.kind) {
+                    if !s.kind.is_answered() {
                         out.push(AppEffect::Release(e));
                     } else if s.status == release::StepStatus::Running {
                         // Nothing runs outside: the App reports the cancellation itself.
@@ -93,7 +88,7 @@ impl App {
     /// Open the prompt that answers the manual or approval step `index` of `phase`.
     pub(crate) fn open_prompt(&mut self, phase: Phase, index: usize) {
         let s = &self.release.list(phase)[index];
-        self.modal = Some(if s.kind == "approval" {
+        self.modal = Some(if s.kind == crate::runbook::StepType::Approval {
             Modal::Approval(Approval {
                 phase,
                 step: s.id.clone(),
@@ -123,7 +118,7 @@ impl App {
     /// Whether the running step waits for an answer here; reopens its prompt if so.
     pub(crate) fn reopen_prompt(&mut self) -> bool {
         match self.release.running() {
-            Some((p, i)) if answered_here(&self.release.list(p)[i].kind) => {
+            Some((p, i)) if self.release.list(p)[i].kind.is_answered() => {
                 self.open_prompt(p, i);
                 true
             }

@@ -1,8 +1,8 @@
 //! The App's side of revisions: the model folded from the watcher's messages, and the rollback
 //! picker that `R` opens first when `rollback.target = "pick"`.
 
+use crate::model::revisions::{RevisionsModel, RevisionsMsg, SourceData};
 use crate::release::Refusal;
-use crate::watch::revisions_model::{RevisionsModel, RevisionsMsg, SourceData};
 
 use super::app::{App, AppEffect};
 use super::modal::Modal;

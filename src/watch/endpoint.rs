@@ -6,8 +6,8 @@ use std::time::Duration;
 use serde_json::Value;
 use serde_json_path::JsonPath;
 
-use super::revisions_model::LiveVersion;
 use crate::exec::gates::http;
+use crate::model::revisions::LiveVersion;
 
 /// How long a version endpoint may take.
 pub const TIMEOUT: Duration = Duration::from_secs(10);

@@ -11,8 +11,8 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::exec::gates::{self, GateCx, GateState};
+use crate::model::gates::{self as model, GateRow};
 use crate::runbook::{Gate, GateKind, template};
-use crate::ui::model::{self, GateRow};
 
 /// The refresh tasks; dropping this stops them.
 pub struct Refresher {
@@ -40,7 +40,7 @@ pub fn row(gate: &Gate, o: &gates::GateOutcome) -> GateRow {
     let value = GateRow::value_text(Some(&gate.kind), &o.value);
     GateRow {
         id: gate.id.clone(),
-        kind: gate.kind.name().to_owned(),
+        kind: gate.kind.gate_type(),
         state: match o.state {
             GateState::Pass => model::GateState::Pass,
             GateState::Fail => model::GateState::Fail,

@@ -16,15 +16,10 @@ use tokio::task::JoinHandle;
 
 use super::docker::{ContainerInfo, DockerMsg, RunState};
 use super::logs_task::Task;
-use crate::logs::{LogLine, Masker};
+use crate::logs::Masker;
 use crate::runbook::{DockerHost, Service};
 
-/// A batch of lines (or a skip marker) for one source, `service/container`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogMsg {
-    pub source: String,
-    pub lines: Vec<LogLine>,
-}
+pub use crate::model::logs::LogMsg;
 
 /// How streams read.
 #[derive(Debug, Clone, Copy)]

@@ -11,5 +11,5 @@ pub mod logs;
 pub mod logs_frame;
 mod logs_task;
 pub mod revisions;
-pub mod revisions_model;
+
 pub mod revisions_task;

@@ -13,7 +13,7 @@ use serde_json::Value;
 use serde_json_path::{JsonPath, PathElement};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
-use super::revisions_model::RevisionRow;
+use crate::model::revisions::RevisionRow;
 use crate::runbook::RevisionFields;
 
 /// How long a revision command may run.
@@ -52,7 +52,12 @@ fn first_line(stderr: &[u8]) -> String {
         .map(str::trim)
         .find(|l| !l.is_empty())
         .unwrap_or("");
-    crate::ui::text::ellipsize(line, 200)
+    // The screen fits it to its column; keep the journal and the model short too.
+    if line.chars().count() > 200 {
+        format!("{}…", line.chars().take(199).collect::<String>())
+    } else {
+        line.to_owned()
+    }
 }
 
 /// Run `command` with `sh -c` in `dir` and parse its stdout as JSON.

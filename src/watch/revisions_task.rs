@@ -11,9 +11,9 @@ use futures::stream::FuturesUnordered;
 use tokio::sync::mpsc;
 
 use super::git;
-use super::revisions_model::{RevisionsModel, RevisionsMsg, SourceData, SourceState};
 use super::{endpoint, revisions};
 use crate::exec::resolve::Resolved;
+use crate::model::revisions::{RevisionsModel, RevisionsMsg, SourceData, SourceState};
 use crate::runbook::template::{render, render_shell};
 use crate::runbook::{RevisionFields, RevisionSource};
 

@@ -21,7 +21,7 @@ pub(super) fn info(id: &str, kind: &str) -> StepInfo {
     StepInfo {
         id: id.into(),
         title: format!("{kind} {id}"),
-        kind: kind.into(),
+        kind: kind.parse().unwrap(),
         evidence_required: kind == "manual",
         approvers: (kind == "approval").then(|| vec!["alice".to_owned()]),
         reason_required: kind == "approval",

@@ -9,6 +9,7 @@ use super::effect::{Control, Effect};
 use super::event::{Event, Outcome, Phase, ReleaseOutcome};
 use super::msg::Msg;
 use super::state::{ReleasePhase, ReleaseState, StepStatus};
+use crate::runbook::StepType;
 
 mod flow;
 
@@ -106,7 +107,7 @@ impl Out<'_> {
         }
     }
 
-    fn running_step(&self, kind: &str) -> Result<(Phase, usize), Refusal> {
+    fn running_step(&self, kind: StepType) -> Result<(Phase, usize), Refusal> {
         match self.st.running() {
             Some((p, i)) if self.st.list(p)[i].kind == kind => Ok((p, i)),
             Some((p, i)) => Err(Refusal(format!(
@@ -215,7 +216,7 @@ pub fn update(st: &mut ReleaseState, msg: Msg, now: DateTime<Utc>) -> Result<Vec
             o.after_done(p);
         }
         Msg::Evidence { note, source } => {
-            let (p, i) = o.running_step("manual")?;
+            let (p, i) = o.running_step(StepType::Manual)?;
             let s = &o.st.list(p)[i];
             if s.info.evidence_required && note.trim().is_empty() {
                 return Err(Refusal(format!(
@@ -232,7 +233,7 @@ pub fn update(st: &mut ReleaseState, msg: Msg, now: DateTime<Utc>) -> Result<Vec
             reason,
             source,
         } => {
-            let (p, i) = o.running_step("approval")?;
+            let (p, i) = o.running_step(StepType::Approval)?;
             let s = &o.st.list(p)[i];
             if name.trim().is_empty() {
                 return Err(Refusal("an approval needs the approver's name".into()));
@@ -263,7 +264,7 @@ pub fn update(st: &mut ReleaseState, msg: Msg, now: DateTime<Utc>) -> Result<Vec
             None => return Err(Refusal("no step is running".into())),
         },
         Msg::ExtendWatch { by_ms } => {
-            let (p, i) = o.running_step("watch")?;
+            let (p, i) = o.running_step(StepType::Watch)?;
             let step = o.st.list(p)[i].id.clone();
             let by = humantime::format_duration(std::time::Duration::from_millis(by_ms));
             o.emit(Event::Note {
@@ -280,7 +281,7 @@ pub fn update(st: &mut ReleaseState, msg: Msg, now: DateTime<Utc>) -> Result<Vec
             });
         }
         Msg::EndWatch { note } => {
-            let (p, i) = o.running_step("watch")?;
+            let (p, i) = o.running_step(StepType::Watch)?;
             if note.trim().is_empty() {
                 return Err(Refusal("ending a watch early needs a note".into()));
             }

@@ -11,7 +11,9 @@ use std::time::Duration;
 mod gate;
 mod step;
 
+mod kinds;
 pub use gate::*;
+pub use kinds::{GateType, StepType};
 pub use step::*;
 
 /// Byte range in the runbook source.

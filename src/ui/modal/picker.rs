@@ -8,9 +8,9 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
+use crate::model::revisions::{RevisionsModel, SourceData, newest_first};
 use crate::ui::text;
 use crate::ui::theme::Theme;
-use crate::watch::revisions_model::{RevisionsModel, SourceData, newest_first};
 
 use super::{ModalOutcome, centred, frame, hint, width_for};
 

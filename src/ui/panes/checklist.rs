@@ -10,6 +10,7 @@ use ratatui::widgets::Widget;
 use std::fmt::Write as _;
 
 use crate::release::{Phase, ReleaseOutcome, ReleasePhase, StepState, StepStatus};
+use crate::runbook::StepType;
 use crate::ui::app::App;
 use crate::ui::keymap::Action;
 use crate::ui::text;
@@ -34,7 +35,7 @@ fn rolling_back(app: &App) -> bool {
 fn needs_detail(s: &StepState) -> bool {
     match &s.status {
         StepStatus::Failed(_) | StepStatus::Interrupted | StepStatus::Skipped(_) => true,
-        StepStatus::Running => matches!(s.kind.as_str(), "manual" | "approval" | "watch"),
+        StepStatus::Running => s.kind.is_answered() || s.kind == StepType::Watch,
         _ => false,
     }
 }
@@ -100,8 +101,8 @@ fn detail(app: &App, s: &StepState) -> String {
         StepStatus::Failed(why) => format!("└ failed: {why}"),
         StepStatus::Interrupted => "└ interrupted: outcome unknown".to_owned(),
         StepStatus::Skipped(why) => format!("└ skipped: {why}"),
-        _ if s.kind == "watch" => watch_gauge(app, s),
-        _ if s.kind == "approval" => format!(
+        _ if s.kind == StepType::Watch => watch_gauge(app, s),
+        _ if s.kind == StepType::Approval => format!(
             "└ waiting for approval ({})",
             app.keymap.short(Action::Next)
         ),

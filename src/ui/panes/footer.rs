@@ -6,6 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::Span;
 
 use crate::release::{ReleaseOutcome, ReleasePhase, StepStatus};
+use crate::runbook::StepType;
 use crate::ui::app::App;
 use crate::ui::keymap::Action;
 use crate::ui::text;
@@ -23,13 +24,13 @@ fn hint(app: &App) -> String {
     }
     if let Some((phase, idx)) = rel.running() {
         let step = &rel.list(phase)[idx];
-        return match step.kind.as_str() {
-            "manual" => format!(
+        return match step.kind {
+            StepType::Manual => format!(
                 "step {} waits for evidence: {} to give it",
                 idx + 1,
                 k(Action::Next)
             ),
-            "approval" => format!(
+            StepType::Approval => format!(
                 "step {} waits for approval: {} to answer",
                 idx + 1,
                 k(Action::Next)
@@ -138,12 +139,12 @@ fn items(app: &App) -> Vec<(Action, &'static str, u8)> {
     if !observing && active {
         match running {
             Some((p, i)) => {
-                let kind = r.list(p)[i].kind.as_str();
-                if kind == "manual" {
+                let kind = r.list(p)[i].kind;
+                if kind == StepType::Manual {
                     v.push((Action::Next, "evidence", 1));
-                } else if kind == "approval" {
+                } else if kind == StepType::Approval {
                     v.push((Action::Next, "approve", 1));
-                } else if kind == "watch" {
+                } else if kind == StepType::Watch {
                     v.push((Action::ExtendWatch, "extend 5m", 1));
                     v.push((Action::EndWatch, "end early", 2));
                 }

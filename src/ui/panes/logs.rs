@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use crate::logs::LineKind;
-use crate::logs::ansi::Run;
+use crate::logs::ansi::{AnsiColor, AnsiStyle, Run};
 use crate::ui::app::App;
 use crate::ui::keymap::Action;
 use crate::ui::logs::LogSource;
@@ -160,8 +160,54 @@ fn colour(buf: &mut Buffer, x: u16, y: u16, line: &str, cols: u16, runs: &[Run])
         let len = u16::try_from(text::width(inside))
             .unwrap_or(u16::MAX)
             .min(cols - start);
-        buf.set_style(Rect::new(x + start, y, len, 1), r.style);
+        buf.set_style(Rect::new(x + start, y, len, 1), ansi_style(r.style));
     }
+}
+
+/// The terminal style of a parsed ANSI style.
+pub(crate) fn ansi_style(a: AnsiStyle) -> Style {
+    use ratatui::style::{Color, Modifier};
+    let colour = |c: AnsiColor| match c {
+        AnsiColor::Basic(i) => [
+            Color::Black,
+            Color::Red,
+            Color::Green,
+            Color::Yellow,
+            Color::Blue,
+            Color::Magenta,
+            Color::Cyan,
+            Color::Gray,
+            Color::DarkGray,
+            Color::LightRed,
+            Color::LightGreen,
+            Color::LightYellow,
+            Color::LightBlue,
+            Color::LightMagenta,
+            Color::LightCyan,
+            Color::White,
+        ][usize::from(i.min(15))],
+        AnsiColor::Indexed(i) => Color::Indexed(i),
+        AnsiColor::Rgb(r, g, b) => Color::Rgb(r, g, b),
+    };
+    let mut s = Style::default();
+    if let Some(c) = a.fg {
+        s = s.fg(colour(c));
+    }
+    if let Some(c) = a.bg {
+        s = s.bg(colour(c));
+    }
+    for (on, m) in [
+        (a.bold, Modifier::BOLD),
+        (a.dim, Modifier::DIM),
+        (a.italic, Modifier::ITALIC),
+        (a.underlined, Modifier::UNDERLINED),
+        (a.reversed, Modifier::REVERSED),
+    ] {
+        if on {
+            s = s.add_modifier(m);
+        }
+    }
+    s
 }
 
 /// The prefix of `line` that fits in `cols` columns.

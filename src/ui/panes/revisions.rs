@@ -6,12 +6,10 @@ use chrono::{DateTime, Utc};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
+use crate::model::git::GitInfo;
+use crate::model::revisions::{LiveVersion, RevisionRow, RevisionsModel, SourceData, SourceState};
 use crate::ui::text;
 use crate::ui::theme::Theme;
-use crate::watch::git::GitInfo;
-use crate::watch::revisions_model::{
-    LiveVersion, RevisionRow, RevisionsModel, SourceData, SourceState,
-};
 
 /// How many rows of each command source are listed (newest first) before "… N more".
 pub const ROWS_SHOWN: usize = 5;

@@ -10,11 +10,11 @@ use ratatui::widgets::Widget;
 
 use chrono::{DateTime, Utc};
 
+use crate::model::docker::DockerModel;
 use crate::runbook::Service;
 use crate::ui::app::App;
 use crate::ui::text;
 use crate::ui::theme::Theme;
-use crate::watch::docker::DockerModel;
 
 pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer, focused: bool) {
     let block = super::block(
@@ -291,7 +291,7 @@ pub fn services_lines_with(
             .iter()
             .flat_map(|h| h.containers.values())
             .filter(|c| c.services.contains(svc) && !c.name.contains(rows::PREV))
-            .filter(|c| c.state == crate::watch::docker::RunState::Running)
+            .filter(|c| c.state == crate::model::docker::RunState::Running)
             .map(|c| c.image.as_str())
             .collect();
         out.push(rows::fit(

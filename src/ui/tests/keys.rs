@@ -242,11 +242,14 @@ fn refusals_gates_guide_and_warning_messages() {
     assert_eq!(h.status(), "lock held by bob@host");
     h.key("esc");
     assert_eq!(h.status(), "", "Esc clears the status line");
-    let mut g = GateRow::pending("health", "http");
+    let mut g = GateRow::pending("health", "http".parse().unwrap());
     g.state = GateState::Pass;
     h.send(AppMsg::Gate(g.clone()));
     assert_eq!(h.app.gates[0], g, "a gate is updated in place");
-    h.send(AppMsg::Gate(GateRow::pending("new", "tcp")));
+    h.send(AppMsg::Gate(GateRow::pending(
+        "new",
+        "tcp".parse().unwrap(),
+    )));
     assert_eq!(h.app.gates.len(), 5);
     h.send(AppMsg::Guide(Some("press Enter".into())));
     h.send(AppMsg::Warning(Some("disk 91%".into())));

@@ -6,7 +6,7 @@ use ratatui::style::Color;
 
 use super::*;
 use crate::logs::{LogLine, Masker};
-use crate::watch::logs::LogMsg;
+use crate::model::logs::LogMsg;
 
 const SOURCE: &str = "backend/backend-1";
 

@@ -40,7 +40,7 @@ fn info(id: &str, kind: &str, title: &str) -> StepInfo {
     StepInfo {
         id: id.into(),
         title: title.into(),
-        kind: kind.into(),
+        kind: kind.parse().unwrap(),
         evidence_required: kind == "manual",
         approvers: (kind == "approval").then(|| vec!["alice".to_owned(), "bob".to_owned()]),
         reason_required: kind == "approval",
@@ -117,10 +117,10 @@ pub fn header(environment: &str, protected: bool) -> Header {
 
 pub fn gates() -> Vec<GateRow> {
     vec![
-        GateRow::pending("health", "http"),
-        GateRow::pending("error-rate", "prometheus"),
-        GateRow::pending("p99", "prometheus"),
-        GateRow::pending("tls-expiry", "tls"),
+        GateRow::pending("health", "http".parse().unwrap()),
+        GateRow::pending("error-rate", "prometheus".parse().unwrap()),
+        GateRow::pending("p99", "prometheus".parse().unwrap()),
+        GateRow::pending("tls-expiry", "tls".parse().unwrap()),
     ]
 }
 
@@ -308,7 +308,7 @@ pub fn measure_gates(h: &mut H) {
     ] {
         h.send(AppMsg::Gate(GateRow {
             id: id.into(),
-            kind: "x".into(),
+            kind: crate::runbook::GateType::Unknown,
             state,
             value: value.into(),
             message: msg.into(),

@@ -6,11 +6,11 @@ use insta::assert_snapshot;
 use ratatui::text::Line;
 
 use super::*;
-use crate::ui::panes::revisions::revisions_lines;
-use crate::watch::git::{GitInfo, TagInfo};
-use crate::watch::revisions_model::{
+use crate::model::git::{GitInfo, TagInfo};
+use crate::model::revisions::{
     LiveVersion, RevisionRow, RevisionsModel, RevisionsMsg, SourceData, SourceState,
 };
+use crate::ui::panes::revisions::revisions_lines;
 
 fn ago(secs: i64) -> Option<DateTime<Utc>> {
     t(-secs).into()

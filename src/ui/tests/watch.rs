@@ -25,7 +25,7 @@ fn watching() -> H {
         let at = h.now();
         h.send(AppMsg::Gate(GateRow {
             id: "error-rate".into(),
-            kind: "prometheus".into(),
+            kind: crate::runbook::GateType::Prometheus,
             state,
             value: (*v).into(),
             message: format!("{v} vs 0.05"),

@@ -8,8 +8,8 @@ use bollard::models::{
 };
 use chrono::{DateTime, Utc};
 
-use super::container::{ContainerInfo, ContainerStats, Health, RunState};
 use super::matcher::Matchers;
+use crate::model::docker::{ContainerInfo, ContainerStats, Health, RunState};
 
 /// The container's name (without `/`) and labels, for matching.
 pub fn name_and_labels(c: &ContainerInspectResponse) -> (String, HashMap<String, String>) {

@@ -11,11 +11,11 @@ use chrono::Utc;
 use color_eyre::eyre::Result;
 
 use super::connect::{api_version, connect, describe};
-use super::container::ContainerInfo;
 use super::convert::container_info;
 use super::matcher::Matchers;
-use super::model::DockerModel;
-use super::msg::DockerMsg;
+use crate::model::docker::ContainerInfo;
+use crate::model::docker::DockerModel;
+use crate::model::docker::DockerMsg;
 use crate::runbook::{DockerHost, Service};
 
 /// Whether an error is Docker's "no such container" (it went away meanwhile).

@@ -11,17 +11,12 @@
 //! - `flightdeck status`: [`snapshot`] lists once, without streams.
 
 mod connect;
-mod container;
 mod convert;
 mod list;
 mod matcher;
-mod model;
-mod msg;
 mod stats;
 mod watcher;
 
-#[cfg(test)]
-mod model_tests;
 #[cfg(test)]
 mod tests;
 
@@ -29,13 +24,13 @@ use color_eyre::eyre::Result;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
+pub use crate::model::docker::{
+    ContainerInfo, ContainerStats, DockerModel, DockerMsg, Health, HostStatus, HostView, RunState,
+};
 pub use connect::{LOCAL_SOCKET, api_version, client, connect, default_host, describe, hosts_for};
-pub use container::{ContainerInfo, ContainerStats, Health, RunState};
 pub use convert::{container_info, stats as stats_of, time as api_time};
 pub use list::{list, snapshot};
 pub use matcher::{Matchers, SWARM_SERVICE_LABEL};
-pub use model::{DockerModel, HostStatus, HostView};
-pub use msg::DockerMsg;
 pub use watcher::RELIST_EVERY;
 
 use crate::runbook::{DockerHost, Service};

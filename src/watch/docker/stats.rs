@@ -8,8 +8,8 @@ use bollard::Docker;
 use bollard::query_parameters::StatsOptions;
 use futures::stream::{SelectAll, Stream, StreamExt};
 
-use super::container::{ContainerInfo, ContainerStats, RunState};
 use super::convert;
+use crate::model::docker::{ContainerInfo, ContainerStats, RunState};
 
 type StatsStream = Pin<Box<dyn Stream<Item = (String, ContainerStats)> + Send>>;
 

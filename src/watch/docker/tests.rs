@@ -6,8 +6,8 @@ use std::path::Path;
 
 use bollard::models::{ContainerInspectResponse, ContainerStatsResponse, EventMessage};
 
-use super::model_tests::host;
 use super::*;
+use crate::model::docker::model_tests::host;
 use crate::runbook::{Service, ServiceMatch, TlsFiles};
 
 fn fixture<T: serde::de::DeserializeOwned>(name: &str) -> T {

@@ -15,11 +15,11 @@ use futures::StreamExt;
 use tokio::sync::{mpsc, watch};
 
 use super::connect::{api_version, connect, describe};
-use super::container::ContainerInfo;
 use super::list::{inspect, list};
 use super::matcher::Matchers;
-use super::msg::DockerMsg;
 use super::stats::StatsSet;
+use crate::model::docker::ContainerInfo;
+use crate::model::docker::DockerMsg;
 use crate::runbook::DockerHost;
 
 const BACKOFF_MIN: Duration = Duration::from_millis(250);

@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 use flightdeck::logs::LineKind;
 use flightdeck::logs::ring::{DEFAULT_BYTES, DEFAULT_LINES};
 use flightdeck::watch::logs::StreamOpts;
-use ratatui::style::Color;
 
 use super::bounded;
 use super::logrig::{Rig, all_text, logged, run_script, shell_image};
@@ -145,7 +144,10 @@ async fn ansi_colours_reach_the_buffer_styles_and_secrets_are_masked() {
         let red = v.line(v.first()).expect("line");
         assert_eq!(red.text, "red alert plain");
         assert_eq!(red.runs.len(), 1);
-        assert_eq!(red.runs[0].style.fg, Some(Color::Red));
+        assert_eq!(
+            red.runs[0].style.fg,
+            Some(flightdeck::logs::ansi::AnsiColor::Basic(1))
+        );
         assert_eq!((red.runs[0].start, red.runs[0].end), (0, 9));
         let text = all_text(&rig.logs);
         assert!(

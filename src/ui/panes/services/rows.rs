@@ -6,11 +6,11 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use super::ServiceStyles;
-use crate::runbook::Service;
-use crate::ui::text::{CUT, age, ellipsize, fit as fit_str, width};
-use crate::watch::docker::{
+use crate::model::docker::{
     ContainerInfo, ContainerStats, DockerModel, Health, HostStatus, HostView, RunState,
 };
+use crate::runbook::Service;
+use crate::ui::text::{CUT, age, ellipsize, fit as fit_str, width};
 
 /// The mark in a retained previous container's name (see `exec::docker::ops::PREV`).
 pub const PREV: &str = ".prev-";

@@ -11,7 +11,7 @@ fn t(h: u32, m: u32, s: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 2, h, m, s).unwrap()
 }
 
-pub(super) fn host(name: &str) -> DockerHost {
+pub(crate) fn host(name: &str) -> DockerHost {
     DockerHost {
         name: name.to_owned(),
         url: format!("unix:///run/{name}.sock"),

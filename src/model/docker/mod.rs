@@ -1,0 +1,13 @@
+//! Live Docker state as the screen reads it: containers, hosts, the model that folds the
+//! watchers' messages, and the messages themselves.
+
+mod container;
+mod model;
+mod msg;
+
+#[cfg(test)]
+pub(crate) mod model_tests;
+
+pub use container::{ContainerInfo, ContainerStats, Health, RunState};
+pub use model::{DockerModel, HostStatus, HostView};
+pub use msg::DockerMsg;
