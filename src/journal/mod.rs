@@ -4,6 +4,7 @@
 //! - [`hash`]: SHA-256 or HMAC-SHA256 chain hashes.
 //! - [`state_dir`]: the `.flightdeck` directory, file modes, release ids, `latest`.
 //! - [`writer`] and [`head`]: append + fsync + atomic head file; resume after a torn write.
+//! - [`committer`]: the `journal` thread that owns the writer and group-commits queued entries.
 //! - [`batch`]: pure batching of step output into `output` records.
 //! - [`reader`] and [`verify`](mod@verify): reading back, torn-tail detection, tamper detection.
 //! - [`lock`]: the single-operator lock file.
@@ -12,6 +13,7 @@
 
 pub mod batch;
 pub mod cli;
+pub mod committer;
 pub mod hash;
 pub mod head;
 pub mod lock;
@@ -23,6 +25,7 @@ pub mod verify;
 pub mod writer;
 
 pub use batch::OutputBatcher;
+pub use committer::{Ack, Committer};
 pub use hash::Hasher;
 pub use head::Head;
 pub use lock::{Acquire, LockInfo};
@@ -30,4 +33,4 @@ pub use reader::{ReadOutcome, TornTail, read};
 pub use record::{Kind, Record};
 pub use state_dir::{ReleaseEntry, StateDir, release_id};
 pub use verify::{Problem, VerifyReport, verify, verify_all};
-pub use writer::Writer;
+pub use writer::{Entry, Writer};

@@ -1,9 +1,10 @@
-//! Appending records: one JSON line, fsynced, then the head file rewritten atomically.
+//! Appending records: a batch of JSON lines, one fsync, then the head file rewritten atomically.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, Utc};
 use color_eyre::eyre::{Result, WrapErr, bail, eyre};
 
 use super::hash::Hasher;
@@ -12,6 +13,37 @@ use super::reader::{ReadOutcome, read};
 use super::record::{Kind, Record};
 use super::state_dir::StateDir;
 use super::verify::verify;
+
+/// One record to append: what the caller decides. The writer adds `seq` and `prev`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// The time the core decided the event (the record's `ts`, in milliseconds).
+    pub at: DateTime<Utc>,
+    pub operator: String,
+    pub host: String,
+    pub kind: Kind,
+    pub step: Option<String>,
+    /// Details; must be a JSON object.
+    pub data: serde_json::Value,
+}
+
+/// Why [`Writer::try_append_batch`] failed, and whether the batch is in the journal anyway.
+#[derive(Debug)]
+pub(super) enum BatchError {
+    /// Nothing of the batch is in the journal (or the writer is poisoned: see the message).
+    NotWritten(color_eyre::Report),
+    /// The records are written and fsynced and the head is in place, but the directory fsync
+    /// failed.
+    DirNotSynced(Vec<Record>, color_eyre::Report),
+}
+
+impl BatchError {
+    pub(super) fn into_report(self) -> color_eyre::Report {
+        match self {
+            BatchError::NotWritten(e) | BatchError::DirNotSynced(_, e) => e,
+        }
+    }
+}
 
 /// The single writer of one release journal. Owns the open file.
 #[derive(Debug)]
@@ -138,75 +170,130 @@ impl Writer {
         step: Option<&str>,
         data: serde_json::Value,
     ) -> Result<Record> {
-        self.append_at(chrono::Utc::now(), operator, host, kind, step, data)
+        self.append_at(Utc::now(), operator, host, kind, step, data)
     }
 
     /// [`Writer::append`] with the record's time given (the time the core decided the event),
-    /// so that replaying the journal rebuilds exactly the state the live run had.
+    /// so that replaying the journal rebuilds exactly the state the live run had. A batch of one.
     pub fn append_at(
         &mut self,
-        at: chrono::DateTime<chrono::Utc>,
+        at: DateTime<Utc>,
         operator: &str,
         host: &str,
         kind: Kind,
         step: Option<&str>,
         data: serde_json::Value,
     ) -> Result<Record> {
-        if self.poisoned {
-            bail!(
-                "journal {} is in an unknown state after a failed write; restart flightdeck to resume (it sets a torn tail aside)",
-                self.path.display()
-            );
-        }
-        if !data.is_object() {
-            bail!("`{kind}` record data must be a JSON object, got {data}");
-        }
-        let record = Record {
-            seq: self.count,
-            ts: at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        let entry = Entry {
+            at,
             operator: operator.to_owned(),
             host: host.to_owned(),
             kind,
             step: step.map(str::to_owned),
             data,
-            prev: self.last_hash.clone(),
         };
-        let line = serde_json::to_string(&record).wrap_err("cannot serialize a journal record")?;
-        let mut bytes = Vec::with_capacity(line.len() + 1);
-        bytes.extend_from_slice(line.as_bytes());
-        bytes.push(b'\n');
+        self.append_batch(std::slice::from_ref(&entry))?
+            .pop()
+            .ok_or_else(|| eyre!("a batch of one record wrote no record"))
+    }
+
+    /// Appends `entries` as consecutive records (group commit): one write, one `sync_data`,
+    /// then one head-file rewrite for the whole batch. On error nothing of the batch is in the
+    /// journal and the chain is unchanged, except when only the final directory fsync failed
+    /// (the error says so; the records are then written). An empty batch writes nothing.
+    pub fn append_batch(&mut self, entries: &[Entry]) -> Result<Vec<Record>> {
+        self.try_append_batch(entries)
+            .map_err(BatchError::into_report)
+    }
+
+    /// [`Writer::append_batch`], saying whether a failed batch is in the journal anyway.
+    pub(super) fn try_append_batch(
+        &mut self,
+        entries: &[Entry],
+    ) -> std::result::Result<Vec<Record>, BatchError> {
+        if self.poisoned {
+            return Err(BatchError::NotWritten(eyre!(
+                "journal {} is in an unknown state after a failed write; restart flightdeck to resume (it sets a torn tail aside)",
+                self.path.display()
+            )));
+        }
+        if let Some(e) = entries.iter().find(|e| !e.data.is_object()) {
+            return Err(BatchError::NotWritten(eyre!(
+                "`{}` record data must be a JSON object, got {}",
+                e.kind,
+                e.data
+            )));
+        }
+        if entries.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (records, bytes, hash) = self.serialize(entries).map_err(BatchError::NotWritten)?;
+        let what = match records.len() {
+            1 => "the record was not".to_owned(),
+            n => format!("none of the {n} records was"),
+        };
         if let Err(e) = self
             .file
             .write_all(&bytes)
             .and_then(|()| self.file.sync_data())
         {
-            self.undo()?;
-            bail!(
-                "cannot append to journal {}: {e}; the record was not written (is the disk full?)",
-                self.path.display()
-            );
-        }
-        let hash = self.hasher.hash(line.as_bytes());
-        let head = Head::new(self.count + 1, hash.clone());
-        let head_result = head.write_atomic(&self.dir, &self.head_path);
-        if let Err(HeadError::NotWritten(e)) = head_result {
-            self.undo()?;
-            return Err(e.wrap_err(format!(
-                "the record was not written to {}: its head file could not be updated",
+            self.undo().map_err(BatchError::NotWritten)?;
+            return Err(BatchError::NotWritten(eyre!(
+                "cannot append to journal {}: {e}; {what} written (is the disk full?)",
                 self.path.display()
             )));
+        }
+        let count = self.count + records.len() as u64;
+        let head_result = Head::new(count, hash.clone()).write_atomic(&self.dir, &self.head_path);
+        if let Err(HeadError::NotWritten(e)) = head_result {
+            self.undo().map_err(BatchError::NotWritten)?;
+            return Err(BatchError::NotWritten(e.wrap_err(format!(
+                "{what} written to {}: its head file could not be updated",
+                self.path.display()
+            ))));
         }
         self.len += bytes.len() as u64;
-        self.count += 1;
+        self.count = count;
         self.last_hash = hash;
         if let Err(HeadError::DirNotSynced(e)) = head_result {
-            return Err(e.wrap_err(format!(
-                "record {} was written to {}, but its directory could not be fsynced",
-                record.seq,
+            let seqs = match (records.first(), records.last()) {
+                (Some(a), Some(b)) if a.seq != b.seq => format!("records {}–{} were", a.seq, b.seq),
+                _ => format!("record {} was", self.count - 1),
+            };
+            let e = e.wrap_err(format!(
+                "{seqs} written to {}, but its directory could not be fsynced",
                 self.path.display()
-            )));
+            ));
+            return Err(BatchError::DirNotSynced(records, e));
         }
-        Ok(record)
+        Ok(records)
+    }
+
+    /// The records `entries` become after the last one, their lines (each with its newline)
+    /// and the hash of the last line.
+    fn serialize(&self, entries: &[Entry]) -> Result<(Vec<Record>, Vec<u8>, String)> {
+        let mut records = Vec::with_capacity(entries.len());
+        let mut bytes = Vec::new();
+        let mut hash = self.last_hash.clone();
+        for (seq, entry) in (self.count..).zip(entries) {
+            let record = Record {
+                seq,
+                ts: entry.at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+                operator: entry.operator.clone(),
+                host: entry.host.clone(),
+                kind: entry.kind,
+                step: entry.step.clone(),
+                data: entry.data.clone(),
+                prev: std::mem::take(&mut hash),
+            };
+            let start = bytes.len();
+            serde_json::to_writer(&mut bytes, &record)
+                .wrap_err("cannot serialize a journal record")?;
+            hash = self.hasher.hash(&bytes[start..]);
+            bytes.push(b'\n');
+            records.push(record);
+        }
+        Ok((records, bytes, hash))
     }
 
     /// Cuts the file back to the last complete record after a failed append.
