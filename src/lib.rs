@@ -5,13 +5,13 @@ pub mod cli;
 pub mod cmd;
 pub mod cockpit;
 pub mod demo;
+pub mod driver;
 pub mod exec;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod journal;
 pub mod logs;
 pub mod model;
-pub mod observe;
 pub mod plain;
 pub mod release;
 pub mod runbook;

@@ -3,12 +3,10 @@
 use std::io::Write;
 
 use color_eyre::eyre::{Result, eyre};
-use tokio::sync::mpsc;
 
 use crate::exec::resolve::Resolved;
-use crate::exec::runtime::Runtime;
 use crate::journal::{Hasher, LockInfo, StateDir, Writer, lock};
-use crate::plain::{Driver, PlainOpts};
+use crate::plain::{Plain, PlainOpts};
 use crate::release::{Msg, ReleaseState, replay};
 /// The operator's answer to "resume it?".
 pub(super) enum ResumeAnswer {
@@ -62,7 +60,7 @@ pub(super) fn stale_lock_confirmed(dir: &StateDir) -> bool {
 }
 
 /// Close an unfinished release as abandoned, with the operator's note.
-pub(super) fn abandon(
+pub(super) async fn abandon(
     r: &Resolved,
     dir: &StateDir,
     id: &str,
@@ -70,21 +68,18 @@ pub(super) fn abandon(
     out: &mut impl Write,
 ) -> Result<()> {
     let (writer, read) = Writer::open_existing(dir, id, Hasher::from_env())?;
-    let mut st = replay::from_records(&read.records).map_err(|e| eyre!("{id}: {e}"))?;
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let mut rt = Runtime::new(r.clone(), writer, lock::hostname(), tx);
+    let st = replay::from_records(&read.records).map_err(|e| eyre!("{id}: {e}"))?;
+    let mut driver = crate::driver::headless(r, writer, st, false)?;
     let opts = PlainOpts::default();
-    let mut d = Driver {
-        rt: &mut rt,
-        st: &mut st,
-        rx: &mut rx,
-        opts: &opts,
-        out,
-    };
-    if let Some(why) = d.send(Msg::Abandon {
-        note: note.to_owned(),
-    })? {
+    let mut d = Plain::new(&mut driver, &opts, out);
+    if let Some(why) = d
+        .act(Msg::Abandon {
+            note: note.to_owned(),
+        })
+        .await?
+    {
         return Err(eyre!("cannot abandon {id}: {why}"));
     }
+    d.finish().await?;
     Ok(())
 }

@@ -3,17 +3,15 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use color_eyre::eyre::{Result, eyre};
-use tokio::sync::mpsc;
 
 use super::load::{load_resolved, opts_from, state_dir};
 use super::run::{REFUSED, take_lock};
 use crate::answers::Answers;
 use crate::cli::RollbackArgs;
 use crate::exec::resolve::headless_rollback_target;
-use crate::exec::runtime::Runtime;
-use crate::journal::{Hasher, Writer, lock};
-use crate::plain::{Driver, Mode, PlainOpts};
-use crate::release::{Event, Msg, replay};
+use crate::journal::{Hasher, Writer};
+use crate::plain::{Mode, Plain, PlainOpts};
+use crate::release::{Event, Msg, ReleaseState, replay};
 
 /// Ask the terminal to type `expected`; true when it was typed exactly.
 fn typed_on_tty(prompt: &str, expected: &str) -> bool {
@@ -44,7 +42,7 @@ pub async fn run(args: &RollbackArgs, out: &mut impl Write, err: &mut impl Write
         .ok_or_else(|| eyre!("{}: not a journal", path.display()))?
         .to_owned();
     let (writer, outcome) = Writer::open_existing(&dir, &id, Hasher::from_env())?;
-    let mut st =
+    let st =
         replay::from_records(&outcome.records).map_err(|e| eyre!("{}: {e}", path.display()))?;
     let mut opts = opts_from(&args.runbook, args.operator.clone())?;
     opts.env.get_or_insert_with(|| st.environment.clone());
@@ -118,22 +116,44 @@ pub async fn run(args: &RollbackArgs, out: &mut impl Write, err: &mut impl Write
             return Ok(REFUSED);
         }
     };
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let mut rt = Runtime::new(r, writer, lock::hostname(), tx);
+    let _ = taken;
+    let _lock = super::run::LockGuard(&dir);
     let opts = PlainOpts {
         auto_approve: false,
         answers,
         tty: false,
     };
-    let mut d = Driver {
-        rt: &mut rt,
-        st: &mut st,
-        rx: &mut rx,
-        opts: &opts,
-        out,
+    execute(&r, writer, st, outcome.torn_tail.as_ref(), target, &opts, out).await
+}
+
+/// Run the rollback (or continue one left unfinished) over a headless driver.
+async fn execute(
+    r: &crate::exec::resolve::Resolved,
+    writer: Writer,
+    st: ReleaseState,
+    torn: Option<&crate::journal::TornTail>,
+    target: Option<String>,
+    opts: &PlainOpts,
+    out: &mut impl Write,
+) -> Result<i32> {
+    let rolling_back = st.phase == crate::release::ReleasePhase::RollingBack;
+    // A rollback left unfinished (a rollback step failed or was interrupted) is continued:
+    // its blocking step is retried, then the rest run.
+    let first = if rolling_back {
+        match st.current() {
+            Some((p, i)) if st.list(p)[i].status.is_blocking() => Msg::Retry,
+            _ => Msg::Next,
+        }
+    } else {
+        Msg::Rollback {
+            by: r.ctx.operator.clone(),
+            target,
+        }
     };
-    if let Some(t) = &outcome.torn_tail {
-        d.send(Msg::Record(Event::Note {
+    let mut driver = crate::driver::headless(r, writer, st, false)?;
+    let mut d = Plain::new(&mut driver, opts, out);
+    if let Some(t) = torn {
+        d.act(Msg::Record(Event::Note {
             step: None,
             phase: None,
             action: Some("torn-tail".into()),
@@ -142,23 +162,14 @@ pub async fn run(args: &RollbackArgs, out: &mut impl Write, err: &mut impl Write
                 "a torn last line ({} bytes) was set aside when the journal was reopened",
                 t.bytes
             ),
-        }))?;
+        }))
+        .await?;
     }
-    let _ = taken;
-    let _lock = super::run::LockGuard(&dir);
-    let by = d.rt.operator.clone();
-    // A rollback left unfinished (a rollback step failed or was interrupted) is continued:
-    // its blocking step is retried, then the rest run.
-    let first = if d.st.phase == crate::release::ReleasePhase::RollingBack {
-        match d.st.current() {
-            Some((p, i)) if d.st.list(p)[i].status.is_blocking() => Msg::Retry,
-            _ => Msg::Next,
+    let code = match d.act(first).await? {
+        Some(_) => {
+            d.finish().await?;
+            1
         }
-    } else {
-        Msg::Rollback { by, target }
-    };
-    let code = match d.send(first)? {
-        Some(_) => 1,
         None => d.drive(Mode::Rollback).await?,
     };
     Ok(code)

@@ -146,7 +146,7 @@ pub async fn run(args: &RunArgs, out: &mut impl Write, err: &mut impl Write) -> 
     let _lock = LockGuard(&dir);
     async {
         if let (Some((uid, _)), Some(note)) = (&unfinished, &abandon_note) {
-            abandon(&r, &dir, uid, note, out)?;
+            abandon(&r, &dir, uid, note, out).await?;
         }
         let s = Session {
             r: &r,

@@ -3,16 +3,14 @@
 use std::io::{IsTerminal, Write};
 
 use color_eyre::eyre::{Result, eyre};
-use tokio::sync::mpsc;
 
 use super::start::{REFUSED, release_started};
 use crate::answers::Answers;
 use crate::cli::RunArgs;
 use crate::exec::resolve::{Resolved, rollback_target};
-use crate::exec::runtime::Runtime;
-use crate::journal::{Hasher, LockInfo, StateDir, Writer, lock};
-use crate::plain::{Driver, Mode, PlainOpts};
-use crate::release::{Event, Msg, ReleaseState, StepStatus, replay};
+use crate::journal::{Hasher, LockInfo, StateDir, Writer};
+use crate::plain::{Mode, Plain, PlainOpts, interrupted_step};
+use crate::release::{Event, Msg, ReleaseState, replay};
 /// One release being driven headless: a new one, or a resumed one.
 pub(super) struct Session<'a> {
     pub(super) r: &'a Resolved,
@@ -89,10 +87,9 @@ impl Session<'_> {
         out: &mut impl Write,
         err: &mut impl Write,
     ) -> Result<i32> {
-        let (writer, mut st, initial) = self.prepare()?;
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        let mut rt = Runtime::new(self.r.clone(), writer, lock::hostname(), tx);
+        let (writer, st, initial) = self.prepare()?;
         if !plain {
+            let mut d = crate::driver::live(self.r, writer, st.clone())?;
             let opts = crate::cockpit::CockpitOpts {
                 theme: self.args.theme.clone(),
                 fps: self.args.fps,
@@ -100,27 +97,21 @@ impl Session<'_> {
                 warning: ssh_warning(self.r.protected),
                 guide: None,
             };
-            return crate::cockpit::run(&mut rt, st, &mut rx, initial, &opts).await;
+            return crate::cockpit::start(&mut d, st, initial, &opts).await;
         }
         let opts = PlainOpts {
             auto_approve: self.args.auto_approve,
             answers: self.answers.clone(),
             tty: std::io::stdin().is_terminal(),
         };
-        let mut d = Driver {
-            rt: &mut rt,
-            st: &mut st,
-            rx: &mut rx,
-            opts: &opts,
-            out,
-        };
+        let mut driver = crate::driver::headless(self.r, writer, st, self.args.auto_approve)?;
+        let mut d = Plain::new(&mut driver, &opts, out);
         for m in initial {
-            d.send(m)?;
+            if let Some(why) = d.act(m).await? {
+                return Err(eyre!("cannot start the release: {why}"));
+            }
         }
-        if let Some((p, i)) = d.st.current()
-            && d.st.list(p)[i].status == StepStatus::Interrupted
-        {
-            let step = d.st.list(p)[i].id.clone();
+        if let Some(step) = d.d.state().and_then(interrupted_step) {
             let Some(decision) = decide_interrupted(self.answers.as_ref(), &step, opts.tty) else {
                 writeln!(
                     err,
@@ -132,11 +123,11 @@ impl Session<'_> {
                 Decision::Retry => Msg::Retry,
                 Decision::MarkDone(note) => Msg::MarkDone { note },
                 Decision::Rollback => Msg::Rollback {
-                    by: d.rt.operator.clone(),
+                    by: d.d.operator().to_owned(),
                     target: rollback_target(self.r),
                 },
             };
-            if let Some(why) = d.send(msg)? {
+            if let Some(why) = d.act(msg).await? {
                 writeln!(err, "cannot continue: {why}")?;
                 return Ok(1);
             }
@@ -157,44 +148,56 @@ impl Session<'_> {
 /// A drill: run the release (or skip it with `--rollback-only`), then the rollback on
 /// purpose, then record the findings. Exit 0 when the rollback completed.
 async fn drill<W: Write>(
-    d: &mut Driver<'_, W>,
+    d: &mut Plain<'_, W>,
     rollback_only: bool,
     answers: Option<&Answers>,
     r: &Resolved,
 ) -> Result<i32> {
     if rollback_only {
-        while d.st.current().is_some() && !d.st.is_finished() {
-            if let Some(why) = d.send(Msg::Skip {
-                reason: "drill: --rollback-only".into(),
-            })? {
+        while d
+            .d
+            .state()
+            .is_some_and(|st| st.current().is_some() && !st.is_finished())
+        {
+            if let Some(why) = d
+                .act(Msg::Skip {
+                    reason: "drill: --rollback-only".into(),
+                })
+                .await?
+            {
                 return Err(eyre!("cannot skip for the drill: {why}"));
             }
         }
     } else {
-        let code = d.drive(Mode::Run).await?;
+        let code = d.drive_open(Mode::Run).await?;
         if code != 0 {
             return Ok(code);
         }
     }
-    let by = d.rt.operator.clone();
-    if let Some(why) = d.send(Msg::Rollback {
-        by,
-        target: rollback_target(r),
-    })? {
+    let by = d.d.operator().to_owned();
+    if let Some(why) = d
+        .act(Msg::Rollback {
+            by,
+            target: rollback_target(r),
+        })
+        .await?
+    {
         return Err(eyre!("cannot start the drill's rollback: {why}"));
     }
-    let code = d.drive(Mode::Rollback).await?;
+    let code = d.drive_open(Mode::Rollback).await?;
     let findings = answers
         .and_then(|a| a.drill.as_ref().map(|f| f.findings.clone()))
         .or_else(|| crate::plain::ask_tty("drill findings (one line): "))
         .unwrap_or_else(|| "no findings recorded".to_owned());
-    d.send(Msg::Record(Event::Note {
+    d.act(Msg::Record(Event::Note {
         step: None,
         phase: None,
         action: Some("drill-findings".into()),
         text: findings,
         extend_ms: None,
-    }))?;
+    }))
+    .await?;
+    d.finish().await?;
     Ok(code)
 }
 

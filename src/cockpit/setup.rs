@@ -1,22 +1,21 @@
-//! Building the cockpit's `App` for a release, and small helpers of the loop: gate rows from
-//! journaled measurements, saving a log source to a file.
+//! Building the cockpit's `App` for a release, and saving a log source to a file.
 
 use std::collections::BTreeMap;
 use std::io::Write;
 
 use chrono::{DateTime, Utc};
 
-use crate::exec::runtime::Runtime;
-use crate::release::{Event, Msg, ReleaseState};
+use crate::exec::resolve::Resolved;
+use crate::logs::Masker;
+use crate::release::ReleaseState;
 use crate::runbook::{RollbackTarget, StepKind, template};
-use crate::ui::app::{App, AppMsg};
+use crate::ui::app::App;
 use crate::ui::keymap::Keymap;
 use crate::ui::model::{GateRow, Header};
 use crate::watch::revisions_task::Plan;
 
 /// The header for a release.
-pub fn header(rt: &Runtime, st: &ReleaseState) -> Header {
-    let r = &rt.resolved;
+pub fn header(r: &Resolved, st: &ReleaseState) -> Header {
     let window_deadline = r.runbook.release.window.and_then(|w| {
         let start = st.started_at.unwrap_or_else(Utc::now);
         chrono::Duration::from_std(w).ok().map(|d| start + d)
@@ -28,7 +27,7 @@ pub fn header(rt: &Runtime, st: &ReleaseState) -> Header {
         version: r.ctx.version.clone(),
         previous: r.ctx.previous.clone(),
         lkg: r.ctx.lkg.clone(),
-        operator: rt.operator.clone(),
+        operator: r.ctx.operator.clone(),
         window_deadline,
         observing: None,
         warning: None,
@@ -36,8 +35,7 @@ pub fn header(rt: &Runtime, st: &ReleaseState) -> Header {
 }
 
 /// Build the App for a release.
-pub fn app_for(rt: &Runtime, st: ReleaseState, keymap: Keymap) -> App {
-    let r = &rt.resolved;
+pub fn app_for(r: &Resolved, masker: &Masker, st: ReleaseState, keymap: Keymap) -> App {
     let gates = r
         .runbook
         .gates
@@ -56,7 +54,7 @@ pub fn app_for(rt: &Runtime, st: ReleaseState, keymap: Keymap) -> App {
         } = &s.kind
             && let Ok(text) = template::render(t, &r.ctx)
         {
-            instructions.insert(s.id.clone(), rt.masker.mask(&text).into_owned());
+            instructions.insert(s.id.clone(), masker.mask(&text).into_owned());
         }
     }
     let services = r
@@ -65,49 +63,39 @@ pub fn app_for(rt: &Runtime, st: ReleaseState, keymap: Keymap) -> App {
         .iter()
         .map(|s| (s.name.clone(), s.logs))
         .collect();
-    let header = header(rt, &st);
+    let header = header(r, &st);
     let revisions = Plan::from_resolved(r).initial_model(r);
-    App::new(header, st, keymap)
+    let mut app = App::new(header, st, keymap)
         .with_gates(gates)
         .with_services(services)
         .with_instructions(instructions)
         .with_revisions(revisions)
-        .with_rollback_pick(r.runbook.rollback.target == RollbackTarget::Pick)
+        .with_rollback_pick(r.runbook.rollback.target == RollbackTarget::Pick);
+    // Live Docker state, from events (no polling), when the runbook has services.
+    if !r.runbook.services.is_empty() {
+        let hosts = crate::watch::docker::hosts_for(&r.runbook.dir, &r.runbook.docker_hosts);
+        app = app.with_docker(
+            crate::model::docker::DockerModel::new(&hosts),
+            r.runbook.services.clone(),
+        );
+        app.deploy_targets = deploy_targets(r);
+    }
+    app
 }
 
-/// A gate measurement journaled by a step, as a row of the gates pane.
-pub(super) fn gate_row(
-    msg: &AppMsg,
-    rb: &crate::runbook::Runbook,
-    now: DateTime<Utc>,
-) -> Option<GateRow> {
-    let AppMsg::Release(Msg::Record(Event::GateResult {
-        gate,
-        state,
-        value,
-        message,
-        ..
-    })) = msg
-    else {
-        return None;
-    };
-    let state = match state.as_str() {
-        "pass" => crate::ui::model::GateState::Pass,
-        "fail" => crate::ui::model::GateState::Fail,
-        _ => crate::ui::model::GateState::Error,
-    };
-    let def = rb.gate(gate).map(|g| &g.kind);
-    let value = GateRow::value_text(def, value);
-    Some(GateRow {
-        id: gate.clone(),
-        kind: def
-            .map(crate::runbook::GateKind::gate_type)
-            .unwrap_or_default(),
-        state,
-        value,
-        message: message.clone(),
-        at: Some(now),
-    })
+/// The image each `docker-deploy` step of the release deploys, for the services pane.
+fn deploy_targets(r: &Resolved) -> Vec<(String, String)> {
+    r.runbook
+        .steps
+        .iter()
+        .filter_map(|s| match &s.kind {
+            StepKind::DockerDeploy { service, image, .. } => Some((
+                service.clone(),
+                template::render(image, &r.ctx).unwrap_or_else(|_| image.src.clone()),
+            )),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Write the (already masked) lines of a log source to `./flightdeck-<source>-<time>.log`.

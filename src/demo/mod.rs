@@ -12,14 +12,12 @@ mod setup;
 use std::io::Write;
 
 use color_eyre::eyre::Result;
-use tokio::sync::mpsc;
 
 use crate::cmd::load::{load_resolved, state_dir};
 use crate::cmd::run::release_started;
 use crate::exec::resolve::Options;
-use crate::exec::runtime::Runtime;
 use crate::journal::report::{Kind, Source, render};
-use crate::journal::{Hasher, Writer, lock};
+use crate::journal::{Hasher, Writer};
 use crate::release::{Msg, ReleaseState};
 
 pub use setup::DemoDir;
@@ -51,8 +49,7 @@ pub async fn run(
     dir.ensure()?;
     let id = crate::cmd::run::free_release_id(&dir, &r.runbook.release.name, &r.ctx.version);
     let writer = Writer::create(&dir, &id, Hasher::from_env())?;
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let mut rt = Runtime::new(r.clone(), writer, lock::hostname(), tx);
+    let mut d = crate::driver::live(&r, writer, ReleaseState::default())?;
     let initial = vec![Msg::Begin(release_started(&r, &id, false))];
     let opts = crate::cockpit::CockpitOpts {
         theme,
@@ -61,8 +58,7 @@ pub async fn run(
         warning: None,
         guide: Some(guide::next),
     };
-    let code =
-        crate::cockpit::run(&mut rt, ReleaseState::default(), &mut rx, initial, &opts).await?;
+    let code = crate::cockpit::start(&mut d, ReleaseState::default(), initial, &opts).await?;
     // Keep the evidence: the report outlives the demo's directory.
     let path = dir.resolve("latest")?;
     let src = Source::load(&path, &Hasher::from_env())?;

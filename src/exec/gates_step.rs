@@ -56,7 +56,7 @@ pub fn start(
         Some(d) => Some(template::render_duration(d, &ctx).map_err(err)?),
         None => None,
     };
-    let mut cx = GateCx::from_resolved(r, Some(rt.journal.state_dir().clone()));
+    let mut cx = GateCx::from_resolved(r, Some(rt.state_dir.clone()));
     cx.ctx = ctx;
     let spec = GatesSpec {
         phase,

@@ -1,27 +1,28 @@
-//! The runtime: performs the core's effects. Journal records are appended and fsynced first,
-//! in order; then steps are started or cancelled. Executors report back as owned `Msg`s.
+//! The runtime: the step executors. It starts, steers and cancels steps for the driver (which
+//! journals first, then hands it the effects); executors report back as owned `Msg`s.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use chrono::{DateTime, Utc};
-use color_eyre::eyre::{Result, WrapErr, eyre};
+
+use color_eyre::eyre::{Result, eyre};
 use tokio::sync::mpsc;
 
 use super::command::{self, Handle, RunSpec};
 use super::resolve::Resolved;
 use super::{gates_step, git_tag, notify};
-use crate::journal::{Kind, Writer};
+use crate::journal::{Kind, StateDir};
 use crate::logs::Masker;
-use crate::release::{Effect, Event, Msg, Outcome, Phase, ReleaseState};
+use crate::release::{Effect, Msg, Outcome, Phase, ReleaseState};
 use crate::runbook::template::{self, Context};
 use crate::runbook::{Step, StepKind};
 
-/// Performs effects for one release.
+/// Runs the steps of one release.
 pub struct Runtime {
     pub resolved: Resolved,
-    pub journal: Writer,
+    /// The release's state dir (gates read it; `release` gates read its journals).
+    pub state_dir: StateDir,
     pub operator: String,
     pub host: String,
     /// Masks secrets in everything that is stored or shown.
@@ -55,7 +56,7 @@ pub fn journal_kind(kind: &str) -> Result<Kind> {
 impl Runtime {
     pub fn new(
         resolved: Resolved,
-        journal: Writer,
+        state_dir: StateDir,
         host: String,
         tx: mpsc::UnboundedSender<Msg>,
     ) -> Self {
@@ -63,7 +64,7 @@ impl Runtime {
         let (masker, _) = masker_for(&resolved);
         Self {
             resolved,
-            journal,
+            state_dir,
             operator,
             host,
             masker,
@@ -76,55 +77,31 @@ impl Runtime {
         self.tx.clone()
     }
 
-    /// Append one event to the journal (fsynced before this returns). Secrets are masked
-    /// here too, whatever path the event took.
-    pub fn journal(&mut self, ev: &Event, at: DateTime<Utc>) -> Result<()> {
-        let (kind, step, mut data) = ev.to_parts();
-        self.masker.mask_json(&mut data);
-        let kind = journal_kind(&kind)?;
-        self.journal
-            .append_at(at, &self.operator, &self.host, kind, step.as_deref(), data)
-            .wrap_err("the journal could not be written; flightdeck will not advance")?;
-        Ok(())
-    }
-
-    /// Perform `effects` in order. Returns the events journaled, for front ends to show.
-    /// A journal failure stops at once: nothing after it is performed.
-    pub fn perform(
-        &mut self,
-        effects: Vec<Effect>,
-        st: &ReleaseState,
-        at: DateTime<Utc>,
-    ) -> Result<Vec<Event>> {
-        let mut shown = Vec::new();
-        for e in effects {
-            match e {
-                Effect::Journal(ev) => {
-                    self.journal(&ev, at)?;
-                    shown.push(ev);
-                }
-                Effect::Execute { phase, index } => self.execute(phase, index, st),
-                Effect::Control {
-                    phase,
-                    index,
-                    control,
-                } => {
-                    if let Some(s) = st.list(phase).get(index)
-                        && let Some(h) = self.handles.get(&(phase, s.id.clone()))
-                    {
-                        h.control(control);
-                    }
-                }
-                Effect::Cancel { phase, index } => {
-                    if let Some(s) = st.list(phase).get(index)
-                        && let Some(h) = self.handles.get_mut(&(phase, s.id.clone()))
-                    {
-                        h.cancel();
-                    }
+    /// Perform an executor's effect: start, cancel or steer a step. (Journal records and
+    /// timers are the driver's.)
+    pub fn perform(&mut self, e: Effect, st: &ReleaseState) {
+        match e {
+            Effect::Execute { phase, index } => self.execute(phase, index, st),
+            Effect::Control {
+                phase,
+                index,
+                control,
+            } => {
+                if let Some(s) = st.list(phase).get(index)
+                    && let Some(h) = self.handles.get(&(phase, s.id.clone()))
+                {
+                    h.control(control);
                 }
             }
+            Effect::Cancel { phase, index } => {
+                if let Some(s) = st.list(phase).get(index)
+                    && let Some(h) = self.handles.get_mut(&(phase, s.id.clone()))
+                {
+                    h.cancel();
+                }
+            }
+            Effect::Journal(_) | Effect::Timer { .. } => {}
         }
-        Ok(shown)
     }
 
     /// The step definition for `phase`/`index`.
@@ -149,7 +126,7 @@ impl Runtime {
     pub fn refuse_stale_docker(
         &self,
         e: &Effect,
-        model: &crate::watch::docker::DockerModel,
+        model: &crate::model::docker::DockerModel,
     ) -> bool {
         let Effect::Execute { phase, index } = e else {
             return false;
@@ -166,7 +143,8 @@ impl Runtime {
         }
     }
 
-    fn fail_now(&self, phase: Phase, step: &str, reason: String) {
+    /// Report step `step` failed at once (it could not start).
+    pub fn fail_now(&self, phase: Phase, step: &str, reason: String) {
         let _ = self.tx.send(Msg::Finished {
             phase,
             step: step.to_owned(),

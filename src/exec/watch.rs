@@ -60,7 +60,7 @@ pub fn start(
         };
         list.push((g.clone(), spec));
     }
-    let mut cx = GateCx::from_resolved(r, Some(rt.journal.state_dir().clone()));
+    let mut cx = GateCx::from_resolved(r, Some(rt.state_dir.clone()));
     cx.ctx = ctx.clone();
     let spec = WatchSpec {
         phase,

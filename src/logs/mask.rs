@@ -158,6 +158,8 @@ impl Masker {
             | Msg::Retry
             | Msg::Cancel
             | Msg::Rollback { .. }
+            | Msg::Timer { .. }
+            | Msg::StopCountdown
             | Msg::ExtendWatch { .. } => {}
         }
     }

@@ -1,26 +1,25 @@
-//! The plain front end: drives a release headless and prints timestamped lines
-//! ([`describe`] turns each journaled event into its line).
+//! The plain front end: drives a release headless over the driver and prints timestamped lines
+//! ([`describe`] turns each durable record into its line).
 //!
 //! Manual and approval steps take their answers from `--answers`, then `--auto-approve`
 //! (never for required evidence), then the terminal (`/dev/tty`); otherwise the step fails
 //! with a message naming the missing answer and those three ways to give it.
 
-use std::collections::VecDeque;
 use std::io::{BufRead, Write};
 
-use chrono::{DateTime, Local, Utc};
-use color_eyre::eyre::Result;
-use tokio::sync::mpsc;
+use chrono::Local;
+use color_eyre::eyre::{Result, eyre};
 
+mod answer;
 mod describe;
 
+pub use crate::driver::now_ms;
+pub use crate::release::Mode;
 pub use describe::describe;
 
 use crate::answers::Answers;
-use crate::exec::runtime::Runtime;
-use crate::release::{
-    Effect, Event, Msg, Outcome, Phase, ReleaseOutcome, ReleasePhase, ReleaseState, update,
-};
+use crate::driver::{Driver, DriverEvent};
+use crate::release::{Event, Msg, Outcome, Phase, ReleaseState, StepStatus};
 use crate::runbook::StepType;
 
 /// How answers are found.
@@ -32,88 +31,30 @@ pub struct PlainOpts {
     pub tty: bool,
 }
 
-/// What the drive is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// A release: runs until it completes, is rolled back, or a step fails.
-    Run,
-    /// `flightdeck rollback`: runs until the rollback ends.
-    Rollback,
-}
-
-/// Milliseconds-precise now, as journal records carry it.
-pub fn now_ms() -> DateTime<Utc> {
-    let n = Utc::now();
-    DateTime::from_timestamp_millis(n.timestamp_millis()).unwrap_or(n)
-}
-
-/// Drives one release. Returns the exit code.
-pub struct Driver<'a, W: Write> {
-    pub rt: &'a mut Runtime,
-    pub st: &'a mut ReleaseState,
-    pub rx: &'a mut mpsc::UnboundedReceiver<Msg>,
+/// Drives one release headless and prints it. Returns the exit code.
+pub struct Plain<'a, W: Write> {
+    pub d: &'a mut Driver,
     pub opts: &'a PlainOpts,
     pub out: &'a mut W,
+    /// The release as its durable records tell it (what the lines describe).
+    pub(super) view: ReleaseState,
 }
 
-impl<W: Write> Driver<'_, W> {
-    /// Apply a message and everything it leads to; refusals are printed and returned.
+impl<'a, W: Write> Plain<'a, W> {
+    pub fn new(d: &'a mut Driver, opts: &'a PlainOpts, out: &'a mut W) -> Self {
+        let view = d.state().cloned().unwrap_or_default();
+        Plain { d, opts, out, view }
+    }
+
+    /// Hand a message to the core; a refusal is printed and returned.
     pub fn send(&mut self, msg: Msg) -> Result<Option<String>> {
-        // Each message, and for answers the step it answers (a refused answer fails it).
-        let mut queue: VecDeque<(Msg, Option<(Phase, String)>)> = VecDeque::from([(msg, None)]);
-        let mut refused = None;
-        while let Some((mut m, answering)) = queue.pop_front() {
-            self.rt.masker.mask_msg(&mut m);
-            let now = now_ms();
-            let effects = match update(self.st, m, now) {
-                Ok(e) => e,
-                Err(r) => {
-                    self.line(&format!("refused: {r}"))?;
-                    if let Some((phase, step)) = answering {
-                        queue.push_back((
-                            Msg::Finished {
-                                phase,
-                                step,
-                                outcome: Outcome::Failed,
-                                exit_code: None,
-                                reason: Some(r.0.clone()),
-                                duration_ms: 0,
-                                captures: std::collections::BTreeMap::new(),
-                            },
-                            None,
-                        ));
-                    } else {
-                        refused = Some(r.0);
-                    }
-                    continue;
-                }
-            };
-            let mut answer_for = Vec::new();
-            let effects: Vec<Effect> = effects
-                .into_iter()
-                .filter(|e| match e {
-                    Effect::Execute { phase, index } => {
-                        if self.st.list(*phase)[*index].kind.is_answered() {
-                            answer_for.push((*phase, *index));
-                            false
-                        } else {
-                            true
-                        }
-                    }
-                    _ => true,
-                })
-                .collect();
-            let shown = self.rt.perform(effects, self.st, now)?;
-            for ev in &shown {
-                self.show(ev, now)?;
-            }
-            for (phase, index) in answer_for {
-                let m = self.answer(phase, index);
-                let id = self.st.list(phase)[index].id.clone();
-                queue.push_back((m, Some((phase, id))));
+        match self.d.send(msg) {
+            Ok(()) => Ok(None),
+            Err(r) => {
+                self.line(&format!("refused: {r}"))?;
+                Ok(Some(r))
             }
         }
-        Ok(refused)
     }
 
     fn line(&mut self, text: &str) -> Result<()> {
@@ -123,93 +64,191 @@ impl<W: Write> Driver<'_, W> {
         Ok(())
     }
 
-    fn show(&mut self, ev: &Event, _at: DateTime<Utc>) -> Result<()> {
-        if let Some(text) = describe(ev, self.st) {
-            for l in text.lines() {
-                self.line(l)?;
+    /// Show one driver event. `Some(code)` ends the run (halted, or the operator hung up).
+    async fn on_event(&mut self, ev: DriverEvent) -> Result<Option<i32>> {
+        match ev {
+            DriverEvent::Journaled(ev, at) => {
+                self.view.apply(&ev, at);
+                if let Some(text) = describe(&ev, &self.view) {
+                    for l in text.lines() {
+                        self.line(l)?;
+                    }
+                }
             }
+            DriverEvent::Prompt { phase, index } => {
+                let m = self.answer(phase, index);
+                if let Some(why) = self.send(m)? {
+                    // A refused answer fails its step, with the refusal as the reason.
+                    let step = self.view.list(phase)[index].id.clone();
+                    self.send(fail(phase, step, why))?;
+                }
+            }
+            DriverEvent::Refused(r) => self.line(&format!("refused: {r}"))?,
+            DriverEvent::Halted(r) => {
+                self.line(&r)?;
+                return Ok(Some(1));
+            }
+            DriverEvent::Policy(p) => {
+                if let Some(at) = p.countdown {
+                    let left = (at - now_ms()).to_std().unwrap_or_default();
+                    self.line(&format!(
+                        "auto rollback in {} (rollback.auto with --auto-approve)",
+                        humantime::format_duration(std::time::Duration::from_secs(
+                            left.as_secs() + u64::from(left.subsec_millis() > 0)
+                        ))
+                    ))?;
+                }
+                if p.rollback_waits {
+                    self.line("the rollback starts when the running step finishes")?;
+                }
+            }
+            DriverEvent::Disconnected(reason) => {
+                self.line(&format!("{reason}: finishing the running step, then stopping"))?;
+                self.d.hang_up(reason).await;
+                return Ok(Some(self.d.exit_code(Mode::Run)));
+            }
+            DriverEvent::JournalPending(_)
+            | DriverEvent::Docker(_)
+            | DriverEvent::Log(_)
+            | DriverEvent::Gate(_)
+            | DriverEvent::Revisions(_) => {}
+        }
+        Ok(None)
+    }
+
+    /// Show events until everything decided is durable and performed.
+    pub async fn settle(&mut self) -> Result<Option<i32>> {
+        while !self.d.settled() {
+            let ev = self.d.next().await;
+            if let Some(code) = self.on_event(ev).await? {
+                return Ok(Some(code));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Send a message and show what follows until settled; a refusal is returned.
+    pub async fn act(&mut self, msg: Msg) -> Result<Option<String>> {
+        let refused = self.send(msg)?;
+        self.settle().await?;
+        Ok(refused)
+    }
+
+    /// Run until the release (or the rollback) ends, then close the journal. Returns the
+    /// exit code.
+    pub async fn drive(&mut self, mode: Mode) -> Result<i32> {
+        let code = self.run(mode).await?;
+        self.finish().await?;
+        Ok(code)
+    }
+
+    /// [`Plain::drive`] without closing the journal (a drill goes on after it).
+    pub async fn drive_open(&mut self, mode: Mode) -> Result<i32> {
+        self.run(mode).await
+    }
+
+    /// Write everything queued to the journal and show the last records.
+    pub async fn finish(&mut self) -> Result<()> {
+        self.d.close().await.map_err(|e| eyre!("{e}"))?;
+        for ev in self.d.drain() {
+            self.on_event(ev).await?;
         }
         Ok(())
     }
 
-    fn answer(&mut self, phase: Phase, index: usize) -> Msg {
-        let s = self.st.list(phase)[index].clone();
-        let protected = self.rt.resolved.protected;
-        let answers = self.opts.answers.as_ref();
-        let fail = |why: String| Msg::Finished {
-            phase,
-            step: s.id.clone(),
-            outcome: Outcome::Failed,
-            exit_code: None,
-            reason: Some(why),
-            duration_ms: 0,
-            captures: std::collections::BTreeMap::new(),
+    async fn run(&mut self, mode: Mode) -> Result<i32> {
+        loop {
+            if let Some(code) = self.settle().await? {
+                return Ok(code);
+            }
+            let Some(st) = self.d.state() else {
+                return Ok(1);
+            };
+            if st.is_finished() {
+                return Ok(self.d.exit_code(mode));
+            }
+            let waiting = self.d.core().is_some_and(|c| {
+                c.ps.countdown.is_some() || c.ps.pending_rollback.is_some()
+            });
+            if st.running().is_some() || waiting {
+                let ev = self.d.next().await;
+                if let Some(code) = self.on_event(ev).await? {
+                    return Ok(code);
+                }
+                continue;
+            }
+            match st.current() {
+                Some((phase, i)) if st.list(phase)[i].status.is_blocking() => {
+                    if let Some(code) = self.blocked(phase, i, mode).await? {
+                        return Ok(code);
+                    }
+                }
+                Some(_) => {
+                    if let Some(why) = self.send(Msg::Next)? {
+                        self.line(&format!("cannot continue: {why}"))?;
+                        return Ok(1);
+                    }
+                }
+                None => return Ok(1),
+            }
+        }
+    }
+
+    /// A step failed (or was interrupted): roll back when the answers file confirms it, else
+    /// stop with what to do. `Some(code)` ends the run.
+    async fn blocked(&mut self, phase: Phase, i: usize, mode: Mode) -> Result<Option<i32>> {
+        let Some(st) = self.d.state() else {
+            return Ok(Some(1));
         };
-        if s.kind == StepType::Manual {
-            if let Some(note) = answers.and_then(|a| a.evidence.get(&s.id)) {
-                return Msg::Evidence {
-                    note: note.clone(),
-                    source: "answers".into(),
-                };
-            }
-            if self.opts.auto_approve && !protected && !s.info.evidence_required {
-                return Msg::Evidence {
-                    note: "approved by --auto-approve".into(),
-                    source: "auto-approve".into(),
-                };
-            }
-            if self.opts.tty
-                && let Some(note) = ask_tty(&format!("evidence for `{}` ({}): ", s.id, s.title))
+        let s = &st.list(phase)[i];
+        let (id, is_watch) = (s.id.clone(), s.kind == StepType::Watch);
+        let armed = st.armed.is_some();
+        let Some(r) = self.d.resolved() else {
+            return Ok(Some(1));
+        };
+        let has_rollback = !r.runbook.rollback.steps.is_empty();
+        let file = r.runbook.path.display().to_string();
+        if phase == Phase::Main && mode == Mode::Run && has_rollback {
+            // A watch rolls back only when a trigger armed the rollback; an inconclusive watch
+            // never does.
+            if let Some(by) = self.headless_rollback_confirmed()
+                && (armed || !is_watch)
             {
-                return Msg::Evidence {
-                    note,
-                    source: "terminal".into(),
+                let target = match self.rollback_target() {
+                    Ok(t) => t,
+                    Err(why) => {
+                        self.line(&format!("cannot roll back: {why}"))?;
+                        return Ok(Some(1));
+                    }
                 };
+                self.line(&format!(
+                    "rolling back: step `{id}` failed; confirmed by {by}"
+                ))?;
+                let by = self.d.operator().to_owned();
+                if let Some(why) = self.send(Msg::Rollback { by, target })? {
+                    self.line(&format!("cannot roll back: {why}"))?;
+                    return Ok(Some(1));
+                }
+                return Ok(None);
             }
-            let auto = if s.info.evidence_required {
-                "or on a terminal (--auto-approve cannot give required evidence)"
-            } else {
-                "on a terminal, or with --auto-approve (not in a protected environment)"
-            };
-            return fail(format!(
-                "no evidence for step `{}`: give it in an answers file (--answers FILE with [evidence] {} = \"…\"), {auto}",
-                s.id, s.id
-            ));
         }
-        if let Some(a) = answers.and_then(|a| a.approvals.get(&s.id)) {
-            return Msg::Approve {
-                name: a.name.clone(),
-                reason: a.reason.clone(),
-                source: "answers".into(),
-            };
-        }
-        if self.opts.auto_approve && !protected {
-            return Msg::Approve {
-                name: self.rt.operator.clone(),
-                reason: "approved by --auto-approve".into(),
-                source: "auto-approve".into(),
-            };
-        }
-        if self.opts.tty
-            && let Some(name) = ask_tty(&format!("approver for `{}` ({}): ", s.id, s.title))
-        {
-            let reason = ask_tty("reason: ").unwrap_or_default();
-            return Msg::Approve {
-                name,
-                reason,
-                source: "terminal".into(),
-            };
-        }
-        fail(format!(
-            "no approval for step `{}`: give it in an answers file (--answers FILE with [approvals.{}] name = \"…\" and reason = \"…\"), on a terminal, or with --auto-approve (not in a protected environment)",
-            s.id, s.id
-        ))
+        let hint = if phase == Phase::Rollback {
+            format!(
+                "the rollback is unfinished; fix the cause and run `flightdeck rollback -f {file}` to retry it"
+            )
+        } else {
+            format!(
+                "the release is unfinished; roll back with `flightdeck rollback -f {file}`, or fix the cause and run again"
+            )
+        };
+        self.line(&format!("stopped: step `{id}` failed; {hint}."))?;
+        Ok(Some(1))
     }
 
     /// Whether a failed release may roll back without a person: only when the answers file
     /// confirms it by naming the environment (`--auto-approve` never rolls back by itself).
     fn headless_rollback_confirmed(&self) -> Option<&'static str> {
-        let env = &self.rt.resolved.env_name;
+        let env = &self.d.resolved()?.env_name;
         self.opts
             .answers
             .as_ref()
@@ -220,101 +259,27 @@ impl<W: Write> Driver<'_, W> {
     /// The target of a headless rollback (see `resolve::headless_rollback_target`).
     fn rollback_target(&self) -> Result<Option<String>, String> {
         let answer = self.opts.answers.as_ref().and_then(|a| a.rollback.as_ref());
-        let fixed = self.st.armed.as_ref().and_then(|a| a.target.clone());
+        let st = self.d.state().ok_or("no release")?;
+        let fixed = st.armed.as_ref().and_then(|a| a.target.clone());
+        let r = self.d.resolved().ok_or("no runbook")?;
         crate::exec::resolve::headless_rollback_target(
-            &self.rt.resolved,
+            r,
             answer.and_then(|a| a.target.as_deref()),
-            fixed.or_else(|| self.st.rollback_target.clone()),
+            fixed.or_else(|| st.rollback_target.clone()),
         )
     }
+}
 
-    /// Run until the release (or the rollback) ends. Returns the exit code.
-    pub async fn drive(&mut self, mode: Mode) -> Result<i32> {
-        loop {
-            if let ReleasePhase::Finished(outcome) = self.st.phase {
-                return Ok(match (outcome, mode) {
-                    (ReleaseOutcome::Completed, _)
-                    | (ReleaseOutcome::RolledBack, Mode::Rollback) => 0,
-                    (ReleaseOutcome::RolledBack, Mode::Run) => 3,
-                    (ReleaseOutcome::Abandoned, _) => 1,
-                });
-            }
-            if self.st.running().is_none() {
-                match self.st.current() {
-                    Some((phase, i)) if self.st.list(phase)[i].status.is_blocking() => {
-                        let id = self.st.list(phase)[i].id.clone();
-                        let is_watch = self.st.list(phase)[i].kind == StepType::Watch;
-                        let rb = &self.rt.resolved.runbook.rollback;
-                        if phase == Phase::Main && mode == Mode::Run && !rb.steps.is_empty() {
-                            // A watch rolls back only when a trigger armed the rollback; an
-                            // inconclusive watch never does.
-                            let armed = self.st.armed.is_some();
-                            let auto = armed
-                                && rb.auto
-                                && !self.rt.resolved.protected
-                                && self.opts.auto_approve;
-                            let confirmed = self.headless_rollback_confirmed();
-                            if auto || ((armed || !is_watch) && confirmed.is_some()) {
-                                let target = match self.rollback_target() {
-                                    Ok(t) => t,
-                                    Err(why) => {
-                                        self.line(&format!("cannot roll back: {why}"))?;
-                                        return Ok(1);
-                                    }
-                                };
-                                let by = if auto {
-                                    let delay = crate::runbook::template::render_duration(
-                                        &rb.auto_delay,
-                                        &self.rt.context(self.st),
-                                    )
-                                    .unwrap_or(std::time::Duration::from_secs(30));
-                                    self.line(&format!(
-                                        "auto rollback in {} (rollback.auto with --auto-approve)",
-                                        humantime::format_duration(delay)
-                                    ))?;
-                                    tokio::time::sleep(delay).await;
-                                    "auto".to_owned()
-                                } else {
-                                    self.line(&format!(
-                                        "rolling back: step `{id}` failed; confirmed by {}",
-                                        confirmed.unwrap_or_default()
-                                    ))?;
-                                    self.rt.operator.clone()
-                                };
-                                self.send(Msg::Rollback { by, target })?;
-                                continue;
-                            }
-                        }
-                        let file = self.rt.resolved.runbook.path.display().to_string();
-                        let hint = if phase == Phase::Rollback {
-                            format!(
-                                "the rollback is unfinished; fix the cause and run `flightdeck rollback -f {file}` to retry it"
-                            )
-                        } else {
-                            format!(
-                                "the release is unfinished; roll back with `flightdeck rollback -f {file}`, or fix the cause and run again"
-                            )
-                        };
-                        self.line(&format!("stopped: step `{id}` failed; {hint}."))?;
-                        return Ok(1);
-                    }
-                    Some(_) => {
-                        if let Some(why) = self.send(Msg::Next)? {
-                            self.line(&format!("cannot continue: {why}"))?;
-                            return Ok(1);
-                        }
-                        continue;
-                    }
-                    None => return Ok(1),
-                }
-            }
-            match self.rx.recv().await {
-                Some(m) => {
-                    self.send(m)?;
-                }
-                None => return Ok(1),
-            }
-        }
+/// A step's failure, reported to the core.
+fn fail(phase: Phase, step: String, why: String) -> Msg {
+    Msg::Finished {
+        phase,
+        step,
+        outcome: Outcome::Failed,
+        exit_code: None,
+        reason: Some(why),
+        duration_ms: 0,
+        captures: std::collections::BTreeMap::new(),
     }
 }
 
@@ -332,4 +297,21 @@ pub fn ask_tty(prompt: &str) -> Option<String> {
     std::io::BufReader::new(tty).read_line(&mut line).ok()?;
     let line = line.trim().to_owned();
     (!line.is_empty()).then_some(line)
+}
+
+/// A note for the journal.
+pub fn note(action: &str, text: String) -> Msg {
+    Msg::Record(Event::Note {
+        step: None,
+        phase: None,
+        action: Some(action.into()),
+        text,
+        extend_ms: None,
+    })
+}
+
+/// The step of `view` that the interrupted-step decision concerns, if any.
+pub fn interrupted_step(st: &ReleaseState) -> Option<String> {
+    let (p, i) = st.current()?;
+    (st.list(p)[i].status == StepStatus::Interrupted).then(|| st.list(p)[i].id.clone())
 }

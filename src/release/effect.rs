@@ -11,6 +11,11 @@ pub enum Effect {
     Execute { phase: Phase, index: usize },
     /// Cancel the running step `index` of `phase`.
     Cancel { phase: Phase, index: usize },
+    /// Send `Msg::Timer { id }` back at `at` (a later timer with the same id replaces it).
+    Timer {
+        id: super::msg::TimerId,
+        at: chrono::DateTime<chrono::Utc>,
+    },
     /// Steer the running step `index` of `phase` (a watch: extend or end).
     Control {
         phase: Phase,

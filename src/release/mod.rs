@@ -3,14 +3,18 @@
 pub mod effect;
 pub mod event;
 pub mod msg;
+pub mod policy;
 pub mod replay;
+pub mod route;
 pub mod state;
 pub mod trigger;
 pub mod update;
 
 pub use effect::Effect;
 pub use event::{Event, Outcome, Phase, ReleaseOutcome, StepInfo};
-pub use msg::Msg;
+pub use msg::{Msg, TimerId};
+pub use policy::{Core, Mode, Policy, PolicyView, exit_code};
+pub use route::{Routed, route};
 pub use state::{ReleasePhase, ReleaseState, StepState, StepStatus};
 pub use update::{Refusal, update};
 

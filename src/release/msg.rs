@@ -58,4 +58,15 @@ pub enum Msg {
     },
     /// An informational event to journal as it is (gate results, docker actions, notes).
     Record(Event),
+    /// A timer the core set (`Effect::Timer`) is due.
+    Timer { id: TimerId },
+    /// Stop the auto-rollback countdown (any key); the rollback stays armed.
+    StopCountdown,
+}
+
+/// The core's timers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TimerId {
+    /// The auto-rollback countdown.
+    Countdown,
 }

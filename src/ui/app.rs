@@ -1,5 +1,6 @@
 //! `App`: the single owner of the cockpit's state, and `App::update`, pure (no I/O, no await):
-//! messages in, effects out for the runtime to perform.
+//! the driver's events and keys in, effects out (messages for the core, quit, save) for the
+//! front end to hand on. The release state it shows is built from durable records only.
 
 use std::collections::BTreeMap;
 
@@ -7,7 +8,7 @@ use chrono::{DateTime, Duration, DurationRound, Utc};
 use crossterm::event::{KeyEvent, KeyEventKind};
 
 use crate::model::revisions::{RevisionsModel, RevisionsMsg};
-use crate::release::{self, ReleaseState};
+use crate::release::{Event, Msg, Phase, PolicyView, ReleaseState};
 
 use super::keymap::Keymap;
 use super::logs::Logs;
@@ -19,11 +20,19 @@ use super::model::{GateRow, Header};
 #[derive(Debug, Clone, PartialEq)]
 pub enum AppMsg {
     Key(KeyEvent),
+    /// A mouse event (`--mouse` only).
+    Mouse(crossterm::event::MouseEvent),
     Resize(u16, u16),
     /// A clock tick (send one at [`App::next_redraw_deadline`]).
     Tick,
-    /// An executor's report (output, finished, records), passed to `release::update`.
-    Release(release::Msg),
+    /// A durable journal record (from the driver, or read from a followed journal).
+    Journaled(Event, DateTime<Utc>),
+    /// Step `index` of `phase` waits for the operator's answer: open its prompt.
+    Prompt { phase: Phase, index: usize },
+    /// The policy's state: the auto-rollback countdown, a rollback waiting for a step.
+    Policy(PolicyView),
+    /// Journal records queued for over a second (0: none).
+    JournalPending(usize),
     /// A gate's latest measurement.
     Gate(GateRow),
     /// A refusal from outside the core (lock, runtime), shown on the status line.
@@ -48,8 +57,8 @@ pub enum AppMsg {
 /// Effects out of the App, for the runtime to perform in order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AppEffect {
-    /// Everything `release::update` returned that the runtime performs: journal first.
-    Release(release::Effect),
+    /// A message for the release core (the driver performs what it decides).
+    Send(Msg),
     Quit,
     /// Save the log buffer of this source (see [`App::log_lines`]).
     SaveLog(String),
@@ -125,9 +134,17 @@ pub struct App {
         Vec<crate::runbook::Service>,
     )>,
     pub(crate) size: (u16, u16),
+    /// The policy's state as the driver last reported it.
+    pub(crate) policy: PolicyView,
+    /// The countdown was stopped by a key (the rollback stays armed).
+    pub(crate) countdown_stopped: bool,
+    /// The warning line the front end set (e.g. SSH without tmux).
+    pub(crate) base_warning: Option<String>,
+    /// Journal records waiting for the disk for over a second.
+    pub(crate) journal_pending: usize,
     /// The time of the last message, for the clocks.
     pub(crate) now: DateTime<Utc>,
-    dirty: bool,
+    pub(crate) dirty: bool,
 }
 
 impl App {
@@ -157,6 +174,10 @@ impl App {
             deploy_targets: Vec::new(),
             docker: None,
             size: (80, 24),
+            policy: PolicyView::default(),
+            countdown_stopped: false,
+            base_warning: None,
+            journal_pending: 0,
             now: DateTime::<Utc>::UNIX_EPOCH,
             dirty: true,
         }
@@ -215,6 +236,12 @@ impl App {
         &self.release
     }
 
+    /// Replace the header (`observe` shows the observed operator's release).
+    pub fn set_header(&mut self, header: Header) {
+        self.header = header;
+        self.dirty = true;
+    }
+
     pub fn header(&self) -> &Header {
         &self.header
     }
@@ -260,6 +287,7 @@ impl App {
     /// Whether a clock is on screen: a running step's timer, the window countdown or gate ages.
     pub fn clocks_visible(&self) -> bool {
         self.release.running().is_some()
+            || self.policy.countdown.is_some()
             || self.header.window_deadline.is_some()
             || self.gates.iter().any(|g| g.at.is_some())
     }
@@ -284,8 +312,15 @@ impl App {
                     return out;
                 }
                 self.dirty = true;
-                self.key(&ev, now, &mut out);
+                if self.policy.countdown.is_some() {
+                    // Any key stops the countdown, and does nothing else.
+                    self.countdown_stopped = true;
+                    out.push(AppEffect::Send(Msg::StopCountdown));
+                } else {
+                    self.key(&ev, now, &mut out);
+                }
             }
+            AppMsg::Mouse(m) => self.mouse(m),
             AppMsg::Resize(w, h) => {
                 self.size = (w, h);
                 self.dirty = true;
@@ -295,11 +330,35 @@ impl App {
                     self.dirty = true;
                 }
             }
-            AppMsg::Release(m) => {
+            AppMsg::Journaled(ev, at) => {
                 self.dirty = true;
-                if let Err(r) = self.send(m, now, &mut out) {
-                    self.refuse(r.0);
+                self.journaled(&ev, at);
+            }
+            AppMsg::Prompt { phase, index } => {
+                self.dirty = true;
+                if self.header.observing.is_none()
+                    && self
+                        .release
+                        .list(phase)
+                        .get(index)
+                        .is_some_and(|s| s.kind.is_answered())
+                {
+                    self.open_prompt(phase, index);
                 }
+            }
+            AppMsg::Policy(p) => {
+                self.dirty = true;
+                if p.countdown.is_some() {
+                    self.countdown_stopped = false;
+                }
+                if self.release.armed.is_none() {
+                    self.countdown_stopped = false;
+                }
+                self.policy = p;
+            }
+            AppMsg::JournalPending(n) => {
+                self.dirty = true;
+                self.journal_pending = n;
             }
             AppMsg::Gate(row) => {
                 self.dirty = true;
@@ -337,7 +396,7 @@ impl App {
             }
             AppMsg::Warning(w) => {
                 self.dirty = true;
-                self.header.warning = w;
+                self.base_warning = w;
             }
             AppMsg::Docker(m) => {
                 if let Some((model, _)) = &mut self.docker
@@ -352,7 +411,31 @@ impl App {
             }
         }
         self.check_modal();
+        self.refresh_warning();
         out
+    }
+
+    /// The warning line: the countdown, a rollback that waits, or the front end's warning.
+    fn refresh_warning(&mut self) {
+        let w = if let Some(at) = self.policy.countdown {
+            let left = (at - self.now).num_seconds().max(0) + 1;
+            Some(format!(
+                "AUTO ROLLBACK in {left}s · press any key to stop the countdown (the rollback stays armed)"
+            ))
+        } else if self.policy.rollback_waits {
+            Some(
+                "ROLLBACK confirmed: it starts when the running step finishes · x cancels the step"
+                    .to_owned(),
+            )
+        } else if self.countdown_stopped && self.release.armed.is_some() {
+            Some("auto rollback stopped · the rollback stays armed: press R to roll back".to_owned())
+        } else {
+            self.base_warning.clone()
+        };
+        if w != self.header.warning {
+            self.header.warning = w;
+            self.dirty = true;
+        }
     }
 
     pub(crate) fn refuse(&mut self, text: String) {

@@ -1,10 +1,11 @@
-//! Feeding the release core and routing what it returns: journal records and executions go to
-//! the runtime, while manual and approval steps are answered here, through their prompts (the
-//! App is their executor: it opens the prompt instead of forwarding `Execute`).
+//! The App's side of the driver: a message for the core is checked against the durable state
+//! the screen shows and handed to the driver (`AppEffect::Send`); durable records come back
+//! (`journaled`) and are applied; a manual or approval step's prompt opens when the driver
+//! says the step waits for its answer.
 
 use chrono::{DateTime, Utc};
 
-use crate::release::{self, Effect, Event, Msg, Outcome, Phase, Refusal};
+use crate::release::{self, Event, Msg, Phase, Refusal};
 
 use super::app::{App, AppEffect};
 use super::modal::Modal;
@@ -13,57 +14,22 @@ use super::modal::evidence::Evidence;
 use super::modal::input::TextInput;
 
 impl App {
-    /// Feed `msg` to the core and route its effects into `out`. On refusal nothing changed.
+    /// Check `msg` against the state shown and hand it to the driver. On refusal nothing is sent.
     pub(crate) fn send(
         &mut self,
         msg: Msg,
         now: DateTime<Utc>,
         out: &mut Vec<AppEffect>,
     ) -> Result<(), Refusal> {
-        let effects = release::update(&mut self.release, msg, now)?;
-        for e in effects {
-            match e {
-                Effect::Execute { phase, index } => {
-                    let kind = self.release.list(phase)[index].kind;
-                    if kind.is_answered() {
-                        self.open_prompt(phase, index);
-                    } else {
-                        out.push(AppEffect::Release(e));
-                    }
-                }
-                Effect::Cancel { phase, index } => {
-                    let s = &self.release.list(phase)[index];
-                    if !s.kind.is_answered() {
-                        out.push(AppEffect::Release(e));
-                    } else if s.status == release::StepStatus::Running {
-                        // Nothing runs outside: the App reports the cancellation itself.
-                        let step = s.id.clone();
-                        let ms = s.started_at.map_or(0, |t| {
-                            u64::try_from((now - t).num_milliseconds()).unwrap_or(0)
-                        });
-                        self.send(
-                            Msg::Finished {
-                                phase,
-                                step,
-                                outcome: Outcome::Cancelled,
-                                exit_code: None,
-                                reason: Some("cancelled by the operator".into()),
-                                duration_ms: ms,
-                                captures: std::collections::BTreeMap::new(),
-                            },
-                            now,
-                            out,
-                        )?;
-                    }
-                }
-                Effect::Journal(ev) => {
-                    self.observe(&ev, now);
-                    out.push(AppEffect::Release(Effect::Journal(ev)));
-                }
-                e @ Effect::Control { .. } => out.push(AppEffect::Release(e)),
-            }
-        }
+        self.check(msg.clone(), now)?;
+        out.push(AppEffect::Send(msg));
         Ok(())
+    }
+
+    /// A record is durable: apply it to the state shown, and keep the logs in step.
+    pub(crate) fn journaled(&mut self, ev: &Event, at: DateTime<Utc>) {
+        self.release.apply(ev, at);
+        self.observe(ev, at);
     }
 
     /// Keep the log buffers in step with the journal.

@@ -15,6 +15,7 @@ pub mod layout;
 pub mod logs;
 pub mod logview;
 mod logwindow;
+mod mouse;
 pub mod modal;
 pub mod model;
 pub mod panes;

@@ -103,6 +103,10 @@ impl App {
             armed: r.armed.as_ref().map(|a| a.reason.clone()),
             steps: r.rollback_steps.iter().map(|s| s.title.clone()).collect(),
             interrupts: r.running().map(|(p, i)| r.list(p)[i].id.clone()),
+            waits: r.running().is_some_and(|(p, i)| {
+                let k = r.list(p)[i].kind;
+                !k.is_answered() && k != crate::runbook::StepType::Watch
+            }),
             by: self.header.operator.clone(),
             input: TextInput::new(),
         }));

@@ -111,6 +111,7 @@ pub(super) fn kinds(effects: &[Effect]) -> Vec<String> {
             Effect::Execute { phase, index } => format!("execute {phase:?} {index}"),
             Effect::Cancel { phase, index } => format!("cancel {phase:?} {index}"),
             Effect::Control { control, .. } => format!("control {control:?}"),
+            Effect::Timer { id, .. } => format!("timer {id:?}"),
         })
         .collect()
 }

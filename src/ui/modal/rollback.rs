@@ -30,6 +30,8 @@ pub struct RollbackConfirm {
     pub steps: Vec<String>,
     /// The running step that the rollback will cancel.
     pub interrupts: Option<String>,
+    /// The running step finishes before the rollback starts (a watch or a prompt is cut short).
+    pub waits: bool,
     /// The operator who confirms.
     pub by: String,
     pub input: TextInput,
@@ -95,10 +97,14 @@ impl RollbackConfirm {
         line.extend(target);
         rows.push(Row::Text(Line::from(line)));
         if let Some(step) = &self.interrupts {
-            rows.push(Row::Wrap(
-                format!("The running step `{step}` will be cancelled first."),
-                theme.warn,
-            ));
+            let text = if self.waits {
+                format!(
+                    "The rollback starts when the running step `{step}` finishes (x cancels it)."
+                )
+            } else {
+                format!("The running step `{step}` will be cancelled first.")
+            };
+            rows.push(Row::Wrap(text, theme.warn));
         }
         if self.steps.is_empty() {
             rows.push(Row::Text(Line::styled("No rollback steps.", theme.warn)));

@@ -42,7 +42,7 @@ fn mode(name: &str) -> H {
             h.key("enter");
             let mut st = h.app.release.clone();
             st.steps[2].status = StepStatus::Interrupted;
-            h.app.release = st;
+            h.set_release(st);
         }
         "completed" => h = completed(),
         "rolling_back" => {

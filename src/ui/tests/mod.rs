@@ -21,9 +21,11 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 
-use crate::release::{Effect, Event, Msg, Outcome, Phase, ReleaseState, StepInfo};
+use crate::release::{
+    Core, Effect, Event, Msg, Outcome, Phase, Policy, ReleaseState, Routed, StepInfo, route,
+};
 
-use super::app::{App, AppEffect, AppMsg};
+use super::app::{self, App, AppMsg};
 use super::keymap::Keymap;
 use super::keyspec::KeySpec;
 use super::modal::Modal;
@@ -136,9 +138,22 @@ pub fn key_event(spec: &str) -> KeyEvent {
     KeyEvent::new(k.code, mods)
 }
 
-/// A test harness: an App with a begun release and a clock that moves one second a message.
+/// What the harness saw of one message: the core's effects (journal records, and steps handed
+/// to the executors) and the App's other effects.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AppEffect {
+    Release(Effect),
+    Quit,
+    SaveLog(String),
+    RefreshRevisions,
+    SelectService(String),
+}
+
+/// A test harness: an App over the release core, with the driver's routing done at once (every
+/// record is durable when written), and a clock that moves one second a message.
 pub struct H {
     pub app: App,
+    pub core: Core,
     pub clock: i64,
 }
 
@@ -157,11 +172,21 @@ impl H {
             "qa".to_owned(),
             "Check every box of the QA checklist and attach it to the release ticket.".to_owned(),
         )]));
-        let mut h = H { app, clock: 0 };
+        let mut h = H {
+            app,
+            core: Core::new(ReleaseState::default(), Policy::default()),
+            clock: 0,
+        };
         h.send(AppMsg::Resize(80, 24));
-        let fx = h.send(AppMsg::Release(Msg::Begin(begin(environment, protected))));
+        let fx = h.release(Msg::Begin(begin(environment, protected)));
         assert_eq!(kinds(&fx), ["release-started"]);
         h
+    }
+
+    /// Put the release in state `st` (as a resumed journal would).
+    pub fn set_release(&mut self, st: ReleaseState) {
+        self.core.st = st.clone();
+        self.app.release = st;
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -170,7 +195,63 @@ impl H {
 
     pub fn send(&mut self, msg: AppMsg) -> Vec<AppEffect> {
         self.clock += 1;
-        self.app.update(msg, t(self.clock))
+        let now = t(self.clock);
+        let fx = self.app.update(msg, now);
+        self.pump(fx, now)
+    }
+
+    /// Perform the App's effects as the driver would.
+    fn pump(&mut self, fx: Vec<app::AppEffect>, now: DateTime<Utc>) -> Vec<AppEffect> {
+        let mut out = Vec::new();
+        let mut queue: std::collections::VecDeque<app::AppEffect> = fx.into();
+        while let Some(e) = queue.pop_front() {
+            match e {
+                app::AppEffect::Send(m) => self.core_msg(m, now, &mut out, &mut queue),
+                app::AppEffect::Quit => out.push(AppEffect::Quit),
+                app::AppEffect::SaveLog(s) => out.push(AppEffect::SaveLog(s)),
+                app::AppEffect::RefreshRevisions => out.push(AppEffect::RefreshRevisions),
+                app::AppEffect::SelectService(s) => out.push(AppEffect::SelectService(s)),
+            }
+        }
+        out
+    }
+
+    fn core_msg(
+        &mut self,
+        m: Msg,
+        now: DateTime<Utc>,
+        out: &mut Vec<AppEffect>,
+        queue: &mut std::collections::VecDeque<app::AppEffect>,
+    ) {
+        let before = self.core.view();
+        let effects = match self.core.update(m, now) {
+            Ok(e) => e,
+            Err(r) => {
+                queue.extend(self.app.update(AppMsg::Refused(r.0), now));
+                return;
+            }
+        };
+        for e in effects {
+            match e {
+                Effect::Journal(ev) => {
+                    out.push(AppEffect::Release(Effect::Journal(ev.clone())));
+                    queue.extend(self.app.update(AppMsg::Journaled(ev, now), now));
+                }
+                Effect::Timer { .. } => out.push(AppEffect::Release(e)),
+                e => match route(&self.core.st, e.clone(), now) {
+                    Routed::Prompt { phase, index } => {
+                        queue.extend(self.app.update(AppMsg::Prompt { phase, index }, now));
+                    }
+                    Routed::Core(m) => queue.push_back(app::AppEffect::Send(m)),
+                    Routed::Executor(e) => out.push(AppEffect::Release(e)),
+                    Routed::None => {}
+                },
+            }
+        }
+        let view = self.core.view();
+        if view != before {
+            queue.extend(self.app.update(AppMsg::Policy(view), now));
+        }
     }
 
     pub fn key(&mut self, spec: &str) -> Vec<AppEffect> {
@@ -191,8 +272,11 @@ impl H {
         out
     }
 
+    /// A message from an executor or a source, straight to the core (as the driver feeds it).
     pub fn release(&mut self, m: Msg) -> Vec<AppEffect> {
-        self.send(AppMsg::Release(m))
+        self.clock += 1;
+        let now = t(self.clock);
+        self.pump(vec![app::AppEffect::Send(m)], now)
     }
 
     /// The executor reports step `id` of `phase` finished.

@@ -10,7 +10,7 @@ fn interrupted() -> H {
     h.key("enter");
     let mut st = h.app.release.clone();
     st.steps[2].status = StepStatus::Interrupted;
-    h.app.release = st;
+    h.set_release(st);
     h
 }
 
@@ -206,7 +206,7 @@ fn retry_an_interrupted_manual_step_reopens_the_evidence_prompt() {
     h.key("esc");
     let mut st = h.app.release.clone();
     st.steps[0].status = StepStatus::Interrupted;
-    h.app.release = st;
+    h.set_release(st);
     let fx = h.key("r");
     assert_eq!(kinds(&fx), ["step-started"]);
     assert!(matches!(h.modal(), Some(Modal::Evidence(_))));

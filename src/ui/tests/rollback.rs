@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::release::ReleasePhase;
+use crate::release::{ReleasePhase, StepStatus};
 
 fn confirmed(fx: &[AppEffect]) -> bool {
     kinds(fx).contains(&"rollback-confirmed".to_owned())
@@ -137,7 +137,7 @@ fn in_a_protected_environment_the_exact_name_then_enter_confirms() {
 }
 
 #[test]
-fn a_running_step_is_named_and_cancelled_by_the_rollback() {
+fn a_running_step_is_named_and_the_rollback_waits_for_it() {
     let mut h = H::new("staging");
     h.past_qa_and_preflight();
     h.key("enter");
@@ -146,12 +146,41 @@ fn a_running_step_is_named_and_cancelled_by_the_rollback() {
         panic!()
     };
     assert_eq!(m.interrupts.as_deref(), Some("deploy"));
+    assert!(m.waits);
+    let fx = h.key("y");
+    assert!(
+        !fx.iter()
+            .any(|e| matches!(e, AppEffect::Release(Effect::Cancel { .. }))),
+        "a deploy is never cut short by a rollback: {fx:?}"
+    );
+    assert!(!confirmed(&fx), "the rollback waits for the deploy");
+    assert!(
+        h.app.header.warning.as_deref().is_some_and(|w| w.contains("starts when the running step finishes")),
+        "{:?}",
+        h.app.header.warning
+    );
+    let fx = h.finish(Phase::Main, "deploy", Outcome::Succeeded);
+    assert!(confirmed(&fx), "{fx:?}");
+    assert_eq!(h.app.release.phase, ReleasePhase::RollingBack);
+    assert_eq!(h.app.release.steps[2].status, StepStatus::Succeeded);
+    assert_eq!(h.app.header.warning, None);
+}
+
+#[test]
+fn x_cancels_the_step_a_rollback_waits_for_and_the_rollback_starts() {
+    let mut h = H::new("staging");
+    h.past_qa_and_preflight();
+    h.key("enter");
+    h.key("R");
+    h.key("y");
+    h.key("x");
     let fx = h.key("y");
     assert!(fx.contains(&AppEffect::Release(Effect::Cancel {
         phase: Phase::Main,
         index: 2
     })));
-    assert!(confirmed(&fx));
+    let fx = h.finish(Phase::Main, "deploy", Outcome::Cancelled);
+    assert!(confirmed(&fx), "{fx:?}");
 }
 
 #[test]

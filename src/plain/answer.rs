@@ -1,0 +1,85 @@
+//! Answers for the steps a person answers, headless: evidence and approvals.
+
+use std::io::Write;
+
+use super::{Plain, ask_tty};
+use crate::release::{Msg, Outcome, Phase};
+use crate::runbook::StepType;
+
+impl<W: Write> Plain<'_, W> {
+    /// The answer to step `index` of `phase`: from the answers file, `--auto-approve`, the
+    /// terminal, or a failure that says how to give it.
+    pub(super) fn answer(&mut self, phase: Phase, index: usize) -> Msg {
+        let s = self.view.list(phase)[index].clone();
+        let protected = self.d.resolved().is_some_and(|r| r.protected);
+        let answers = self.opts.answers.as_ref();
+        let fail = |why: String| Msg::Finished {
+            phase,
+            step: s.id.clone(),
+            outcome: Outcome::Failed,
+            exit_code: None,
+            reason: Some(why),
+            duration_ms: 0,
+            captures: std::collections::BTreeMap::new(),
+        };
+        if s.kind == StepType::Manual {
+            if let Some(note) = answers.and_then(|a| a.evidence.get(&s.id)) {
+                return Msg::Evidence {
+                    note: note.clone(),
+                    source: "answers".into(),
+                };
+            }
+            if self.opts.auto_approve && !protected && !s.info.evidence_required {
+                return Msg::Evidence {
+                    note: "approved by --auto-approve".into(),
+                    source: "auto-approve".into(),
+                };
+            }
+            if self.opts.tty
+                && let Some(note) = ask_tty(&format!("evidence for `{}` ({}): ", s.id, s.title))
+            {
+                return Msg::Evidence {
+                    note,
+                    source: "terminal".into(),
+                };
+            }
+            let auto = if s.info.evidence_required {
+                "or on a terminal (--auto-approve cannot give required evidence)"
+            } else {
+                "on a terminal, or with --auto-approve (not in a protected environment)"
+            };
+            return fail(format!(
+                "no evidence for step `{}`: give it in an answers file (--answers FILE with [evidence] {} = \"…\"), {auto}",
+                s.id, s.id
+            ));
+        }
+        if let Some(a) = answers.and_then(|a| a.approvals.get(&s.id)) {
+            return Msg::Approve {
+                name: a.name.clone(),
+                reason: a.reason.clone(),
+                source: "answers".into(),
+            };
+        }
+        if self.opts.auto_approve && !protected {
+            return Msg::Approve {
+                name: self.d.operator().to_owned(),
+                reason: "approved by --auto-approve".into(),
+                source: "auto-approve".into(),
+            };
+        }
+        if self.opts.tty
+            && let Some(name) = ask_tty(&format!("approver for `{}` ({}): ", s.id, s.title))
+        {
+            let reason = ask_tty("reason: ").unwrap_or_default();
+            return Msg::Approve {
+                name,
+                reason,
+                source: "terminal".into(),
+            };
+        }
+        fail(format!(
+            "no approval for step `{}`: give it in an answers file (--answers FILE with [approvals.{}] name = \"…\" and reason = \"…\"), on a terminal, or with --auto-approve (not in a protected environment)",
+            s.id, s.id
+        ))
+    }
+}
