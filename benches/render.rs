@@ -8,7 +8,7 @@ use std::hint::black_box;
 use chrono::{DateTime, TimeZone, Utc};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use flightdeck::release::{Event, Msg, Phase, ReleaseState, StepInfo};
+use flightdeck::release::{Event, Phase, ReleaseState, StepInfo};
 use flightdeck::runbook::{DockerHost, Service, ServiceMatch};
 use flightdeck::ui::render::draw;
 use flightdeck::ui::{App, AppMsg, Focus, GateRow, Header, Keymap, Theme};
@@ -113,7 +113,8 @@ fn app(steps: usize, lines: usize) -> App {
     send(&mut app, AppMsg::Resize(W, H));
     send(
         &mut app,
-        AppMsg::Release(Msg::Begin(Event::ReleaseStarted {
+        AppMsg::Journaled(
+            Event::ReleaseStarted {
             release_id: "backend-1.4.2-20261125T060000Z".into(),
             name: "backend".into(),
             environment: "staging".into(),
@@ -125,9 +126,21 @@ fn app(steps: usize, lines: usize) -> App {
             drill: false,
             steps: (0..steps).map(step).collect(),
             rollback_steps: vec![step(99)],
-        })),
+            },
+            t(0),
+        ),
     );
-    send(&mut app, AppMsg::Release(Msg::Next));
+    send(
+        &mut app,
+        AppMsg::Journaled(
+            Event::StepStarted {
+                step: "step-0".into(),
+                phase: Phase::Main,
+                attempt: 1,
+            },
+            t(0),
+        ),
+    );
     // Pushed in batches of 1,000, as an executor would report them.
     let mut n = 0;
     while n < lines {
@@ -137,12 +150,15 @@ fn app(steps: usize, lines: usize) -> App {
         n += 1000;
         send(
             &mut app,
-            AppMsg::Release(Msg::Output {
-                phase: Phase::Main,
-                step: "step-0".into(),
-                stream: "stdout".into(),
-                lines: batch,
-            }),
+            AppMsg::Journaled(
+                Event::Output {
+                    phase: Phase::Main,
+                    step: "step-0".into(),
+                    stream: "stdout".into(),
+                    lines: batch,
+                },
+                t(0),
+            ),
         );
     }
     app
