@@ -123,7 +123,16 @@ pub async fn run(args: &RollbackArgs, out: &mut impl Write, err: &mut impl Write
         answers,
         tty: false,
     };
-    execute(&r, writer, st, outcome.torn_tail.as_ref(), target, &opts, out).await
+    execute(
+        &r,
+        writer,
+        st,
+        outcome.torn_tail.as_ref(),
+        target,
+        &opts,
+        out,
+    )
+    .await
 }
 
 /// Run the rollback (or continue one left unfinished) over a headless driver.

@@ -21,8 +21,8 @@ use crate::ui::theme::Theme;
 
 mod setup;
 
-pub use setup::{app_for, header};
 use setup::save_log;
+pub use setup::{app_for, header};
 
 /// Display options.
 #[derive(Debug, Clone)]
@@ -150,9 +150,26 @@ pub async fn run(driver: &mut Driver, mut app: App, opts: &CockpitOpts) -> Resul
                 Some(Err(e)) => break End::Disconnected(format!("terminal read failed: {e}")),
                 None => break End::Disconnected("the terminal closed".into()),
             },
-            ev = driver.next() => match app_msg(ev) {
-                Ok(m) => app.update(m, now_ms()),
-                Err(why) => break End::Disconnected(why),
+            ev = driver.next() => {
+                // Everything the driver has ready is applied before the next key: a key never
+                // acts on a screen that lags what is already decided (a prompt that opened).
+                let mut fx = Vec::new();
+                let mut next = Some(ev);
+                let mut gone = None;
+                while let Some(ev) = next {
+                    match app_msg(ev) {
+                        Ok(m) => fx.extend(app.update(m, now_ms())),
+                        Err(why) => {
+                            gone = Some(why);
+                            break;
+                        }
+                    }
+                    next = driver.ready();
+                }
+                if let Some(why) = gone {
+                    break End::Disconnected(why);
+                }
+                fx
             },
             () = sleep_until(wake) => app.update(AppMsg::Tick, now_ms()),
         };

@@ -11,6 +11,16 @@ use tokio::sync::mpsc;
 use crate::journal::{Ack, Committer, Entry, Writer};
 use crate::release::{Effect, Event};
 
+use super::DriverEvent;
+
+/// What waits for the records before it to be durable.
+pub enum Later {
+    /// An effect to perform (start, cancel or steer a step).
+    Effect(Effect),
+    /// Something to show (the policy's state after those records).
+    Show(DriverEvent),
+}
+
 /// How old the oldest queued record may be before the header says `journal: N pending`.
 pub const PENDING_AFTER: Duration = Duration::from_secs(1);
 
@@ -26,8 +36,8 @@ pub struct Journal {
     committer: Option<Committer>,
     acks: mpsc::UnboundedReceiver<Ack>,
     inflight: VecDeque<Inflight>,
-    /// Effects waiting for the record with this token to be durable.
-    held: VecDeque<(u64, Effect)>,
+    /// What waits for the record with this token to be durable.
+    held: VecDeque<(u64, Later)>,
     operator: String,
     host: String,
 }
@@ -36,7 +46,7 @@ pub struct Journal {
 #[derive(Default)]
 pub struct Released {
     pub events: Vec<(Event, DateTime<Utc>)>,
-    pub effects: Vec<Effect>,
+    pub later: Vec<Later>,
     pub failed: Option<String>,
 }
 
@@ -79,7 +89,7 @@ impl Journal {
 
     /// Hold `e` until every record queued so far is durable; `None` when none is queued (then
     /// the caller performs it now).
-    pub fn hold(&mut self, e: Effect) -> Option<Effect> {
+    pub fn hold(&mut self, e: Later) -> Option<Later> {
         match self.inflight.back() {
             Some(last) => {
                 self.held.push_back((last.token, e));
@@ -109,7 +119,7 @@ impl Journal {
                 }
                 while self.held.front().is_some_and(|(t, _)| *t <= upto) {
                     if let Some((_, e)) = self.held.pop_front() {
-                        out.effects.push(e);
+                        out.later.push(e);
                     }
                 }
             }

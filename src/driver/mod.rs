@@ -40,7 +40,10 @@ pub enum DriverEvent {
     /// A record is durable (or was read from a followed journal): apply it.
     Journaled(Event, DateTime<Utc>),
     /// Step `index` of `phase` waits for a person's answer (evidence or an approval).
-    Prompt { phase: Phase, index: usize },
+    Prompt {
+        phase: Phase,
+        index: usize,
+    },
     /// A message from an executor or a source was refused.
     Refused(String),
     /// The journal could not be written: nothing more runs.
@@ -201,7 +204,7 @@ impl Driver {
                 Effect::Timer { id, at } => self.timers.set(id, at),
                 other => {
                     let Some(j) = &mut self.journal else { continue };
-                    if let Some(e) = j.hold(other) {
+                    if let Some(journal::Later::Effect(e)) = j.hold(journal::Later::Effect(other)) {
                         self.run_effect(e, now);
                     }
                 }
@@ -222,7 +225,8 @@ impl Driver {
                 "{why} — nothing more will run; quit and fix it, the journal keeps everything before it"
             );
             self.halted = Some(text.clone());
-            self.out.push_back(DriverEvent::Halted(format!("HALTED: {text}")));
+            self.out
+                .push_back(DriverEvent::Halted(format!("HALTED: {text}")));
         }
     }
 
@@ -263,7 +267,15 @@ impl Driver {
         let view = core.view();
         if view != self.shown_policy {
             self.shown_policy = view.clone();
-            self.out.push_back(DriverEvent::Policy(view));
+            // Shown after the records that led to it (the banner before its countdown).
+            let show = journal::Later::Show(DriverEvent::Policy(view));
+            let now = match &mut self.journal {
+                Some(j) => j.hold(show),
+                None => Some(show),
+            };
+            if let Some(journal::Later::Show(ev)) = now {
+                self.out.push_back(ev);
+            }
         }
     }
 
@@ -285,6 +297,11 @@ impl Driver {
         self.sources.refresh_revisions();
     }
 
+    /// The next thing to show if one is ready now, without waiting.
+    pub fn ready(&mut self) -> Option<DriverEvent> {
+        self.out.pop_front()
+    }
+
     /// The next thing to show. Waits on every source, the journal and the timers.
     pub async fn next(&mut self) -> DriverEvent {
         loop {
@@ -298,7 +315,10 @@ impl Driver {
     }
 
     async fn wait(&mut self) {
-        let pending_at = self.journal.as_ref().and_then(journal::Journal::pending_check_at);
+        let pending_at = self
+            .journal
+            .as_ref()
+            .and_then(journal::Journal::pending_check_at);
         let timer = self.timers.next_due();
         tokio::select! {
             Some(ack) = async {
@@ -332,8 +352,11 @@ impl Driver {
             self.halt(format!("the journal could not be written: {why}"));
         }
         let now = now_ms();
-        for e in released.effects {
-            self.run_effect(e, now);
+        for later in released.later {
+            match later {
+                journal::Later::Effect(e) => self.run_effect(e, now),
+                journal::Later::Show(ev) => self.out.push_back(ev),
+            }
         }
     }
 

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
-
 use color_eyre::eyre::{Result, eyre};
 use tokio::sync::mpsc;
 

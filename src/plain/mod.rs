@@ -103,7 +103,9 @@ impl<'a, W: Write> Plain<'a, W> {
                 }
             }
             DriverEvent::Disconnected(reason) => {
-                self.line(&format!("{reason}: finishing the running step, then stopping"))?;
+                self.line(&format!(
+                    "{reason}: finishing the running step, then stopping"
+                ))?;
                 self.d.hang_up(reason).await;
                 return Ok(Some(self.d.exit_code(Mode::Run)));
             }
@@ -167,9 +169,10 @@ impl<'a, W: Write> Plain<'a, W> {
             if st.is_finished() {
                 return Ok(self.d.exit_code(mode));
             }
-            let waiting = self.d.core().is_some_and(|c| {
-                c.ps.countdown.is_some() || c.ps.pending_rollback.is_some()
-            });
+            let waiting = self
+                .d
+                .core()
+                .is_some_and(|c| c.ps.countdown.is_some() || c.ps.pending_rollback.is_some());
             if st.running().is_some() || waiting {
                 let ev = self.d.next().await;
                 if let Some(code) = self.on_event(ev).await? {

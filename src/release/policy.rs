@@ -32,8 +32,7 @@ impl Policy {
     ) -> Policy {
         let applies = auto && !protected && !pick && (!headless || auto_approve);
         Policy {
-            auto_delay_ms: applies
-                .then(|| u64::try_from(delay.as_millis()).unwrap_or(u64::MAX)),
+            auto_delay_ms: applies.then(|| u64::try_from(delay.as_millis()).unwrap_or(u64::MAX)),
         }
     }
 }
@@ -84,7 +83,9 @@ impl Core {
     /// Apply one message with the policy. On refusal nothing changed.
     pub fn update(&mut self, msg: Msg, now: DateTime<Utc>) -> Result<Vec<Effect>, Refusal> {
         let mut effects = match msg {
-            Msg::Timer { id: TimerId::Countdown } => self.countdown_due(now)?,
+            Msg::Timer {
+                id: TimerId::Countdown,
+            } => self.countdown_due(now)?,
             Msg::StopCountdown => {
                 if self.ps.countdown.take().is_none() {
                     return Err(Refusal("no auto-rollback countdown is running".into()));
@@ -112,7 +113,9 @@ impl Core {
             let waits = !s.kind.is_answered() && s.kind != crate::runbook::StepType::Watch;
             if waits && self.st.phase == ReleasePhase::InProgress {
                 if self.ps.pending_rollback.is_some() {
-                    return Err(Refusal("the rollback already waits for the running step".into()));
+                    return Err(Refusal(
+                        "the rollback already waits for the running step".into(),
+                    ));
                 }
                 self.ps.pending_rollback = Some((by, target));
                 return Ok(Vec::new());
@@ -152,7 +155,9 @@ impl Core {
         {
             self.ps.counted = true;
             let at = now
-                .checked_add_signed(TimeDelta::milliseconds(i64::try_from(ms).unwrap_or(i64::MAX)))
+                .checked_add_signed(TimeDelta::milliseconds(
+                    i64::try_from(ms).unwrap_or(i64::MAX),
+                ))
                 .unwrap_or(DateTime::<Utc>::MAX_UTC);
             self.ps.countdown = Some(at);
             effects.push(Effect::Timer {

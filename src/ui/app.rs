@@ -28,7 +28,10 @@ pub enum AppMsg {
     /// A durable journal record (from the driver, or read from a followed journal).
     Journaled(Event, DateTime<Utc>),
     /// Step `index` of `phase` waits for the operator's answer: open its prompt.
-    Prompt { phase: Phase, index: usize },
+    Prompt {
+        phase: Phase,
+        index: usize,
+    },
     /// The policy's state: the auto-rollback countdown, a rollback waiting for a step.
     Policy(PolicyView),
     /// Journal records queued for over a second (0: none).
@@ -142,6 +145,9 @@ pub struct App {
     pub(crate) base_warning: Option<String>,
     /// Journal records waiting for the disk for over a second.
     pub(crate) journal_pending: usize,
+    /// A prompt opened at once for a step whose start is not durable yet (keys typed right
+    /// after ⏎ go into it, never to the keymap).
+    pub(crate) awaiting: Option<(Phase, String)>,
     /// The time of the last message, for the clocks.
     pub(crate) now: DateTime<Utc>,
     pub(crate) dirty: bool,
@@ -178,6 +184,7 @@ impl App {
             countdown_stopped: false,
             base_warning: None,
             journal_pending: 0,
+            awaiting: None,
             now: DateTime::<Utc>::UNIX_EPOCH,
             dirty: true,
         }
@@ -336,7 +343,14 @@ impl App {
             }
             AppMsg::Prompt { phase, index } => {
                 self.dirty = true;
+                let open_already = self.modal.as_ref().and_then(Modal::running_step)
+                    == self
+                        .release
+                        .list(phase)
+                        .get(index)
+                        .map(|s| (phase, s.id.as_str()));
                 if self.header.observing.is_none()
+                    && !open_already
                     && self
                         .release
                         .list(phase)
@@ -380,6 +394,10 @@ impl App {
             }
             AppMsg::Refused(text) => {
                 self.dirty = true;
+                if self.awaiting.take().is_some() {
+                    // The step did not start: its prompt goes.
+                    self.modal = None;
+                }
                 self.refuse(text);
             }
             AppMsg::ServiceLog { service, lines } => {
@@ -418,7 +436,8 @@ impl App {
     /// The warning line: the countdown, a rollback that waits, or the front end's warning.
     fn refresh_warning(&mut self) {
         let w = if let Some(at) = self.policy.countdown {
-            let left = (at - self.now).num_seconds().max(0) + 1;
+            // Whole seconds left, rounded up: 30s at the start, 1s in the last second.
+            let left = ((at - self.now).num_milliseconds().max(0) + 999) / 1000;
             Some(format!(
                 "AUTO ROLLBACK in {left}s · press any key to stop the countdown (the rollback stays armed)"
             ))
@@ -428,7 +447,9 @@ impl App {
                     .to_owned(),
             )
         } else if self.countdown_stopped && self.release.armed.is_some() {
-            Some("auto rollback stopped · the rollback stays armed: press R to roll back".to_owned())
+            Some(
+                "auto rollback stopped · the rollback stays armed: press R to roll back".to_owned(),
+            )
         } else {
             self.base_warning.clone()
         };
@@ -454,11 +475,24 @@ impl App {
 
     /// Close a modal whose step stopped running (finished, cancelled, rolled back).
     fn check_modal(&mut self) {
-        let stale = match self.modal.as_ref().and_then(Modal::running_step) {
-            Some((phase, id)) => self
-                .release
+        let running = |phase: Phase, id: &str| {
+            self.release
                 .running()
-                .is_none_or(|(p, i)| p != phase || self.release.list(p)[i].id != id),
+                .is_some_and(|(p, i)| p == phase && self.release.list(p)[i].id == id)
+        };
+        if let Some((phase, id)) = &self.awaiting
+            && running(*phase, id)
+        {
+            self.awaiting = None;
+        }
+        let stale = match self.modal.as_ref().and_then(Modal::running_step) {
+            Some((phase, id)) => {
+                !running(phase, id)
+                    && self
+                        .awaiting
+                        .as_ref()
+                        .is_none_or(|(p, i)| *p != phase || i != id)
+            }
             None => false,
         };
         if stale {

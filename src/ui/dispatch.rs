@@ -21,8 +21,33 @@ impl App {
         now: DateTime<Utc>,
         out: &mut Vec<AppEffect>,
     ) -> Result<(), Refusal> {
-        self.check(msg.clone(), now)?;
+        // A prompt opened before its step's start was durable answers a step the core has
+        // running already: the core checks it.
+        if self.awaiting.is_none() {
+            self.check(msg.clone(), now)?;
+        }
         out.push(AppEffect::Send(msg));
+        Ok(())
+    }
+
+    /// Send `msg` (`Next` or `Retry`) and, when it starts a step a person answers, open its
+    /// prompt at once: keys typed right after ⏎ belong to the prompt even while the step's
+    /// start waits for the disk.
+    pub(crate) fn start_step(
+        &mut self,
+        msg: Msg,
+        now: DateTime<Utc>,
+        out: &mut Vec<AppEffect>,
+    ) -> Result<(), Refusal> {
+        let target = self.release.current();
+        self.send(msg, now, out)?;
+        if let Some((p, i)) = target
+            && self.release.list(p)[i].kind.is_answered()
+            && self.release.running().is_none()
+        {
+            self.awaiting = Some((p, self.release.list(p)[i].id.clone()));
+            self.open_prompt(p, i);
+        }
         Ok(())
     }
 

@@ -150,10 +150,10 @@ impl App {
                 if self.reopen_prompt() {
                     Ok(())
                 } else {
-                    self.send(Msg::Next, now, out)
+                    self.start_step(Msg::Next, now, out)
                 }
             }
-            A::Retry => self.send(Msg::Retry, now, out),
+            A::Retry => self.start_step(Msg::Retry, now, out),
             A::Skip => self
                 .check(Msg::Skip { reason: "-".into() }, now)
                 .map(|()| self.open_skip()),

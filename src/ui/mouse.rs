@@ -17,11 +17,7 @@ impl App {
             (areas.gates, Focus::Gates),
             (areas.logs, Focus::Logs),
         ];
-        let Some(pane) = panes
-            .iter()
-            .find(|(r, _)| r.contains(at))
-            .map(|(_, f)| *f)
-        else {
+        let Some(pane) = panes.iter().find(|(r, _)| r.contains(at)).map(|(_, f)| *f) else {
             return;
         };
         let scroll = match ev.kind {

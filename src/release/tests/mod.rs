@@ -8,6 +8,7 @@ use chrono::{DateTime, TimeZone, Utc};
 
 use super::*;
 
+mod policy;
 mod replay;
 mod rollback;
 mod steps;

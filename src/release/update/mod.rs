@@ -357,7 +357,9 @@ pub fn update(st: &mut ReleaseState, msg: Msg, now: DateTime<Utc>) -> Result<Vec
         ),
         Msg::Record(ev) => o.emit(ev),
         Msg::Timer { .. } | Msg::StopCountdown => {
-            return Err(Refusal("timers and the countdown belong to the release policy (`Core`)".into()));
+            return Err(Refusal(
+                "timers and the countdown belong to the release policy (`Core`)".into(),
+            ));
         }
     }
     Ok(o.effects)

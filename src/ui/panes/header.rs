@@ -81,6 +81,14 @@ fn spans<'a>(app: &App, theme: &Theme, p: Parts) -> Vec<Span<'a>> {
             theme.warn,
         ));
     }
+    if app.journal_pending > 0 {
+        // The disk is slow: records wait for it (nothing shown as done before it is durable).
+        s.push(sep());
+        s.push(Span::styled(
+            format!("journal: {} pending", app.journal_pending),
+            theme.warn,
+        ));
+    }
     if let Some(deadline) = h.window_deadline {
         let left = (deadline - app.now).num_seconds();
         s.push(sep());

@@ -201,7 +201,7 @@ impl H {
     }
 
     /// Perform the App's effects as the driver would.
-    fn pump(&mut self, fx: Vec<app::AppEffect>, now: DateTime<Utc>) -> Vec<AppEffect> {
+    pub fn pump(&mut self, fx: Vec<app::AppEffect>, now: DateTime<Utc>) -> Vec<AppEffect> {
         let mut out = Vec::new();
         let mut queue: std::collections::VecDeque<app::AppEffect> = fx.into();
         while let Some(e) = queue.pop_front() {

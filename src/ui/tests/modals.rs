@@ -222,3 +222,50 @@ fn a_prompt_closes_when_its_step_stops_running() {
     h.finish(Phase::Main, "deploy", Outcome::Succeeded);
     assert!(h.modal().is_none(), "nothing left to cancel");
 }
+
+#[test]
+fn keys_typed_right_after_enter_go_into_the_prompt_before_the_start_is_durable() {
+    let mut h = H::new("staging");
+    // The App alone, as with a slow disk: ⏎ is sent, the step's start is not durable yet.
+    let now = h.now();
+    let fx = h.app.update(AppMsg::Key(key_event("enter")), now);
+    assert!(
+        matches!(fx[..], [crate::ui::app::AppEffect::Send(Msg::Next)]),
+        "{fx:?}"
+    );
+    assert_eq!(h.app.release.steps[0].status, StepStatus::Pending);
+    assert!(matches!(h.modal(), Some(Modal::Evidence(_))));
+    // `s` and `R` are a note's letters here, never skip or roll back.
+    for c in "QA-1 s R".chars() {
+        let mods = if c.is_ascii_uppercase() {
+            KeyModifiers::SHIFT
+        } else {
+            KeyModifiers::NONE
+        };
+        let more = h
+            .app
+            .update(AppMsg::Key(KeyEvent::new(KeyCode::Char(c), mods)), now);
+        assert!(more.is_empty(), "{c}: {more:?}");
+    }
+    // The start becomes durable and the driver asks for the answer: the typed note stays.
+    h.pump(fx, now);
+    let Some(Modal::Evidence(m)) = h.modal() else {
+        panic!("{:?}", h.modal())
+    };
+    assert_eq!(m.input.text(), "QA-1 s R");
+    assert_eq!(h.app.release.steps[0].status, StepStatus::Running);
+    let fx = h.key("enter");
+    assert_eq!(kinds(&fx), ["evidence", "step-finished"]);
+}
+
+#[test]
+fn a_refused_start_closes_the_prompt_opened_for_it() {
+    let mut h = H::new("staging");
+    let now = h.now();
+    h.app.update(AppMsg::Key(key_event("enter")), now);
+    assert!(h.modal().is_some());
+    h.app
+        .update(AppMsg::Refused("HALTED: disk full".into()), now);
+    assert!(h.modal().is_none());
+    assert!(h.status().contains("HALTED"));
+}

@@ -155,7 +155,11 @@ fn a_running_step_is_named_and_the_rollback_waits_for_it() {
     );
     assert!(!confirmed(&fx), "the rollback waits for the deploy");
     assert!(
-        h.app.header.warning.as_deref().is_some_and(|w| w.contains("starts when the running step finishes")),
+        h.app
+            .header
+            .warning
+            .as_deref()
+            .is_some_and(|w| w.contains("starts when the running step finishes")),
         "{:?}",
         h.app.header.warning
     );
@@ -226,4 +230,45 @@ proptest! {
         let fx = h.key("enter");
         prop_assert_eq!(confirmed(&fx), typed == "production");
     }
+}
+
+#[test]
+fn the_countdown_shows_and_any_key_stops_it_without_acting() {
+    let mut h = H::new("staging");
+    h.core.policy = crate::release::Policy::auto_rollback(
+        true,
+        false,
+        false,
+        false,
+        false,
+        std::time::Duration::from_secs(30),
+    );
+    h.release(Msg::Arm {
+        reason: "trigger error-rate tripped".into(),
+        target: Some("v1.4.1".into()),
+    });
+    let w = h.app.header.warning.clone().unwrap_or_default();
+    assert!(w.starts_with("AUTO ROLLBACK in 30s"), "{w}");
+    assert!(screen(&mut h, 80, 24).contains("AUTO ROLLBACK in"));
+    // `q` would ask to quit; during the countdown it only stops it.
+    let fx = h.key("q");
+    assert!(fx.is_empty(), "{fx:?}");
+    assert!(h.modal().is_none());
+    assert_eq!(h.core.view().countdown, None);
+    assert!(h.app.release.armed.is_some(), "the rollback stays armed");
+    let w = h.app.header.warning.clone().unwrap_or_default();
+    assert!(w.contains("auto rollback stopped"), "{w}");
+    // Keys act again.
+    h.key("q");
+    assert!(h.modal().is_some());
+}
+
+#[test]
+fn the_header_says_when_the_journal_waits_for_the_disk() {
+    let mut h = H::new("staging");
+    assert!(!screen(&mut h, 160, 48).contains("pending"));
+    h.send(AppMsg::JournalPending(3));
+    assert!(screen(&mut h, 160, 48).contains("journal: 3 pending"));
+    h.send(AppMsg::JournalPending(0));
+    assert!(!screen(&mut h, 160, 48).contains("pending"));
 }
