@@ -3,7 +3,8 @@
 use std::process::Command;
 use std::time::Duration;
 
-use crate::tmux::{Tmux, bin, missing, wait_file};
+use crate::skip::{Component, need, need_all};
+use crate::tmux::{Tmux, bin, wait_file};
 
 fn demo_processes() -> usize {
     let out = Command::new("ps")
@@ -18,7 +19,7 @@ fn demo_processes() -> usize {
 
 #[test]
 fn the_demo_tells_the_whole_story_and_cleans_up() {
-    if missing("tmux", Tmux::available()) {
+    if !need(Component::Tmux) {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
@@ -135,16 +136,9 @@ fn completions_are_accepted_by_bash_and_the_man_page_by_man() {
     }
 }
 
-fn docker_up() -> bool {
-    Command::new("docker")
-        .args(["version", "--format", "{{.Server.Version}}"])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 #[test]
 fn the_docker_demo_runs_the_story_with_containers_and_removes_them() {
-    if missing("tmux", Tmux::available()) || missing("a Docker daemon", docker_up()) {
+    if !need_all(&[Component::Tmux, Component::Dockerd]) {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");

@@ -86,10 +86,13 @@ async fn swarm_deploy_and_rollback_on_a_private_daemon() {
             .output()
             .expect("docker swarm init runs");
         if !init.status.success() {
-            support::skip::<()>(&format!(
-                "swarm init failed here: {}",
-                String::from_utf8_lossy(&init.stderr)
-            ));
+            support::skip::<()>(
+                crate::skip::Component::Dockerd,
+                &format!(
+                    "swarm init failed here: {}",
+                    String::from_utf8_lossy(&init.stderr)
+                ),
+            );
             return;
         }
         // Nothing may ever attach to the ingress overlay: remove it at once.
