@@ -1,20 +1,42 @@
 //! `flightdeck demo` driven through the whole story in tmux; completions and the man page.
 
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
 use crate::skip::{Component, need, need_all};
 use crate::tmux::{Tmux, bin, wait_file};
 
-fn demo_processes() -> usize {
-    let out = Command::new("ps")
-        .args(["-eo", "args"])
-        .output()
-        .expect("ps");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| l.contains("demo-service") && l.contains("flightdeck-demo-"))
-        .count()
+/// The `flightdeck demo-service` processes (argv[1], as `src/demo` starts them) whose working
+/// directory is under `root` (the demo's directory, even once deleted): `(pid, command line)`.
+fn demo_processes(root: &Path) -> Vec<(i32, String)> {
+    let mut found = Vec::new();
+    for e in std::fs::read_dir("/proc").expect("/proc").flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(cmdline) = std::fs::read(e.path().join("cmdline")) else {
+            continue;
+        };
+        let args: Vec<String> = cmdline
+            .split(|&b| b == 0)
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        let cwd = std::fs::read_link(e.path().join("cwd")).unwrap_or_default();
+        if args.get(1).is_some_and(|a| a == "demo-service") && cwd.starts_with(root) {
+            found.push((pid, args.join(" ")));
+        }
+    }
+    found
+}
+
+/// A per-test temporary directory for the demo (`TMPDIR`, so its working directory and
+/// services are this test's) and the report path: `(env prefix, tmp, report)`.
+fn demo_paths(dir: &Path) -> (String, std::path::PathBuf, std::path::PathBuf) {
+    let tmp = dir.join("tmp");
+    std::fs::create_dir_all(&tmp).expect("tmp");
+    let report = dir.join("flightdeck-demo-report.md");
+    (format!("TMPDIR='{}'", tmp.display()), tmp, report)
 }
 
 #[test]
@@ -23,13 +45,19 @@ fn the_demo_tells_the_whole_story_and_cleans_up() {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
+    let (env, tmp, report) = demo_paths(dir.path());
     let t = Tmux::start(
         dir.path(),
-        &format!("{} demo; echo $? > exit.txt; sleep 30", bin()),
+        &format!(
+            "{env} {} demo --report '{}'; echo $? > exit.txt; sleep 30",
+            bin(),
+            report.display()
+        ),
         110,
         32,
     );
     let s = t.wait_for("Press ⏎ to run the preflight gates");
+    assert_eq!(demo_processes(&tmp).len(), 1, "v1 runs, found by the count");
     assert!(
         s.contains("demo-shop → staging · v2.0.0 (prev v1.0.0)"),
         "{s}"
@@ -58,24 +86,31 @@ fn the_demo_tells_the_whole_story_and_cleans_up() {
     t.wait_for("press y to confirm the rollback");
     t.keys(&["y"]);
     let s = t.wait_for("v1 is back and healthy");
+    assert_eq!(demo_processes(&tmp).len(), 1, "v1 runs again, v2 is gone");
     assert!(s.contains("✔ 2 v1 healthy again"), "{s}");
     assert!(s.contains("release rolled back"), "{s}");
     t.keys(&["q"]);
     assert_eq!(wait_file(&dir.path().join("exit.txt")).trim(), "0");
     let s = t.screen();
     assert!(
-        s.contains("flightdeck-demo-report.md"),
+        s.replace('\n', "").contains(&report.display().to_string()),
         "the end offers the report: {s}"
     );
-    let report = std::fs::read_to_string(std::env::temp_dir().join("flightdeck-demo-report.md"))
-        .expect("the report");
+    let report = std::fs::read_to_string(&report).expect("the report");
     assert!(report.contains("- Evidence: QA-42 passed"), "{report}");
     assert!(
         report.contains("`flightdeck journal verify`: passes"),
         "{report}"
     );
     std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(demo_processes(), 0, "no demo process is left behind");
+    let left = demo_processes(&tmp);
+    for (pid, _) in &left {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(*pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+    assert!(left.is_empty(), "demo processes left behind: {left:?}");
 }
 
 #[test]
@@ -142,9 +177,14 @@ fn the_docker_demo_runs_the_story_with_containers_and_removes_them() {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
+    let (env, _, report) = demo_paths(dir.path());
     let t = Tmux::start(
         dir.path(),
-        &format!("{} demo --docker; echo $? > exit.txt; sleep 30", bin()),
+        &format!(
+            "{env} {} demo --docker --report '{}'; echo $? > exit.txt; sleep 30",
+            bin(),
+            report.display()
+        ),
         120,
         32,
     );
@@ -172,6 +212,8 @@ fn the_docker_demo_runs_the_story_with_containers_and_removes_them() {
     t.wait_for("v1 is back and healthy");
     t.keys(&["q"]);
     assert_eq!(wait_file(&dir.path().join("exit.txt")).trim(), "0");
+    let report = std::fs::read_to_string(&report).expect("the report");
+    assert!(report.contains("- Evidence: QA-42"), "{report}");
     let left = Command::new("docker")
         .args([
             "ps",
