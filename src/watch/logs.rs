@@ -1,9 +1,11 @@
 //! Container log streams (DESIGN.md §2, §6): every running container of a service with
 //! `logs = true` gets ONE follow stream (`follow`, `timestamps`, a small `tail`), never two
-//! (a map of container ids), never re-polled with `since`. A stream ends with its container;
-//! the Docker model's changes (a new start time, a finished task) start the next one. Lines
-//! are masked on the way in and sent, in batches, as owned [`LogMsg`]s on a bounded channel;
-//! a stream that falls more than [`StreamOpts::max_lag`] behind skips ahead (see `logs_task`).
+//! (a map of container ids), never polled. A stream that ends (its container stopped) or
+//! fails shows a marker line in its source and is reopened with a backoff, following from its
+//! last line's time (`since`); the Docker model's changes (a new start time, a finished task)
+//! start the next one at once, and a removed container's stream stops for good. Lines are
+//! masked on the way in and sent, in batches, as owned [`LogMsg`]s on a bounded channel; a
+//! stream that falls more than [`StreamOpts::max_lag`] behind skips ahead (see `logs_task`).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -56,6 +58,7 @@ pub const CHANNEL: usize = 16;
 
 #[derive(Debug)]
 struct Stream {
+    source: String,
     started_at: Option<DateTime<Utc>>,
     task: JoinHandle<()>,
 }
@@ -114,7 +117,7 @@ impl LogStreams {
                 }
             }
             DockerMsg::Changed { host, container } => self.container(host, container),
-            DockerMsg::Removed { id, .. } => self.stop(id),
+            DockerMsg::Removed { id, .. } => self.removed(id),
             _ => {}
         }
     }
@@ -129,6 +132,24 @@ impl LogStreams {
             .collect();
         v.sort();
         v
+    }
+
+    /// The container is gone: its stream stops for good, and says so (unless it already
+    /// has, or the channel is full).
+    fn removed(&mut self, id: &str) {
+        if let Some(s) = self.streams.get(id)
+            && !s.task.is_finished()
+        {
+            let _ = self.tx.try_send(LogMsg {
+                source: s.source.clone(),
+                lines: vec![LogLine::marker(
+                    super::logs_retry::removed(),
+                    Some(Utc::now()),
+                )],
+            });
+        }
+        self.stop(id);
+        self.last.remove(id);
     }
 
     fn stop(&mut self, id: &str) {
@@ -161,16 +182,18 @@ impl LogStreams {
         let Some(h) = self.hosts.get(host) else {
             return;
         };
+        let source = format!("{service}/{}", c.name);
         let task = Task {
             host: h.clone(),
             id: c.id.clone(),
-            source: format!("{service}/{}", c.name),
+            source: source.clone(),
             masker: self.masker.clone(),
             tx: self.tx.clone(),
             opts: self.opts,
             last: Arc::clone(self.last.entry(c.id.clone()).or_default()),
         };
         let stream = Stream {
+            source,
             started_at: c.started_at,
             task: tokio::spawn(task.run()),
         };
