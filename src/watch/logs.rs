@@ -208,3 +208,69 @@ impl Drop for LogStreams {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runbook::ServiceMatch;
+    use crate::watch::docker::Health;
+
+    fn container() -> ContainerInfo {
+        ContainerInfo {
+            id: "c1".into(),
+            name: "web-1".into(),
+            services: vec!["web".into()],
+            image: "app:1".into(),
+            image_digest: String::new(),
+            state: RunState::Running,
+            exit_code: None,
+            health: Health::None,
+            started_at: Some(Utc::now()),
+            finished_at: None,
+            restart_count: 0,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_stream_that_cannot_connect_says_so_once_and_stops_when_removed() {
+        let host = DockerHost {
+            name: "h".into(),
+            url: "unix:///nonexistent/flightdeck-test/docker.sock".into(),
+            tls: None,
+        };
+        let service = Service {
+            name: "web".into(),
+            matcher: ServiceMatch::Name("web-*".into()),
+            logs: true,
+        };
+        let (tx, mut rx) = mpsc::channel(CHANNEL);
+        let opts = StreamOpts::default();
+        let mut s = LogStreams::new(vec![host], &[service], Masker::default(), tx, opts);
+        s.on_docker(&DockerMsg::Changed {
+            host: "h".into(),
+            container: container(),
+        });
+        let first = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .expect("a marker within 5 s")
+            .expect("a message");
+        assert_eq!(first.source, "web/web-1");
+        let text = &first.lines[0].text;
+        assert!(text.starts_with("— stream failed: "), "{text}");
+        assert!(text.ends_with("; reconnecting in 0.5s —"), "{text}");
+        // Two more attempts (after 0.5 s and 1 s) fail the same way: nothing new is said.
+        let more = tokio::time::timeout(Duration::from_millis(2000), rx.recv()).await;
+        assert!(more.is_err(), "{more:?}");
+        assert_eq!(s.streaming(), ["c1"], "still reconnecting");
+        s.on_docker(&DockerMsg::Removed {
+            host: "h".into(),
+            id: "c1".into(),
+        });
+        let last = rx.recv().await.expect("the removed marker");
+        assert_eq!(
+            last.lines[0].text,
+            "— stream stopped: the container was removed —"
+        );
+        assert!(s.streaming().is_empty());
+    }
+}
