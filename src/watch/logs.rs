@@ -259,7 +259,7 @@ mod tests {
         assert!(text.starts_with("— stream failed: "), "{text}");
         assert!(text.ends_with("; reconnecting in 0.5s —"), "{text}");
         // Two more attempts (after 0.5 s and 1 s) fail the same way: nothing new is said.
-        let more = tokio::time::timeout(Duration::from_millis(2000), rx.recv()).await;
+        let more = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await;
         assert!(more.is_err(), "{more:?}");
         assert_eq!(s.streaming(), ["c1"], "still reconnecting");
         s.on_docker(&DockerMsg::Removed {
