@@ -38,9 +38,11 @@ if command -v dockerd >/dev/null 2>&1 && ! docker info >/dev/null 2>&1; then
 fi
 
 echo "== cargo test"
-log="$state/cargo-test.log"
+# This run's files (other runs may share $state).
+run=$(mktemp -d "$state/run.XXXXXX")
+log="$run/cargo-test.log"
 # Each real-component test that skips appends `test: component: why` here (tests/it/skip.rs).
-export FLIGHTDECK_SKIP_LOG="$state/skipped.log"
+export FLIGHTDECK_SKIP_LOG="$run/skipped.log"
 : >"$FLIGHTDECK_SKIP_LOG"
 started=$SECONDS
 cargo test --all-targets --no-fail-fast 2>&1 | tee "$log"
