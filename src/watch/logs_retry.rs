@@ -1,6 +1,6 @@
 //! Reconnecting a container's log stream: the backoff between attempts (0.5 s doubling to
-//! 10 s, reset once a stream delivers a line) and the marker lines that say, in the source's
-//! own pane, that its stream ended or failed and is being reopened.
+//! 10 s, reset once a stream shows a line or stays open that long) and the marker lines that
+//! say, in the source's own pane, that its stream ended or failed and is being reopened.
 
 use std::time::Duration;
 

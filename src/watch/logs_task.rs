@@ -91,11 +91,14 @@ impl Task {
                     Err(e) => Err(e),
                 },
             };
-            let (stop, shown) = match d {
+            let (stop, worked) = match d {
                 Ok(d) => {
                     let stream = d.logs(&self.id, Some(self.options(tail, resume)));
+                    let opened = tokio::time::Instant::now();
                     let mut shown = false;
-                    (self.follow(stream, &mut shown).await, shown)
+                    let stop = self.follow(stream, &mut shown).await;
+                    // A stream worked when it showed a line or stayed open a while.
+                    (stop, shown || opened.elapsed() >= logs_retry::MAX)
                 }
                 Err(e) => {
                     let delay = backoff.next_delay();
@@ -106,7 +109,7 @@ impl Task {
                     continue;
                 }
             };
-            if shown {
+            if worked {
                 backoff.reset();
                 said = None;
             }

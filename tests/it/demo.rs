@@ -177,7 +177,7 @@ fn the_docker_demo_runs_the_story_with_containers_and_removes_them() {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let (env, _, report) = demo_paths(dir.path());
+    let (env, tmp, report) = demo_paths(dir.path());
     let t = Tmux::start(
         dir.path(),
         &format!(
@@ -189,6 +189,16 @@ fn the_docker_demo_runs_the_story_with_containers_and_removes_them() {
         32,
     );
     t.wait_for("Press ⏎ to run the preflight gates");
+    // This demo's id (its directory is `flightdeck-demo-<id>`): other demos may share the daemon.
+    let id = std::fs::read_dir(&tmp)
+        .expect("tmp")
+        .flatten()
+        .find_map(|e| {
+            let n = e.file_name().to_string_lossy().into_owned();
+            n.strip_prefix("flightdeck-demo-").map(str::to_owned)
+        })
+        .expect("the demo's directory");
+    assert_eq!(demo_containers(&id), format!("flightdeck-demo-{id}\n"));
     // The container, live in the services pane (events, once connected).
     t.wait_for("shop ● flightdeck-demo-");
     // Its log, followed live: busybox httpd logs each response (the healthcheck's too).
@@ -214,22 +224,23 @@ fn the_docker_demo_runs_the_story_with_containers_and_removes_them() {
     assert_eq!(wait_file(&dir.path().join("exit.txt")).trim(), "0");
     let report = std::fs::read_to_string(&report).expect("the report");
     assert!(report.contains("- Evidence: QA-42"), "{report}");
-    let left = Command::new("docker")
+    let left = demo_containers(&id);
+    assert!(left.is_empty(), "containers left: {left}");
+}
+
+/// The names of the containers of the Docker demo `id`, one a line.
+fn demo_containers(id: &str) -> String {
+    let o = Command::new("docker")
         .args([
             "ps",
             "-a",
             "--filter",
-            "label=flightdeck.demo",
-            "--format",
-            "{{.Names}}",
+            &format!("label=flightdeck.demo={id}"),
         ])
+        .args(["--format", "{{.Names}}"])
         .output()
         .expect("docker ps");
-    assert!(
-        left.stdout.is_empty(),
-        "containers left: {}",
-        String::from_utf8_lossy(&left.stdout)
-    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 #[test]
