@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs flightdeck's whole test suite. As root, it installs (Debian packages) and starts what the
-# tests need: dockerd (no bridge, no iptables), Prometheus on 127.0.0.1, tmux, busybox-static and
-# docker-compose. Without root it says what to install; tests needing a missing part skip with a
-# message (or fail, under FLIGHTDECK_REQUIRE_DOCKER=1, as CI sets).
+# Runs flightdeck's whole test suite. As root, it installs (Debian packages) what the tests need
+# (dockerd, tmux, prometheus, busybox-static, docker-compose) and starts dockerd (no bridge, no
+# iptables); tests that need Prometheus start their own. Without root it says what to install;
+# tests needing a missing part skip (or fail, under FLIGHTDECK_REQUIRE_DOCKER=1, as CI sets).
+# At the end: the skipped tests by name, `N passed, N failed, N skipped` and the wall time.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,35 +37,43 @@ if command -v dockerd >/dev/null 2>&1 && ! docker info >/dev/null 2>&1; then
   fi
 fi
 
-# Prometheus on 127.0.0.1:19090. Tests add scrape targets by writing JSON files into
-# $FLIGHTDECK_PROMETHEUS_TARGETS (file_sd, refreshed every second).
-export FLIGHTDECK_PROMETHEUS_URL="http://127.0.0.1:19090"
-export FLIGHTDECK_PROMETHEUS_TARGETS="$state/prom-targets"
-if command -v prometheus >/dev/null 2>&1 && ! curl -fsS "$FLIGHTDECK_PROMETHEUS_URL/-/ready" >/dev/null 2>&1; then
-  mkdir -p "$FLIGHTDECK_PROMETHEUS_TARGETS" "$state/prom-data"
-  cat >"$state/prometheus.yml" <<YML
-global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-scrape_configs:
-  - job_name: flightdeck-tests
-    scrape_interval: 1s
-    file_sd_configs:
-      - files: ['$FLIGHTDECK_PROMETHEUS_TARGETS/*.json']
-        refresh_interval: 1s
-YML
-  echo "== starting prometheus on 127.0.0.1:19090"
-  prometheus --config.file="$state/prometheus.yml" --storage.tsdb.path="$state/prom-data" \
-    --web.listen-address=127.0.0.1:19090 >"$state/prometheus.log" 2>&1 &
-  for _ in $(seq 1 60); do curl -fsS "$FLIGHTDECK_PROMETHEUS_URL/-/ready" >/dev/null 2>&1 && break; sleep 0.5; done
-fi
-
 echo "== cargo test"
-log="$state/cargo-test.log"
-cargo test --all-targets 2>&1 | tee "$log"
+# This run's files (other runs may share $state).
+run=$(mktemp -d "$state/run.XXXXXX")
+log="$run/cargo-test.log"
+# Each real-component test that skips appends `test: component: why` here (tests/it/skip.rs).
+export FLIGHTDECK_SKIP_LOG="$run/skipped.log"
+: >"$FLIGHTDECK_SKIP_LOG"
+started=$SECONDS
+cargo test --all-targets --no-fail-fast 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
-passed=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
+wall=$((SECONDS - started))
+ran=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed;' "$log" | awk '{s+=$1} END {print s+0}')
+# `#[ignore]`d tests are skipped too; a test skipping for a missing component passed in
+# cargo's count.
+grep -E '^test .* \.\.\. ignored' "$log" | sed -E 's/^test (.*) \.\.\. ignored.*/\1: ignored: #[ignore]/' \
+  >>"$FLIGHTDECK_SKIP_LOG"
+ignored=$(grep -Eo '[0-9]+ ignored;' "$log" | awk '{s+=$1} END {print s+0}')
+component_skips=$(grep -v ': ignored: #\[ignore\]$' "$FLIGHTDECK_SKIP_LOG" | awk -F': ' '{print $1}' | sort -u | grep -c .)
+skipped_names=$(awk -F': ' '{print $1}' "$FLIGHTDECK_SKIP_LOG" | sort -u)
+skipped=$(printf '%s' "$skipped_names" | grep -c .)
+passed=$((ran - component_skips))
+echo "== skipped"
+if [ "$skipped" = 0 ]; then
+  echo "none"
+else
+  echo "$component_skips real-component test(s) skipped, $ignored ignored:"
+  sort -u "$FLIGHTDECK_SKIP_LOG" | sed 's/^/  /'
+fi
 echo "== totals"
-echo "tests: $passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
+printf 'wall time: %dm%02ds\n' $((wall / 60)) $((wall % 60))
+# CI has 90 minutes on 2 cores; the suite's budget is 30 (FLIGHTDECK_TEST_BUDGET, seconds).
+budget=${FLIGHTDECK_TEST_BUDGET:-1800}
+[ "$wall" -le "$budget" ] || echo "!! the suite took longer than its budget of ${budget}s"
+if [ "$status" = 0 ] && [ "$ran" = 0 ]; then
+  echo "!! no test ran"
+  status=1
+fi
 exit "$status"

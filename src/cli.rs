@@ -92,6 +92,10 @@ pub enum Command {
         /// Maximum redraws per second.
         #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=120))]
         fps: u32,
+        /// Where to write the release-evidence report [default: flightdeck-demo-report.md in
+        /// the temporary directory].
+        #[arg(long, value_name = "PATH")]
+        report: Option<std::path::PathBuf>,
     },
     /// Attach read-only to the release in progress (from another SSH session).
     Observe {

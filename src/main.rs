@@ -28,10 +28,16 @@ fn dispatch(cli: &Cli) -> color_eyre::Result<i32> {
         Command::Journal { state, action } => cmd::journal::run(state, action, &mut out, &mut err)?,
         Command::Run(a) => runtime()?.block_on(cmd::run::run(a, &mut out, &mut err))?,
         Command::Rollback(a) => runtime()?.block_on(cmd::rollback::run(a, &mut out, &mut err))?,
-        Command::Demo { docker, theme, fps } => runtime()?.block_on(flightdeck::demo::run(
+        Command::Demo {
+            docker,
+            theme,
+            fps,
+            report,
+        } => runtime()?.block_on(flightdeck::demo::run(
             *docker,
             theme.clone(),
             *fps,
+            report.clone(),
             &mut out,
             &mut err,
         ))?,

@@ -11,7 +11,7 @@ mod setup;
 
 use std::io::Write;
 
-use color_eyre::eyre::Result;
+use color_eyre::eyre::{Result, WrapErr};
 
 use crate::cmd::load::{load_resolved, state_dir};
 use crate::cmd::run::release_started;
@@ -22,12 +22,14 @@ use crate::release::{Msg, ReleaseState};
 
 pub use setup::DemoDir;
 
-/// Run the demo. Returns the exit code: 0 when the story ran to its end (the release was
-/// rolled back, as the story goes, or completed), 1 otherwise.
+/// Run the demo; the evidence report goes to `report` (default: `flightdeck-demo-report.md`
+/// in the temporary directory). Returns the exit code: 0 when the story ran to its end (the
+/// release was rolled back, as the story goes, or completed), 1 otherwise.
 pub async fn run(
     docker: bool,
     theme: Option<String>,
     fps: u32,
+    report: Option<std::path::PathBuf>,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> Result<i32> {
@@ -62,8 +64,9 @@ pub async fn run(
     // Keep the evidence: the report outlives the demo's directory.
     let path = dir.resolve("latest")?;
     let src = Source::load(&path, &Hasher::from_env())?;
-    let report = std::env::temp_dir().join("flightdeck-demo-report.md");
-    std::fs::write(&report, render(&src, Kind::Evidence))?;
+    let report = report.unwrap_or_else(|| std::env::temp_dir().join("flightdeck-demo-report.md"));
+    std::fs::write(&report, render(&src, Kind::Evidence))
+        .wrap_err_with(|| format!("cannot write the report {}", report.display()))?;
     writeln!(
         out,
         "flightdeck demo: the release {}.",

@@ -9,6 +9,7 @@ pub mod git;
 pub mod journal_follow;
 pub mod logs;
 pub mod logs_frame;
+mod logs_retry;
 mod logs_task;
 pub mod revisions;
 

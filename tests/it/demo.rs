@@ -1,34 +1,63 @@
 //! `flightdeck demo` driven through the whole story in tmux; completions and the man page.
 
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use crate::tmux::{Tmux, bin, missing, wait_file};
+use crate::skip::{Component, need, need_all};
+use crate::tmux::{Tmux, bin, wait_file};
 
-fn demo_processes() -> usize {
-    let out = Command::new("ps")
-        .args(["-eo", "args"])
-        .output()
-        .expect("ps");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| l.contains("demo-service") && l.contains("flightdeck-demo-"))
-        .count()
+/// The `flightdeck demo-service` processes (argv[1], as `src/demo` starts them) whose working
+/// directory is under `root` (the demo's directory, even once deleted): `(pid, command line)`.
+fn demo_processes(root: &Path) -> Vec<(i32, String)> {
+    let mut found = Vec::new();
+    for e in std::fs::read_dir("/proc").expect("/proc").flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(cmdline) = std::fs::read(e.path().join("cmdline")) else {
+            continue;
+        };
+        let args: Vec<String> = cmdline
+            .split(|&b| b == 0)
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        let cwd = std::fs::read_link(e.path().join("cwd")).unwrap_or_default();
+        if args.get(1).is_some_and(|a| a == "demo-service") && cwd.starts_with(root) {
+            found.push((pid, args.join(" ")));
+        }
+    }
+    found
+}
+
+/// A per-test temporary directory for the demo (`TMPDIR`, so its working directory and
+/// services are this test's) and the report path: `(env prefix, tmp, report)`.
+fn demo_paths(dir: &Path) -> (String, std::path::PathBuf, std::path::PathBuf) {
+    let tmp = dir.join("tmp");
+    std::fs::create_dir_all(&tmp).expect("tmp");
+    let report = dir.join("flightdeck-demo-report.md");
+    (format!("TMPDIR='{}'", tmp.display()), tmp, report)
 }
 
 #[test]
 fn the_demo_tells_the_whole_story_and_cleans_up() {
-    if missing("tmux", Tmux::available()) {
+    if !need(Component::Tmux) {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
+    let (env, tmp, report) = demo_paths(dir.path());
     let t = Tmux::start(
         dir.path(),
-        &format!("{} demo; echo $? > exit.txt; sleep 30", bin()),
+        &format!(
+            "{env} {} demo --report '{}'; echo $? > exit.txt; sleep 30",
+            bin(),
+            report.display()
+        ),
         110,
         32,
     );
     let s = t.wait_for("Press ⏎ to run the preflight gates");
+    assert_eq!(demo_processes(&tmp).len(), 1, "v1 runs, found by the count");
     assert!(
         s.contains("demo-shop → staging · v2.0.0 (prev v1.0.0)"),
         "{s}"
@@ -57,24 +86,31 @@ fn the_demo_tells_the_whole_story_and_cleans_up() {
     t.wait_for("press y to confirm the rollback");
     t.keys(&["y"]);
     let s = t.wait_for("v1 is back and healthy");
+    assert_eq!(demo_processes(&tmp).len(), 1, "v1 runs again, v2 is gone");
     assert!(s.contains("✔ 2 v1 healthy again"), "{s}");
     assert!(s.contains("release rolled back"), "{s}");
     t.keys(&["q"]);
     assert_eq!(wait_file(&dir.path().join("exit.txt")).trim(), "0");
     let s = t.screen();
     assert!(
-        s.contains("flightdeck-demo-report.md"),
+        s.replace('\n', "").contains(&report.display().to_string()),
         "the end offers the report: {s}"
     );
-    let report = std::fs::read_to_string(std::env::temp_dir().join("flightdeck-demo-report.md"))
-        .expect("the report");
+    let report = std::fs::read_to_string(&report).expect("the report");
     assert!(report.contains("- Evidence: QA-42 passed"), "{report}");
     assert!(
         report.contains("`flightdeck journal verify`: passes"),
         "{report}"
     );
     std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(demo_processes(), 0, "no demo process is left behind");
+    let left = demo_processes(&tmp);
+    for (pid, _) in &left {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(*pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+    assert!(left.is_empty(), "demo processes left behind: {left:?}");
 }
 
 #[test]
@@ -135,26 +171,34 @@ fn completions_are_accepted_by_bash_and_the_man_page_by_man() {
     }
 }
 
-fn docker_up() -> bool {
-    Command::new("docker")
-        .args(["version", "--format", "{{.Server.Version}}"])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 #[test]
 fn the_docker_demo_runs_the_story_with_containers_and_removes_them() {
-    if missing("tmux", Tmux::available()) || missing("a Docker daemon", docker_up()) {
+    if !need_all(&[Component::Tmux, Component::Dockerd]) {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
+    let (env, tmp, report) = demo_paths(dir.path());
     let t = Tmux::start(
         dir.path(),
-        &format!("{} demo --docker; echo $? > exit.txt; sleep 30", bin()),
+        &format!(
+            "{env} {} demo --docker --report '{}'; echo $? > exit.txt; sleep 30",
+            bin(),
+            report.display()
+        ),
         120,
         32,
     );
     t.wait_for("Press ⏎ to run the preflight gates");
+    // This demo's id (its directory is `flightdeck-demo-<id>`): other demos may share the daemon.
+    let id = std::fs::read_dir(&tmp)
+        .expect("tmp")
+        .flatten()
+        .find_map(|e| {
+            let n = e.file_name().to_string_lossy().into_owned();
+            n.strip_prefix("flightdeck-demo-").map(str::to_owned)
+        })
+        .expect("the demo's directory");
+    assert_eq!(demo_containers(&id), format!("flightdeck-demo-{id}\n"));
     // The container, live in the services pane (events, once connected).
     t.wait_for("shop ● flightdeck-demo-");
     // Its log, followed live: busybox httpd logs each response (the healthcheck's too).
@@ -178,22 +222,25 @@ fn the_docker_demo_runs_the_story_with_containers_and_removes_them() {
     t.wait_for("v1 is back and healthy");
     t.keys(&["q"]);
     assert_eq!(wait_file(&dir.path().join("exit.txt")).trim(), "0");
-    let left = Command::new("docker")
+    let report = std::fs::read_to_string(&report).expect("the report");
+    assert!(report.contains("- Evidence: QA-42"), "{report}");
+    let left = demo_containers(&id);
+    assert!(left.is_empty(), "containers left: {left}");
+}
+
+/// The names of the containers of the Docker demo `id`, one a line.
+fn demo_containers(id: &str) -> String {
+    let o = Command::new("docker")
         .args([
             "ps",
             "-a",
             "--filter",
-            "label=flightdeck.demo",
-            "--format",
-            "{{.Names}}",
+            &format!("label=flightdeck.demo={id}"),
         ])
+        .args(["--format", "{{.Names}}"])
         .output()
         .expect("docker ps");
-    assert!(
-        left.stdout.is_empty(),
-        "containers left: {}",
-        String::from_utf8_lossy(&left.stdout)
-    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 #[test]

@@ -8,9 +8,10 @@ use std::time::{Duration, Instant};
 
 use flightdeck::release::StepStatus;
 
-use crate::gates::prometheus::{Prometheus, installed};
+use crate::gates::prometheus::Prometheus;
 use crate::run::{Dir, out};
-use crate::tmux::{Tmux, bin, missing, wait_file};
+use crate::skip::{self, Component, need};
+use crate::tmux::{Tmux, bin, wait_file};
 use crate::watch::Service;
 
 #[test]
@@ -69,10 +70,9 @@ run = "touch after.txt"
 struct Tmpfs(PathBuf);
 
 impl Tmpfs {
-    /// `None` (after a SKIP line) when not root or the mount is refused.
+    /// `None` (the test skipped, `crate::skip`) when not root or the mount is refused.
     fn mount(at: &Path, size: &str) -> Option<Tmpfs> {
-        if !nix::unistd::geteuid().is_root() {
-            eprintln!("SKIP: mounting a tmpfs needs root");
+        if !need(Component::Root) {
             return None;
         }
         std::fs::create_dir_all(at).expect("mount point");
@@ -88,9 +88,10 @@ impl Tmpfs {
             .output()
             .expect("mount runs");
         if !o.status.success() {
-            eprintln!(
-                "SKIP: cannot mount a tmpfs: {}",
-                String::from_utf8_lossy(&o.stderr).trim()
+            let err = String::from_utf8_lossy(&o.stderr);
+            skip::skip(
+                Component::Root,
+                &format!("cannot mount a tmpfs: {}", err.trim()),
             );
             return None;
         }
@@ -167,7 +168,7 @@ run = "touch after.txt"
 
 #[test]
 fn resize_storms_and_a_tiny_terminal_neither_panic_nor_leave_the_terminal_broken() {
-    if missing("tmux", Tmux::available()) {
+    if !need(Component::Tmux) {
         return;
     }
     let d = Dir::new(
@@ -306,7 +307,7 @@ fn wait_exit(child: &mut std::process::Child) -> std::process::ExitStatus {
 
 #[test]
 fn prometheus_killed_during_a_watch_errors_then_is_inconclusive_never_a_rollback() {
-    if missing("prometheus", installed()) {
+    if !need(Component::Prometheus) {
         return;
     }
     let d = Dir::new("");

@@ -109,8 +109,9 @@ fn reports_never_hold_the_secret() {
 
 #[test]
 fn the_screen_and_a_saved_log_never_hold_the_secret() {
-    use crate::tmux::{Tmux, bin, missing};
-    if missing("tmux", Tmux::available()) {
+    use crate::skip::{Component, need};
+    use crate::tmux::{Tmux, bin};
+    if !need(Component::Tmux) {
         return;
     }
     let d = Dir::new(&RUNBOOK.replace("evidence = \"required\"", "evidence = \"optional\""));

@@ -3,7 +3,8 @@
 //! step's `{{ rollback.version }}` and the journal's target.
 
 use crate::revisions::{confirmed_target, fixture_path, pick_dir};
-use crate::tmux::{Tmux, bin, missing, wait_file};
+use crate::skip::{Component, need};
+use crate::tmux::{Tmux, bin, wait_file};
 
 /// The row of `screen` that contains `what`.
 fn row_of(screen: &str, what: &str) -> usize {
@@ -15,7 +16,7 @@ fn row_of(screen: &str, what: &str) -> usize {
 
 #[test]
 fn the_picker_lists_newest_first_and_its_choice_is_the_rollback_version() {
-    if missing("tmux", Tmux::available()) {
+    if !need(Component::Tmux) {
         return;
     }
     let d = pick_dir("echo deployed {{ version }}");
@@ -73,7 +74,7 @@ fn the_picker_lists_newest_first_and_its_choice_is_the_rollback_version() {
 
 #[test]
 fn esc_in_the_picker_cancels_and_nothing_rolls_back() {
-    if missing("tmux", Tmux::available()) {
+    if !need(Component::Tmux) {
         return;
     }
     let d = pick_dir("echo deployed {{ version }}");

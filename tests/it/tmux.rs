@@ -8,10 +8,9 @@ use std::time::{Duration, Instant};
 use flightdeck::release::{ReleaseOutcome, ReleasePhase};
 
 use crate::run::Dir;
+use crate::skip::{Component, need};
 
 static N: AtomicUsize = AtomicUsize::new(0);
-
-pub use crate::skip::missing;
 
 /// A private tmux server running one command; killed on drop.
 pub struct Tmux {
@@ -19,13 +18,6 @@ pub struct Tmux {
 }
 
 impl Tmux {
-    pub fn available() -> bool {
-        Command::new("tmux")
-            .arg("-V")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    }
-
     /// Start `cmd` (run by `sh -c` in `dir`) in a `w`×`h` window.
     pub fn start(dir: &Path, cmd: &str, w: u16, h: u16) -> Tmux {
         let socket = format!(
@@ -146,7 +138,7 @@ pub fn bin() -> String {
 
 #[test]
 fn cockpit_evidence_run_rollback_resize_quit() {
-    if missing("tmux", Tmux::available()) {
+    if !need(Component::Tmux) {
         return;
     }
     let example = std::fs::read_to_string(
@@ -222,7 +214,7 @@ fn cockpit_evidence_run_rollback_resize_quit() {
 
 #[test]
 fn quit_while_a_step_runs_asks_first() {
-    if missing("tmux", Tmux::available()) {
+    if !need(Component::Tmux) {
         return;
     }
     let d = Dir::new(
@@ -261,7 +253,7 @@ run = "echo started; sleep 3; echo finished"
 
 #[test]
 fn a_hang_up_lets_the_running_step_finish_and_journals_it() {
-    if missing("tmux", Tmux::available()) {
+    if !need(Component::Tmux) {
         return;
     }
     let d = Dir::new(
@@ -324,7 +316,7 @@ run = "echo must-not-run > next.txt"
 
 #[test]
 fn the_armed_banner_and_countdown_a_key_stops_it_then_r_y_rolls_back() {
-    if missing("tmux", Tmux::available()) {
+    if !need(Component::Tmux) {
         return;
     }
     let d = Dir::new("");
@@ -403,7 +395,7 @@ run = "echo rolled back > rolled.txt"
 
 #[test]
 fn observe_follows_a_release_read_only() {
-    if missing("tmux", Tmux::available()) {
+    if !need(Component::Tmux) {
         return;
     }
     let d = Dir::new(
@@ -470,7 +462,7 @@ run = "echo rolled back > rolled.txt"
 
 #[test]
 fn a_stale_lock_is_taken_over_after_y_in_the_cockpit() {
-    if missing("tmux", Tmux::available()) {
+    if !need(Component::Tmux) {
         return;
     }
     let d = Dir::new(
@@ -512,7 +504,7 @@ fn a_stale_lock_is_taken_over_after_y_in_the_cockpit() {
 
 #[test]
 fn over_ssh_without_tmux_a_protected_release_warns_in_the_header() {
-    if missing("tmux", Tmux::available()) {
+    if !need(Component::Tmux) {
         return;
     }
     let d = Dir::new(

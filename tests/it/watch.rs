@@ -215,8 +215,9 @@ fn a_quiet_watch_completes_when_its_duration_ends() {
 
 #[test]
 fn the_gates_pane_refreshes_in_the_background_for_display_only() {
-    use crate::tmux::{Tmux, bin, missing};
-    if missing("tmux", Tmux::available()) {
+    use crate::skip::{Component, need};
+    use crate::tmux::{Tmux, bin};
+    if !need(Component::Tmux) {
         return;
     }
     let d = Dir::new("");

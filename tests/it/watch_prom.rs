@@ -4,9 +4,10 @@
 
 use std::time::{Duration, Instant};
 
-use crate::gates::prometheus::{Prometheus, installed};
-use crate::gates::support::{Demo, available};
+use crate::gates::prometheus::Prometheus;
+use crate::gates::support::Demo;
 use crate::run::{Dir, out};
+use crate::skip::{Component, need_all};
 
 fn runbook(prom: u16) -> String {
     format!(
@@ -87,7 +88,7 @@ fn journal_text(d: &Dir) -> String {
 
 #[test]
 fn a_prometheus_error_rate_trips_and_the_auto_rollback_runs() {
-    if !available("prometheus", installed()) {
+    if !need_all(&[Component::Prometheus, Component::Busybox]) {
         return;
     }
     let d = Dir::new("");
@@ -144,7 +145,7 @@ fn a_prometheus_error_rate_trips_and_the_auto_rollback_runs() {
 
 #[test]
 fn prometheus_stopped_mid_watch_is_inconclusive_and_never_rolls_back() {
-    if !available("prometheus", installed()) {
+    if !need_all(&[Component::Prometheus, Component::Busybox]) {
         return;
     }
     let d = Dir::new("");

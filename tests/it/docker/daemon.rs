@@ -11,6 +11,8 @@ use flightdeck::watch::docker;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
+use crate::skip::Component;
+
 use super::support::skip;
 
 pub struct PrivateDaemon {
@@ -61,10 +63,10 @@ impl PrivateDaemon {
 
     fn dir() -> Option<tempfile::TempDir> {
         if !nix::unistd::geteuid().is_root() {
-            return skip("a private dockerd needs root");
+            return skip(Component::Root, "a private dockerd needs root");
         }
         if Command::new("dockerd").arg("--version").output().is_err() {
-            return skip("dockerd is not installed");
+            return skip(Component::Dockerd, "dockerd is not installed");
         }
         Some(
             tempfile::Builder::new()

@@ -9,6 +9,8 @@ use bollard::models::{ContainerCreateBody, HostConfig};
 use bollard::query_parameters::{BuildImageOptions, CreateContainerOptions};
 use futures::StreamExt;
 
+use crate::skip::Component;
+
 use super::support::{TEST_LABEL, skip};
 
 pub const BUSYBOX: &str = "/bin/busybox";
@@ -71,7 +73,10 @@ pub async fn build(docker: &Docker, image: Image) -> Option<&'static str> {
 /// its context) as `tag`. `None` (skipped) without busybox.
 pub async fn build_tag(docker: &Docker, tag: &str, dockerfile: &str, health: bool) -> Option<()> {
     let Ok(busybox) = std::fs::read(BUSYBOX) else {
-        return skip(&format!("{BUSYBOX} is missing (install busybox-static)"));
+        return skip(
+            Component::Busybox,
+            &format!("{BUSYBOX} is missing (install busybox-static)"),
+        );
     };
     let mut tar = tar::Builder::new(Vec::new());
     add(&mut tar, "Dockerfile", dockerfile.as_bytes(), 0o644);

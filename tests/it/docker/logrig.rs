@@ -16,6 +16,8 @@ use flightdeck::watch::logs::{CHANNEL, LogMsg, LogStreams, StreamOpts};
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
+use crate::skip::Component;
+
 use super::images::BUSYBOX;
 use super::support::{TEST_LABEL, by_name, skip};
 
@@ -24,7 +26,10 @@ pub const SHELL: &str = "flightdeck-test/shell:1";
 /// Build the shell image: `ENTRYPOINT ["/bin/busybox", "sh", "-c"]`.
 pub async fn shell_image(docker: &Docker) -> Option<()> {
     let Ok(busybox) = std::fs::read(BUSYBOX) else {
-        return skip(&format!("{BUSYBOX} is missing (install busybox-static)"));
+        return skip(
+            Component::Busybox,
+            &format!("{BUSYBOX} is missing (install busybox-static)"),
+        );
     };
     let mut tar = tar::Builder::new(Vec::new());
     let mut put = |path: &str, data: &[u8], mode: u32| {

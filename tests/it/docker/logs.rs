@@ -1,7 +1,8 @@
 //! Log streams against the real daemon: a storm stays within the ring's bounds, a held-back
 //! consumer skips ahead with a marker, a 200 KB line is truncated without a stall, colours
-//! reach the buffer's styles, search and filter work on a real stream, and a restarted
-//! container's stream re-attaches.
+//! reach the buffer's styles, search and filter work on a real stream, a restarted
+//! container's stream re-attaches, and a stopped container's stream says so with a marker,
+//! reconnects, and stops for good once the container is removed.
 
 use std::time::{Duration, Instant};
 
@@ -222,6 +223,76 @@ async fn a_restarted_container_re_attaches_its_stream() {
         })
         .await;
         assert_eq!(rig.streams.streaming(), [id]);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_container_shows_a_marker_then_its_lines_after_a_start() {
+    bounded(async {
+        let Some((host, d, _g, run)) = setup().await else {
+            return;
+        };
+        let name = format!("fd-logs-{run}-stop");
+        let id = run_script(
+            &d,
+            &name,
+            &run,
+            "echo started; exec /bin/busybox sleep 3600",
+        )
+        .await;
+        let mut rig = Rig::start(host, &[logged("stop", &name)], StreamOpts::default());
+        let count = |l: &flightdeck::ui::logs::Logs, p: &str| {
+            all_text(l).iter().filter(|t| t.starts_with(p)).count()
+        };
+        rig.until(Duration::from_secs(20), "started once", |l| {
+            count(l, "started") == 1
+        })
+        .await;
+        let stop = bollard::query_parameters::StopContainerOptions {
+            t: Some(0),
+            ..Default::default()
+        };
+        d.stop_container(&id, Some(stop)).await.expect("stop");
+        rig.until(Duration::from_secs(20), "the ended marker", |l| {
+            count(l, "— stream ended: ") == 1
+        })
+        .await;
+        // Stopped, the stream keeps reconnecting (with a backoff), saying so only once.
+        rig.pump_for(Duration::from_secs(3), |_| {}).await;
+        assert_eq!(rig.streams.streaming(), std::slice::from_ref(&id));
+        d.start_container(&id, None).await.expect("start");
+        rig.until(Duration::from_secs(30), "started again", |l| {
+            count(l, "started") == 2
+        })
+        .await;
+        let text = all_text(&rig.logs);
+        let marker = text.iter().position(|t| t.starts_with("— stream ended: "));
+        let again = text.iter().rposition(|t| t == "started");
+        assert!(marker.is_some() && marker < again, "{text:?}");
+        assert!(
+            text.iter()
+                .any(|t| t == "— stream ended: the container exited (code 137); reconnecting —"),
+            "{text:?}"
+        );
+        assert_eq!(count(&rig.logs, "— stream ended: "), 1, "{text:?}");
+        assert_eq!(rig.streams.streaming(), std::slice::from_ref(&id));
+        let rm = bollard::query_parameters::RemoveContainerOptions {
+            force: true,
+            ..Default::default()
+        };
+        d.remove_container(&id, Some(rm)).await.expect("remove");
+        rig.until(Duration::from_secs(20), "the removed marker", |l| {
+            count(l, "— stream stopped: the container was removed —") >= 1
+        })
+        .await;
+        rig.pump_for(Duration::from_secs(2), |_| {}).await;
+        assert!(
+            rig.streams.streaming().is_empty(),
+            "no reconnect once removed"
+        );
+        let text = all_text(&rig.logs);
+        assert_eq!(count(&rig.logs, "started"), 2, "no line twice: {text:?}");
     })
     .await;
 }

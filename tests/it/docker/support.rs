@@ -9,9 +9,12 @@ use flightdeck::runbook::{DockerHost, Service, ServiceMatch};
 use flightdeck::watch::docker::{self, DockerModel, DockerMsg, DockerWatch};
 use tokio::sync::mpsc;
 
-/// The skip rule (`crate::skip`): `None` after a SKIP line, a failure under the requirement.
-pub fn skip<T>(why: &str) -> Option<T> {
-    crate::skip::missing(&format!("Docker ({why})"), false);
+use crate::skip::Component;
+
+/// The skip rule (`crate::skip`) for `what`: `None` after the skip is recorded, a failure
+/// under the requirement.
+pub fn skip<T>(what: Component, why: &str) -> Option<T> {
+    crate::skip::skip(what, why);
     None
 }
 
@@ -21,9 +24,12 @@ pub async fn shared() -> Option<(DockerHost, Docker)> {
     match docker::connect(&host).await {
         Ok(d) => match d.ping().await {
             Ok(_) => Some((host, d)),
-            Err(e) => skip(&format!("the Docker daemon does not answer: {e}")),
+            Err(e) => skip(
+                Component::Dockerd,
+                &format!("the daemon does not answer: {e}"),
+            ),
         },
-        Err(e) => skip(&format!("Docker is not reachable: {e}")),
+        Err(e) => skip(Component::Dockerd, &format!("not reachable: {e}")),
     }
 }
 
@@ -195,7 +201,7 @@ pub fn find<'a>(model: &'a DockerModel, name: &str) -> Option<&'a docker::Contai
 /// cleanup of its containers; `None` (skip, or fail under `FLIGHTDECK_REQUIRE_DOCKER=1`) without
 /// tmux or Docker.
 pub async fn tmux_and_shared() -> Option<(Docker, String, Cleanup)> {
-    if crate::skip::missing("tmux", crate::tmux::Tmux::available()) {
+    if !crate::skip::need(Component::Tmux) {
         return None;
     }
     let (_, docker) = shared().await?;

@@ -16,6 +16,8 @@ use tokio::sync::mpsc;
 use super::daemon::PrivateDaemon;
 use super::deploy::Images;
 use super::images::free_port;
+use crate::skip::{Component, skip};
+
 use super::support::{self, unique};
 
 /// Leaves the swarm and removes `docker_gwbridge` when dropped.
@@ -86,10 +88,11 @@ async fn swarm_deploy_and_rollback_on_a_private_daemon() {
             .output()
             .expect("docker swarm init runs");
         if !init.status.success() {
-            support::skip::<()>(&format!(
-                "swarm init failed here: {}",
-                String::from_utf8_lossy(&init.stderr)
-            ));
+            let err = String::from_utf8_lossy(&init.stderr);
+            skip(
+                Component::Dockerd,
+                &format!("swarm init failed here: {err}"),
+            );
             return;
         }
         // Nothing may ever attach to the ingress overlay: remove it at once.

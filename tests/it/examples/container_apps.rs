@@ -93,7 +93,7 @@ fn live_version(port: u16) -> Option<String> {
 
 #[test]
 fn container_apps_promotes_then_a_tripped_error_rate_rolls_back() {
-    if !super::support::busybox_ready() || !prometheus_ready() {
+    if !crate::skip::need(crate::skip::Component::Busybox) || !prometheus_ready() {
         return;
     }
     let d = copy_example("container-apps");

@@ -2,6 +2,7 @@
 //! skip rule, git setup, and a guard that removes a compose project and its images.
 
 use crate::gates::prometheus::Prometheus;
+use crate::skip::{Component, need, need_all};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -71,38 +72,14 @@ pub fn sh(dir: &Path, cmd: &str, env: &[(&str, String)], limit: Duration) -> (bo
     (o.status.success(), text)
 }
 
-/// The skip rule (`crate::skip`): `true` when `what` is present.
-pub fn require(what: &str, present: bool) -> bool {
-    !crate::skip::missing(what, present)
-}
-
-/// Docker answers, docker-compose and busybox are installed.
+/// Docker answers, docker-compose and busybox are installed (else the test is skipped,
+/// `crate::skip`).
 pub fn docker_ready() -> bool {
-    let tmp = std::env::temp_dir();
-    let docker = sh(
-        &tmp,
-        "docker info --format '{{.ServerVersion}}'",
-        &[],
-        secs(20),
-    )
-    .0;
-    require("a Docker daemon (docker info)", docker)
-        && require(
-            "docker-compose",
-            sh(&tmp, "docker-compose version", &[], secs(20)).0,
-        )
-        && require(
-            "/bin/busybox (busybox-static)",
-            Path::new("/bin/busybox").exists(),
-        )
-}
-
-/// `/bin/busybox` (busybox-static) is installed.
-pub fn busybox_ready() -> bool {
-    require(
-        "/bin/busybox (busybox-static)",
-        Path::new("/bin/busybox").exists(),
-    )
+    need_all(&[
+        Component::Dockerd,
+        Component::DockerCompose,
+        Component::Busybox,
+    ])
 }
 
 pub fn secs(n: u64) -> Duration {
@@ -224,15 +201,9 @@ pub fn httpd(dir: &Path, port: u16) -> Child {
     Child(c)
 }
 
-/// Prometheus is installed.
+/// Prometheus is installed (else the test is skipped, `crate::skip`).
 pub fn prometheus_ready() -> bool {
-    let ok = Command::new("prometheus")
-        .arg("--version")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    require("prometheus (Debian's package)", ok)
+    need(Component::Prometheus)
 }
 
 /// Debian's Prometheus on 127.0.0.1:`port`, scraping each `(job, port)` on 127.0.0.1 every

@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use flightdeck::exec::gates::{GateCx, GateOutcome, GateState};
 
-use super::support::{Demo, available, closed_port, cx, eval};
+use crate::skip::{Component, need};
+
+use super::support::{Demo, closed_port, cx, eval};
 
 /// A Prometheus process with its own config and storage, killed on drop.
 pub struct Prometheus {
@@ -61,16 +63,6 @@ impl Drop for Prometheus {
     }
 }
 
-/// Whether Debian's `prometheus` is installed.
-pub fn installed() -> bool {
-    Command::new("prometheus")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 /// Evaluate every second until `want` (at most `secs` seconds); the last outcome.
 async fn until(g: &str, cx: &GateCx, want: GateState, secs: u64) -> GateOutcome {
     let deadline = Instant::now() + Duration::from_secs(secs);
@@ -85,7 +77,7 @@ async fn until(g: &str, cx: &GateCx, want: GateState, secs: u64) -> GateOutcome 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn error_rate_passes_then_fails_then_errors_without_prometheus() {
-    if !available("prometheus", installed()) {
+    if !need(Component::Prometheus) {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -125,7 +117,7 @@ async fn error_rate_passes_then_fails_then_errors_without_prometheus() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_empty_result_is_an_error_not_a_pass() {
-    if !available("prometheus", installed()) {
+    if !need(Component::Prometheus) {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

@@ -54,11 +54,6 @@ pub fn closed_port() -> u16 {
     l.local_addr().expect("addr").port()
 }
 
-/// The skip rule (`crate::skip`): `true` when `what` is present.
-pub fn available(what: &str, present: bool) -> bool {
-    !crate::skip::missing(what, present)
-}
-
 /// `flightdeck demo-service` on a free port, killed on drop.
 pub struct Demo {
     pub child: Child,
