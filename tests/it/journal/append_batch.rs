@@ -1,6 +1,7 @@
 //! `Writer::append_batch`: the same chain as single appends, all or nothing, and a head file
 //! left behind by a whole batch (a crash between the fsync and the head rename) is accepted.
 
+use flightdeck::journal::cli::verify_cmd_with;
 use flightdeck::journal::head::Head;
 use flightdeck::journal::{Hasher, Kind, Writer, read, verify};
 use serde_json::json;
@@ -151,6 +152,20 @@ fn head_behind_by_a_whole_batch_is_accepted_and_repaired() {
         assert_eq!(rec.seq, before as u64 + 50);
         assert!(verify(&fx.path, &hasher).ok());
     }
+}
+
+#[test]
+fn journal_verify_says_ok_for_a_head_behind_by_a_batch() {
+    let fx = head_left_behind(2, 30, &Hasher::plain());
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = verify_cmd_with(&fx.dir, Some(ID), &Hasher::plain(), &mut out, &mut err);
+    assert_eq!(code.expect("verify"), 0);
+    let (out, err) = (String::from_utf8_lossy(&out), String::from_utf8_lossy(&err));
+    assert!(
+        out.starts_with(&format!("ok: {ID} — 32 records, final hash ")),
+        "{out}"
+    );
+    assert!(err.is_empty(), "{err}");
 }
 
 #[test]

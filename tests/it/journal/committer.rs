@@ -1,6 +1,7 @@
 //! `Committer`: group commit on the `journal` thread, acks in submission order, failures refuse
 //! everything after, `close` hands the writer back once everything is durable.
 
+use flightdeck::journal::committer::MAX_BATCH_ENTRIES;
 use flightdeck::journal::{Ack, Committer, Hasher, Record, Writer, read, verify};
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
@@ -61,6 +62,25 @@ fn a_tight_loop_of_submits_shares_batches_and_acks_in_order() {
 }
 
 #[test]
+fn a_batch_holds_at_most_max_batch_entries() {
+    let fx = Fixture::empty();
+    let (c, mut rx) = spawn(&fx);
+    for i in 0..2_500 {
+        c.submit(entry(i));
+    }
+    c.close().expect("close");
+    let acks = all_acks(&mut rx);
+    assert_eq!(durable_records(&acks).len(), 2_500);
+    assert!(acks.len() >= 3, "{} batches", acks.len());
+    for ack in &acks {
+        let Ack::Durable { records, .. } = ack else {
+            unreachable!()
+        };
+        assert!(records.len() <= MAX_BATCH_ENTRIES, "{}", records.len());
+    }
+}
+
+#[test]
 fn the_batch_counter_counts_durable_acks() {
     let fx = Fixture::empty();
     let (c, mut rx) = spawn(&fx);
@@ -97,11 +117,19 @@ fn close_returns_after_everything_queued_is_durable() {
 fn the_thread_is_named_journal() {
     let fx = Fixture::empty();
     let (c, _rx) = spawn(&fx);
-    let names: Vec<String> = std::fs::read_dir("/proc/self/task")
-        .expect("tasks")
-        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
-        .collect();
-    assert!(names.iter().any(|n| n.trim() == "journal"), "{names:?}");
+    // A new thread names itself once it runs: poll for a while.
+    let names = || -> Vec<String> {
+        std::fs::read_dir("/proc/self/task")
+            .expect("tasks")
+            .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+            .map(|n| n.trim().to_owned())
+            .collect()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !names().iter().any(|n| n == "journal") {
+        assert!(std::time::Instant::now() < deadline, "{:?}", names());
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
     c.close().expect("close");
 }
 
