@@ -1,10 +1,11 @@
-//! Journal append cost: one fsynced small record, and one fsynced 64 KiB output batch.
+//! Journal append cost: one fsynced small record, one fsynced 64 KiB output batch, and 100
+//! small records as one group-committed batch against 100 single appends.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use flightdeck::journal::batch::{MAX_BATCH_BYTES, output_data};
-use flightdeck::journal::{Hasher, Kind, StateDir, Writer};
+use flightdeck::journal::{Entry, Hasher, Kind, StateDir, Writer};
 use serde_json::json;
 
 fn writer(tmp: &tempfile::TempDir, id: &str) -> Writer {
@@ -53,5 +54,47 @@ fn append(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, append);
+/// 100 small records: one `append_batch` (one write, one fsync, one head rewrite) against 100
+/// `append`s (each with its own fsync and head rewrite).
+fn batch(c: &mut Criterion) {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let mut group = c.benchmark_group("journal_batch");
+    group.sample_size(20);
+    group.throughput(Throughput::Elements(100));
+    let entries: Vec<Entry> = (0..100)
+        .map(|i| Entry {
+            at: chrono::Utc::now(),
+            operator: "alice".into(),
+            host: "host1".into(),
+            kind: Kind::GateResult,
+            step: Some("deploy".into()),
+            data: json!({"ok": true, "i": i}),
+        })
+        .collect();
+
+    let mut batched = writer(&tmp, "batched-1-20261125T061000Z");
+    group.bench_function("batch_of_100", |b| {
+        b.iter(|| batched.append_batch(black_box(&entries)).expect("batch"));
+    });
+    let mut single = writer(&tmp, "single-1-20261125T061000Z");
+    group.bench_function("100_single_appends", |b| {
+        b.iter(|| {
+            for e in black_box(&entries) {
+                single
+                    .append_at(
+                        e.at,
+                        &e.operator,
+                        &e.host,
+                        e.kind,
+                        e.step.as_deref(),
+                        e.data.clone(),
+                    )
+                    .expect("append");
+            }
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, append, batch);
 criterion_main!(benches);

@@ -42,7 +42,9 @@ struct Job {
     entry: Entry,
 }
 
-/// The handle of the journal thread. Submitting only queues; the thread writes.
+/// The handle of the journal thread. Submitting only queues; the thread writes. Dropping it
+/// without [`Committer::close`] lets the thread finish the queue detached, which a process
+/// exit may cut short: close it.
 #[derive(Debug)]
 pub struct Committer {
     /// The last token given out; held while sending, so tokens reach the thread in order.

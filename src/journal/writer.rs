@@ -135,7 +135,7 @@ impl Writer {
             .last()
             .map_or_else(|| hasher.genesis(release_id), |l| hasher.hash(l.as_bytes()));
         let head_path = dir.head_path(release_id);
-        // Brings a head left one record behind by a crash up to date.
+        // Brings a head left behind by a crash (by any number of chained records) up to date.
         Head::new(count, last_hash.clone())
             .write_atomic(dir, &head_path)
             .map_err(HeadError::into_report)?;

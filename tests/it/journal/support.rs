@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use flightdeck::journal::{Hasher, Kind, StateDir, Writer};
+use flightdeck::journal::{Entry, Hasher, Kind, StateDir, Writer};
 use serde_json::json;
 use tempfile::TempDir;
 
@@ -73,4 +73,58 @@ impl Fixture {
 pub fn mode(path: &std::path::Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).expect("stat").permissions().mode() & 0o7777
+}
+
+/// A `note` entry numbered `i`, at a fixed time.
+pub fn entry(i: usize) -> Entry {
+    Entry {
+        at: chrono::DateTime::from_timestamp(1_764_051_000, 0).expect("time"),
+        operator: "alice".into(),
+        host: "host1".into(),
+        kind: Kind::Note,
+        step: None,
+        data: json!({ "i": i }),
+    }
+}
+
+/// A tmpfs mounted at a path for the test; unmounted on drop (as in `faults.rs`).
+pub struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    /// `None` (after a SKIP line) when not root or the mount is refused.
+    pub fn mount(at: &std::path::Path, size: &str) -> Option<Tmpfs> {
+        if !nix::unistd::geteuid().is_root() {
+            eprintln!("SKIP: mounting a tmpfs needs root");
+            return None;
+        }
+        std::fs::create_dir_all(at).expect("mount point");
+        let o = std::process::Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size},mode=0700"),
+                "tmpfs",
+            ])
+            .arg(at)
+            .output()
+            .expect("mount runs");
+        if !o.status.success() {
+            eprintln!(
+                "SKIP: cannot mount a tmpfs: {}",
+                String::from_utf8_lossy(&o.stderr).trim()
+            );
+            return None;
+        }
+        Some(Tmpfs(at.to_owned()))
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
 }
