@@ -96,6 +96,24 @@ pub fn refusal(r: &Resolved, auto_approve: bool) -> Option<String> {
     None
 }
 
+/// The refusal when a live process (or another host) holds the lock.
+pub fn held_by(holder: &LockInfo) -> String {
+    format!(
+        "refused: the release lock is held by {}; watch it with `flightdeck observe`",
+        holder.describe()
+    )
+}
+
+/// Someone else's release runs: its lock is reported before anything about resuming, so a
+/// second operator is never told to resume a release that is running. A stale lock is not
+/// reported here: it waits for `take_lock`, after the question of resuming.
+pub fn refused_by_live_lock(dir: &StateDir) -> Result<Option<String>> {
+    Ok(match lock::peek(dir)? {
+        Some(lock::Acquire::HeldBy(h)) => Some(held_by(&h)),
+        _ => None,
+    })
+}
+
 /// Take the release lock, or say who holds it.
 pub fn take_lock(
     dir: &StateDir,
@@ -112,10 +130,7 @@ pub fn take_lock(
     };
     Ok(match lock::acquire(dir, &me)? {
         lock::Acquire::Taken => Ok(None),
-        lock::Acquire::HeldBy(h) => Err(format!(
-            "refused: the release lock is held by {}; watch it with `flightdeck observe`",
-            h.describe()
-        )),
+        lock::Acquire::HeldBy(h) => Err(held_by(&h)),
         lock::Acquire::Stale(h) if take_over => {
             lock::take_over(dir, &me)?;
             Ok(Some(h))
