@@ -11,6 +11,13 @@ use crate::runbook::{Evidence, Step, StepKind};
 /// Exit code: refused (lock, protected environment, operator not allowed).
 pub const REFUSED: i32 = 4;
 
+/// A step's title as the cockpit and `plan` show it. Titles may use variables; one that needs a
+/// value not known yet (a capture) stays as written.
+pub fn step_title(s: &Step, ctx: &crate::runbook::Context) -> String {
+    crate::runbook::render(&crate::runbook::Tpl::new(s.title.clone(), 0..0), ctx)
+        .unwrap_or_else(|_| s.title.clone())
+}
+
 fn info(s: &Step, ctx: &crate::runbook::Context) -> StepInfo {
     let (evidence_required, approvers, reason_required) = match &s.kind {
         StepKind::Manual { evidence, .. } => (*evidence == Evidence::Required, None, false),
@@ -20,9 +27,7 @@ fn info(s: &Step, ctx: &crate::runbook::Context) -> StepInfo {
         } => (false, approvers.clone(), *reason_required),
         _ => (false, None, false),
     };
-    // Titles may use variables; one that needs a value not known yet (a capture) stays as written.
-    let title = crate::runbook::render(&crate::runbook::Tpl::new(s.title.clone(), 0..0), ctx)
-        .unwrap_or_else(|_| s.title.clone());
+    let title = step_title(s, ctx);
     let duration_ms = match &s.kind {
         StepKind::Watch { duration, .. } => crate::runbook::render_duration(duration, ctx)
             .ok()
