@@ -104,6 +104,7 @@ pub(super) fn gate_row(
         state,
         value,
         message: message.clone(),
+        expected: None, // a journaled gate-result does not carry it
         at: Some(now),
     })
 }

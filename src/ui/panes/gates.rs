@@ -1,5 +1,5 @@
 //! The gates pane: mark, id, value and message of every gate, and the age of its last
-//! measurement (`12s`).
+//! measurement (`12s`). A failing gate shows what it expected: `✖ version 1.0.0 (want 2.0.0)`.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -76,7 +76,20 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer, focused: b
         } else {
             style
         };
-        let vw = text::put(buf, x + used, y, value, room, value_style);
+        let mut vw = text::put(buf, x + used, y, value, room, value_style);
+        if let (GateState::Fail, Some(want)) = (g.state, &g.expected) {
+            let gap = u16::from(vw > 0);
+            let at = vw + gap;
+            vw = at
+                + text::put(
+                    buf,
+                    x + used + at,
+                    y,
+                    &format!("(want {want})"),
+                    room.saturating_sub(at),
+                    theme.text,
+                );
+        }
         // The message only when it fits whole: a cut message misleads more than none. It
         // takes the value's place when there is no value.
         let gap = u16::from(vw > 0);
