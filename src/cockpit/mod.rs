@@ -132,6 +132,7 @@ impl Loop<'_> {
         }
         if finished {
             self.gates.refresh_now();
+            let _ = self.refresh.send(()); // and the revisions (a deploy changes the live version)
         }
         quit
     }

@@ -274,4 +274,10 @@ fn a_failed_gate_shows_what_it_wants() {
     assert!(s.contains("✖ health     (want 200)"), "{s}");
     assert!(!s.contains("2.0.0 (want"), "{s}");
     assert_snapshot!("pane_gates_want", s);
+    // In the 80-column layout the age gives way to what the gate wants.
+    let s = pane(36, 9, |a, b| {
+        panes::gates::render(&h.app, &Theme::dark(), a, b, false);
+    });
+    assert!(s.contains("✖ version    1.0.0 (want 2.0.0)  │"), "{s}");
+    assert_snapshot!("pane_gates_want_36", s);
 }
