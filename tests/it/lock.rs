@@ -1,6 +1,6 @@
 //! Two operators, one release: the second is told who holds the lock before anything else.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::run::{Dir, out};
@@ -20,22 +20,15 @@ kind = "run"
 run = "echo waiting for go; while [ ! -f go ]; do sleep 0.1; done; echo went"
 "#;
 
-/// Start op-one's headless release and wait until it runs its second step.
-fn op_one_running(d: &Dir) -> Child {
-    let child = Command::new(assert_cmd::cargo::cargo_bin("flightdeck"))
-        .current_dir(d.path())
-        .args(["run", "--plain", "--operator", "op-one"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("op-one's run starts");
+/// Wait until op-one's release runs its second step.
+fn wait_for_step_two(d: &Dir) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         assert!(Instant::now() < deadline, "op-one never reached step 2");
         if let Ok(p) = d.state().resolve("latest")
             && std::fs::read_to_string(&p).is_ok_and(|t| t.contains("[\"waiting for go\"]"))
         {
-            return child;
+            return;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -44,7 +37,14 @@ fn op_one_running(d: &Dir) -> Child {
 #[test]
 fn a_second_operator_is_told_who_holds_the_lock_not_to_resume() {
     let d = Dir::new(WAITING);
-    let mut one = op_one_running(&d);
+    let mut one = Command::new(assert_cmd::cargo::cargo_bin("flightdeck"))
+        .current_dir(d.path())
+        .args(["run", "--plain", "--operator", "op-one"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("op-one's run starts");
+    wait_for_step_two(&d);
     let host = flightdeck::journal::lock::hostname();
     for extra in [&[][..], &["--resume"][..]] {
         let mut args = vec!["run", "--plain", "--operator", "op-two"];

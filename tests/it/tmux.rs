@@ -494,7 +494,6 @@ fn a_stale_lock_is_taken_over_after_y_in_the_cockpit() {
     );
     let s = t.wait_for("Take it over?");
     assert!(s.contains("carol"), "the prompt names the holder: {s}");
-    // One key, no Enter.
     t.keys(&["y"]);
     t.wait_for("⏎ runs step");
     let (records, _) = d.latest();
