@@ -1,8 +1,9 @@
 //! One-key questions asked on the terminal before the cockpit starts: raw mode for exactly one
 //! key press, the terminal restored on every path; a line, as before, when stdin is not a
-//! terminal.
+//! terminal. An Enter pressed right after the answer, out of habit, is dropped.
 
 use std::io::{IsTerminal, Write};
+use std::time::{Duration, Instant};
 
 use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use crossterm::terminal;
@@ -35,23 +36,53 @@ pub fn one_key(question: &str, keys: &[char]) -> Option<char> {
         .ok()?;
     write!(tty, "{question}: ").ok()?;
     tty.flush().ok()?;
-    let key = {
+    let answer = {
         terminal::enable_raw_mode().ok()?;
         let _raw = RawMode;
-        read_key()
+        let key = read_key();
+        let answer = key.as_ref().and_then(|k| accepted(k, keys));
+        if answer.is_some() {
+            swallow_habitual_enter();
+        }
+        let _ = write!(tty, "{}", key.as_ref().map_or("?".into(), label));
+        answer
     };
-    let _ = writeln!(tty, "{}", key.as_ref().map_or("?".into(), label));
-    match key? {
-        KeyEvent {
-            code: KeyCode::Char(c),
-            modifiers,
-            ..
-        } if !modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
-            && keys.contains(&c) =>
+    let _ = writeln!(tty);
+    answer
+}
+
+/// The character of `k` when it is one of `keys` (no Ctrl or Alt).
+fn accepted(k: &KeyEvent, keys: &[char]) -> Option<char> {
+    match k.code {
+        KeyCode::Char(c)
+            if !k
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+                && keys.contains(&c) =>
         {
             Some(c)
         }
         _ => None,
+    }
+}
+
+/// How long after an answer a key press is taken for the Enter of a line-prompt habit.
+const HABIT: Duration = Duration::from_millis(400);
+
+/// `y` then Enter is a habit from line prompts: that Enter must not reach what comes next (in
+/// the cockpit ⏎ runs the next step; the abandon note would be empty). One key pressed within
+/// [`HABIT`] of the answer is dropped.
+fn swallow_habitual_enter() {
+    let until = Instant::now() + HABIT;
+    while let Some(left) = until.checked_duration_since(Instant::now()) {
+        match event::poll(left) {
+            Ok(true) => match event::read() {
+                Ok(Event::Key(k)) if k.kind == KeyEventKind::Press => return,
+                Ok(_) => {}
+                Err(_) => return,
+            },
+            _ => return,
+        }
     }
 }
 

@@ -152,3 +152,28 @@ fn any_key_but_y_leaves_a_stale_lock_alone() {
         before
     );
 }
+
+#[test]
+fn an_enter_pressed_out_of_habit_after_y_does_not_reach_the_cockpit() {
+    if missing("tmux", Tmux::available()) {
+        return;
+    }
+    let d = Dir::new(&FLAKY.replace("test -f ok || exit 3; echo fixed", "echo ran > ran.txt"));
+    stale_lock(&d);
+    let t = Tmux::start(
+        d.path(),
+        &format!("{} run --operator alice; sleep 30", bin()),
+        120,
+        30,
+    );
+    t.wait_for("Take it over?");
+    t.keys(&["y", "Enter"]);
+    t.wait_for("⏎ runs step");
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    assert!(
+        !d.path().join("ran.txt").exists(),
+        "the Enter after y ran step 1:\n{}",
+        t.screen()
+    );
+    t.keys(&["q"]);
+}
