@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::exec::resolve::Resolved;
+use crate::runbook::check::plural;
 use crate::runbook::template::{self, Context, RenderError};
 use crate::runbook::{Dur, Gate, GateKind, JsonCheck, Step, StepKind, Tpl};
 
@@ -61,11 +62,11 @@ impl<'a> Described<'a> {
             .as_ref()
             .map(|d| format!(" · timeout {}", self.d(d)))
             .unwrap_or_default();
+        let title = super::start::step_title(step, self.ctx);
         self.push(format!(
-            "{n:>3}. {} [{}] {}{timeout}",
+            "{n:>3}. {} [{}] {title}{timeout}",
             step.id,
             step.kind.name(),
-            step.title
         ));
         match &step.kind {
             StepKind::Manual {
@@ -99,8 +100,8 @@ impl<'a> Described<'a> {
                 if let Some(r) = retry {
                     let delay = self.d(&r.delay);
                     self.push(format!(
-                        "       retry: {} attempts, {delay} apart",
-                        r.attempts
+                        "       retry: {}, {delay} apart",
+                        plural(usize::try_from(r.attempts).unwrap_or(usize::MAX), "attempt")
                     ));
                 }
             }
@@ -280,9 +281,12 @@ impl<'a> Described<'a> {
             GateKind::Tls {
                 address, min_days, ..
             } => format!(
-                "certificate of {} valid ≥ {} days",
+                "certificate of {} valid ≥ {}",
                 self.t(address),
-                min_days.unwrap_or(0)
+                plural(
+                    usize::try_from(min_days.unwrap_or(0)).unwrap_or(usize::MAX),
+                    "day"
+                )
             ),
             GateKind::Command { run, .. } => format!("$ {}", self.sh(run)),
             GateKind::Prometheus {

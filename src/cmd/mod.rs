@@ -1,5 +1,6 @@
 //! The subcommands: each turns parsed arguments into an exit code.
 
+pub mod ask;
 pub mod check;
 pub mod describe;
 pub mod journal;

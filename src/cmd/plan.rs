@@ -8,6 +8,7 @@ use super::describe::Described;
 use super::load::{load_resolved, opts_from};
 use crate::cli::PlanArgs;
 use crate::exec::resolve::rollback_target;
+use crate::runbook::check::plural;
 
 pub fn run(args: &PlanArgs, out: &mut impl Write, err: &mut impl Write) -> Result<i32> {
     let opts = opts_from(&args.runbook, args.operator.clone())?;
@@ -66,8 +67,8 @@ pub fn run(args: &PlanArgs, out: &mut impl Write, err: &mut impl Write) -> Resul
     let mut problems = std::mem::take(&mut d.problems);
     let mut rd = Described::new(&r, &rctx);
     rd.lines.push(format!(
-        "rollback ({} steps, target {target}{}):",
-        rb.rollback.steps.len(),
+        "rollback ({}, target {target}{}):",
+        plural(rb.rollback.steps.len(), "step"),
         if rb.rollback.auto && !r.protected {
             ", auto"
         } else {
@@ -101,8 +102,8 @@ pub fn run(args: &PlanArgs, out: &mut impl Write, err: &mut impl Write) -> Resul
     }
     writeln!(
         err,
-        "plan: {} problem(s); `run` would refuse to start",
-        all.len()
+        "plan: {}; `run` would refuse to start",
+        plural(all.len(), "problem")
     )?;
     Ok(1)
 }

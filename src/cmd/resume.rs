@@ -14,7 +14,7 @@ pub(super) enum ResumeAnswer {
     Abandon(String),
 }
 
-/// Ask on the terminal whether to resume an unfinished release (None: no answer).
+/// Ask on the terminal whether to resume an unfinished release: one key (None: cancelled).
 pub(super) fn ask_resume(id: &str, st: &ReleaseState) -> Option<ResumeAnswer> {
     let at = st
         .current()
@@ -26,17 +26,20 @@ pub(super) fn ask_resume(id: &str, st: &ReleaseState) -> Option<ResumeAnswer> {
             )
         })
         .unwrap_or_default();
-    let a = crate::plain::ask_tty(&format!(
-        "release {id} is unfinished{at}. Resume it? y resumes · n abandons it (with a note): "
-    ))?;
-    match a.as_str() {
-        "y" | "Y" => Some(ResumeAnswer::Resume),
-        "n" | "N" => crate::plain::ask_tty("note for abandoning it: ").map(ResumeAnswer::Abandon),
-        _ => None,
+    let a = super::ask::one_key(
+        &format!(
+            "release {id} is unfinished{at}.\nResume it? y resumes · n abandons (asks for a note) · any other key cancels"
+        ),
+        &['y', 'Y', 'n', 'N'],
+    )?;
+    if a.eq_ignore_ascii_case(&'y') {
+        Some(ResumeAnswer::Resume)
+    } else {
+        crate::plain::ask_tty("note for abandoning it: ").map(ResumeAnswer::Abandon)
     }
 }
 
-/// In the cockpit, a stale lock is taken over after the operator says `y`.
+/// Before the cockpit starts, a stale lock is taken over when the operator presses `y`.
 pub(super) fn stale_lock_confirmed(dir: &StateDir) -> bool {
     let Ok(text) = std::fs::read_to_string(dir.lock_path()) else {
         return false;
@@ -52,11 +55,14 @@ pub(super) fn stale_lock_confirmed(dir: &StateDir) -> bool {
     if info.host != lock::hostname() || alive {
         return false;
     }
-    crate::plain::ask_tty(&format!(
-        "a stale lock is left by {} (that process is gone). Take it over? y/N: ",
-        info.describe()
-    ))
-    .is_some_and(|a| a == "y" || a == "Y")
+    super::ask::one_key(
+        &format!(
+            "a stale lock is left by {} (that process is gone).\nTake it over? y takes it over · any other key leaves it",
+            info.describe()
+        ),
+        &['y', 'Y'],
+    )
+    .is_some()
 }
 
 /// Close an unfinished release as abandoned, with the operator's note.

@@ -9,7 +9,8 @@ use super::resume::{ResumeAnswer, abandon, ask_resume, stale_lock_confirmed};
 use super::session::Session;
 pub use super::session::ssh_warning;
 pub use super::start::{
-    LockGuard, REFUSED, free_release_id, latest_unfinished, refusal, release_started, take_lock,
+    LockGuard, REFUSED, free_release_id, latest_unfinished, refusal, refused_by_live_lock,
+    release_started, take_lock,
 };
 use crate::answers::Answers;
 use crate::cli::RunArgs;
@@ -78,6 +79,10 @@ pub async fn run(args: &RunArgs, out: &mut impl Write, err: &mut impl Write) -> 
             "refused: `{}` is a protected environment; headless runs there need --answers FILE (DESIGN §3.4)",
             r.env_name
         )?;
+        return Ok(REFUSED);
+    }
+    if let Some(why) = refused_by_live_lock(&peek)? {
+        writeln!(err, "{why}")?;
         return Ok(REFUSED);
     }
     if args.resume && unfinished.is_none() {

@@ -11,6 +11,13 @@ use crate::runbook::{Evidence, Step, StepKind};
 /// Exit code: refused (lock, protected environment, operator not allowed).
 pub const REFUSED: i32 = 4;
 
+/// A step's title as the cockpit and `plan` show it. Titles may use variables; one that needs a
+/// value not known yet (a capture) stays as written.
+pub fn step_title(s: &Step, ctx: &crate::runbook::Context) -> String {
+    crate::runbook::render(&crate::runbook::Tpl::new(s.title.clone(), 0..0), ctx)
+        .unwrap_or_else(|_| s.title.clone())
+}
+
 fn info(s: &Step, ctx: &crate::runbook::Context) -> StepInfo {
     let (evidence_required, approvers, reason_required) = match &s.kind {
         StepKind::Manual { evidence, .. } => (*evidence == Evidence::Required, None, false),
@@ -20,9 +27,7 @@ fn info(s: &Step, ctx: &crate::runbook::Context) -> StepInfo {
         } => (false, approvers.clone(), *reason_required),
         _ => (false, None, false),
     };
-    // Titles may use variables; one that needs a value not known yet (a capture) stays as written.
-    let title = crate::runbook::render(&crate::runbook::Tpl::new(s.title.clone(), 0..0), ctx)
-        .unwrap_or_else(|_| s.title.clone());
+    let title = step_title(s, ctx);
     let duration_ms = match &s.kind {
         StepKind::Watch { duration, .. } => crate::runbook::render_duration(duration, ctx)
             .ok()
@@ -96,6 +101,24 @@ pub fn refusal(r: &Resolved, auto_approve: bool) -> Option<String> {
     None
 }
 
+/// The refusal when a live process (or another host) holds the lock.
+pub fn held_by(holder: &LockInfo) -> String {
+    format!(
+        "refused: the release lock is held by {}; watch it with `flightdeck observe`",
+        holder.describe()
+    )
+}
+
+/// Someone else's release runs: its lock is reported before anything about resuming, so a
+/// second operator is never told to resume a release that is running. A stale lock is not
+/// reported here: it waits for `take_lock`, after the question of resuming.
+pub fn refused_by_live_lock(dir: &StateDir) -> Result<Option<String>> {
+    Ok(match lock::peek(dir)? {
+        Some(lock::Acquire::HeldBy(h)) => Some(held_by(&h)),
+        _ => None,
+    })
+}
+
 /// Take the release lock, or say who holds it.
 pub fn take_lock(
     dir: &StateDir,
@@ -112,10 +135,7 @@ pub fn take_lock(
     };
     Ok(match lock::acquire(dir, &me)? {
         lock::Acquire::Taken => Ok(None),
-        lock::Acquire::HeldBy(h) => Err(format!(
-            "refused: the release lock is held by {}; watch it with `flightdeck observe`",
-            h.describe()
-        )),
+        lock::Acquire::HeldBy(h) => Err(held_by(&h)),
         lock::Acquire::Stale(h) if take_over => {
             lock::take_over(dir, &me)?;
             Ok(Some(h))

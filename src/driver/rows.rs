@@ -13,6 +13,7 @@ pub fn gate_row(ev: &Event, rb: &Runbook, at: DateTime<Utc>) -> Option<GateRow> 
         state,
         value,
         message,
+        expected,
         ..
     } = ev
     else {
@@ -32,6 +33,7 @@ pub fn gate_row(ev: &Event, rb: &Runbook, at: DateTime<Utc>) -> Option<GateRow> 
         state,
         value: GateRow::value_text(def, value),
         message: message.clone(),
+        expected: expected.clone(),
         at: Some(at),
     })
 }

@@ -156,6 +156,7 @@ async fn rounds(
                 state: o.state.as_str().to_owned(),
                 value: o.value,
                 message: o.message,
+                expected: o.expected,
             }));
         }
         if bad.is_empty() {

@@ -183,6 +183,7 @@ async fn run(
                     state: outcome.state.as_str().to_owned(),
                     value: outcome.value.clone(),
                     message: outcome.message.clone(),
+                    expected: outcome.expected.clone(),
                 }));
                 let m = Measurement {
                     at: Utc::now(),

@@ -101,12 +101,31 @@ pub fn acquire(dir: &StateDir, info: &LockInfo) -> Result<Acquire> {
         Err(e) if !path.exists() => return Err(e),
         Err(_) => {}
     }
-    let holder = read_holder(dir)?;
+    Ok(classify(read_holder(dir)?))
+}
+
+/// Held, or stale when it names a dead process of this host.
+fn classify(holder: LockInfo) -> Acquire {
     if holder.host == hostname() && !pid_alive(holder.pid) {
-        Ok(Acquire::Stale(holder))
+        Acquire::Stale(holder)
     } else {
-        Ok(Acquire::HeldBy(holder))
+        Acquire::HeldBy(holder)
     }
+}
+
+/// Who holds the lock now, without taking it: [`Acquire::HeldBy`] or [`Acquire::Stale`], or
+/// `None` when there is no lock file.
+pub fn peek(dir: &StateDir) -> Result<Option<Acquire>> {
+    if !dir.lock_path().exists() {
+        return Ok(None);
+    }
+    let holder = match read_holder(dir) {
+        Ok(h) => h,
+        // Released between the two looks.
+        Err(_) if !dir.lock_path().exists() => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    Ok(Some(classify(holder)))
 }
 
 /// Reads the lock file, retrying briefly in case its creator is still writing it.

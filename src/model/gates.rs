@@ -33,6 +33,9 @@ pub struct GateRow {
     /// The measured value, e.g. `200 41ms` or `6.1% > 5%`.
     pub value: String,
     pub message: String,
+    /// What a failed check expected (`2.0.0`, `200`): shown after the value as `(want 2.0.0)`
+    /// while the gate fails.
+    pub expected: Option<String>,
     /// When it was measured (its age is shown).
     pub at: Option<DateTime<Utc>>,
 }

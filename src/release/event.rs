@@ -148,6 +148,9 @@ pub enum Event {
         #[serde(default)]
         value: Value,
         message: String,
+        /// What a failed check expected (`2.0.0`, `200`), when it says.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expected: Option<String>,
     },
     TriggerTripped {
         gate: String,

@@ -55,7 +55,8 @@ impl CheckReport {
     }
 }
 
-fn plural(n: usize, noun: &str) -> String {
+/// `1 step`, `0 gates`, `3 attempts`: a count and its noun, in the singular only for one.
+pub fn plural(n: usize, noun: &str) -> String {
     if n == 1 {
         format!("1 {noun}")
     } else {

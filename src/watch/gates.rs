@@ -48,6 +48,7 @@ pub fn row(gate: &Gate, o: &gates::GateOutcome) -> GateRow {
         },
         value,
         message: o.message.clone(),
+        expected: o.expected.clone(),
         at: Some(Utc::now()),
     }
 }

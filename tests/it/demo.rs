@@ -62,6 +62,9 @@ fn the_demo_tells_the_whole_story_and_cleans_up() {
         s.contains("demo-shop → staging · v2.0.0 (prev v1.0.0)"),
         "{s}"
     );
+    // The first screen explains its ✖ and knows the live version.
+    t.wait_for("✖ version    1.0.0 (want 2.0.0)");
+    t.wait_for("current  1.0.0 (live)");
     t.keys(&["Enter"]);
     t.wait_for("✔ 1 Preflight");
     t.wait_for("give its evidence");
@@ -74,6 +77,7 @@ fn the_demo_tells_the_whole_story_and_cleans_up() {
     t.wait_for("Press ⏎ to smoke-test v2");
     t.keys(&["Enter"]);
     t.wait_for("✔ version    2.0.0");
+    t.wait_for("current  2.0.0 (live)");
     t.wait_for("Press ⏎ to watch");
     t.keys(&["Enter"]);
     t.wait_for("Watching: v2 serves 20% errors");
@@ -89,6 +93,7 @@ fn the_demo_tells_the_whole_story_and_cleans_up() {
     assert_eq!(demo_processes(&tmp).len(), 1, "v1 runs again, v2 is gone");
     assert!(s.contains("✔ 2 v1 healthy again"), "{s}");
     assert!(s.contains("release rolled back"), "{s}");
+    t.wait_for("current  1.0.0 (live)");
     t.keys(&["q"]);
     assert_eq!(wait_file(&dir.path().join("exit.txt")).trim(), "0");
     let s = t.screen();

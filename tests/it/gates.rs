@@ -5,6 +5,7 @@
 // only inside `#[test]` functions).
 #![allow(clippy::unwrap_used)]
 
+mod expected;
 mod git_tag;
 mod http;
 mod local;

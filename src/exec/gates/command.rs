@@ -78,8 +78,12 @@ pub async fn evaluate(
     };
     match out.status.code() {
         Some(0) => GateOutcome::pass(Value::from(0), format!("exit 0{tail}")),
-        Some(code) => GateOutcome::fail(Value::from(code), format!("exit {code}{tail}")),
-        None => GateOutcome::fail(Value::Null, format!("killed by a signal{tail}")),
+        Some(code) => {
+            GateOutcome::fail(Value::from(code), format!("exit {code}{tail}")).expecting("exit 0")
+        }
+        None => {
+            GateOutcome::fail(Value::Null, format!("killed by a signal{tail}")).expecting("exit 0")
+        }
     }
 }
 

@@ -1,7 +1,8 @@
 //! `docker` gates: the containers of a `[[services]]` entry, listed once on every host:
 //! `healthy` (running, and healthy when the image has a healthcheck), `max_restarts`, and
 //! `image_is_target` (the image tag is the release version). The value is the number of
-//! matching containers. A stale host, or a service with no container, cannot pass.
+//! matching containers. A stale host, or a service with no container, cannot pass. A wrong
+//! image expects `tag <version>`.
 
 use crate::watch::docker::{self, Health, RunState};
 
@@ -45,6 +46,7 @@ pub async fn evaluate(service: &str, checks: &Checks, cx: &GateCx) -> GateOutcom
         );
     }
     let mut bad = Vec::new();
+    let mut wrong_image = false;
     for c in &found {
         if checks.healthy == Some(true) {
             if c.state != RunState::Running {
@@ -71,6 +73,7 @@ pub async fn evaluate(service: &str, checks: &Checks, cx: &GateCx) -> GateOutcom
             let t = tag(&c.image);
             if t != v && t.strip_prefix('v') != Some(v.as_str()) {
                 bad.push(format!("{} runs {} (target {v})", c.name, c.image));
+                wrong_image = true;
             }
         }
     }
@@ -81,10 +84,15 @@ pub async fn evaluate(service: &str, checks: &Checks, cx: &GateCx) -> GateOutcom
             format!("{n} {what} of `{service}`: all checks pass"),
         )
     } else {
-        GateOutcome::fail(
+        let o = GateOutcome::fail(
             serde_json::json!(n),
             format!("{n} {what} of `{service}`: {}", bad.join("; ")),
-        )
+        );
+        if wrong_image {
+            o.expecting(format!("tag {}", cx.ctx.version))
+        } else {
+            o
+        }
     }
 }
 

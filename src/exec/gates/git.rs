@@ -127,10 +127,12 @@ fn check(path: &Path, w: &Wanted<'_>) -> GateOutcome {
                 return GateOutcome::fail(
                     value,
                     format!("{} changed file(s): {}", dirty.len(), few(&dirty)),
-                );
+                )
+                .expecting("clean");
             }
             (true, false) => {
-                return GateOutcome::fail(value, "the worktree is clean, expected changes");
+                return GateOutcome::fail(value, "the worktree is clean, expected changes")
+                    .expecting("changes");
             }
         }
     }
@@ -142,8 +144,14 @@ fn check(path: &Path, w: &Wanted<'_>) -> GateOutcome {
             .and_then(|h| h.shorthand().ok().map(str::to_owned));
         match on {
             Some(b) if b == want => said.push(format!("on {b}")),
-            Some(b) => return GateOutcome::fail(value, format!("on branch {b}, expected {want}")),
-            None => return GateOutcome::fail(value, format!("HEAD is detached, expected {want}")),
+            Some(b) => {
+                return GateOutcome::fail(value, format!("on branch {b}, expected {want}"))
+                    .expecting(format!("branch {want}"));
+            }
+            None => {
+                return GateOutcome::fail(value, format!("HEAD is detached, expected {want}"))
+                    .expecting(format!("branch {want}"));
+            }
         }
     }
     if let Some(want) = w.head_tagged {
@@ -160,13 +168,15 @@ fn check(path: &Path, w: &Wanted<'_>) -> GateOutcome {
                 } else {
                     "tag"
                 };
-                return GateOutcome::fail(value, format!("HEAD {short} has no {which}"));
+                return GateOutcome::fail(value, format!("HEAD {short} has no {which}"))
+                    .expecting(format!("a {which}"));
             }
             (false, false) => {
                 return GateOutcome::fail(
                     value,
                     format!("HEAD {short} is tagged {}, expected no tag", few(&tags)),
-                );
+                )
+                .expecting("no tag");
             }
         }
     }

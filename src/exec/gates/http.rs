@@ -128,10 +128,10 @@ async fn check(
     };
     if !status_ok {
         let want = expect_status.map_or_else(|| "a 2xx status".to_owned(), |c| c.to_string());
-        return Err(GateOutcome::fail(
-            latency,
-            format!("{head}, expected {want}"),
-        ));
+        let short = expect_status.map_or_else(|| "2xx".to_owned(), |c| c.to_string());
+        return Err(
+            GateOutcome::fail(latency, format!("{head}, expected {want}")).expecting(short),
+        );
     }
     if let Some(max) = max_latency
         && took > max
@@ -189,7 +189,8 @@ fn json_check(
                 Err(GateOutcome::fail(
                     value,
                     format!("{head}, {path} is {shown}, expected \"{want}\""),
-                ))
+                )
+                .expecting(want))
             }
         }
         JsonCheck::Condition { condition, .. } => {

@@ -86,6 +86,9 @@ pub struct GateOutcome {
     /// The measurement: a number, a string or null.
     pub value: Value,
     pub message: String,
+    /// On a failure, the value the failed check expected (`2.0.0`, `200`, `branch main`),
+    /// when it has one; a condition or a threshold is in the message instead.
+    pub expected: Option<String>,
     pub took: Duration,
 }
 
@@ -104,8 +107,15 @@ impl GateOutcome {
             state,
             value,
             message: message.into(),
+            expected: None,
             took: Duration::ZERO,
         }
+    }
+    /// The value a failed check expected.
+    #[must_use]
+    pub fn expecting(mut self, want: impl Into<String>) -> Self {
+        self.expected = Some(want.into());
+        self
     }
 }
 
@@ -207,6 +217,9 @@ pub async fn evaluate(gate: &Gate, cx: &GateCx) -> GateOutcome {
         }
     };
     cx.masker.mask_in_place(&mut out.message);
+    if let Some(want) = &mut out.expected {
+        cx.masker.mask_in_place(want);
+    }
     if let Value::String(s) = &mut out.value {
         cx.masker.mask_in_place(s);
     }

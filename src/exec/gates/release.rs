@@ -139,7 +139,8 @@ fn check(dir: &StateDir, q: &Query) -> GateOutcome {
         st.release_id
     );
     if q.completed && outcome(&st) != Some(ReleaseOutcome::Completed) {
-        return GateOutcome::fail(value, format!("{text}, expected completed"));
+        return GateOutcome::fail(value, format!("{text}, expected completed"))
+            .expecting("completed");
     }
     match q.stable_for {
         Some(min) if age < min => {

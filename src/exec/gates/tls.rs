@@ -66,6 +66,7 @@ fn expiry(
     match min_days {
         Some(min) if days < i64::from(min) => {
             GateOutcome::fail(Value::from(days), format!("{text} < min_days {min}{chain}"))
+                .expecting(format!("≥ {min} days"))
         }
         _ => GateOutcome::pass(Value::from(days), format!("{text}{chain} ({took} ms)")),
     }

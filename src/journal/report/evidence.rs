@@ -162,6 +162,7 @@ fn gates_section(out: &mut String, src: &Source) {
                 state,
                 value,
                 message,
+                ..
             } => {
                 let _ = writeln!(
                     gates,

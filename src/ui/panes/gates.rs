@@ -1,5 +1,5 @@
 //! The gates pane: mark, id, value and message of every gate, and the age of its last
-//! measurement (`12s`).
+//! measurement (`12s`). A failing gate shows what it expected: `✖ version 1.0.0 (want 2.0.0)`.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -59,24 +59,39 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer, focused: b
         let age =
             g.at.map(|t| text::age((app.now - t).num_seconds()))
                 .unwrap_or_default();
-        let age_w = u16::try_from(text::width(&age)).unwrap_or(0);
+        let mut age_w = u16::try_from(text::width(&age)).unwrap_or(0);
         let mut used = text::put(buf, x, y, g.state.mark(), 1, style);
         used += 1;
         let id = text::ellipsize(&g.id, id_w);
         text::put(buf, x + used, y, &id, w.saturating_sub(used), theme.text);
         used = (used + id_w16 + 1).min(w);
-        let room = w.saturating_sub(used + if age_w > 0 { age_w + 2 } else { 1 });
         let value = if g.state == GateState::Pending && g.value.is_empty() {
             "not measured yet"
         } else {
             &g.value
         };
+        let want = match (g.state, &g.expected) {
+            (GateState::Fail, Some(want)) => format!("(want {want})"),
+            _ => String::new(),
+        };
+        // What a failing gate wants matters more than its age: the age gives way when that
+        // alone makes room for it.
+        let wide = text::width(value) + usize::from(!value.is_empty()) + text::width(&want);
+        if !want.is_empty() && usize::from(w.saturating_sub(used + age_w + 2)) < wide {
+            age_w = 0;
+        }
+        let room = w.saturating_sub(used + if age_w > 0 { age_w + 2 } else { 1 });
         let value_style = if g.state == GateState::Pending {
             theme.muted
         } else {
             style
         };
-        let vw = text::put(buf, x + used, y, value, room, value_style);
+        let mut vw = text::put(buf, x + used, y, value, room, value_style);
+        if !want.is_empty() {
+            let at = vw + u16::from(vw > 0);
+            let room = room.saturating_sub(at);
+            vw = at + text::put(buf, x + used + at, y, &want, room, theme.text);
+        }
         // The message only when it fits whole: a cut message misleads more than none. It
         // takes the value's place when there is no value.
         let gap = u16::from(vw > 0);

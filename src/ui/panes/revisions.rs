@@ -1,6 +1,8 @@
 //! The revisions lines of the services & revisions pane, pure: git (HEAD, current, previous,
 //! LKG), each command source's rows, and each live version (✔ matches / ✖ mismatch), every
-//! row with its relative age. The services pane draws them under the containers.
+//! row with its relative age. The services pane draws them under the containers. Without a
+//! release tag on HEAD, `current` is the first live version (`2.0.0 (live)`), or says there is
+//! no version source.
 
 use chrono::{DateTime, Utc};
 use ratatui::style::Style;
@@ -49,8 +51,26 @@ fn age_of(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<String> {
     at.map(|t| text::ago((now - t).num_seconds()))
 }
 
+/// What the `current` row says when no release tag is on HEAD: the first live version read
+/// (`2.0.0 (live)`), `-` while a source is not read yet or failed (its own line says why), else
+/// `? (no version source)`. `Ok` when it is a version.
+fn current_without_tag(model: &RevisionsModel) -> Result<String, &'static str> {
+    if let Some((name, v)) = model.sources.iter().find_map(|s| match &s.data {
+        SourceData::Live(v) => Some((&s.name, v)),
+        _ => None,
+    }) {
+        return Ok(format!("{} ({name})", v.version));
+    }
+    let unread = model
+        .sources
+        .iter()
+        .any(|s| matches!(s.data, SourceData::Pending | SourceData::Error(_)));
+    Err(if unread { "-" } else { "? (no version source)" })
+}
+
 fn git_lines(
     g: &GitInfo,
+    untagged: &Result<String, &'static str>,
     now: DateTime<Utc>,
     w: usize,
     theme: &Theme,
@@ -72,6 +92,10 @@ fn git_lines(
     ] {
         let (value, style, age) = match tag {
             Some(t) => (t.clone(), theme.accent, age_of(g.tag_time(t), now)),
+            None if label == "current " => match untagged {
+                Ok(v) => (v.clone(), theme.accent, None),
+                Err(why) => ((*why).to_owned(), theme.muted, None),
+            },
             None => ("-".to_owned(), theme.muted, None),
         };
         out.push(row(
@@ -181,7 +205,7 @@ pub fn revisions_lines(
     let w = usize::from(width);
     let mut out = Vec::new();
     match &model.git {
-        Some(Ok(g)) => git_lines(g, now, w, theme, &mut out),
+        Some(Ok(g)) => git_lines(g, &current_without_tag(model), now, w, theme, &mut out),
         Some(Err(e)) => out.push(row(
             vec![
                 ("git ".to_owned(), theme.title),

@@ -396,6 +396,7 @@ pub fn measure_gates(h: &mut H) {
             state,
             value: value.into(),
             message: msg.into(),
+            expected: None,
             at: Some(now - chrono::Duration::seconds(ago)),
         }));
     }

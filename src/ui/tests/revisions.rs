@@ -259,3 +259,44 @@ fn fresh_readings_keep_the_choice_and_show_in_the_model() {
         SourceData::Rows(r) if r.len() == 8
     ));
 }
+
+/// Without a release tag on HEAD, `current` is the live version, or says why there is none.
+#[test]
+fn current_without_a_tag_is_the_live_version_or_says_there_is_no_source() {
+    let theme = Theme::dark();
+    let mut m = model();
+    if let Some(Ok(g)) = &mut m.git {
+        g.current = None;
+    }
+    let current = |m: &RevisionsModel| {
+        plain(&revisions_lines(m, "2.0.0", t(0), 60, &theme))
+            .lines()
+            .find(|l| l.starts_with("  current"))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let live = |version: &str| SourceState {
+        name: "live".into(),
+        data: SourceData::Live(LiveVersion {
+            version: version.into(),
+            sha: None,
+        }),
+        checked: ago(1),
+    };
+    m.sources = vec![live("2.0.0")];
+    assert_eq!(current(&m), "  current  2.0.0 (live)");
+    m.sources = vec![SourceState {
+        name: "live".into(),
+        data: SourceData::Pending,
+        checked: None,
+    }];
+    assert_eq!(current(&m), "  current  -", "not read yet");
+    m.sources = vec![SourceState {
+        name: "helm".into(),
+        data: SourceData::Rows(helm_rows()),
+        checked: ago(1),
+    }];
+    assert_eq!(current(&m), "  current  ? (no version source)");
+    m.sources.clear();
+    assert_eq!(current(&m), "  current  ? (no version source)");
+}

@@ -232,3 +232,52 @@ fn panes_one_by_one() {
         ))
     );
 }
+
+/// A failing gate with an expected value shows it after the value: `✖ version 1.0.0 (want
+/// 2.0.0)`; a passing one does not, and neither does a failure without one.
+#[test]
+fn a_failed_gate_shows_what_it_wants() {
+    let mut h = H::new("staging");
+    let now = h.now();
+    for (id, state, value, message, want) in [
+        (
+            "version",
+            GateState::Fail,
+            "1.0.0",
+            "200 in 1 ms, $.version is \"1.0.0\"",
+            Some("2.0.0"),
+        ),
+        (
+            "health",
+            GateState::Fail,
+            "",
+            "503 in 2 ms, expected 200",
+            Some("200"),
+        ),
+        ("ready", GateState::Pass, "2.0.0", "", Some("2.0.0")),
+        ("error-rate", GateState::Fail, "0.2", "", None),
+    ] {
+        h.send(AppMsg::Gate(GateRow {
+            id: id.into(),
+            kind: crate::runbook::GateType::Http,
+            state,
+            value: value.into(),
+            message: message.into(),
+            expected: want.map(Into::into),
+            at: Some(now),
+        }));
+    }
+    let s = pane(44, 9, |a, b| {
+        panes::gates::render(&h.app, &Theme::dark(), a, b, false);
+    });
+    assert!(s.contains(" 1.0.0 (want 2.0.0)"), "{s}");
+    assert!(s.contains("✖ health     (want 200)"), "{s}");
+    assert!(!s.contains("2.0.0 (want"), "{s}");
+    assert_snapshot!("pane_gates_want", s);
+    // In the 80-column layout the age gives way to what the gate wants.
+    let s = pane(36, 9, |a, b| {
+        panes::gates::render(&h.app, &Theme::dark(), a, b, false);
+    });
+    assert!(s.contains("✖ version    1.0.0 (want 2.0.0)  │"), "{s}");
+    assert_snapshot!("pane_gates_want_36", s);
+}

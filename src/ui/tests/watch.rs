@@ -29,6 +29,7 @@ fn watching() -> H {
             state,
             value: (*v).into(),
             message: format!("{v} vs 0.05"),
+            expected: None,
             at: Some(at),
         }));
     }
