@@ -67,11 +67,11 @@ run = "touch after.txt"
 }
 
 /// A tmpfs mounted at a path for the test; unmounted on drop.
-struct Tmpfs(PathBuf);
+pub struct Tmpfs(PathBuf);
 
 impl Tmpfs {
     /// `None` (the test skipped, `crate::skip`) when not root or the mount is refused.
-    fn mount(at: &Path, size: &str) -> Option<Tmpfs> {
+    pub fn mount(at: &Path, size: &str) -> Option<Tmpfs> {
         if !need(Component::Root) {
             return None;
         }

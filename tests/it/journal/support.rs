@@ -87,44 +87,4 @@ pub fn entry(i: usize) -> Entry {
     }
 }
 
-/// A tmpfs mounted at a path for the test; unmounted on drop (as in `faults.rs`).
-pub struct Tmpfs(PathBuf);
-
-impl Tmpfs {
-    /// `None` (after a SKIP line) when not root or the mount is refused.
-    pub fn mount(at: &std::path::Path, size: &str) -> Option<Tmpfs> {
-        if !nix::unistd::geteuid().is_root() {
-            eprintln!("SKIP: mounting a tmpfs needs root");
-            return None;
-        }
-        std::fs::create_dir_all(at).expect("mount point");
-        let o = std::process::Command::new("mount")
-            .args([
-                "-t",
-                "tmpfs",
-                "-o",
-                &format!("size={size},mode=0700"),
-                "tmpfs",
-            ])
-            .arg(at)
-            .output()
-            .expect("mount runs");
-        if !o.status.success() {
-            eprintln!(
-                "SKIP: cannot mount a tmpfs: {}",
-                String::from_utf8_lossy(&o.stderr).trim()
-            );
-            return None;
-        }
-        Some(Tmpfs(at.to_owned()))
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("umount")
-            .arg("-l")
-            .arg(&self.0)
-            .status();
-    }
-}
+pub use crate::faults::Tmpfs;
