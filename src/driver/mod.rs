@@ -3,15 +3,17 @@
 //! effects — journal first. The cockpit, `observe` and `--plain` are thin front ends over it:
 //! they turn its [`DriverEvent`]s into a screen or lines, and keys or answers into `Msg`s.
 
+mod inbound;
 mod journal;
 mod rows;
+mod setup;
 mod sources;
 mod timers;
 
 use std::collections::VecDeque;
 
 use chrono::{DateTime, Utc};
-use tokio::signal::unix::{Signal, SignalKind, signal};
+use tokio::signal::unix::Signal;
 use tokio::sync::mpsc;
 
 use crate::exec::resolve::Resolved;
@@ -26,7 +28,10 @@ use crate::release::{
 };
 
 pub use journal::PENDING_AFTER;
+pub use setup::{headless, live, policy_for};
 pub use sources::Sources;
+
+use setup::{signals, wait_signal};
 
 /// Milliseconds-precise now, as journal records carry it.
 pub fn now_ms() -> DateTime<Utc> {
@@ -59,10 +64,10 @@ pub enum DriverEvent {
     Disconnected(String),
 }
 
-struct Signals {
-    hup: Signal,
-    term: Signal,
-    int: Signal,
+pub(super) struct Signals {
+    pub(super) hup: Signal,
+    pub(super) term: Signal,
+    pub(super) int: Signal,
 }
 
 /// The driver of one release (or of an observed one).
@@ -342,74 +347,6 @@ impl Driver {
         }
     }
 
-    fn on_ack(&mut self, ack: crate::journal::Ack) {
-        let Some(j) = &mut self.journal else { return };
-        let released = j.on_ack(ack);
-        for (ev, at) in released.events {
-            self.durable(ev, at);
-        }
-        if let Some(why) = released.failed {
-            self.halt(format!("the journal could not be written: {why}"));
-        }
-        let now = now_ms();
-        for later in released.later {
-            match later {
-                journal::Later::Effect(e) => self.run_effect(e, now),
-                journal::Later::Show(ev) => self.out.push_back(ev),
-            }
-        }
-    }
-
-    /// A record is durable (or read from the followed journal): show it.
-    fn durable(&mut self, ev: Event, at: DateTime<Utc>) {
-        if matches!(ev, Event::StepFinished { .. }) {
-            // After a step (a deploy, a rollback), the gates pane measures again at once, and
-            // the revisions are read again (a deploy changes the live version).
-            self.sources.refresh_gates();
-            self.sources.refresh_revisions();
-        }
-        let row = self
-            .resolved
-            .as_ref()
-            .and_then(|r| rows::gate_row(&ev, &r.runbook, at));
-        self.out.push_back(DriverEvent::Journaled(ev, at));
-        if let Some(row) = row {
-            self.out.push_back(DriverEvent::Gate(row));
-        }
-    }
-
-    fn on_reading(&mut self, r: sources::Reading) {
-        match r {
-            sources::Reading::Docker(m) => {
-                // A daemon going away or coming back is journaled before it is shown.
-                if let Some(ev) = m.journal_event()
-                    && self.core.is_some()
-                {
-                    self.internal(Msg::Record(ev), now_ms());
-                }
-                self.sources.on_docker(&m);
-                self.out.push_back(DriverEvent::Docker(m));
-            }
-            sources::Reading::Log(m) => self.out.push_back(DriverEvent::Log(m)),
-            sources::Reading::Gate(g) => self.out.push_back(DriverEvent::Gate(g)),
-            sources::Reading::Revisions(mut m) => {
-                m.mask(|s| self.masker.mask_in_place(s));
-                self.out.push_back(DriverEvent::Revisions(m));
-            }
-            sources::Reading::Journal(Ok(records)) => {
-                for rec in &records {
-                    if let Ok((ev, at)) = crate::release::replay::event_of(rec) {
-                        self.durable(ev, at);
-                    }
-                }
-            }
-            sources::Reading::Journal(Err(e)) => {
-                self.out
-                    .push_back(DriverEvent::Refused(format!("following the journal: {e}")));
-            }
-        }
-    }
-
     /// The operator is gone: journal it, stop the live display, let the running step (and a
     /// rollback already under way) finish with its outcome journaled; nothing new starts.
     pub async fn hang_up(&mut self, reason: String) {
@@ -448,70 +385,5 @@ impl Driver {
     /// Events left after [`Driver::close`].
     pub fn drain(&mut self) -> Vec<DriverEvent> {
         self.out.drain(..).collect()
-    }
-}
-
-/// The release policy for the runbook `r`, headless or in the cockpit.
-pub fn policy_for(r: &Resolved, headless: bool, auto_approve: bool) -> crate::release::Policy {
-    let rb = &r.runbook.rollback;
-    let delay = crate::runbook::template::render_duration(&rb.auto_delay, &r.ctx)
-        .unwrap_or(std::time::Duration::from_secs(30));
-    crate::release::Policy::auto_rollback(
-        rb.auto,
-        r.protected,
-        rb.target == crate::runbook::RollbackTarget::Pick,
-        headless,
-        auto_approve,
-        delay,
-    )
-}
-
-/// A driver for the cockpit: with every live source of the runbook `r`.
-pub fn live(r: &Resolved, writer: Writer, st: ReleaseState) -> color_eyre::eyre::Result<Driver> {
-    let masker = crate::exec::runtime::masker_for(r).0;
-    let sources = Sources::live(r, &masker, Some(writer.state_dir().clone()))?;
-    let core = Core::new(st, policy_for(r, false, false));
-    Ok(Driver::new(
-        r.clone(),
-        writer,
-        core,
-        crate::journal::lock::hostname(),
-        sources,
-    )?)
-}
-
-/// A driver for a headless run (no live sources).
-pub fn headless(
-    r: &Resolved,
-    writer: Writer,
-    st: ReleaseState,
-    auto_approve: bool,
-) -> color_eyre::eyre::Result<Driver> {
-    let core = Core::new(st, policy_for(r, true, auto_approve));
-    Ok(Driver::new(
-        r.clone(),
-        writer,
-        core,
-        crate::journal::lock::hostname(),
-        Sources::none(),
-    )?)
-}
-
-fn signals() -> std::io::Result<Signals> {
-    Ok(Signals {
-        hup: signal(SignalKind::hangup())?,
-        term: signal(SignalKind::terminate())?,
-        int: signal(SignalKind::interrupt())?,
-    })
-}
-
-async fn wait_signal(s: &mut Option<Signals>) -> String {
-    let Some(s) = s else {
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = s.hup.recv() => "SIGHUP (the SSH connection dropped)".into(),
-        _ = s.term.recv() => "SIGTERM".into(),
-        _ = s.int.recv() => "SIGINT".into(),
     }
 }

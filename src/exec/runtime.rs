@@ -161,12 +161,7 @@ impl Runtime {
         };
         let ctx = self.context(st);
         match &step.kind {
-            StepKind::Run {
-                run,
-                env,
-                workdir,
-                capture,
-            } => match self.run_spec(phase, &step, run, env, workdir.as_ref(), capture, &ctx) {
+            StepKind::Run { .. } => match self.run_spec(phase, &step, &ctx) {
                 Ok(spec) => {
                     let h = command::spawn(spec, self.tx.clone());
                     self.handles.insert((phase, step.id.clone()), h);
@@ -216,17 +211,22 @@ impl Runtime {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// The command of a `run` step, rendered.
     fn run_spec(
         &self,
         phase: Phase,
         step: &Step,
-        run: &crate::runbook::Tpl,
-        env: &std::collections::BTreeMap<String, crate::runbook::Tpl>,
-        workdir: Option<&crate::runbook::Tpl>,
-        capture: &[crate::runbook::Capture],
         ctx: &Context,
     ) -> std::result::Result<RunSpec, String> {
+        let StepKind::Run {
+            run,
+            env,
+            workdir,
+            capture,
+        } = &step.kind
+        else {
+            return Err(format!("step `{}` is not a run step", step.id));
+        };
         let r = &self.resolved;
         let err = |e: template::RenderError| r.render_error(&e);
         let command = template::render_shell(run, ctx).map_err(err)?;

@@ -1,5 +1,6 @@
 //! The pure release core: state, events, messages, effects and `update` (no I/O).
 
+mod apply;
 pub mod effect;
 pub mod event;
 pub mod msg;

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use chrono::{DateTime, Utc};
 
-use super::event::{Event, Outcome, Phase, ReleaseOutcome, StepInfo};
+use super::event::{Event, Phase, ReleaseOutcome, StepInfo};
 
 /// How many output lines each step keeps for the screen, resume and reports.
 pub const OUTPUT_TAIL: usize = 10;
@@ -74,7 +74,7 @@ pub struct StepState {
 }
 
 impl StepState {
-    fn new(info: &StepInfo) -> Self {
+    pub(super) fn new(info: &StepInfo) -> Self {
         Self {
             id: info.id.clone(),
             title: info.title.clone(),
@@ -169,7 +169,7 @@ impl ReleaseState {
         self.list(phase).iter().position(|s| s.id == id)
     }
 
-    fn step_mut(&mut self, phase: Phase, id: &str) -> Option<&mut StepState> {
+    pub(super) fn step_mut(&mut self, phase: Phase, id: &str) -> Option<&mut StepState> {
         let list = match phase {
             Phase::Main => &mut self.steps,
             Phase::Rollback => &mut self.rollback_steps,
@@ -178,7 +178,7 @@ impl ReleaseState {
     }
 
     /// A step by id in either list (ids are unique across both).
-    fn step_in_any(&mut self, id: &str) -> Option<&mut StepState> {
+    pub(super) fn step_in_any(&mut self, id: &str) -> Option<&mut StepState> {
         self.steps
             .iter_mut()
             .chain(self.rollback_steps.iter_mut())
@@ -221,165 +221,6 @@ impl ReleaseState {
 
     pub fn is_finished(&self) -> bool {
         matches!(self.phase, ReleasePhase::Finished(_))
-    }
-
-    /// Fold one event into the state. `at` is the event's time (the record's `ts`).
-    #[allow(clippy::too_many_lines)] // one arm per event kind
-    pub fn apply(&mut self, ev: &Event, at: DateTime<Utc>) {
-        match ev {
-            Event::ReleaseStarted {
-                release_id,
-                name,
-                environment,
-                version,
-                protected,
-                previous,
-                lkg,
-                drill,
-                steps,
-                rollback_steps,
-                ..
-            } => {
-                self.release_id.clone_from(release_id);
-                self.name.clone_from(name);
-                self.environment.clone_from(environment);
-                self.version.clone_from(version);
-                self.protected = *protected;
-                self.drill = *drill;
-                self.previous.clone_from(previous);
-                self.lkg.clone_from(lkg);
-                self.steps = steps.iter().map(StepState::new).collect();
-                self.rollback_steps = rollback_steps.iter().map(StepState::new).collect();
-                self.phase = ReleasePhase::InProgress;
-                self.started_at = Some(at);
-            }
-            Event::StepStarted {
-                step,
-                phase,
-                attempt,
-            } => {
-                if let Some(s) = self.step_mut(*phase, step) {
-                    s.status = StepStatus::Running;
-                    s.attempts = *attempt;
-                    s.started_at = Some(at);
-                    s.finished_at = None;
-                    s.duration_ms = None;
-                    s.exit_code = None;
-                }
-            }
-            Event::Output {
-                step, phase, lines, ..
-            } => {
-                if let Some(s) = self.step_mut(*phase, step) {
-                    for l in lines {
-                        if s.output_tail.len() == OUTPUT_TAIL {
-                            s.output_tail.pop_front();
-                        }
-                        s.output_tail.push_back(l.clone());
-                    }
-                    s.output_lines += lines.len() as u64;
-                }
-            }
-            Event::StepFinished {
-                step,
-                phase,
-                outcome,
-                exit_code,
-                reason,
-                duration_ms,
-                captures,
-            } => {
-                if let Some(s) = self.step_mut(*phase, step) {
-                    s.status = match outcome {
-                        Outcome::Succeeded => StepStatus::Succeeded,
-                        _ => StepStatus::Failed(
-                            reason.clone().unwrap_or_else(|| "failed".to_owned()),
-                        ),
-                    };
-                    s.exit_code = *exit_code;
-                    s.duration_ms = Some(*duration_ms);
-                    s.finished_at = Some(at);
-                }
-                for (k, v) in captures {
-                    self.captures.insert(k.clone(), v.clone());
-                }
-            }
-            Event::Evidence { step, note, .. } => {
-                if let Some(s) = self.step_in_any(step) {
-                    s.evidence = Some(note.clone());
-                }
-            }
-            Event::Approval {
-                step, name, reason, ..
-            } => {
-                if let Some(s) = self.step_in_any(step) {
-                    s.approval = Some((name.clone(), reason.clone()));
-                }
-            }
-            Event::Skip {
-                step,
-                phase,
-                reason,
-            } => {
-                if let Some(s) = self.step_mut(*phase, step) {
-                    s.status = StepStatus::Skipped(reason.clone());
-                    s.finished_at = Some(at);
-                }
-            }
-            Event::Note {
-                step,
-                phase,
-                action,
-                text,
-                extend_ms,
-            } => {
-                if let (Some(step), Some(phase), Some(ms)) = (step, phase, extend_ms)
-                    && let Some(s) = self.step_mut(*phase, step)
-                {
-                    s.extended_ms += ms;
-                }
-                if let (Some(step), Some(phase)) = (step, phase)
-                    && let Some(s) = self.step_mut(*phase, step)
-                {
-                    s.note = Some(text.clone());
-                    if action.as_deref() == Some("mark-done") {
-                        s.status = StepStatus::Succeeded;
-                        s.finished_at = Some(at);
-                    }
-                }
-            }
-            Event::RollbackArmed { reason, target } => {
-                self.armed = Some(Armed {
-                    reason: reason.clone(),
-                    target: target.clone(),
-                });
-            }
-            Event::RollbackConfirmed { target, .. } => {
-                self.rollback_target.clone_from(target);
-            }
-            Event::RollbackStarted { target, .. } => {
-                self.phase = ReleasePhase::RollingBack;
-                if target.is_some() {
-                    self.rollback_target.clone_from(target);
-                }
-                for s in &mut self.rollback_steps {
-                    *s = StepState::new(&s.info.clone());
-                }
-            }
-            Event::RollbackFinished { .. } => {
-                self.armed = None;
-            }
-            Event::OperatorDisconnected { .. } => self.disconnected = true,
-            Event::ReleaseFinished { outcome } => {
-                self.phase = ReleasePhase::Finished(*outcome);
-                self.finished_at = Some(at);
-            }
-            Event::GateResult { .. }
-            | Event::TriggerTripped { .. }
-            | Event::TriggerInconclusive { .. }
-            | Event::DockerAction { .. }
-            | Event::LockTakenOver { .. } => {}
-        }
     }
 
     /// Rebuild the state from a journal's events. A step left running is interrupted.

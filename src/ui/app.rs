@@ -5,100 +5,17 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
-use crossterm::event::{KeyEvent, KeyEventKind};
+use crossterm::event::KeyEventKind;
 
-use crate::model::revisions::{RevisionsModel, RevisionsMsg};
-use crate::release::{Event, Msg, Phase, PolicyView, ReleaseState};
+use crate::model::revisions::RevisionsModel;
+use crate::release::{Msg, Phase, PolicyView, ReleaseState};
 
 use super::keymap::Keymap;
 use super::logs::Logs;
 use super::modal::Modal;
-use super::modal::input::TextInput;
 use super::model::{GateRow, Header};
 
-/// Messages into the App.
-#[derive(Debug, Clone, PartialEq)]
-pub enum AppMsg {
-    Key(KeyEvent),
-    /// A mouse event (`--mouse` only).
-    Mouse(crossterm::event::MouseEvent),
-    Resize(u16, u16),
-    /// A clock tick (send one at [`App::next_redraw_deadline`]).
-    Tick,
-    /// A durable journal record (from the driver, or read from a followed journal).
-    Journaled(Event, DateTime<Utc>),
-    /// Step `index` of `phase` waits for the operator's answer: open its prompt.
-    Prompt {
-        phase: Phase,
-        index: usize,
-    },
-    /// The policy's state: the auto-rollback countdown, a rollback waiting for a step.
-    Policy(PolicyView),
-    /// Journal records queued for over a second (0: none).
-    JournalPending(usize),
-    /// A gate's latest measurement.
-    Gate(GateRow),
-    /// A refusal from outside the core (lock, runtime), shown on the status line.
-    Refused(String),
-    /// Log lines of a service (from `watch/`).
-    ServiceLog {
-        service: String,
-        lines: Vec<String>,
-    },
-    /// A container's log stream (from `watch/logs`), already masked.
-    Log(crate::model::logs::LogMsg),
-    /// Set or clear the demo guide line.
-    Guide(Option<String>),
-    /// Set or clear the warning line.
-    Warning(Option<String>),
-    /// Live Docker state from `watch/docker`.
-    Docker(crate::model::docker::DockerMsg),
-    /// A reading from the revisions watcher (git, a command source, a version endpoint).
-    Revisions(RevisionsMsg),
-}
-
-/// Effects out of the App, for the runtime to perform in order.
-#[derive(Debug, Clone, PartialEq)]
-pub enum AppEffect {
-    /// A message for the release core (the driver performs what it decides).
-    Send(Msg),
-    Quit,
-    /// Save the log buffer of this source (see [`App::log_lines`]).
-    SaveLog(String),
-    /// Ask the revisions watcher to read everything again now.
-    RefreshRevisions,
-    /// Open stats streams for this service only (`<` / `>` selected it).
-    SelectService(String),
-}
-
-/// The focused pane.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Focus {
-    Checklist,
-    Services,
-    Gates,
-    Logs,
-}
-
-impl Focus {
-    pub const ORDER: [Focus; 4] = [Focus::Checklist, Focus::Services, Focus::Gates, Focus::Logs];
-}
-
-/// The status line: the last refusal or information.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Status {
-    pub text: String,
-    pub refusal: bool,
-}
-
-/// Typing a log search: the text so far and the query it replaces (restored by `Esc`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SearchInput {
-    pub input: TextInput,
-    pub before: String,
-    /// `&` (a filter) rather than `/` (a search).
-    pub filter: bool,
-}
+pub use super::msg::{AppEffect, AppMsg, Focus, SearchInput, Status};
 
 #[derive(Debug, Clone)]
 pub struct App {
@@ -431,32 +348,6 @@ impl App {
         self.check_modal();
         self.refresh_warning();
         out
-    }
-
-    /// The warning line: the countdown, a rollback that waits, or the front end's warning.
-    fn refresh_warning(&mut self) {
-        let w = if let Some(at) = self.policy.countdown {
-            // Whole seconds left, rounded up: 30s at the start, 1s in the last second.
-            let left = ((at - self.now).num_milliseconds().max(0) + 999) / 1000;
-            Some(format!(
-                "AUTO ROLLBACK in {left}s · press any key to stop the countdown (the rollback stays armed)"
-            ))
-        } else if self.policy.rollback_waits {
-            Some(
-                "ROLLBACK confirmed: it starts when the running step finishes · x cancels the step"
-                    .to_owned(),
-            )
-        } else if self.countdown_stopped && self.release.armed.is_some() {
-            Some(
-                "auto rollback stopped · the rollback stays armed: press R to roll back".to_owned(),
-            )
-        } else {
-            self.base_warning.clone()
-        };
-        if w != self.header.warning {
-            self.header.warning = w;
-            self.dirty = true;
-        }
     }
 
     pub(crate) fn refuse(&mut self, text: String) {

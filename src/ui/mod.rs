@@ -18,6 +18,7 @@ mod logwindow;
 pub mod modal;
 pub mod model;
 mod mouse;
+mod msg;
 pub mod panes;
 mod prompts;
 pub mod render;
@@ -27,6 +28,7 @@ mod service_select;
 pub mod terminal;
 pub mod text;
 pub mod theme;
+mod warning;
 
 #[cfg(test)]
 mod tests;

@@ -4,6 +4,7 @@
 use super::{Out, Refusal};
 use crate::release::effect::Effect;
 use crate::release::event::{Event, Outcome, Phase, ReleaseOutcome};
+use crate::release::msg::Msg;
 use crate::release::state::{ReleasePhase, StepStatus};
 
 pub(super) fn next(o: &mut Out<'_>) -> Result<(), Refusal> {
@@ -71,17 +72,21 @@ pub(super) fn rollback(o: &mut Out<'_>, by: String, target: Option<String>) -> R
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
-pub(super) fn finished(
-    o: &mut Out<'_>,
-    phase: Phase,
-    step: &str,
-    mut outcome: Outcome,
-    exit_code: Option<i32>,
-    mut reason: Option<String>,
-    duration_ms: u64,
-    captures: std::collections::BTreeMap<String, String>,
-) {
+/// An executor's report that step `step` finished (`Msg::Finished`).
+pub(super) fn finished(o: &mut Out<'_>, report: Msg) {
+    let Msg::Finished {
+        phase,
+        step,
+        mut outcome,
+        exit_code,
+        mut reason,
+        duration_ms,
+        captures,
+    } = report
+    else {
+        return;
+    };
+    let step = step.as_str();
     let Some(index) = o.st.find(phase, step) else {
         return;
     };

@@ -5,15 +5,19 @@
 
 use chrono::{DateTime, Utc};
 
-use super::effect::{Control, Effect};
+use super::effect::Effect;
 use super::event::{Event, Outcome, Phase, ReleaseOutcome};
 use super::msg::Msg;
 use super::state::{ReleasePhase, ReleaseState, StepStatus};
 use crate::runbook::StepType;
 
+mod answers;
 mod flow;
+mod operator;
 
+use answers::{approve, end_watch, evidence, extend_watch};
 use flow::{finished, next, rollback};
+use operator::{abandon, mark_done, retry, skip};
 
 /// Why a message was refused; shown to the operator as it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,7 +146,6 @@ impl Out<'_> {
 }
 
 /// Apply one message. On refusal the state is unchanged.
-#[allow(clippy::too_many_lines)] // one arm per message
 pub fn update(st: &mut ReleaseState, msg: Msg, now: DateTime<Utc>) -> Result<Vec<Effect>, Refusal> {
     let mut o = Out {
         st,
@@ -160,145 +163,21 @@ pub fn update(st: &mut ReleaseState, msg: Msg, now: DateTime<Utc>) -> Result<Vec
             o.emit(ev);
         }
         Msg::Next => next(&mut o)?,
-        Msg::Retry => {
-            o.require_active()?;
-            o.require_idle()?;
-            match o.st.current() {
-                Some((p, i)) if o.st.list(p)[i].status.is_blocking() => o.start(p, i),
-                Some((p, i)) => {
-                    return Err(Refusal(format!(
-                        "step `{}` has not failed; press Enter to run it",
-                        o.st.list(p)[i].id
-                    )));
-                }
-                None => return Err(Refusal("no step to retry".into())),
-            }
-        }
-        Msg::Skip { reason } => {
-            o.require_active()?;
-            o.require_idle()?;
-            if reason.trim().is_empty() {
-                return Err(Refusal("a skip needs a reason".into()));
-            }
-            let (p, i) = o.st.current().ok_or(Refusal("no step to skip".into()))?;
-            let step = o.st.list(p)[i].id.clone();
-            o.emit(Event::Skip {
-                step,
-                phase: p,
-                reason,
-            });
-            o.after_done(p);
-        }
-        Msg::MarkDone { note } => {
-            o.require_active()?;
-            o.require_idle()?;
-            let (p, i) =
-                o.st.current()
-                    .ok_or(Refusal("no step to mark done".into()))?;
-            if o.st.list(p)[i].status != StepStatus::Interrupted {
-                return Err(Refusal(format!(
-                    "only an interrupted step can be marked done; `{}` is {}",
-                    o.st.list(p)[i].id,
-                    o.st.list(p)[i].status.label()
-                )));
-            }
-            if note.trim().is_empty() {
-                return Err(Refusal("marking a step done needs a note".into()));
-            }
-            let step = o.st.list(p)[i].id.clone();
-            o.emit(Event::Note {
-                step: Some(step),
-                phase: Some(p),
-                action: Some("mark-done".into()),
-                text: note,
-                extend_ms: None,
-            });
-            o.after_done(p);
-        }
-        Msg::Evidence { note, source } => {
-            let (p, i) = o.running_step(StepType::Manual)?;
-            let s = &o.st.list(p)[i];
-            if s.info.evidence_required && note.trim().is_empty() {
-                return Err(Refusal(format!(
-                    "step `{}` requires evidence: type a note or a link",
-                    s.id
-                )));
-            }
-            let step = s.id.clone();
-            o.emit(Event::Evidence { step, note, source });
-            o.finish_ok(p, i);
-        }
+        Msg::Retry => retry(&mut o)?,
+        Msg::Skip { reason } => skip(&mut o, reason)?,
+        Msg::MarkDone { note } => mark_done(&mut o, note)?,
+        Msg::Evidence { note, source } => evidence(&mut o, note, source)?,
         Msg::Approve {
             name,
             reason,
             source,
-        } => {
-            let (p, i) = o.running_step(StepType::Approval)?;
-            let s = &o.st.list(p)[i];
-            if name.trim().is_empty() {
-                return Err(Refusal("an approval needs the approver's name".into()));
-            }
-            if let Some(allowed) = &s.info.approvers
-                && !allowed.iter().any(|a| a == &name)
-            {
-                return Err(Refusal(format!(
-                    "`{name}` may not approve `{}`; approvers: {}",
-                    s.id,
-                    allowed.join(", ")
-                )));
-            }
-            if s.info.reason_required && reason.trim().is_empty() {
-                return Err(Refusal(format!("approval `{}` needs a reason", s.id)));
-            }
-            let step = s.id.clone();
-            o.emit(Event::Approval {
-                step,
-                name,
-                reason,
-                source,
-            });
-            o.finish_ok(p, i);
-        }
+        } => approve(&mut o, name, reason, source)?,
         Msg::Cancel => match o.st.running() {
             Some((phase, index)) => o.effects.push(Effect::Cancel { phase, index }),
             None => return Err(Refusal("no step is running".into())),
         },
-        Msg::ExtendWatch { by_ms } => {
-            let (p, i) = o.running_step(StepType::Watch)?;
-            let step = o.st.list(p)[i].id.clone();
-            let by = humantime::format_duration(std::time::Duration::from_millis(by_ms));
-            o.emit(Event::Note {
-                step: Some(step),
-                phase: Some(p),
-                action: Some("watch-extend".into()),
-                text: format!("watch extended by {by}"),
-                extend_ms: Some(by_ms),
-            });
-            o.effects.push(Effect::Control {
-                phase: p,
-                index: i,
-                control: Control::Extend(by_ms),
-            });
-        }
-        Msg::EndWatch { note } => {
-            let (p, i) = o.running_step(StepType::Watch)?;
-            if note.trim().is_empty() {
-                return Err(Refusal("ending a watch early needs a note".into()));
-            }
-            let step = o.st.list(p)[i].id.clone();
-            o.emit(Event::Note {
-                step: Some(step),
-                phase: Some(p),
-                action: Some("watch-end".into()),
-                text: note,
-                extend_ms: None,
-            });
-            o.effects.push(Effect::Control {
-                phase: p,
-                index: i,
-                control: Control::End,
-            });
-        }
+        Msg::ExtendWatch { by_ms } => extend_watch(&mut o, by_ms)?,
+        Msg::EndWatch { note } => end_watch(&mut o, note)?,
         Msg::Arm { reason, target } => {
             if o.st.phase != ReleasePhase::InProgress {
                 return Err(Refusal(
@@ -308,20 +187,7 @@ pub fn update(st: &mut ReleaseState, msg: Msg, now: DateTime<Utc>) -> Result<Vec
             o.emit(Event::RollbackArmed { reason, target });
         }
         Msg::Rollback { by, target } => rollback(&mut o, by, target)?,
-        Msg::Abandon { note } => {
-            o.require_active()?;
-            o.require_idle()?;
-            o.emit(Event::Note {
-                step: None,
-                phase: None,
-                action: Some("abandon".into()),
-                text: note,
-                extend_ms: None,
-            });
-            o.emit(Event::ReleaseFinished {
-                outcome: ReleaseOutcome::Abandoned,
-            });
-        }
+        Msg::Abandon { note } => abandon(&mut o, note)?,
         Msg::Output {
             phase,
             step,
@@ -337,24 +203,7 @@ pub fn update(st: &mut ReleaseState, msg: Msg, now: DateTime<Utc>) -> Result<Vec
                 });
             }
         }
-        Msg::Finished {
-            phase,
-            step,
-            outcome,
-            exit_code,
-            reason,
-            duration_ms,
-            captures,
-        } => finished(
-            &mut o,
-            phase,
-            &step,
-            outcome,
-            exit_code,
-            reason,
-            duration_ms,
-            captures,
-        ),
+        m @ Msg::Finished { .. } => finished(&mut o, m),
         Msg::Record(ev) => o.emit(ev),
         Msg::Timer { .. } | Msg::StopCountdown => {
             return Err(Refusal(

@@ -1,0 +1,74 @@
+//! Building drivers: the policy of a runbook, a driver with live sources for the cockpit, a
+//! headless one, and the signals that tell that the operator is gone.
+
+use tokio::signal::unix::{SignalKind, signal};
+
+use super::{Driver, Signals, Sources};
+use crate::exec::resolve::Resolved;
+use crate::journal::Writer;
+use crate::release::{Core, ReleaseState};
+
+/// The release policy for the runbook `r`, headless or in the cockpit.
+pub fn policy_for(r: &Resolved, headless: bool, auto_approve: bool) -> crate::release::Policy {
+    let rb = &r.runbook.rollback;
+    let delay = crate::runbook::template::render_duration(&rb.auto_delay, &r.ctx)
+        .unwrap_or(std::time::Duration::from_secs(30));
+    crate::release::Policy::auto_rollback(
+        rb.auto,
+        r.protected,
+        rb.target == crate::runbook::RollbackTarget::Pick,
+        headless,
+        auto_approve,
+        delay,
+    )
+}
+
+/// A driver for the cockpit: with every live source of the runbook `r`.
+pub fn live(r: &Resolved, writer: Writer, st: ReleaseState) -> color_eyre::eyre::Result<Driver> {
+    let masker = crate::exec::runtime::masker_for(r).0;
+    let sources = Sources::live(r, &masker, Some(writer.state_dir().clone()))?;
+    let core = Core::new(st, policy_for(r, false, false));
+    Ok(Driver::new(
+        r.clone(),
+        writer,
+        core,
+        crate::journal::lock::hostname(),
+        sources,
+    )?)
+}
+
+/// A driver for a headless run (no live sources).
+pub fn headless(
+    r: &Resolved,
+    writer: Writer,
+    st: ReleaseState,
+    auto_approve: bool,
+) -> color_eyre::eyre::Result<Driver> {
+    let core = Core::new(st, policy_for(r, true, auto_approve));
+    Ok(Driver::new(
+        r.clone(),
+        writer,
+        core,
+        crate::journal::lock::hostname(),
+        Sources::none(),
+    )?)
+}
+
+pub(super) fn signals() -> std::io::Result<Signals> {
+    Ok(Signals {
+        hup: signal(SignalKind::hangup())?,
+        term: signal(SignalKind::terminate())?,
+        int: signal(SignalKind::interrupt())?,
+    })
+}
+
+pub(super) async fn wait_signal(s: &mut Option<Signals>) -> String {
+    let Some(s) = s else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = s.hup.recv() => "SIGHUP (the SSH connection dropped)".into(),
+        _ = s.term.recv() => "SIGTERM".into(),
+        _ = s.int.recv() => "SIGINT".into(),
+    }
+}
