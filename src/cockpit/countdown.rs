@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use crate::plain::now_ms;
 use crate::release::{Msg, ReleasePhase};
 use crate::runbook::RollbackTarget;
+use crate::runbook::duration::instant_after;
 use crate::ui::app::{App, AppMsg};
 
 use super::Loop;
@@ -38,7 +39,7 @@ impl Loop<'_> {
         )
         .unwrap_or(Duration::from_secs(30));
         self.counted = true;
-        self.countdown = Some(tokio::time::Instant::now() + delay);
+        self.countdown = Some(instant_after(tokio::time::Instant::now(), delay));
         self.show_countdown(now_ms());
     }
 

@@ -17,9 +17,9 @@ use crate::watch::revisions_task::Plan;
 /// The header for a release.
 pub fn header(rt: &Runtime, st: &ReleaseState) -> Header {
     let r = &rt.resolved;
-    let window_deadline = r.runbook.release.window.and_then(|w| {
+    let window_deadline = r.runbook.release.window.map(|w| {
         let start = st.started_at.unwrap_or_else(Utc::now);
-        chrono::Duration::from_std(w).ok().map(|d| start + d)
+        crate::runbook::duration::saturating_add(start, w)
     });
     Header {
         name: r.runbook.release.name.clone(),
