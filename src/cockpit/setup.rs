@@ -16,9 +16,9 @@ use crate::watch::revisions_task::Plan;
 
 /// The header for a release.
 pub fn header(r: &Resolved, st: &ReleaseState) -> Header {
-    let window_deadline = r.runbook.release.window.and_then(|w| {
+    let window_deadline = r.runbook.release.window.map(|w| {
         let start = st.started_at.unwrap_or_else(Utc::now);
-        chrono::Duration::from_std(w).ok().map(|d| start + d)
+        crate::runbook::duration::saturating_add(start, w)
     });
     Header {
         name: r.runbook.release.name.clone(),

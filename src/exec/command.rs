@@ -15,6 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::journal::OutputBatcher;
 use crate::release::{Msg, Outcome, Phase};
 use crate::runbook::Capture;
+use crate::runbook::duration::instant_after;
 
 /// Lines longer than this are truncated with a mark.
 pub const MAX_LINE: usize = 64 * 1024;
@@ -173,7 +174,9 @@ async fn run(spec: RunSpec, tx: mpsc::UnboundedSender<Msg>, mut cancel: oneshot:
     drop(ltx);
 
     let mut out = Collector::new(&spec, &tx);
-    let deadline = spec.timeout.map(|t| tokio::time::Instant::now() + t);
+    let deadline = spec
+        .timeout
+        .map(|t| instant_after(tokio::time::Instant::now(), t));
     let mut exit: Option<Option<std::process::ExitStatus>> = None;
     let mut stop: Option<Stop> = None;
     let mut term_sent_at: Option<tokio::time::Instant> = None;

@@ -16,6 +16,7 @@ use super::runtime::Runtime;
 use crate::release::effect::Control;
 use crate::release::trigger::{Measurement, Spec, Transition, Trigger, Verdict};
 use crate::release::{Event, Msg, Outcome, Phase};
+use crate::runbook::duration::instant_after;
 use crate::runbook::template::{self, Context};
 use crate::runbook::{Gate, Step, StepKind};
 
@@ -127,7 +128,7 @@ async fn run(
 ) {
     let started = tokio::time::Instant::now();
     let t0 = Utc::now();
-    let mut deadline = started + spec.duration;
+    let mut deadline = instant_after(started, spec.duration);
     let mut triggers: Vec<Trigger> = spec
         .triggers
         .iter()
@@ -165,7 +166,7 @@ async fn run(
             .filter_map(|(_, t)| (t.next_due() - Utc::now()).to_std().ok())
             .min()
             .map_or(deadline, |d| {
-                (tokio::time::Instant::now() + d).min(deadline)
+                instant_after(tokio::time::Instant::now(), d).min(deadline)
             });
         tokio::select! {
             Some((i, outcome)) = inflight.next(), if !inflight.is_empty() => {
@@ -221,7 +222,7 @@ async fn run(
                 }
             },
             Some(c) = control.recv() => match c {
-                Control::Extend(ms) => deadline += Duration::from_millis(ms),
+                Control::Extend(ms) => deadline = instant_after(deadline, Duration::from_millis(ms)),
                 Control::End => {
                     let _ = tx.send(finish(Outcome::Succeeded, None));
                     return;

@@ -161,7 +161,7 @@ impl ReleaseState {
                 if let (Some(step), Some(phase), Some(ms)) = (step, phase, extend_ms)
                     && let Some(s) = self.step_mut(*phase, step)
                 {
-                    s.extended_ms += ms;
+                    s.extended_ms = s.extended_ms.saturating_add(*ms);
                 }
                 if let (Some(step), Some(phase)) = (step, phase)
                     && let Some(s) = self.step_mut(*phase, step)

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::runbook::duration::saturating_add;
+
 /// How many measurements each trigger keeps (for the sparkline and the journal).
 pub const HISTORY: usize = 60;
 
@@ -104,13 +106,13 @@ impl Trigger {
 
     /// When the first measurement is due.
     pub fn first_due(&self) -> DateTime<Utc> {
-        self.started + chrono::Duration::from_std(self.spec.initial_delay).unwrap_or_default()
+        saturating_add(self.started, self.spec.initial_delay)
     }
 
     /// When the next measurement is due, after the last one (or the first).
     pub fn next_due(&self) -> DateTime<Utc> {
         match self.history.back() {
-            Some(m) => m.at + chrono::Duration::from_std(self.spec.interval).unwrap_or_default(),
+            Some(m) => saturating_add(m.at, self.spec.interval),
             None => self.first_due(),
         }
     }
@@ -146,7 +148,7 @@ impl Trigger {
             }
             Verdict::Error => {
                 // An error neither resets nor extends a failing streak.
-                self.consecutive_errors += 1;
+                self.consecutive_errors = self.consecutive_errors.saturating_add(1);
                 if self.consecutive_errors > self.spec.consecutive_error_limit {
                     self.state = State::Inconclusive {
                         errors: self.consecutive_errors,
@@ -163,7 +165,7 @@ impl Trigger {
             }
             Verdict::Fail => {
                 self.consecutive_errors = 0;
-                self.failures += 1;
+                self.failures = self.failures.saturating_add(1);
                 let since = match self.state {
                     State::Failing { since, .. } => since,
                     _ => m.at,

@@ -233,3 +233,38 @@ fn history_keeps_the_last_sixty() {
     assert_eq!(t.history.len(), HISTORY);
     assert_eq!(t.sparkline(20).chars().count(), 20);
 }
+
+#[test]
+fn a_huge_initial_delay_or_interval_saturates_instead_of_panicking() {
+    // 1,000,000 years: a TimeDelta, but past chrono's last date (it used to panic).
+    let huge = Duration::from_secs(31_557_600 * 1_000_000);
+    let mut t = Trigger::new(
+        "g",
+        Spec {
+            initial_delay: huge,
+            interval: huge,
+            ..spec()
+        },
+        t0(),
+    );
+    assert_eq!(t.first_due(), DateTime::<Utc>::MAX_UTC);
+    t.observe(Measurement {
+        at: t0(),
+        verdict: Verdict::Pass,
+        value: None,
+        message: String::new(),
+    });
+    assert_eq!(t.next_due(), DateTime::<Utc>::MAX_UTC);
+    // Too long even for a TimeDelta: still the far end, not "now" (it used to be `t0`).
+    t.spec.interval = Duration::MAX;
+    assert_eq!(t.next_due(), DateTime::<Utc>::MAX_UTC);
+    // A measurement at the last representable instant, with a small interval.
+    t.spec.interval = Duration::from_secs(2);
+    t.observe(Measurement {
+        at: DateTime::<Utc>::MAX_UTC,
+        verdict: Verdict::Fail,
+        value: None,
+        message: String::new(),
+    });
+    assert_eq!(t.next_due(), DateTime::<Utc>::MAX_UTC);
+}

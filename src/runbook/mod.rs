@@ -4,6 +4,7 @@ pub mod check;
 pub mod condition;
 mod condition_guard;
 pub mod diag;
+pub mod duration;
 pub mod load;
 pub mod schema;
 pub mod template;

@@ -9,6 +9,7 @@ use std::time::Duration;
 use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior};
 
+use super::duration::{self, DurationError};
 use super::schema::{Dur, Runbook, Span, Tpl};
 
 /// Every variable a template may use; `vars.*`, `env.*` and `captures.*` take any name.
@@ -125,18 +126,23 @@ pub fn render_shell(tpl: &Tpl, ctx: &Context) -> Result<String, RenderError> {
     render_in(&SHELL, tpl, ctx)
 }
 
-/// A fixed duration, or a templated one rendered and parsed.
+/// A fixed duration, or a templated one rendered and parsed (at most [`duration::MAX`]).
 pub fn render_duration(d: &Dur, ctx: &Context) -> Result<Duration, RenderError> {
     match d {
         Dur::Fixed(d) => Ok(*d),
         Dur::Template(tpl) => {
             let text = render(tpl, ctx)?;
-            humantime::parse_duration(text.trim()).map_err(|_| RenderError {
+            duration::parse(&text).map_err(|e| RenderError {
                 span: tpl.span.clone(),
-                message: format!(
-                    "`{}` rendered to \"{text}\", which is not a duration like \"30s\" or \"2m\"",
-                    tpl.src
-                ),
+                message: match e {
+                    DurationError::Invalid => format!(
+                        "`{}` rendered to \"{text}\", which is not a duration like \"30s\" or \"2m\"",
+                        tpl.src
+                    ),
+                    DurationError::TooLong => {
+                        format!("`{}` rendered to \"{text}\"; {e}", tpl.src)
+                    }
+                },
             })
         }
     }

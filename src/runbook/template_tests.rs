@@ -122,6 +122,28 @@ fn durations_fixed_and_templated() {
 }
 
 #[test]
+fn a_templated_duration_over_a_year_is_refused_naming_its_value() {
+    let mut c = ctx();
+    let d = Dur::Template(tpl("{{ vars.watch }}"));
+    c.vars.insert("watch".into(), "1y".into());
+    assert_eq!(
+        render_duration(&d, &c).unwrap(),
+        Duration::from_secs(31_557_600)
+    );
+    for long in ["1000000y", "366d", "99999999999999999999y"] {
+        c.vars.insert("watch".into(), long.into());
+        let err = render_duration(&d, &c).unwrap_err();
+        assert_eq!(
+            err.message,
+            format!(
+                "`{{{{ vars.watch }}}}` rendered to \"{long}\"; the longest duration flightdeck accepts is 1 year (1y = 365.25 days)"
+            )
+        );
+        assert_eq!(err.span, 3..9);
+    }
+}
+
+#[test]
 fn referenced_variables_are_nested_and_sorted() {
     let names = referenced_variables(
         "{{ vars.b }} {{ version }} {% for x in range(3) %}{{ x }}{% endfor %}",

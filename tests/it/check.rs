@@ -229,3 +229,32 @@ fn every_error_is_reported_not_just_the_first() {
         "{lines:#?}"
     );
 }
+
+#[test]
+fn a_duration_over_a_year_is_an_error_at_its_value() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/runbooks/invalid/duration-over-a-year.toml");
+    let report = check_file(&path);
+    assert!(!report.is_ok());
+    let lines = report.render_lines();
+    let limit = "the longest duration flightdeck accepts is 1 year (1y = 365.25 days)";
+    for (at, what) in [
+        ("19:10", "`window` in [release] is 1000000y"),
+        (
+            "29:12",
+            "`interval` in gate `health` is 99999999999999999999y",
+        ),
+        ("30:11", "`timeout` in gate `health` is 2y"),
+        ("52:11", "`timeout` in step `deploy` is 10000000000s"),
+    ] {
+        let want = format!("{}:{at}: {what}; {limit}", path.display());
+        assert!(lines.contains(&want), "no `{want}` in {lines:#?}");
+    }
+    // Exactly one year is accepted: gate `staged` has `interval = "1y"`.
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.contains("`interval` in gate `staged`")),
+        "{lines:#?}"
+    );
+}

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use flightdeck::fuzzing::{
-    ansi_parse, condition_eval, journal_read_verify, log_frames, runbook_load,
+    ansi_parse, condition_eval, duration_trigger, journal_read_verify, log_frames, runbook_load,
 };
 use flightdeck::runbook::load_str;
 
@@ -65,6 +65,11 @@ fn ansi_parse_seeds_and_regressions() {
 #[test]
 fn condition_eval_seeds_and_regressions() {
     run_all("condition_eval", condition_eval);
+}
+
+#[test]
+fn duration_trigger_seeds_and_regressions() {
+    run_all("duration_trigger", duration_trigger);
 }
 
 #[test]

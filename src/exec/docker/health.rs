@@ -7,6 +7,8 @@ use std::time::Duration;
 use bollard::Docker;
 use bollard::models::HealthStatusEnum;
 
+use crate::runbook::duration::instant_after;
+
 /// How often the container is looked at.
 const POLL: Duration = Duration::from_millis(500);
 
@@ -17,7 +19,7 @@ pub async fn wait(
     within: Duration,
     health_url: Option<&str>,
 ) -> Result<String, String> {
-    let deadline = tokio::time::Instant::now() + within;
+    let deadline = instant_after(tokio::time::Instant::now(), within);
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(2))
         .build()

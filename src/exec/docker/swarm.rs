@@ -14,6 +14,7 @@ use tokio::sync::mpsc;
 use super::deploy::DeploySpec;
 use super::{Target, ops};
 use crate::release::Msg;
+use crate::runbook::duration::instant_after;
 use crate::watch::docker::{Matchers, connect, describe};
 
 /// How long a rollback waits for the service's tasks.
@@ -100,7 +101,7 @@ async fn update(
 /// Wait until every task meant to run runs `image`; a failed task or a paused/rolled-back
 /// update fails.
 async fn watch(docker: &Docker, name: &str, image: &str, within: Duration) -> Result<(), String> {
-    let deadline = tokio::time::Instant::now() + within;
+    let deadline = instant_after(tokio::time::Instant::now(), within);
     loop {
         let svc = docker
             .inspect_service(name, None)

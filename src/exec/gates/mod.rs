@@ -209,7 +209,7 @@ pub async fn evaluate(gate: &Gate, cx: &GateCx) -> GateOutcome {
         Err(why) => GateOutcome::error(format!("timeout: {why}")),
         Ok(timeout) => {
             // Each kind enforces `timeout` itself, with a precise message; this is the backstop.
-            let guard = timeout + Duration::from_secs(1);
+            let guard = timeout.saturating_add(Duration::from_secs(1));
             match tokio::time::timeout(guard, measure(&gate.kind, cx, timeout)).await {
                 Ok(o) => o,
                 Err(_) => GateOutcome::error(format!("timed out after {}", fmt_dur(timeout))),

@@ -9,6 +9,7 @@ use toml::de::{DeTable, DeValue};
 use super::cx::Cx;
 use super::value::{DURATION, Str, Val, found, int_value};
 use crate::runbook::diag::hint;
+use crate::runbook::duration::{self, DurationError};
 use crate::runbook::schema::{Dur, Span, Tpl};
 
 pub(crate) struct Fields<'a, 'i> {
@@ -212,10 +213,19 @@ impl<'a, 'i> Fields<'a, 'i> {
             cx.use_template(s, v.span(), false, what);
             return Some(Dur::Template(Tpl::new(s, v.span())));
         }
-        if let Ok(d) = humantime::parse_duration(s.trim()) {
-            return Some(Dur::Fixed(d));
+        match duration::parse(s) {
+            Ok(d) => return Some(Dur::Fixed(d)),
+            Err(DurationError::TooLong) => {
+                let msg = format!(
+                    "`{key}` in {} is {}; {}",
+                    self.what,
+                    s.trim(),
+                    DurationError::TooLong
+                );
+                cx.error(v.span(), msg);
+            }
+            Err(DurationError::Invalid) => self.type_error(cx, key, v, DURATION),
         }
-        self.type_error(cx, key, v, DURATION);
         None
     }
 

@@ -116,12 +116,18 @@ fn detail(app: &App, s: &StepState) -> String {
 /// A running watch: time left, a bar, and each trigger measured during it with its mark,
 /// last value and a sparkline.
 fn watch_gauge(app: &App, s: &StepState) -> String {
-    let total = s.info.duration_ms.unwrap_or(0) + s.extended_ms;
+    let total = s
+        .info
+        .duration_ms
+        .unwrap_or(0)
+        .saturating_add(s.extended_ms);
     let elapsed = s.started_at.map_or(0, |t| {
         u64::try_from((app.now - t).num_milliseconds()).unwrap_or(0)
     });
     let left = total.saturating_sub(elapsed);
-    let filled = (elapsed.min(total) * 10)
+    let filled = elapsed
+        .min(total)
+        .saturating_mul(10)
         .checked_div(total)
         .and_then(|f| usize::try_from(f).ok())
         .unwrap_or(0);
