@@ -4,6 +4,7 @@ mod demo;
 mod docker;
 mod examples;
 mod faults;
+mod frontends;
 mod fuzz;
 mod gates;
 mod journal;
