@@ -25,8 +25,19 @@ SETTLE=${SETTLE:-3}
 WORK=$(mktemp -d)
 SOCK=$WORK/tmux.sock
 
-cleanup() {
+# Every process under strace (pid in $WORK/pid): the cockpit, and the step it runs in a
+# process group of its own, which a tmux hang-up alone would leave running (DESIGN §5).
+descendants() { local p; for p in $(pgrep -P "$1"); do echo "$p"; descendants "$p"; done; }
+stop_cmd() {
+    local pid
+    pid=$(cat "$WORK/pid" 2>/dev/null) || return 0
+    # shellcheck disable=SC2046
+    kill -9 $(descendants "$pid") "$pid" 2>/dev/null || true
+    rm -f "$WORK/pid"
     tmux -S "$SOCK" kill-server 2>/dev/null || true
+}
+cleanup() {
+    stop_cmd
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -114,9 +125,11 @@ phase() {
         inject=(-e "inject=fsync:delay_enter=$delay" -e "inject=fdatasync:delay_enter=$delay")
     fi
     rm -rf "$WORK/state"
-    local trace="$WORK/strace-$label.log"
+    SOCK=$WORK/tmux-$delay.sock # a fresh server: a new one on a just-killed socket can fail
+    local trace="$WORK/strace-$delay.log"
     local strace="strace -f --seccomp-bpf -qq -o $trace -e trace=fsync,fdatasync ${inject[*]}"
-    tmux -S "$SOCK" -f /dev/null new-session -d -s fd -x 160 -y 48 -c "$WORK" "$strace -- sh -c '$CMD'"
+    tmux -S "$SOCK" -f /dev/null new-session -d -s fd -x 160 -y 48 -c "$WORK" \
+        "echo \$\$ >$WORK/pid; exec $strace -- sh -c '$CMD'"
     wait_screen "runs step" 30
     tmux -S "$SOCK" send-keys -t fd Enter
     wait_screen "chatty line" 30
@@ -126,7 +139,7 @@ phase() {
     fsyncs=$(grep -cE '(^|[[:space:]])f(data)?sync\(' "$trace" || true)
     printf '%-28s keypress to help screen (ms): %s; fsync+fdatasync calls: %s\n' \
         "$label" "$result" "$fsyncs"
-    tmux -S "$SOCK" kill-server 2>/dev/null || true
+    stop_cmd
     sleep 0.5
 }
 
