@@ -10,7 +10,8 @@
 # delay. Prints p50 / p90 / max in ms for both, and how many fsyncs the process made.
 #
 # Usage: scripts/slow-disk-bench.sh [CMD...]
-#   CMD runs (via sh -c) in a temp dir holding the generated runbook `flightdeck.toml`;
+#   CMD runs (via sh -c) in a temp dir holding the generated runbook `flightdeck.toml`; it
+#   must open the cockpit on it (the script presses Enter at "runs step" to start the step);
 #   default: `$BIN run -f flightdeck.toml --state-dir state`, BIN from FLIGHTDECK_BIN or the
 #   --release build. Environment: DELAY_US (default 300000), PRESSES (default 20),
 #   SETTLE (seconds the step runs before measuring; default 3), ONLY_SLOW=1 skips the baseline.
