@@ -10,7 +10,8 @@
 # delay. Prints p50 / p90 / max in ms for both, and how many fsyncs the process made.
 #
 # Usage: scripts/slow-disk-bench.sh [CMD...]
-#   CMD runs (via sh -c) in a temp dir holding the generated runbook `flightdeck.toml`;
+#   CMD runs (via sh -c) in a temp dir holding the generated runbook `flightdeck.toml`; it
+#   must open the cockpit on it (the script presses Enter at "runs step" to start the step);
 #   default: `$BIN run -f flightdeck.toml --state-dir state`, BIN from FLIGHTDECK_BIN or the
 #   --release build. Environment: DELAY_US (default 300000), PRESSES (default 20),
 #   SETTLE (seconds the step runs before measuring; default 3), ONLY_SLOW=1 skips the baseline.
@@ -25,8 +26,19 @@ SETTLE=${SETTLE:-3}
 WORK=$(mktemp -d)
 SOCK=$WORK/tmux.sock
 
-cleanup() {
+# Every process under strace (pid in $WORK/pid): the cockpit, and the step it runs in a
+# process group of its own, which a tmux hang-up alone would leave running (DESIGN §5).
+descendants() { local p; for p in $(pgrep -P "$1"); do echo "$p"; descendants "$p"; done; }
+stop_cmd() {
+    local pid
+    pid=$(cat "$WORK/pid" 2>/dev/null) || return 0
+    # shellcheck disable=SC2046
+    kill -9 $(descendants "$pid") "$pid" 2>/dev/null || true
+    rm -f "$WORK/pid"
     tmux -S "$SOCK" kill-server 2>/dev/null || true
+}
+cleanup() {
+    stop_cmd
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -114,9 +126,11 @@ phase() {
         inject=(-e "inject=fsync:delay_enter=$delay" -e "inject=fdatasync:delay_enter=$delay")
     fi
     rm -rf "$WORK/state"
-    local trace="$WORK/strace-$label.log"
+    SOCK=$WORK/tmux-$delay.sock # a fresh server: a new one on a just-killed socket can fail
+    local trace="$WORK/strace-$delay.log"
     local strace="strace -f --seccomp-bpf -qq -o $trace -e trace=fsync,fdatasync ${inject[*]}"
-    tmux -S "$SOCK" -f /dev/null new-session -d -s fd -x 160 -y 48 -c "$WORK" "$strace -- sh -c '$CMD'"
+    tmux -S "$SOCK" -f /dev/null new-session -d -s fd -x 160 -y 48 -c "$WORK" \
+        "echo \$\$ >$WORK/pid; exec $strace -- sh -c '$CMD'"
     wait_screen "runs step" 30
     tmux -S "$SOCK" send-keys -t fd Enter
     wait_screen "chatty line" 30
@@ -126,7 +140,7 @@ phase() {
     fsyncs=$(grep -cE '(^|[[:space:]])f(data)?sync\(' "$trace" || true)
     printf '%-28s keypress to help screen (ms): %s; fsync+fdatasync calls: %s\n' \
         "$label" "$result" "$fsyncs"
-    tmux -S "$SOCK" kill-server 2>/dev/null || true
+    stop_cmd
     sleep 0.5
 }
 
