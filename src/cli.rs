@@ -138,7 +138,8 @@ pub struct RunArgs {
     /// Maximum redraws per second.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=120))]
     pub fps: u32,
-    /// Enable mouse support.
+    /// Enable the mouse: a click focuses the pane under the pointer, the wheel scrolls it (it
+    /// takes over the terminal's own text selection; hold Shift to select).
     #[arg(long)]
     pub mouse: bool,
     /// Line-oriented output instead of the cockpit (automatic when stdout is not a terminal).

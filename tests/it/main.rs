@@ -10,6 +10,7 @@ mod gates;
 mod journal;
 mod lock;
 mod mask;
+mod mouse;
 mod picker;
 mod plan;
 mod prompts;
