@@ -47,7 +47,8 @@ fn app_msg(ev: DriverEvent) -> Result<AppMsg, String> {
     Ok(match ev {
         DriverEvent::Journaled(ev, at) => AppMsg::Journaled(ev, at),
         DriverEvent::Prompt { phase, index } => AppMsg::Prompt { phase, index },
-        DriverEvent::Refused(r) | DriverEvent::Halted(r) => AppMsg::Refused(r),
+        DriverEvent::Refused(r) => AppMsg::Refused(r),
+        DriverEvent::Halted(r) => AppMsg::Halted(r),
         DriverEvent::Policy(p) => AppMsg::Policy(p),
         DriverEvent::JournalPending(n) => AppMsg::JournalPending(n),
         DriverEvent::Docker(m) => AppMsg::Docker(m),

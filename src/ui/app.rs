@@ -65,6 +65,8 @@ pub struct App {
     /// A prompt opened at once for a step whose start is not durable yet (keys typed right
     /// after ⏎ go into it, never to the keymap).
     pub(crate) awaiting: Option<(Phase, String)>,
+    /// Why the release halted (the journal could not be written), once it has.
+    pub(crate) halted: Option<String>,
     /// The time of the last message, for the clocks.
     pub(crate) now: DateTime<Utc>,
     pub(crate) dirty: bool,
@@ -102,6 +104,7 @@ impl App {
             base_warning: None,
             journal_pending: 0,
             awaiting: None,
+            halted: None,
             now: DateTime::<Utc>::UNIX_EPOCH,
             dirty: true,
         }
@@ -286,6 +289,14 @@ impl App {
                     self.countdown_stopped = false;
                 }
                 self.policy = p;
+            }
+            AppMsg::Halted(why) => {
+                self.dirty = true;
+                if self.awaiting.take().is_some() {
+                    self.modal = None;
+                }
+                self.refuse(why.clone());
+                self.halted = Some(why);
             }
             AppMsg::JournalPending(n) => {
                 self.dirty = true;

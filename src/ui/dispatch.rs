@@ -23,6 +23,9 @@ impl App {
     ) -> Result<(), Refusal> {
         // A prompt opened before its step's start was durable answers a step the core has
         // running already: the core checks it.
+        if let Some(why) = &self.halted {
+            return Err(Refusal(why.clone()));
+        }
         if self.awaiting.is_none() {
             self.check(msg.clone(), now)?;
         }
@@ -119,6 +122,9 @@ impl App {
 
     /// Would the core accept `msg` now? (A dry run on a copy of the state.)
     pub(crate) fn check(&self, msg: Msg, now: DateTime<Utc>) -> Result<(), Refusal> {
+        if let Some(why) = &self.halted {
+            return Err(Refusal(why.clone()));
+        }
         let mut copy = self.release.clone();
         release::update(&mut copy, msg, now).map(|_| ())
     }

@@ -30,6 +30,8 @@ pub enum AppMsg {
     Policy(PolicyView),
     /// Journal records queued for over a second (0: none).
     JournalPending(usize),
+    /// The journal could not be written: nothing more runs (shown until the operator quits).
+    Halted(String),
     /// A gate's latest measurement.
     Gate(GateRow),
     /// A refusal from outside the core (lock, runtime), shown on the status line.

@@ -6,7 +6,9 @@ use super::app::App;
 impl App {
     /// The warning line: the countdown, a rollback that waits, or the front end's warning.
     pub(crate) fn refresh_warning(&mut self) {
-        let w = if let Some(at) = self.policy.countdown {
+        let w = if let Some(why) = &self.halted {
+            Some(why.clone())
+        } else if let Some(at) = self.policy.countdown {
             // Whole seconds left, rounded up: 30s at the start, 1s in the last second.
             let left = ((at - self.now).num_milliseconds().max(0) + 999) / 1000;
             Some(format!(

@@ -7,6 +7,7 @@ mod faults;
 mod frontends;
 mod fuzz;
 mod gates;
+mod halt;
 mod journal;
 mod lock;
 mod mask;

@@ -269,3 +269,24 @@ fn a_refused_start_closes_the_prompt_opened_for_it() {
     assert!(h.modal().is_none());
     assert!(h.status().contains("HALTED"));
 }
+
+#[test]
+fn a_halt_stays_on_screen_and_refuses_every_release_key() {
+    let mut h = H::new("staging");
+    h.send(AppMsg::Halted(
+        "HALTED: the journal could not be written: disk full".into(),
+    ));
+    for k in ["enter", "r", "s", "R"] {
+        let fx = h.key(k);
+        assert!(fx.is_empty(), "{k}: {fx:?}");
+        assert!(h.status().contains("HALTED"), "{k}: {}", h.status());
+    }
+    assert!(screen(&mut h, 80, 24).contains("HALTED"));
+    assert!(
+        h.app
+            .header
+            .warning
+            .as_deref()
+            .is_some_and(|w| w.contains("disk full"))
+    );
+}
