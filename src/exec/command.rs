@@ -1,6 +1,8 @@
 //! The `run` step executor: `sh -c` in its own process group, streamed and batched output,
 //! timeout and cancel (SIGTERM to the group, then SIGKILL after a grace period), captures.
 
+mod collector;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -12,9 +14,9 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::journal::OutputBatcher;
 use crate::release::{Msg, Outcome, Phase};
 use crate::runbook::Capture;
+use collector::Collector;
 
 /// Lines longer than this are truncated with a mark.
 pub const MAX_LINE: usize = 64 * 1024;
@@ -353,74 +355,5 @@ async fn sleep_until(deadline: Option<tokio::time::Instant>) {
     match deadline {
         Some(d) => tokio::time::sleep_until(d).await,
         None => std::future::pending().await,
-    }
-}
-
-/// Batches output per stream and scans it for captures.
-struct Collector<'a> {
-    spec: &'a RunSpec,
-    tx: &'a mpsc::UnboundedSender<Msg>,
-    stdout: OutputBatcher,
-    stderr: OutputBatcher,
-    captures: BTreeMap<String, String>,
-}
-
-impl<'a> Collector<'a> {
-    fn new(spec: &'a RunSpec, tx: &'a mpsc::UnboundedSender<Msg>) -> Self {
-        Self {
-            spec,
-            tx,
-            stdout: OutputBatcher::new(),
-            stderr: OutputBatcher::new(),
-            captures: BTreeMap::new(),
-        }
-    }
-
-    fn push(&mut self, stream: &'static str, line: String) {
-        for c in &self.spec.captures {
-            if !self.captures.contains_key(&c.name)
-                && let Some(m) = c.regex.captures(&line).and_then(|m| m.get(1))
-            {
-                self.captures.insert(c.name.clone(), m.as_str().to_owned());
-            }
-        }
-        let b = if stream == "stderr" {
-            &mut self.stderr
-        } else {
-            &mut self.stdout
-        };
-        if let Some(batch) = b.push(line, Instant::now()) {
-            self.send(stream, batch);
-        }
-    }
-
-    fn send(&self, stream: &str, lines: Vec<String>) {
-        if !lines.is_empty() {
-            let _ = self.tx.send(Msg::Output {
-                phase: self.spec.phase,
-                step: self.spec.step.clone(),
-                stream: stream.to_owned(),
-                lines,
-            });
-        }
-    }
-
-    fn flush_due(&mut self) {
-        let now = Instant::now();
-        if self.stdout.due(now) {
-            let l = self.stdout.take();
-            self.send("stdout", l);
-        }
-        if self.stderr.due(now) {
-            let l = self.stderr.take();
-            self.send("stderr", l);
-        }
-    }
-
-    fn flush_all(&mut self) {
-        let l = self.stdout.take();
-        self.send("stdout", l);
-        let l = self.stderr.take();
-        self.send("stderr", l);
     }
 }
