@@ -58,20 +58,8 @@ fn container(i: usize) -> ContainerInfo {
     }
 }
 
-/// The cockpit with the first of `steps` steps running and `lines` lines of its output pushed.
-fn app(steps: usize, lines: usize) -> App {
-    let header = Header {
-        name: "backend".into(),
-        environment: "staging".into(),
-        protected: false,
-        version: "1.4.2".into(),
-        previous: Some("v1.4.1".into()),
-        lkg: Some("ga-1.4.1".into()),
-        operator: "alice".into(),
-        window_deadline: Some(t(7200)),
-        observing: None,
-        warning: None,
-    };
+/// One Docker host up with 50 containers, and 5 services matched by compose label.
+fn docker() -> (DockerModel, Vec<Service>) {
     let host = DockerHost {
         name: "local".into(),
         url: "unix:///var/run/docker.sock".into(),
@@ -99,6 +87,24 @@ fn app(steps: usize, lines: usize) -> App {
             logs: false,
         })
         .collect();
+    (model, services)
+}
+
+/// The cockpit with the first of `steps` steps running and `lines` lines of its output pushed.
+fn app(steps: usize, lines: usize) -> App {
+    let header = Header {
+        name: "backend".into(),
+        environment: "staging".into(),
+        protected: false,
+        version: "1.4.2".into(),
+        previous: Some("v1.4.1".into()),
+        lkg: Some("ga-1.4.1".into()),
+        operator: "alice".into(),
+        window_deadline: Some(t(7200)),
+        observing: None,
+        warning: None,
+    };
+    let (model, services) = docker();
     let gates = (0..12)
         .map(|i| GateRow::pending(format!("gate-{i}"), flightdeck::runbook::GateType::Http))
         .collect();

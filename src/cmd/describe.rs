@@ -1,11 +1,12 @@
 //! Rendering steps and gates as text for `plan`: exact commands, URLs, gates and timeouts.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::exec::resolve::Resolved;
 use crate::runbook::check::plural;
 use crate::runbook::template::{self, Context, RenderError};
-use crate::runbook::{Dur, Gate, GateKind, JsonCheck, Step, StepKind, Tpl};
+use crate::runbook::{Capture, Dur, Gate, GateKind, JsonCheck, Retry, Step, StepKind, Tpl};
 
 /// Collects rendered lines and the problems met on the way.
 pub struct Described<'a> {
@@ -55,7 +56,6 @@ impl<'a> Described<'a> {
         self.lines.push(s);
     }
 
-    #[allow(clippy::too_many_lines)] // one arm per step kind
     pub fn step(&mut self, n: usize, step: &Step) {
         let timeout = step
             .timeout
@@ -82,78 +82,21 @@ impl<'a> Described<'a> {
             StepKind::Approval {
                 approvers,
                 reason_required,
-            } => {
-                let who = approvers
-                    .as_ref()
-                    .map_or("anyone".to_owned(), |a| a.join(", "));
-                let r = if *reason_required {
-                    " · reason required"
-                } else {
-                    ""
-                };
-                self.push(format!("       approvers: {who}{r}"));
-            }
-            StepKind::Gates { gates, retry } => {
-                for id in gates {
-                    self.gate_by_id(id);
-                }
-                if let Some(r) = retry {
-                    let delay = self.d(&r.delay);
-                    self.push(format!(
-                        "       retry: {}, {delay} apart",
-                        plural(usize::try_from(r.attempts).unwrap_or(usize::MAX), "attempt")
-                    ));
-                }
-            }
+            } => self.approval(approvers.as_deref(), *reason_required),
+            StepKind::Gates { gates, retry } => self.gates(gates, retry.as_ref()),
             StepKind::Run {
                 run,
                 env,
                 workdir,
                 capture,
-            } => {
-                let cmd = self.sh(run);
-                self.push(format!("       $ {cmd}"));
-                for (k, v) in env {
-                    let v = self.t(v);
-                    self.push(format!("       env {k}={v}"));
-                }
-                let wd = match workdir {
-                    Some(w) => {
-                        let w = self.t(w);
-                        self.r.path(&w)
-                    }
-                    None => self.r.runbook.dir.clone(),
-                };
-                self.push(format!("       in {}", wd.display()));
-                for c in capture {
-                    self.push(format!(
-                        "       capture {} = /{}/",
-                        c.name,
-                        c.regex.as_str()
-                    ));
-                }
-            }
+            } => self.run(run, env, workdir.as_ref(), capture),
             StepKind::GitTag {
                 tag,
                 message,
                 push,
                 remote,
                 allow_dirty,
-            } => {
-                let tag = self.t(tag);
-                let msg = message.as_ref().map(|m| self.t(m)).unwrap_or_default();
-                let push = if *push {
-                    format!(" · push to {remote}")
-                } else {
-                    String::new()
-                };
-                let dirty = if *allow_dirty {
-                    " · dirty worktree allowed"
-                } else {
-                    ""
-                };
-                self.push(format!("       tag {tag} \"{msg}\"{push}{dirty}"));
-            }
+            } => self.git_tag(tag, message.as_ref(), push.then_some(remote), *allow_dirty),
             StepKind::DockerDeploy {
                 service,
                 image,
@@ -191,20 +134,102 @@ impl<'a> Described<'a> {
                 message,
                 headers,
                 allow_insecure,
-            } => {
-                let url = self.t(url);
-                let msg = self.t(message);
-                let insecure = if *allow_insecure {
-                    " (insecure allowed)"
-                } else {
-                    ""
-                };
-                self.push(format!("       POST {url}{insecure}: {msg}"));
-                for (k, v) in headers {
-                    let v = self.t(v);
-                    self.push(format!("       header {k}: {v}"));
-                }
+            } => self.notify(url, message, headers, *allow_insecure),
+        }
+    }
+
+    fn approval(&mut self, approvers: Option<&[String]>, reason_required: bool) {
+        let who = approvers.map_or("anyone".to_owned(), |a| a.join(", "));
+        let r = if reason_required {
+            " · reason required"
+        } else {
+            ""
+        };
+        self.push(format!("       approvers: {who}{r}"));
+    }
+
+    fn gates(&mut self, gates: &[String], retry: Option<&Retry>) {
+        for id in gates {
+            self.gate_by_id(id);
+        }
+        if let Some(r) = retry {
+            let delay = self.d(&r.delay);
+            self.push(format!(
+                "       retry: {}, {delay} apart",
+                plural(usize::try_from(r.attempts).unwrap_or(usize::MAX), "attempt")
+            ));
+        }
+    }
+
+    fn run(
+        &mut self,
+        run: &Tpl,
+        env: &BTreeMap<String, Tpl>,
+        workdir: Option<&Tpl>,
+        capture: &[Capture],
+    ) {
+        let cmd = self.sh(run);
+        self.push(format!("       $ {cmd}"));
+        for (k, v) in env {
+            let v = self.t(v);
+            self.push(format!("       env {k}={v}"));
+        }
+        let wd = match workdir {
+            Some(w) => {
+                let w = self.t(w);
+                self.r.path(&w)
             }
+            None => self.r.runbook.dir.clone(),
+        };
+        self.push(format!("       in {}", wd.display()));
+        for c in capture {
+            self.push(format!(
+                "       capture {} = /{}/",
+                c.name,
+                c.regex.as_str()
+            ));
+        }
+    }
+
+    /// `push_to` is the remote when the tag is pushed.
+    fn git_tag(
+        &mut self,
+        tag: &Tpl,
+        message: Option<&Tpl>,
+        push_to: Option<&String>,
+        allow_dirty: bool,
+    ) {
+        let tag = self.t(tag);
+        let msg = message.map(|m| self.t(m)).unwrap_or_default();
+        let push = push_to
+            .map(|remote| format!(" · push to {remote}"))
+            .unwrap_or_default();
+        let dirty = if allow_dirty {
+            " · dirty worktree allowed"
+        } else {
+            ""
+        };
+        self.push(format!("       tag {tag} \"{msg}\"{push}{dirty}"));
+    }
+
+    fn notify(
+        &mut self,
+        url: &Tpl,
+        message: &Tpl,
+        headers: &BTreeMap<String, Tpl>,
+        allow_insecure: bool,
+    ) {
+        let url = self.t(url);
+        let msg = self.t(message);
+        let insecure = if allow_insecure {
+            " (insecure allowed)"
+        } else {
+            ""
+        };
+        self.push(format!("       POST {url}{insecure}: {msg}"));
+        for (k, v) in headers {
+            let v = self.t(v);
+            self.push(format!("       header {k}: {v}"));
         }
     }
 
@@ -218,7 +243,6 @@ impl<'a> Described<'a> {
         }
     }
 
-    #[allow(clippy::too_many_lines)] // one arm per gate kind
     pub fn gate(&mut self, g: &Gate) {
         let what = match &g.kind {
             GateKind::Http {
@@ -229,28 +253,14 @@ impl<'a> Described<'a> {
                 body_contains,
                 json,
                 ..
-            } => {
-                let mut s = format!("{method} {}", self.t(url));
-                if let Some(st) = expect_status {
-                    let _ = write!(s, " → {st}");
-                }
-                if let Some(l) = max_latency {
-                    let _ = write!(s, " within {}", self.d(l));
-                }
-                if let Some(b) = body_contains {
-                    let _ = write!(s, " containing \"{}\"", self.t(b));
-                }
-                match json {
-                    Some(JsonCheck::Equals { path, value }) => {
-                        let _ = write!(s, " · {path} == \"{}\"", self.t(value));
-                    }
-                    Some(JsonCheck::Condition { path, condition }) => {
-                        let _ = write!(s, " · {path}: {condition}");
-                    }
-                    None => {}
-                }
-                s
-            }
+            } => self.http(
+                url,
+                method,
+                *expect_status,
+                max_latency.as_ref(),
+                body_contains.as_ref(),
+                json.as_ref(),
+            ),
             GateKind::Tcp { address } => format!("connect {}", self.t(address)),
             GateKind::Env { names, template } => match template {
                 Some(t) => format!("every key of {} set", self.r.path(t).display()),
@@ -262,22 +272,13 @@ impl<'a> Described<'a> {
                 writable,
                 newest,
                 max_age,
-            } => {
-                let mut s = self.r.path(&self.t(path)).display().to_string();
-                if *exists == Some(true) {
-                    s.push_str(" exists");
-                }
-                if *writable == Some(true) {
-                    s.push_str(" writable");
-                }
-                if let Some(n) = newest {
-                    let _ = write!(s, " · newest {n}");
-                }
-                if let Some(a) = max_age {
-                    let _ = write!(s, " younger than {}", self.d(a));
-                }
-                s
-            }
+            } => self.file(
+                path,
+                *exists == Some(true),
+                *writable == Some(true),
+                newest.as_deref(),
+                max_age.as_ref(),
+            ),
             GateKind::Tls {
                 address, min_days, ..
             } => format!(
@@ -336,5 +337,62 @@ impl<'a> Described<'a> {
             g.id,
             g.kind.name()
         ));
+    }
+
+    /// What an `http` gate checks.
+    fn http(
+        &mut self,
+        url: &Tpl,
+        method: &str,
+        expect_status: Option<u16>,
+        max_latency: Option<&Dur>,
+        body_contains: Option<&Tpl>,
+        json: Option<&JsonCheck>,
+    ) -> String {
+        let mut s = format!("{method} {}", self.t(url));
+        if let Some(st) = expect_status {
+            let _ = write!(s, " → {st}");
+        }
+        if let Some(l) = max_latency {
+            let _ = write!(s, " within {}", self.d(l));
+        }
+        if let Some(b) = body_contains {
+            let _ = write!(s, " containing \"{}\"", self.t(b));
+        }
+        match json {
+            Some(JsonCheck::Equals { path, value }) => {
+                let _ = write!(s, " · {path} == \"{}\"", self.t(value));
+            }
+            Some(JsonCheck::Condition { path, condition }) => {
+                let _ = write!(s, " · {path}: {condition}");
+            }
+            None => {}
+        }
+        s
+    }
+
+    /// What a `file` gate checks.
+    fn file(
+        &mut self,
+        path: &Tpl,
+        exists: bool,
+        writable: bool,
+        newest: Option<&str>,
+        max_age: Option<&Dur>,
+    ) -> String {
+        let mut s = self.r.path(&self.t(path)).display().to_string();
+        if exists {
+            s.push_str(" exists");
+        }
+        if writable {
+            s.push_str(" writable");
+        }
+        if let Some(n) = newest {
+            let _ = write!(s, " · newest {n}");
+        }
+        if let Some(a) = max_age {
+            let _ = write!(s, " younger than {}", self.d(a));
+        }
+        s
     }
 }

@@ -8,7 +8,7 @@ use super::load::{load_resolved, opts_from, state_dir};
 use super::run::{REFUSED, take_lock};
 use crate::answers::Answers;
 use crate::cli::RollbackArgs;
-use crate::exec::resolve::headless_rollback_target;
+use crate::exec::resolve::{Resolved, headless_rollback_target};
 use crate::journal::{Hasher, Writer};
 use crate::plain::{Mode, Plain, PlainOpts};
 use crate::release::{Event, Msg, ReleaseState, replay};
@@ -32,7 +32,6 @@ fn typed_on_tty(prompt: &str, expected: &str) -> bool {
     std::io::BufReader::new(tty).read_line(&mut line).is_ok() && line.trim() == expected
 }
 
-#[allow(clippy::too_many_lines)] // confirmation rules, each with its message
 pub async fn run(args: &RollbackArgs, out: &mut impl Write, err: &mut impl Write) -> Result<i32> {
     let dir = state_dir(&args.runbook.file, args.runbook.state_dir.as_deref(), None);
     let path = dir.resolve("latest")?;
@@ -56,58 +55,15 @@ pub async fn run(args: &RollbackArgs, out: &mut impl Write, err: &mut impl Write
         Some(p) => Some(Answers::load(p)?),
         None => None,
     };
-    let fixed = st
-        .rollback_target
-        .clone()
-        .or_else(|| st.armed.as_ref().and_then(|a| a.target.clone()));
-    let answer = answers
-        .as_ref()
-        .and_then(|a| a.rollback.as_ref())
-        .and_then(|a| a.target.as_deref());
-    let target = match headless_rollback_target(&r, answer, fixed) {
+    let target = match rollback_target(&r, &st, answers.as_ref()) {
         Ok(t) => t,
         Err(why) => {
             writeln!(err, "cannot roll back: {why}")?;
             return Ok(1);
         }
     };
-    let env = st.environment.clone();
-    let by_answers = answers.as_ref().is_some_and(|a| a.confirms_rollback(&env));
-    let confirmed = if st.protected {
-        if args.yes {
-            writeln!(
-                err,
-                "refused: --yes is not accepted in the protected environment `{env}`; type its name on the terminal, or give [rollback] confirm = \"{env}\" in --answers FILE"
-            )?;
-            return Ok(REFUSED);
-        }
-        by_answers
-            || (std::io::stdin().is_terminal()
-                && typed_on_tty(
-                    &format!(
-                        "roll back {} {} in {env}? type `{env}` to confirm: ",
-                        st.name, st.version
-                    ),
-                    &env,
-                ))
-    } else {
-        args.yes
-            || by_answers
-            || (std::io::stdin().is_terminal()
-                && typed_on_tty(
-                    &format!(
-                        "roll back {} {} in {env}? type y to confirm: ",
-                        st.name, st.version
-                    ),
-                    "y",
-                ))
-    };
-    if !confirmed {
-        writeln!(
-            err,
-            "refused: the rollback of {id} was not confirmed (pass --yes, give [rollback] confirm = \"{env}\" in --answers FILE, or type it on a terminal)"
-        )?;
-        return Ok(REFUSED);
+    if let Some(code) = refused_unconfirmed(args, &st, &id, answers.as_ref(), err)? {
+        return Ok(code);
     }
     let taken = match take_lock(&dir, &r.ctx.operator, Some(&id), false)? {
         Ok(t) => t,
@@ -133,6 +89,68 @@ pub async fn run(args: &RollbackArgs, out: &mut impl Write, err: &mut impl Write
         out,
     )
     .await
+}
+
+/// The target to roll back to: the one the release fixed or armed, else the answers', else
+/// the runbook's.
+fn rollback_target(
+    r: &Resolved,
+    st: &ReleaseState,
+    answers: Option<&Answers>,
+) -> std::result::Result<Option<String>, String> {
+    let fixed = st
+        .rollback_target
+        .clone()
+        .or_else(|| st.armed.as_ref().and_then(|a| a.target.clone()));
+    let answer = answers
+        .and_then(|a| a.rollback.as_ref())
+        .and_then(|a| a.target.as_deref());
+    headless_rollback_target(r, answer, fixed)
+}
+
+/// The confirmation rules, each with its message: `Some(exit code)` when refused.
+fn refused_unconfirmed(
+    args: &RollbackArgs,
+    st: &ReleaseState,
+    id: &str,
+    answers: Option<&Answers>,
+    err: &mut impl Write,
+) -> Result<Option<i32>> {
+    let env = &st.environment;
+    let by_answers = answers.is_some_and(|a| a.confirms_rollback(env));
+    if st.protected && args.yes {
+        writeln!(
+            err,
+            "refused: --yes is not accepted in the protected environment `{env}`; type its name on the terminal, or give [rollback] confirm = \"{env}\" in --answers FILE"
+        )?;
+        return Ok(Some(REFUSED));
+    }
+    if !(by_answers || (!st.protected && args.yes) || confirmed_on_tty(st)) {
+        writeln!(
+            err,
+            "refused: the rollback of {id} was not confirmed (pass --yes, give [rollback] confirm = \"{env}\" in --answers FILE, or type it on a terminal)"
+        )?;
+        return Ok(Some(REFUSED));
+    }
+    Ok(None)
+}
+
+/// Ask on the terminal, when there is one: the environment's name in a protected one, else y.
+fn confirmed_on_tty(st: &ReleaseState) -> bool {
+    let env = &st.environment;
+    let (what, expected) = if st.protected {
+        (format!("`{env}`"), env.as_str())
+    } else {
+        ("y".to_owned(), "y")
+    };
+    std::io::stdin().is_terminal()
+        && typed_on_tty(
+            &format!(
+                "roll back {} {} in {env}? type {what} to confirm: ",
+                st.name, st.version
+            ),
+            expected,
+        )
 }
 
 /// Run the rollback (or continue one left unfinished) over a headless driver.

@@ -1,6 +1,9 @@
 //! The `run` step executor: `sh -c` in its own process group, streamed and batched output,
 //! timeout and cancel (SIGTERM to the group, then SIGKILL after a grace period), captures.
 
+mod collector;
+
+use crate::runbook::duration::instant_after;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -9,13 +12,12 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
-use tokio::process::Command;
+use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::journal::OutputBatcher;
 use crate::release::{Msg, Outcome, Phase};
 use crate::runbook::Capture;
-use crate::runbook::duration::instant_after;
+use collector::Collector;
 
 /// Lines longer than this are truncated with a mark.
 pub const MAX_LINE: usize = 64 * 1024;
@@ -130,10 +132,35 @@ enum Stop {
     Cancelled,
 }
 
-#[allow(clippy::too_many_lines)] // one select loop: output, exit, cancel, timeout, grace
-async fn run(spec: RunSpec, tx: mpsc::UnboundedSender<Msg>, mut cancel: oneshot::Receiver<()>) {
+async fn run(spec: RunSpec, tx: mpsc::UnboundedSender<Msg>, cancel: oneshot::Receiver<()>) {
     let started = Instant::now();
-    let report = |outcome, exit_code, reason: Option<String>, captures| Msg::Finished {
+    let (child, lines) = match start(&spec) {
+        Ok(c) => c,
+        Err(why) => {
+            let verdict = (Outcome::Failed, None, Some(why));
+            let _ = tx.send(finished(&spec, started, verdict, BTreeMap::new()));
+            return;
+        }
+    };
+    let mut sup = Supervisor::new(&spec, &tx, child, lines);
+    sup.supervise(cancel).await;
+    sup.out.flush_all();
+    let captures = std::mem::take(&mut sup.out.captures);
+    let verdict = sup.verdict();
+    let _ = tx.send(finished(&spec, started, verdict, captures));
+}
+
+/// How a step ended: outcome, exit code, reason.
+type Verdict = (Outcome, Option<i32>, Option<String>);
+
+/// The final report of the step started at `started`.
+fn finished(
+    spec: &RunSpec,
+    started: Instant,
+    (outcome, exit_code, reason): Verdict,
+    captures: BTreeMap<String, String>,
+) -> Msg {
+    Msg::Finished {
         phase: spec.phase,
         step: spec.step.clone(),
         outcome,
@@ -141,7 +168,14 @@ async fn run(spec: RunSpec, tx: mpsc::UnboundedSender<Msg>, mut cancel: oneshot:
         reason,
         duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         captures,
-    };
+    }
+}
+
+/// A line of output and the stream it came from.
+type Line = (&'static str, String);
+
+/// Start `sh -c` in its own process group, with readers for both pipes feeding one channel.
+fn start(spec: &RunSpec) -> Result<(Child, mpsc::Receiver<Line>), String> {
     let mut cmd = Command::new("sh");
     cmd.arg("-c")
         .arg(&spec.command)
@@ -152,19 +186,10 @@ async fn run(spec: RunSpec, tx: mpsc::UnboundedSender<Msg>, mut cancel: oneshot:
         .stderr(Stdio::piped())
         .process_group(0)
         .kill_on_drop(false);
-    let mut child = match cmd.spawn() {
-        Ok(c) => c,
-        Err(e) => {
-            let why = format!("cannot start `sh` in {}: {e}", spec.workdir.display());
-            let _ = tx.send(report(Outcome::Failed, None, Some(why), BTreeMap::new()));
-            return;
-        }
-    };
-    let pgid = child
-        .id()
-        .and_then(|p| i32::try_from(p).ok())
-        .map(Pid::from_raw);
-    let (ltx, mut lrx) = mpsc::channel(1024);
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start `sh` in {}: {e}", spec.workdir.display()))?;
+    let (ltx, lrx) = mpsc::channel(1024);
     if let Some(out) = child.stdout.take() {
         tokio::spawn(read_lines(out, "stdout", ltx.clone()));
     }
@@ -172,183 +197,167 @@ async fn run(spec: RunSpec, tx: mpsc::UnboundedSender<Msg>, mut cancel: oneshot:
         tokio::spawn(read_lines(err, "stderr", ltx.clone()));
     }
     drop(ltx);
+    Ok((child, lrx))
+}
 
-    let mut out = Collector::new(&spec, &tx);
-    let deadline = spec
-        .timeout
-        .map(|t| instant_after(tokio::time::Instant::now(), t));
-    let mut exit: Option<Option<std::process::ExitStatus>> = None;
-    let mut stop: Option<Stop> = None;
-    let mut term_sent_at: Option<tokio::time::Instant> = None;
-    let mut killed_hard = false;
-    let mut lines_open = true;
-    let mut cancel_open = true;
-    let mut tick = tokio::time::interval(Duration::from_millis(50));
-    while exit.is_none() || lines_open {
-        tokio::select! {
-            line = lrx.recv(), if lines_open => match line {
-                Some((stream, l)) => out.push(stream, l),
-                None => lines_open = false,
-            },
-            status = child.wait(), if exit.is_none() => {
-                exit = Some(status.ok());
-                if stop.is_some() && let Some(p) = pgid {
-                    // Stopped on purpose: nothing of its group may survive.
-                    let _ = killpg(p, Signal::SIGKILL);
-                }
-                // Children that keep the pipes open get one second to finish writing.
-                let until = tokio::time::Instant::now() + Duration::from_secs(1);
-                while lines_open {
-                    match tokio::time::timeout_at(until, lrx.recv()).await {
-                        Ok(Some((stream, l))) => out.push(stream, l),
-                        Ok(None) | Err(_) => lines_open = false,
-                    }
-                }
-            },
-            res = &mut cancel, if cancel_open && exit.is_none() && stop.is_none() => {
-                cancel_open = false;
-                if res.is_ok() {
-                    stop = Some(Stop::Cancelled);
-                    if let Some(p) = pgid { let _ = killpg(p, Signal::SIGTERM); }
-                    term_sent_at = Some(tokio::time::Instant::now());
-                }
-            },
-            () = sleep_until(deadline), if exit.is_none() && stop.is_none() => {
-                stop = Some(Stop::TimedOut);
-                if let Some(p) = pgid { let _ = killpg(p, Signal::SIGTERM); }
-                term_sent_at = Some(tokio::time::Instant::now());
-            },
-            _ = tick.tick() => {
-                out.flush_due();
-                if exit.is_none() && !killed_hard
-                    && let Some(t) = term_sent_at
-                    && t.elapsed() >= spec.grace
-                {
-                    if let Some(p) = pgid { let _ = killpg(p, Signal::SIGKILL); }
-                    killed_hard = true;
-                }
-            },
+/// The state of the select loop over a running command: output, exit, cancel, timeout, grace.
+struct Supervisor<'a> {
+    spec: &'a RunSpec,
+    child: Child,
+    pgid: Option<Pid>,
+    lines: mpsc::Receiver<Line>,
+    out: Collector<'a>,
+    /// `None` while it runs; `Some(Err)` when the process was lost.
+    exit: Option<std::io::Result<std::process::ExitStatus>>,
+    stop: Option<Stop>,
+    term_sent_at: Option<tokio::time::Instant>,
+    killed_hard: bool,
+    lines_open: bool,
+    cancel_open: bool,
+}
+
+impl<'a> Supervisor<'a> {
+    fn new(
+        spec: &'a RunSpec,
+        tx: &'a mpsc::UnboundedSender<Msg>,
+        child: Child,
+        lines: mpsc::Receiver<Line>,
+    ) -> Self {
+        let pgid = child
+            .id()
+            .and_then(|p| i32::try_from(p).ok())
+            .map(Pid::from_raw);
+        Self {
+            spec,
+            child,
+            pgid,
+            lines,
+            out: Collector::new(spec, tx),
+            exit: None,
+            stop: None,
+            term_sent_at: None,
+            killed_hard: false,
+            lines_open: true,
+            cancel_open: true,
         }
     }
-    out.flush_all();
-    let captures = std::mem::take(&mut out.captures);
-    let hard = if killed_hard {
-        format!(
-            "; it ignored SIGTERM and was killed with SIGKILL after {}",
-            humantime::format_duration(spec.grace)
-        )
-    } else {
-        String::new()
-    };
-    let msg = match (stop, exit.flatten()) {
-        (Some(Stop::TimedOut), _) => {
-            let t = spec
-                .timeout
-                .map(|d| humantime::format_duration(d).to_string());
-            let why = format!("timed out after {}{hard}", t.unwrap_or_default());
-            report(Outcome::TimedOut, None, Some(why), captures)
+
+    /// Run until the command has exited and its output is read.
+    async fn supervise(&mut self, mut cancel: oneshot::Receiver<()>) {
+        let deadline = self
+            .spec
+            .timeout
+            .map(|t| instant_after(tokio::time::Instant::now(), t));
+        let mut tick = tokio::time::interval(Duration::from_millis(50));
+        while self.exit.is_none() || self.lines_open {
+            tokio::select! {
+                line = self.lines.recv(), if self.lines_open => self.on_line(line),
+                status = self.child.wait(), if self.exit.is_none() => {
+                    self.on_exit(status).await;
+                },
+                res = &mut cancel, if self.cancel_open && self.exit.is_none() && self.stop.is_none() => {
+                    self.on_cancel(res.is_ok());
+                },
+                () = sleep_until(deadline), if self.exit.is_none() && self.stop.is_none() => {
+                    self.terminate(Stop::TimedOut);
+                },
+                _ = tick.tick() => self.on_tick(),
+            }
         }
-        (Some(Stop::Cancelled), _) => {
-            let why = format!("cancelled by the operator{hard}");
-            report(Outcome::Cancelled, None, Some(why), captures)
+    }
+
+    fn signal(&self, sig: Signal) {
+        if let Some(p) = self.pgid {
+            let _ = killpg(p, sig);
         }
-        (None, Some(status)) => match status.code() {
-            Some(0) => report(Outcome::Succeeded, Some(0), None, captures),
-            Some(c) => report(
-                Outcome::Failed,
-                Some(c),
-                Some(format!("exit code {c}")),
-                captures,
-            ),
-            None => report(
-                Outcome::Failed,
-                None,
-                Some("killed by a signal".into()),
-                captures,
-            ),
-        },
-        (None, None) => report(
-            Outcome::Failed,
-            None,
-            Some("lost the process".into()),
-            captures,
-        ),
-    };
-    let _ = tx.send(msg);
+    }
+
+    fn on_line(&mut self, line: Option<Line>) {
+        match line {
+            Some((stream, l)) => self.out.push(stream, l),
+            None => self.lines_open = false,
+        }
+    }
+
+    async fn on_exit(&mut self, status: std::io::Result<std::process::ExitStatus>) {
+        self.exit = Some(status);
+        if self.stop.is_some() {
+            // Stopped on purpose: nothing of its group may survive.
+            self.signal(Signal::SIGKILL);
+        }
+        // Children that keep the pipes open get one second to finish writing.
+        let until = tokio::time::Instant::now() + Duration::from_secs(1);
+        while self.lines_open {
+            match tokio::time::timeout_at(until, self.lines.recv()).await {
+                Ok(Some((stream, l))) => self.out.push(stream, l),
+                Ok(None) | Err(_) => self.lines_open = false,
+            }
+        }
+    }
+
+    fn on_cancel(&mut self, requested: bool) {
+        self.cancel_open = false;
+        if requested {
+            self.terminate(Stop::Cancelled);
+        }
+    }
+
+    /// Stop the command on purpose: SIGTERM now, SIGKILL after the grace period.
+    fn terminate(&mut self, why: Stop) {
+        self.stop = Some(why);
+        self.signal(Signal::SIGTERM);
+        self.term_sent_at = Some(tokio::time::Instant::now());
+    }
+
+    fn on_tick(&mut self) {
+        self.out.flush_due();
+        if self.exit.is_none()
+            && !self.killed_hard
+            && let Some(t) = self.term_sent_at
+            && t.elapsed() >= self.spec.grace
+        {
+            self.signal(Signal::SIGKILL);
+            self.killed_hard = true;
+        }
+    }
+
+    /// How the command ended, once it has.
+    fn verdict(&self) -> Verdict {
+        let hard = if self.killed_hard {
+            format!(
+                "; it ignored SIGTERM and was killed with SIGKILL after {}",
+                humantime::format_duration(self.spec.grace)
+            )
+        } else {
+            String::new()
+        };
+        let status = self.exit.as_ref().and_then(|r| r.as_ref().ok());
+        match (self.stop, status) {
+            (Some(Stop::TimedOut), _) => {
+                let t = self
+                    .spec
+                    .timeout
+                    .map(|d| humantime::format_duration(d).to_string());
+                let why = format!("timed out after {}{hard}", t.unwrap_or_default());
+                (Outcome::TimedOut, None, Some(why))
+            }
+            (Some(Stop::Cancelled), _) => {
+                let why = format!("cancelled by the operator{hard}");
+                (Outcome::Cancelled, None, Some(why))
+            }
+            (None, Some(status)) => match status.code() {
+                Some(0) => (Outcome::Succeeded, Some(0), None),
+                Some(c) => (Outcome::Failed, Some(c), Some(format!("exit code {c}"))),
+                None => (Outcome::Failed, None, Some("killed by a signal".into())),
+            },
+            (None, None) => (Outcome::Failed, None, Some("lost the process".into())),
+        }
+    }
 }
 
 async fn sleep_until(deadline: Option<tokio::time::Instant>) {
     match deadline {
         Some(d) => tokio::time::sleep_until(d).await,
         None => std::future::pending().await,
-    }
-}
-
-/// Batches output per stream and scans it for captures.
-struct Collector<'a> {
-    spec: &'a RunSpec,
-    tx: &'a mpsc::UnboundedSender<Msg>,
-    stdout: OutputBatcher,
-    stderr: OutputBatcher,
-    captures: BTreeMap<String, String>,
-}
-
-impl<'a> Collector<'a> {
-    fn new(spec: &'a RunSpec, tx: &'a mpsc::UnboundedSender<Msg>) -> Self {
-        Self {
-            spec,
-            tx,
-            stdout: OutputBatcher::new(),
-            stderr: OutputBatcher::new(),
-            captures: BTreeMap::new(),
-        }
-    }
-
-    fn push(&mut self, stream: &'static str, line: String) {
-        for c in &self.spec.captures {
-            if !self.captures.contains_key(&c.name)
-                && let Some(m) = c.regex.captures(&line).and_then(|m| m.get(1))
-            {
-                self.captures.insert(c.name.clone(), m.as_str().to_owned());
-            }
-        }
-        let b = if stream == "stderr" {
-            &mut self.stderr
-        } else {
-            &mut self.stdout
-        };
-        if let Some(batch) = b.push(line, Instant::now()) {
-            self.send(stream, batch);
-        }
-    }
-
-    fn send(&self, stream: &str, lines: Vec<String>) {
-        if !lines.is_empty() {
-            let _ = self.tx.send(Msg::Output {
-                phase: self.spec.phase,
-                step: self.spec.step.clone(),
-                stream: stream.to_owned(),
-                lines,
-            });
-        }
-    }
-
-    fn flush_due(&mut self) {
-        let now = Instant::now();
-        if self.stdout.due(now) {
-            let l = self.stdout.take();
-            self.send("stdout", l);
-        }
-        if self.stderr.due(now) {
-            let l = self.stderr.take();
-            self.send("stderr", l);
-        }
-    }
-
-    fn flush_all(&mut self) {
-        let l = self.stdout.take();
-        self.send("stdout", l);
-        let l = self.stderr.take();
-        self.send("stderr", l);
     }
 }

@@ -3,6 +3,7 @@
 //! and ends the watch as failed; too many errors make it inconclusive, which ends the watch
 //! without arming anything. The watch succeeds when its duration ends with no trip.
 
+use crate::runbook::duration::instant_after;
 use std::pin::Pin;
 use std::time::Duration;
 
@@ -16,7 +17,6 @@ use super::runtime::Runtime;
 use crate::release::effect::Control;
 use crate::release::trigger::{Measurement, Spec, Transition, Trigger, Verdict};
 use crate::release::{Event, Msg, Outcome, Phase};
-use crate::runbook::duration::instant_after;
 use crate::runbook::template::{self, Context};
 use crate::runbook::{Gate, Step, StepKind};
 
@@ -118,7 +118,9 @@ fn compact(gate: &Gate, o: &GateOutcome) -> String {
 
 type Pending = Pin<Box<dyn std::future::Future<Output = (usize, GateOutcome)> + Send>>;
 
-#[allow(clippy::too_many_lines)] // one select loop: measure, record, decide, end
+/// How a watch ends: its outcome and the reason.
+type End = (Outcome, Option<String>);
+
 async fn run(
     spec: WatchSpec,
     cx: GateCx,
@@ -126,115 +128,191 @@ async fn run(
     mut cancel: oneshot::Receiver<()>,
     mut control: mpsc::UnboundedReceiver<Control>,
 ) {
-    let started = tokio::time::Instant::now();
-    let t0 = Utc::now();
-    let mut deadline = instant_after(started, spec.duration);
-    let mut triggers: Vec<Trigger> = spec
-        .triggers
-        .iter()
-        .map(|(g, s)| Trigger::new(g.id.clone(), s.clone(), t0))
-        .collect();
-    let mut busy = vec![false; triggers.len()];
-    let mut inflight: FuturesUnordered<Pending> = FuturesUnordered::new();
-    let mut cancel_open = true;
-    let finish = |outcome: Outcome, reason: Option<String>| Msg::Finished {
-        phase: spec.phase,
-        step: spec.step.clone(),
-        outcome,
-        exit_code: None,
-        reason,
-        duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-        captures: std::collections::BTreeMap::new(),
+    let mut w = Watch::new(spec, cx, tx);
+    let (outcome, reason) = loop {
+        w.start_due();
+        let next = w.next_wake();
+        let end = tokio::select! {
+            Some((i, outcome)) = w.inflight.next(), if !w.inflight.is_empty() => {
+                w.on_measured(i, &outcome)
+            },
+            () = tokio::time::sleep_until(next) => w.on_wake(),
+            Some(c) = control.recv() => w.on_control(c),
+            res = &mut cancel, if w.cancel_open => w.on_cancel(res.is_ok()),
+        };
+        if let Some(end) = end {
+            break end;
+        }
     };
-    loop {
+    let _ = w.tx.send(w.finish(outcome, reason));
+}
+
+/// The state of the watch loop: measure, record, decide, end.
+struct Watch {
+    spec: WatchSpec,
+    cx: GateCx,
+    tx: mpsc::UnboundedSender<Msg>,
+    started: tokio::time::Instant,
+    deadline: tokio::time::Instant,
+    triggers: Vec<Trigger>,
+    /// Whether each trigger has a measurement in flight.
+    busy: Vec<bool>,
+    inflight: FuturesUnordered<Pending>,
+    cancel_open: bool,
+}
+
+impl Watch {
+    fn new(spec: WatchSpec, cx: GateCx, tx: mpsc::UnboundedSender<Msg>) -> Self {
+        let started = tokio::time::Instant::now();
+        let t0 = Utc::now();
+        let deadline = instant_after(started, spec.duration);
+        let triggers: Vec<Trigger> = spec
+            .triggers
+            .iter()
+            .map(|(g, s)| Trigger::new(g.id.clone(), s.clone(), t0))
+            .collect();
+        let busy = vec![false; triggers.len()];
+        Self {
+            spec,
+            cx,
+            tx,
+            started,
+            deadline,
+            triggers,
+            busy,
+            inflight: FuturesUnordered::new(),
+            cancel_open: true,
+        }
+    }
+
+    fn finish(&self, outcome: Outcome, reason: Option<String>) -> Msg {
+        Msg::Finished {
+            phase: self.spec.phase,
+            step: self.spec.step.clone(),
+            outcome,
+            exit_code: None,
+            reason,
+            duration_ms: u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            captures: std::collections::BTreeMap::new(),
+        }
+    }
+
+    /// Start a measurement for each idle trigger that is due.
+    fn start_due(&mut self) {
         let now = Utc::now();
-        for (i, t) in triggers.iter().enumerate() {
-            if !busy[i] && !t.is_settled() && t.next_due() <= now {
-                busy[i] = true;
-                let gate = spec.triggers[i].0.clone();
-                let cx = cx.clone();
-                inflight.push(Box::pin(
+        for (i, t) in self.triggers.iter().enumerate() {
+            if !self.busy[i] && !t.is_settled() && t.next_due() <= now {
+                self.busy[i] = true;
+                let gate = self.spec.triggers[i].0.clone();
+                let cx = self.cx.clone();
+                self.inflight.push(Box::pin(
                     async move { (i, gates::evaluate(&gate, &cx).await) },
                 ));
             }
         }
-        // Wake at the next due measurement, or at the end of the watch.
-        let next = triggers
+    }
+
+    /// When to wake: at the next due measurement, or at the end of the watch.
+    fn next_wake(&self) -> tokio::time::Instant {
+        self.triggers
             .iter()
             .enumerate()
-            .filter(|(i, t)| !busy[*i] && !t.is_settled())
+            .filter(|(i, t)| !self.busy[*i] && !t.is_settled())
             .filter_map(|(_, t)| (t.next_due() - Utc::now()).to_std().ok())
             .min()
-            .map_or(deadline, |d| {
-                instant_after(tokio::time::Instant::now(), d).min(deadline)
-            });
-        tokio::select! {
-            Some((i, outcome)) = inflight.next(), if !inflight.is_empty() => {
-                busy[i] = false;
-                let gate = spec.triggers[i].0.id.clone();
-                let _ = tx.send(Msg::Output {
-                    phase: spec.phase,
-                    step: spec.step.clone(),
-                    stream: "gate".into(),
-                    lines: vec![gates::log_line(&gate, &outcome)],
-                });
-                let _ = tx.send(Msg::Record(Event::GateResult {
-                    step: Some(spec.step.clone()),
-                    gate: gate.clone(),
-                    state: outcome.state.as_str().to_owned(),
-                    value: outcome.value.clone(),
-                    message: outcome.message.clone(),
-                    expected: outcome.expected.clone(),
-                }));
-                let m = Measurement {
-                    at: Utc::now(),
-                    verdict: verdict(&outcome),
-                    value: outcome.value.as_f64(),
-                    message: compact(&spec.triggers[i].0, &outcome),
-                };
-                match triggers[i].observe(m) {
-                    Some(Transition::Tripped(msg)) => {
-                        let _ = tx.send(Msg::Record(Event::TriggerTripped {
-                            gate: gate.clone(),
-                            message: msg.clone(),
-                            measurements: triggers[i].measurements_json(),
-                        }));
-                        let target = spec.target.clone();
-                        let _ = tx.send(Msg::Arm { reason: format!("trigger {gate} tripped: {msg}"), target });
-                        let _ = tx.send(finish(Outcome::Failed, Some(format!("trigger {gate} tripped: {msg}"))));
-                        return;
-                    }
-                    Some(Transition::Inconclusive(msg)) => {
-                        let _ = tx.send(Msg::Record(Event::TriggerInconclusive { gate: gate.clone(), message: msg.clone() }));
-                        let why = format!(
-                            "trigger {gate} inconclusive: {msg} — r watches again · s ends the watch · R rolls back"
-                        );
-                        let _ = tx.send(finish(Outcome::Failed, Some(why)));
-                        return;
-                    }
-                    None => {}
-                }
-            },
-            () = tokio::time::sleep_until(next) => {
-                if tokio::time::Instant::now() >= deadline {
-                    let _ = tx.send(finish(Outcome::Succeeded, None));
-                    return;
-                }
-            },
-            Some(c) = control.recv() => match c {
-                Control::Extend(ms) => deadline = instant_after(deadline, Duration::from_millis(ms)),
-                Control::End => {
-                    let _ = tx.send(finish(Outcome::Succeeded, None));
-                    return;
-                }
-            },
-            res = &mut cancel, if cancel_open => {
-                cancel_open = false;
-                if res.is_ok() {
-                    let _ = tx.send(finish(Outcome::Cancelled, Some("watch ended by the operator".into())));
-                    return;
-                }
-            },
+            .map_or(self.deadline, |d| {
+                instant_after(tokio::time::Instant::now(), d).min(self.deadline)
+            })
+    }
+
+    /// Log and journal a measurement of trigger `i`, then let its trigger decide.
+    fn on_measured(&mut self, i: usize, outcome: &GateOutcome) -> Option<End> {
+        self.busy[i] = false;
+        let gate = self.spec.triggers[i].0.id.clone();
+        self.record(&gate, outcome);
+        let m = Measurement {
+            at: Utc::now(),
+            verdict: verdict(outcome),
+            value: outcome.value.as_f64(),
+            message: compact(&self.spec.triggers[i].0, outcome),
+        };
+        match self.triggers[i].observe(m) {
+            Some(Transition::Tripped(msg)) => Some(self.tripped(i, &gate, &msg)),
+            Some(Transition::Inconclusive(msg)) => Some(self.inconclusive(&gate, &msg)),
+            None => None,
         }
+    }
+
+    /// The measurement as a `gate` output line and a journaled gate result.
+    fn record(&self, gate: &str, outcome: &GateOutcome) {
+        let _ = self.tx.send(Msg::Output {
+            phase: self.spec.phase,
+            step: self.spec.step.clone(),
+            stream: "gate".into(),
+            lines: vec![gates::log_line(gate, outcome)],
+        });
+        let _ = self.tx.send(Msg::Record(Event::GateResult {
+            step: Some(self.spec.step.clone()),
+            gate: gate.to_owned(),
+            state: outcome.state.as_str().to_owned(),
+            value: outcome.value.clone(),
+            message: outcome.message.clone(),
+            expected: outcome.expected.clone(),
+        }));
+    }
+
+    /// Journal the trip and arm the rollback; the watch fails.
+    fn tripped(&self, i: usize, gate: &str, msg: &str) -> End {
+        let _ = self.tx.send(Msg::Record(Event::TriggerTripped {
+            gate: gate.to_owned(),
+            message: msg.to_owned(),
+            measurements: self.triggers[i].measurements_json(),
+        }));
+        let target = self.spec.target.clone();
+        let _ = self.tx.send(Msg::Arm {
+            reason: format!("trigger {gate} tripped: {msg}"),
+            target,
+        });
+        (
+            Outcome::Failed,
+            Some(format!("trigger {gate} tripped: {msg}")),
+        )
+    }
+
+    /// Journal the inconclusive trigger; the watch fails without arming anything.
+    fn inconclusive(&self, gate: &str, msg: &str) -> End {
+        let _ = self.tx.send(Msg::Record(Event::TriggerInconclusive {
+            gate: gate.to_owned(),
+            message: msg.to_owned(),
+        }));
+        let why = format!(
+            "trigger {gate} inconclusive: {msg} — r watches again · s ends the watch · R rolls back"
+        );
+        (Outcome::Failed, Some(why))
+    }
+
+    /// Woken for a measurement, or at the end of the watch.
+    fn on_wake(&self) -> Option<End> {
+        (tokio::time::Instant::now() >= self.deadline).then_some((Outcome::Succeeded, None))
+    }
+
+    fn on_control(&mut self, c: Control) -> Option<End> {
+        match c {
+            Control::Extend(ms) => {
+                self.deadline = instant_after(self.deadline, Duration::from_millis(ms));
+                None
+            }
+            Control::End => Some((Outcome::Succeeded, None)),
+        }
+    }
+
+    fn on_cancel(&mut self, requested: bool) -> Option<End> {
+        self.cancel_open = false;
+        requested.then(|| {
+            (
+                Outcome::Cancelled,
+                Some("watch ended by the operator".into()),
+            )
+        })
     }
 }

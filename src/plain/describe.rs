@@ -1,5 +1,7 @@
 //! One journaled event as a line of plain output.
 
+use std::collections::BTreeMap;
+
 use crate::release::{Event, Outcome, Phase, ReleaseState};
 
 fn step_pos(st: &ReleaseState, phase: Phase, id: &str) -> String {
@@ -14,7 +16,6 @@ fn step_pos(st: &ReleaseState, phase: Phase, id: &str) -> String {
 }
 
 /// One event as plain text, or None for events not worth a line.
-#[allow(clippy::too_many_lines)] // one arm per event kind
 pub fn describe(ev: &Event, st: &ReleaseState) -> Option<String> {
     Some(match ev {
         Event::ReleaseStarted {
@@ -36,21 +37,7 @@ pub fn describe(ev: &Event, st: &ReleaseState) -> Option<String> {
             step,
             phase,
             attempt,
-        } => {
-            let title = st
-                .find(*phase, step)
-                .map(|i| st.list(*phase)[i].title.clone());
-            let again = if *attempt > 1 {
-                format!(" (attempt {attempt})")
-            } else {
-                String::new()
-            };
-            format!(
-                "▶ {} — {}{again}",
-                step_pos(st, *phase, step),
-                title.unwrap_or_default()
-            )
-        }
+        } => step_started(st, *phase, step, *attempt),
         Event::Output { step, lines, .. } => lines
             .iter()
             .map(|l| format!("  {step} │ {l}"))
@@ -64,34 +51,13 @@ pub fn describe(ev: &Event, st: &ReleaseState) -> Option<String> {
             duration_ms,
             captures,
             ..
-        } => {
-            #[allow(clippy::cast_precision_loss)]
-            let secs = *duration_ms as f64 / 1000.0;
-            let caps = if captures.is_empty() {
-                String::new()
-            } else {
-                let c: Vec<String> = captures.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                format!(" · captured {}", c.join(", "))
-            };
-            match outcome {
-                Outcome::Succeeded => {
-                    format!(
-                        "✔ {} succeeded in {secs:.1}s{caps}",
-                        step_pos(st, *phase, step)
-                    )
-                }
-                _ => format!(
-                    "✖ {} {}: {}",
-                    step_pos(st, *phase, step),
-                    match outcome {
-                        Outcome::Cancelled => "cancelled",
-                        Outcome::TimedOut => "timed out",
-                        _ => "failed",
-                    },
-                    reason.as_deref().unwrap_or("failed")
-                ),
-            }
-        }
+        } => step_finished(
+            &step_pos(st, *phase, step),
+            *outcome,
+            reason.as_deref(),
+            *duration_ms,
+            captures,
+        ),
         Event::Evidence { step, note, source } => {
             format!("  evidence for {step} ({source}): {note}")
         }
@@ -109,16 +75,8 @@ pub fn describe(ev: &Event, st: &ReleaseState) -> Option<String> {
             reason,
         } => format!("↷ {} skipped: {reason}", step_pos(st, *phase, step)),
         Event::Note {
-            action: Some(a),
-            text,
-            ..
-        } if a == "answers" => {
-            format!("answers file journaled ({} bytes)", text.len())
-        }
-        Event::Note { text, step, .. } => match step {
-            Some(s) => format!("  note on {s}: {text}"),
-            None => format!("  note: {text}"),
-        },
+            action, text, step, ..
+        } => note(action.as_deref(), step.as_deref(), text),
         // A step's gate results are already in its output lines.
         Event::GateResult { step: Some(_), .. } => return None,
         Event::GateResult {
@@ -150,4 +108,58 @@ pub fn describe(ev: &Event, st: &ReleaseState) -> Option<String> {
         }
         Event::ReleaseFinished { outcome } => format!("release {}", outcome.as_str()),
     })
+}
+
+fn step_started(st: &ReleaseState, phase: Phase, step: &str, attempt: u32) -> String {
+    let title = st
+        .find(phase, step)
+        .map(|i| st.list(phase)[i].title.clone());
+    let again = if attempt > 1 {
+        format!(" (attempt {attempt})")
+    } else {
+        String::new()
+    };
+    format!(
+        "▶ {} — {}{again}",
+        step_pos(st, phase, step),
+        title.unwrap_or_default()
+    )
+}
+
+/// `pos` is the step's place, from [`step_pos`].
+fn step_finished(
+    pos: &str,
+    outcome: Outcome,
+    reason: Option<&str>,
+    duration_ms: u64,
+    captures: &BTreeMap<String, String>,
+) -> String {
+    let how = match outcome {
+        Outcome::Succeeded => {
+            #[allow(clippy::cast_precision_loss)]
+            let secs = duration_ms as f64 / 1000.0;
+            let caps = if captures.is_empty() {
+                String::new()
+            } else {
+                let c: Vec<String> = captures.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                format!(" · captured {}", c.join(", "))
+            };
+            return format!("✔ {pos} succeeded in {secs:.1}s{caps}");
+        }
+        Outcome::Cancelled => "cancelled",
+        Outcome::TimedOut => "timed out",
+        Outcome::Failed => "failed",
+    };
+    format!("✖ {pos} {how}: {}", reason.unwrap_or("failed"))
+}
+
+/// The answers file by its size; any other note as its text, on its step if it has one.
+fn note(action: Option<&str>, step: Option<&str>, text: &str) -> String {
+    if action == Some("answers") {
+        return format!("answers file journaled ({} bytes)", text.len());
+    }
+    match step {
+        Some(s) => format!("  note on {s}: {text}"),
+        None => format!("  note: {text}"),
+    }
 }

@@ -16,116 +16,14 @@ pub struct Entry {
 }
 
 /// Every record but output, as text, in order.
-#[allow(clippy::too_many_lines)] // one arm per event kind
 pub fn timeline(src: &Source) -> Vec<Entry> {
     let mut out = Vec::new();
     for r in &src.records {
         let Ok((ev, at)) = replay::event_of(r) else {
             continue;
         };
-        let (role, text) = match &ev {
-            Event::Output { .. } | Event::ReleaseStarted { .. } => continue,
-            Event::StepStarted { step, attempt, .. } if *attempt > 1 => (
-                "action",
-                format!("step `{step}` retried (attempt {attempt})"),
-            ),
-            Event::StepStarted { step, .. } => ("event", format!("step `{step}` started")),
-            Event::StepFinished {
-                step,
-                outcome: Outcome::Succeeded,
-                ..
-            } => ("event", format!("step `{step}` succeeded")),
-            Event::StepFinished {
-                step,
-                outcome,
-                reason,
-                ..
-            } => (
-                "detection",
-                format!(
-                    "step `{step}` {}: {}",
-                    match outcome {
-                        Outcome::Cancelled => "was cancelled",
-                        Outcome::TimedOut => "timed out",
-                        _ => "failed",
-                    },
-                    reason.as_deref().unwrap_or("-")
-                ),
-            ),
-            Event::Evidence { step, note, .. } => {
-                ("event", format!("evidence for `{step}`: {note}"))
-            }
-            Event::Approval {
-                step, name, reason, ..
-            } => ("event", format!("`{step}` approved by {name}: {reason}")),
-            Event::Skip { step, reason, .. } => {
-                ("action", format!("step `{step}` skipped: {reason}"))
-            }
-            Event::Note {
-                action: Some(a),
-                step,
-                text,
-                ..
-            } if a == "mark-done" => (
-                "action",
-                format!(
-                    "step `{}` marked done: {text}",
-                    step.as_deref().unwrap_or("-")
-                ),
-            ),
-            Event::Note {
-                action: Some(a), ..
-            } if a == "answers" => ("event", "answers file recorded".to_owned()),
-            Event::Note { text, .. } => ("event", format!("note: {text}")),
-            Event::GateResult {
-                gate,
-                state,
-                message,
-                ..
-            } => ("event", format!("gate `{gate}`: {state} — {message}")),
-            Event::TriggerTripped { gate, message, .. } => {
-                ("detection", format!("trigger `{gate}` tripped: {message}"))
-            }
-            Event::TriggerInconclusive { gate, message } => (
-                "detection",
-                format!("trigger `{gate}` inconclusive: {message}"),
-            ),
-            Event::RollbackArmed { reason, target } => (
-                "detection",
-                format!(
-                    "rollback armed → {}: {reason}",
-                    target.as_deref().unwrap_or("(no target)")
-                ),
-            ),
-            Event::RollbackConfirmed { by, target } => (
-                "action",
-                format!(
-                    "rollback confirmed by {by} → {}",
-                    target.as_deref().unwrap_or("(no target)")
-                ),
-            ),
-            Event::RollbackStarted { .. } => ("action", "rollback started".to_owned()),
-            Event::RollbackFinished { outcome } => (
-                "resolution",
-                format!(
-                    "rollback finished: {}",
-                    if *outcome == Outcome::Succeeded {
-                        "succeeded"
-                    } else {
-                        "failed"
-                    }
-                ),
-            ),
-            Event::DockerAction { action, .. } => ("action", format!("docker: {action}")),
-            Event::OperatorDisconnected { reason } => {
-                ("event", format!("operator disconnected: {reason}"))
-            }
-            Event::LockTakenOver { previous_holder } => {
-                ("action", format!("lock taken over from {previous_holder}"))
-            }
-            Event::ReleaseFinished { outcome } => {
-                ("resolution", format!("release {}", outcome.as_str()))
-            }
+        let Some((role, text)) = describe(&ev) else {
+            continue;
         };
         out.push(Entry {
             at,
@@ -135,4 +33,108 @@ pub fn timeline(src: &Source) -> Vec<Entry> {
         });
     }
     out
+}
+
+/// The role and text of one event; None for output and the start of the release.
+fn describe(ev: &Event) -> Option<(&'static str, String)> {
+    Some(match ev {
+        Event::Output { .. } | Event::ReleaseStarted { .. } => return None,
+        Event::StepStarted { step, attempt, .. } if *attempt > 1 => (
+            "action",
+            format!("step `{step}` retried (attempt {attempt})"),
+        ),
+        Event::StepStarted { step, .. } => ("event", format!("step `{step}` started")),
+        Event::StepFinished {
+            step,
+            outcome,
+            reason,
+            ..
+        } => step_finished(step, *outcome, reason.as_deref()),
+        Event::Evidence { step, note, .. } => ("event", format!("evidence for `{step}`: {note}")),
+        Event::Approval {
+            step, name, reason, ..
+        } => ("event", format!("`{step}` approved by {name}: {reason}")),
+        Event::Skip { step, reason, .. } => ("action", format!("step `{step}` skipped: {reason}")),
+        Event::Note {
+            action, step, text, ..
+        } => note(action.as_deref(), step.as_deref(), text),
+        Event::GateResult {
+            gate,
+            state,
+            message,
+            ..
+        } => ("event", format!("gate `{gate}`: {state} — {message}")),
+        Event::TriggerTripped { gate, message, .. } => {
+            ("detection", format!("trigger `{gate}` tripped: {message}"))
+        }
+        Event::TriggerInconclusive { gate, message } => (
+            "detection",
+            format!("trigger `{gate}` inconclusive: {message}"),
+        ),
+        Event::RollbackArmed { reason, target } => (
+            "detection",
+            format!(
+                "rollback armed → {}: {reason}",
+                or_no_target(target.as_deref())
+            ),
+        ),
+        Event::RollbackConfirmed { by, target } => (
+            "action",
+            format!(
+                "rollback confirmed by {by} → {}",
+                or_no_target(target.as_deref())
+            ),
+        ),
+        Event::RollbackStarted { .. } => ("action", "rollback started".to_owned()),
+        Event::RollbackFinished { outcome } => rollback_finished(*outcome),
+        Event::DockerAction { action, .. } => ("action", format!("docker: {action}")),
+        Event::OperatorDisconnected { reason } => {
+            ("event", format!("operator disconnected: {reason}"))
+        }
+        Event::LockTakenOver { previous_holder } => {
+            ("action", format!("lock taken over from {previous_holder}"))
+        }
+        Event::ReleaseFinished { outcome } => {
+            ("resolution", format!("release {}", outcome.as_str()))
+        }
+    })
+}
+
+/// A step that succeeded is an event; any other end is a detection.
+fn step_finished(step: &str, outcome: Outcome, reason: Option<&str>) -> (&'static str, String) {
+    let how = match outcome {
+        Outcome::Succeeded => return ("event", format!("step `{step}` succeeded")),
+        Outcome::Cancelled => "was cancelled",
+        Outcome::TimedOut => "timed out",
+        Outcome::Failed => "failed",
+    };
+    (
+        "detection",
+        format!("step `{step}` {how}: {}", reason.unwrap_or("-")),
+    )
+}
+
+/// A note: a step marked done is an action; the answers file and free notes are events.
+fn note(action: Option<&str>, step: Option<&str>, text: &str) -> (&'static str, String) {
+    match action {
+        Some("mark-done") => (
+            "action",
+            format!("step `{}` marked done: {text}", step.unwrap_or("-")),
+        ),
+        Some("answers") => ("event", "answers file recorded".to_owned()),
+        _ => ("event", format!("note: {text}")),
+    }
+}
+
+fn rollback_finished(outcome: Outcome) -> (&'static str, String) {
+    let how = if outcome == Outcome::Succeeded {
+        "succeeded"
+    } else {
+        "failed"
+    };
+    ("resolution", format!("rollback finished: {how}"))
+}
+
+fn or_no_target(target: Option<&str>) -> &str {
+    target.unwrap_or("(no target)")
 }
