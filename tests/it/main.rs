@@ -17,6 +17,7 @@ mod resume;
 mod revisions;
 mod run;
 mod skip;
+mod sshd;
 mod tmux;
 mod watch;
 mod watch_prom;
