@@ -1,5 +1,5 @@
 //! `ssh://` Docker hosts through the test sshd (tests/it/sshd.rs) and the shared daemon: the
-//! operator's ssh (`FLIGHTDECK_SSH_COMMAND` carries the test's key and known_hosts) running
+//! operator's ssh (`FLIGHTDECK_SSH_COMMAND` carries the test's key and `known_hosts`) running
 //! `docker system dial-stdio` on 127.0.0.1. `status` shows the host live with its containers,
 //! a `docker-deploy` goes through it, and an unreachable host says why (status, services pane).
 
@@ -44,21 +44,21 @@ async fn status_and_a_deploy_go_through_an_ssh_docker_host() {
             return;
         };
         let ssh = sshd.git_ssh_command();
-        let d = Dir::new(&on_host(&s.runbook(&s.images.tag("v3")), &ssh_url(sshd.port)));
-        let v = status_json(&d, Some(&ssh));
+        let dir = Dir::new(&on_host(&s.runbook(&s.images.tag("v3")), &ssh_url(sshd.port)));
+        let v = status_json(&dir, Some(&ssh));
         assert_eq!(
             v["hosts"],
             serde_json::json!([{"name": "remote", "url": ssh_url(sshd.port), "state": "live", "error": null}]),
             "{v}\n{}",
             sshd.log()
         );
-        let c = &v["services"][0]["containers"][0];
-        assert_eq!(c["name"], s.name.as_str(), "{v}");
-        assert_eq!(c["host"], "remote");
-        assert_eq!(c["state"], "running");
+        let listed = &v["services"][0]["containers"][0];
+        assert_eq!(listed["name"], s.name.as_str(), "{v}");
+        assert_eq!(listed["host"], "remote");
+        assert_eq!(listed["state"], "running");
         assert!(sshd.log().contains("Accepted publickey for root"));
 
-        let o = d
+        let o = dir
             .cmd(&["run", "--plain"])
             .env("FLIGHTDECK_SSH_COMMAND", &ssh)
             .timeout(Duration::from_secs(120))
