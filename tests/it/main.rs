@@ -17,6 +17,7 @@ mod resume;
 mod revisions;
 mod run;
 mod skip;
+mod ssh_session;
 mod sshd;
 mod tmux;
 mod watch;
