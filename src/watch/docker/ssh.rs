@@ -32,7 +32,7 @@ pub const SSH_COMMAND_VAR: &str = "FLIGHTDECK_SSH_COMMAND";
 const CONNECT_TIMEOUT_SECS: u32 = 8;
 
 /// How long a failed request waits for ssh to say why.
-const WHY_WAIT: Duration = Duration::from_secs(3);
+const WHY_WAIT: Duration = Duration::from_secs(1);
 
 /// Where to connect: `ssh://[user@]host[:port]` (a path is ignored).
 #[derive(Debug, Clone, PartialEq, Eq)]
