@@ -15,3 +15,4 @@ pub mod session;
 pub mod start;
 pub mod status;
 pub mod status_revisions;
+pub mod status_services;

@@ -3,7 +3,8 @@
 //!
 //! `--json` prints one stable object (documented in docs/runbook.md):
 //! `{"release": {...}, "gates": [...], "revisions": {"git": {...} | null, "sources": [...]},
-//! "services": []}`; each source is read once (see `status_revisions`).
+//! "services": [], "hosts": []}`; each source is read once (see `status_revisions`), each
+//! Docker host listed once (see `status_services`).
 
 use std::io::Write;
 
@@ -13,7 +14,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::load::{load_resolved, opts_from, state_dir};
-use super::status_revisions;
+use super::{status_revisions, status_services};
 use crate::cli::StatusArgs;
 use crate::exec::gates::{self, GateCx, GateOutcome, GateState, fmt_num};
 use crate::exec::resolve::Resolved;
@@ -86,71 +87,21 @@ pub async fn run(args: &StatusArgs, out: &mut impl Write, err: &mut impl Write) 
         status_revisions::read(&r)
     );
     let sources: Vec<&SourceState> = sources.sources.iter().collect();
-    let services = services_json(&r).await;
+    let services = status_services::read(&r).await;
     if args.json {
         let mut doc = to_json(&r, &rows, &sources);
-        doc.services = services;
+        doc.services = services.services;
+        doc.hosts = services.hosts;
         writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
     } else {
         table(&r, &rows, &sources, out)?;
-        for s in &services {
-            let name = s["name"].as_str().unwrap_or_default();
-            let containers = s["containers"].as_array().map_or(&[][..], Vec::as_slice);
-            if containers.is_empty() {
-                writeln!(out, "service {name}: no matching containers")?;
-            }
-            for c in containers {
-                let health = match c["health"].as_str().unwrap_or_default() {
-                    "none" => "no healthcheck",
-                    h => h,
-                };
-                writeln!(
-                    out,
-                    "service {name}: {} on {} · {} · {} · {health}",
-                    c["name"].as_str().unwrap_or_default(),
-                    c["host"].as_str().unwrap_or_default(),
-                    c["image"].as_str().unwrap_or_default(),
-                    c["state"].as_str().unwrap_or_default(),
-                )?;
-            }
-        }
+        status_services::lines(&services, out)?;
     }
     let all_pass = rows
         .iter()
         .filter_map(|row| row.outcome.as_ref())
         .all(|o| o.state == GateState::Pass);
     Ok(i32::from(!all_pass))
-}
-
-/// Each service's containers from a one-shot Docker listing (an unreachable host is stale).
-async fn services_json(r: &Resolved) -> Vec<Value> {
-    use crate::watch::docker::{self, Health};
-    let rb = &r.runbook;
-    if rb.services.is_empty() {
-        return Vec::new();
-    }
-    let hosts = docker::hosts_for(&rb.dir, &rb.docker_hosts);
-    let Ok(model) = docker::snapshot(&hosts, &rb.services).await else {
-        return Vec::new();
-    };
-    rb.services
-        .iter()
-        .map(|s| {
-            let containers: Vec<Value> = model
-                .containers_of(&s.name)
-                .map(|(h, c)| {
-                    let health = match c.health {
-                        Health::None => "none",
-                        Health::Starting => "starting",
-                        Health::Healthy => "healthy",
-                        Health::Unhealthy => "unhealthy",
-                    };
-                    serde_json::json!({"host": h.name, "name": c.name, "image": c.image, "state": c.state.as_str(), "health": health})
-                })
-                .collect();
-            serde_json::json!({"name": s.name, "containers": containers})
-        })
-        .collect()
 }
 
 /// The `--json` document, its keys in a fixed order.
@@ -160,6 +111,8 @@ pub struct StatusJson {
     pub gates: Vec<GateJson>,
     pub revisions: RevisionsJson,
     pub services: Vec<Value>,
+    /// `{"name", "url", "state": "live" | "unreachable", "error"}` per Docker host.
+    pub hosts: Vec<Value>,
 }
 
 #[derive(Debug, Serialize)]
@@ -229,6 +182,7 @@ pub fn to_json(r: &Resolved, rows: &[Row<'_>], sources: &[&SourceState]) -> Stat
                 .collect(),
         },
         services: Vec::new(),
+        hosts: Vec::new(),
     }
 }
 

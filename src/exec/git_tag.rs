@@ -2,20 +2,24 @@
 //! optional push of that one tag to `remote`.
 //!
 //! Refused: a worktree with changes to tracked files (unless `allow_dirty`), a tag that already
-//! exists, an invalid tag name. A failed push removes the local tag again, so a retry starts
-//! over. Pushes go through libgit2's own transports: local paths and `file://` URLs (this
-//! build has no https or ssh transport).
+//! exists, an invalid tag name. The tag is made with git2; the push goes through the operator's
+//! own `git` CLI ([`super::git_push`]: their credentials, ssh-agent and `known_hosts`). A failed
+//! push says what git said and removes the local tag again, so a retry starts over.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
+use tokio::sync::mpsc;
+
 use super::command::Handle;
 use super::gates::git::{dirty_files, few, open};
+use super::git_push;
 use super::runtime::{Runtime, finish};
+use crate::logs::Masker;
 use crate::release::{Msg, Phase};
 use crate::runbook::template::{self, Context};
 use crate::runbook::{Step, StepKind};
-use git2::{PushOptions, RemoteCallbacks, Repository, Signature};
+use git2::Signature;
 
 /// What one `git-tag` step does.
 #[derive(Debug, Clone)]
@@ -70,26 +74,73 @@ pub fn start(
         operator: rt.operator.clone(),
         host: rt.host.clone(),
     };
-    let tx = rt.sender();
-    let id = step.id.clone();
-    tokio::task::spawn_blocking(move || {
+    let say = Say {
+        tx: rt.sender(),
+        phase,
+        step: step.id.clone(),
+    };
+    let masker = rt.masker.clone();
+    tokio::spawn(async move {
         let started = Instant::now();
-        let say = |line: String| {
-            let _ = tx.send(Msg::Output {
-                phase,
-                step: id.clone(),
-                stream: "git".into(),
-                lines: vec![line],
-            });
-        };
-        let result = tag_and_push(&spec, say);
-        finish(&tx, phase, &id, started, result);
+        let result = tag_and_push(spec, say.clone(), masker).await;
+        finish(&say.tx, phase, &say.step, started, result);
     });
     Ok(None)
 }
 
-/// Create the tag (and push it). `say` reports progress lines.
-pub fn tag_and_push(spec: &TagSpec, say: impl Fn(String)) -> Result<(), String> {
+/// Reports progress lines of one step.
+#[derive(Clone)]
+struct Say {
+    tx: mpsc::UnboundedSender<Msg>,
+    phase: Phase,
+    step: String,
+}
+
+impl Say {
+    fn line(&self, line: String) {
+        let _ = self.tx.send(Msg::Output {
+            phase: self.phase,
+            step: self.step.clone(),
+            stream: "git".into(),
+            lines: vec![line],
+        });
+    }
+}
+
+/// Create the tag (git2, on a blocking thread), then push it (the `git` CLI).
+async fn tag_and_push(spec: TagSpec, say: Say, masker: Masker) -> Result<(), String> {
+    let s = spec.clone();
+    let said = say.clone();
+    tokio::task::spawn_blocking(move || create_tag(&s, |l| said.line(l)))
+        .await
+        .map_err(|e| format!("tagging failed: {e}"))??;
+    if !spec.push {
+        return Ok(());
+    }
+    let refname = format!("refs/tags/{}", spec.tag);
+    if let Err(why) = git_push::push(&spec.repo, &spec.remote, &refname, &masker).await {
+        let s = spec.clone();
+        let undone = tokio::task::spawn_blocking(move || {
+            match open(&s.repo)
+                .and_then(|r| r.tag_delete(&s.tag).map_err(|e| e.message().to_owned()))
+            {
+                Ok(()) => "the local tag was removed, so a retry starts over".to_owned(),
+                Err(e) => format!("the local tag is left in place ({e})"),
+            }
+        })
+        .await
+        .unwrap_or_else(|e| format!("the local tag is left in place ({e})"));
+        return Err(format!(
+            "pushing {} to {} failed: {why}; {undone}",
+            spec.tag, spec.remote
+        ));
+    }
+    say.line(format!("pushed {} to {}", spec.tag, spec.remote));
+    Ok(())
+}
+
+/// Create the tag. `say` reports progress lines.
+pub fn create_tag(spec: &TagSpec, say: impl Fn(String)) -> Result<(), String> {
     let repo = open(&spec.repo)?;
     let refname = format!("refs/tags/{}", spec.tag);
     if spec.tag.is_empty() || !git2::Reference::is_valid_name(&refname) {
@@ -131,42 +182,5 @@ pub fn tag_and_push(spec: &TagSpec, say: impl Fn(String)) -> Result<(), String> 
         spec.tag,
         sig.name().unwrap_or("?")
     ));
-    if !spec.push {
-        return Ok(());
-    }
-    if let Err(why) = push(&repo, &spec.remote, &refname) {
-        let undone = match repo.tag_delete(&spec.tag) {
-            Ok(()) => "the local tag was removed, so a retry starts over".to_owned(),
-            Err(e) => format!("the local tag is left in place ({})", e.message()),
-        };
-        return Err(format!(
-            "pushing {} to {} failed: {why}; {undone}",
-            spec.tag, spec.remote
-        ));
-    }
-    say(format!("pushed {} to {}", spec.tag, spec.remote));
     Ok(())
-}
-
-fn push(repo: &Repository, remote: &str, refname: &str) -> Result<(), String> {
-    let mut r = repo
-        .find_remote(remote)
-        .map_err(|e| format!("no remote `{remote}`: {}", e.message()))?;
-    let rejected = std::cell::RefCell::new(None::<String>);
-    let mut callbacks = RemoteCallbacks::new();
-    callbacks.push_update_reference(|name, status| {
-        if let Some(s) = status {
-            *rejected.borrow_mut() = Some(format!("{name} rejected: {s}"));
-        }
-        Ok(())
-    });
-    let mut opts = PushOptions::new();
-    opts.remote_callbacks(callbacks);
-    r.push(&[format!("{refname}:{refname}")], Some(&mut opts))
-        .map_err(|e| e.message().to_owned())?;
-    drop(opts);
-    match rejected.into_inner() {
-        Some(why) => Err(why),
-        None => Ok(()),
-    }
 }

@@ -13,6 +13,7 @@ mod logs;
 mod observe;
 mod pane;
 mod select;
+mod ssh;
 mod status;
 mod support;
 mod swarm;
@@ -322,7 +323,7 @@ async fn two_hosts_in_one_runbook_are_grouped_by_host() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unreachable_host_is_stale_from_the_start() {
+async fn an_unreachable_host_is_unreachable_from_the_start() {
     bounded(async {
         let host = flightdeck::runbook::DockerHost {
             name: "gone".into(),
@@ -330,8 +331,8 @@ async fn an_unreachable_host_is_stale_from_the_start() {
             tls: None,
         };
         let mut f = Fold::start(vec![host], &[by_name("app", "x")]);
-        f.until(Duration::from_secs(2), "stale", |m| {
-            matches!(m.hosts[0].status, HostStatus::Stale { .. })
+        f.until(Duration::from_secs(2), "unreachable", |m| {
+            matches!(m.hosts[0].status, HostStatus::Unreachable { .. })
         })
         .await;
         assert!(f.model.check_actionable("gone").is_err());

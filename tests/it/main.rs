@@ -20,6 +20,8 @@ mod resume;
 mod revisions;
 mod run;
 mod skip;
+mod ssh_session;
+mod sshd;
 mod tmux;
 mod watch;
 mod watch_prom;

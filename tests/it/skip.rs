@@ -1,5 +1,5 @@
 //! The one skip rule for tests that need a real component (dockerd, Prometheus, tmux,
-//! docker-compose, busybox, root): a test whose component is missing returns early, and the
+//! docker-compose, busybox, root, sshd): a test whose component is missing returns early, and the
 //! skip is never silent. Each skip appends `test-name: component: why` to the file named by
 //! `FLIGHTDECK_SKIP_LOG` (scripts/test.sh sets it, counts and names the skips) and prints a
 //! SKIP line; under `FLIGHTDECK_REQUIRE_DOCKER=1` (CI) every real-component test must run, so
@@ -26,15 +26,19 @@ pub enum Component {
     Busybox,
     /// Root privileges (a private dockerd, mounting a tmpfs).
     Root,
+    /// OpenSSH: `/usr/sbin/sshd` (openssh-server), `ssh` and `ssh-keygen`, run as root
+    /// (`crate::sshd` starts one per test).
+    Sshd,
 }
 
-const ALL: [Component; 6] = [
+const ALL: [Component; 7] = [
     Component::Dockerd,
     Component::Prometheus,
     Component::Tmux,
     Component::DockerCompose,
     Component::Busybox,
     Component::Root,
+    Component::Sshd,
 ];
 
 impl Component {
@@ -46,6 +50,7 @@ impl Component {
             Component::DockerCompose => "docker-compose",
             Component::Busybox => "busybox",
             Component::Root => "root",
+            Component::Sshd => "sshd",
         }
     }
 
@@ -68,6 +73,23 @@ impl Component {
                     Ok(())
                 } else {
                     Err("not running as root".into())
+                }
+            }
+            Component::Sshd => {
+                runs(crate::sshd::SSHD, &["-V"])?;
+                runs("ssh", &["-V"])?;
+                runs("ssh-keygen", &["-l", "-f", "/dev/null"]).or_else(|e| {
+                    // `-l` of an empty file fails; only a missing binary matters.
+                    if e.contains("cannot run") {
+                        Err(e)
+                    } else {
+                        Ok(())
+                    }
+                })?;
+                if nix::unistd::geteuid().is_root() {
+                    Ok(())
+                } else {
+                    Err("not running as root (the test sshd logs in as root)".into())
                 }
             }
         }

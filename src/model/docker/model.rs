@@ -26,6 +26,11 @@ pub enum HostStatus {
         since: DateTime<Utc>,
         reason: String,
     },
+    /// Never reached (every connect so far failed, `reason` the last): nothing is known.
+    Unreachable {
+        since: DateTime<Utc>,
+        reason: String,
+    },
 }
 
 impl HostStatus {
@@ -34,7 +39,9 @@ impl HostStatus {
         match self {
             HostStatus::Stale { since, .. } => Some(*since),
             HostStatus::Relisting { stale_since, .. } => *stale_since,
-            HostStatus::Connecting | HostStatus::Live { .. } => None,
+            HostStatus::Connecting | HostStatus::Live { .. } | HostStatus::Unreachable { .. } => {
+                None
+            }
         }
     }
 }
@@ -116,9 +123,19 @@ impl DockerModel {
             }
             DockerMsg::HostDown { host, at, reason } => {
                 let h = self.host_mut(&host);
-                let since = h.status.stale_since().unwrap_or(at);
                 h.stats.clear();
-                replace(&mut h.status, HostStatus::Stale { since, reason })
+                let status = match &h.status {
+                    HostStatus::Connecting => HostStatus::Unreachable { since: at, reason },
+                    HostStatus::Unreachable { since, .. } => HostStatus::Unreachable {
+                        since: *since,
+                        reason,
+                    },
+                    other => HostStatus::Stale {
+                        since: other.stale_since().unwrap_or(at),
+                        reason,
+                    },
+                };
+                replace(&mut h.status, status)
             }
             DockerMsg::Snapshot {
                 host, containers, ..
@@ -129,7 +146,9 @@ impl DockerModel {
                 h.stats.retain(|id, _| containers.contains_key(id));
                 let api = match &h.status {
                     HostStatus::Relisting { api, .. } | HostStatus::Live { api } => api.clone(),
-                    HostStatus::Connecting | HostStatus::Stale { .. } => String::new(),
+                    HostStatus::Connecting
+                    | HostStatus::Stale { .. }
+                    | HostStatus::Unreachable { .. } => String::new(),
                 };
                 let changed = replace(&mut h.containers, containers);
                 replace(&mut h.status, HostStatus::Live { api }) || changed
@@ -184,6 +203,10 @@ impl DockerModel {
                 "docker host `{host}` is STALE since {} ({reason}); refusing a Docker action \
                  on stale state until it reconnects",
                 since.format("%H:%M:%S")
+            )),
+            HostStatus::Unreachable { reason, .. } => Err(format!(
+                "docker host `{host}` is unreachable ({reason}); its state is unknown, so no \
+                 Docker action is taken"
             )),
         }
     }

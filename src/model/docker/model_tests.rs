@@ -183,3 +183,39 @@ fn disconnects_and_reconnects_are_journaled_first_connects_are_not() {
     };
     assert_eq!(action, "host-up");
 }
+
+#[test]
+fn a_host_never_reached_is_unreachable_with_the_last_reason() {
+    let mut m = DockerModel::new(&[host("a")]);
+    let down = |at, reason: &str| DockerMsg::HostDown {
+        host: "a".into(),
+        at,
+        reason: reason.into(),
+    };
+    assert!(m.apply(down(t(10, 0, 1), "ssh: connection refused")));
+    assert!(m.apply(down(t(10, 0, 3), "ssh: host key verification failed")));
+    assert_eq!(
+        m.host("a").unwrap().status,
+        HostStatus::Unreachable {
+            since: t(10, 0, 1),
+            reason: "ssh: host key verification failed".into(),
+        }
+    );
+    let refusal = m.check_actionable("a").unwrap_err();
+    assert!(
+        refusal.contains("is unreachable (ssh: host key verification failed)"),
+        "{refusal}"
+    );
+    up(&mut m, "a", Some(t(10, 0, 1)));
+    m.apply(DockerMsg::Snapshot {
+        host: "a".into(),
+        at: t(10, 0, 5),
+        containers: vec![],
+    });
+    assert_eq!(m.check_actionable("a"), Ok(()));
+    assert!(m.apply(down(t(10, 1, 0), "gone")));
+    assert!(
+        matches!(m.host("a").unwrap().status, HostStatus::Stale { .. }),
+        "a host that was listed goes stale, not unreachable"
+    );
+}

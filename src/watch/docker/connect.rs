@@ -1,5 +1,5 @@
 //! Connecting to a Docker host with bollard: unix sockets, tcp, tcp with TLS (rustls), and
-//! ssh (bollard's `ssh` feature; untested here). The API version is always negotiated, so
+//! ssh (the operator's `ssh` running `docker system dial-stdio`: [`super::ssh`]). The API version is always negotiated, so
 //! that old daemons (Debian's 20.10 speaks 1.41) and new ones both work.
 
 use std::path::Path;
@@ -84,9 +84,7 @@ pub fn client(host: &DockerHost) -> Result<Docker, String> {
         ("https", None) => Err(format!(
             "{url}: https needs `tls = {{ ca, cert, key }}` in its [[docker.hosts]] entry"
         )),
-        ("ssh", None) => {
-            Docker::connect_with_ssh(url, REQUEST_TIMEOUT, API_DEFAULT_VERSION, None).map_err(fail)
-        }
+        ("ssh", None) => super::ssh::client(url, REQUEST_TIMEOUT),
         (_, Some(_)) => Err(format!(
             "{url}: `tls` applies to tcp:// and https:// hosts only"
         )),

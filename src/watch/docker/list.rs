@@ -77,7 +77,7 @@ pub async fn list(docker: &Docker, matchers: &Matchers) -> Result<Vec<ContainerI
 }
 
 /// Connect to every host once and list it, without streaming: hosts that cannot be reached
-/// are [`HostStatus::Stale`](super::HostStatus::Stale) in the result. An error only for a
+/// are [`HostStatus::Unreachable`](super::HostStatus::Unreachable) in the result. An error only for a
 /// bad service matcher.
 pub async fn snapshot(hosts: &[DockerHost], services: &[Service]) -> Result<DockerModel> {
     let matchers = Matchers::new(services)?;

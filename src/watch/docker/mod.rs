@@ -14,6 +14,7 @@ mod connect;
 mod convert;
 mod list;
 mod matcher;
+pub mod ssh;
 mod stats;
 mod watcher;
 

@@ -103,12 +103,12 @@ async fn a_tls_host_connects_with_its_ca_cert_and_key() {
         assert!(matches!(&snap.hosts[0].status, HostStatus::Live { api } if !api.is_empty()));
         assert_eq!(state(&snap, &name), Some((RunState::Running, Health::None)));
 
-        // Without the client certificate the daemon refuses us: the host is stale.
+        // Without the client certificate the daemon refuses us: the host is unreachable.
         let mut plain = d.host.clone();
         plain.tls = None;
         let snap = docker::snapshot(&[plain], &services).await.unwrap();
         assert!(
-            matches!(snap.hosts[0].status, HostStatus::Stale { .. }),
+            matches!(snap.hosts[0].status, HostStatus::Unreachable { .. }),
             "{:?}",
             snap.hosts[0].status
         );

@@ -99,6 +99,14 @@ pub fn host_header(h: &HostView, st: &ServiceStyles) -> Vec<Span<'static>> {
             st.stale,
             format!("STALE since {} · {reason}", hms(*since)),
         ),
+        HostStatus::Unreachable { reason, .. } => {
+            let what = if h.url.starts_with("unix://") {
+                "unreachable"
+            } else {
+                "remote unreachable"
+            };
+            ("✖", st.stale, format!("{what}: {reason}"))
+        }
     };
     vec![
         Span::styled(format!("{mark} "), style),
