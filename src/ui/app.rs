@@ -126,6 +126,8 @@ pub struct App {
     /// The selected service (an index into the Docker services): its containers' CPU and
     /// memory show, and only its stats streams are open.
     pub(crate) selected_service: usize,
+    /// Services expanded into their containers in the services pane (`→`; `←` folds).
+    pub(crate) expanded: std::collections::BTreeSet<String>,
     /// The last 60 measurements of each gate (state and value), for the watch's sparklines.
     pub(crate) gate_history:
         BTreeMap<String, std::collections::VecDeque<(super::model::GateState, Option<f64>)>>,
@@ -176,6 +178,7 @@ impl App {
             gates_top: 0,
             services_top: 0,
             selected_service: 0,
+            expanded: std::collections::BTreeSet::new(),
             gate_history: BTreeMap::new(),
             deploy_targets: Vec::new(),
             docker: None,

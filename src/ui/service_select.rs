@@ -1,5 +1,5 @@
 //! The selected service (`<` / `>`): whose containers show CPU and memory, and whose stats
-//! streams the cockpit keeps open.
+//! streams the cockpit keeps open; `→` / `←` expand it into its containers and fold it.
 
 use super::app::App;
 
@@ -34,5 +34,28 @@ impl App {
             "service `{name}` selected: its CPU and memory show"
         ));
         Ok(name)
+    }
+
+    /// `→` (`expand`) or `←`: show the selected service's containers, or one row again. Only
+    /// with the services pane focused (elsewhere the arrows would surprise).
+    pub(crate) fn fold(&mut self, expand: bool) -> Result<(), crate::release::Refusal> {
+        let refuse = |s: String| Err(crate::release::Refusal(s));
+        if self.focus != super::app::Focus::Services {
+            return refuse(format!(
+                "{} / {} expand and fold a service: focus the services pane first ({})",
+                self.keymap.short(super::keymap::Action::Expand),
+                self.keymap.short(super::keymap::Action::Fold),
+                self.keymap.short(super::keymap::Action::FocusNext),
+            ));
+        }
+        let Some(name) = self.selected_service().map(str::to_owned) else {
+            return refuse("no services in this runbook".to_owned());
+        };
+        if expand {
+            self.expanded.insert(name);
+        } else {
+            self.expanded.remove(&name);
+        }
+        Ok(())
     }
 }

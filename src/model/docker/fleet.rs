@@ -28,8 +28,9 @@ pub struct ServiceSummary {
     pub hosts: Vec<(String, bool)>,
     /// Distinct images with how many containers run each, most used first.
     pub images: Vec<(String, usize)>,
-    /// Summed CPU percent and memory bytes of the containers with a stats sample.
-    pub stats: Option<(f64, u64)>,
+    /// Summed CPU percent and memory bytes of the containers with a stats sample, and how
+    /// many they are.
+    pub stats: Option<(f64, u64, usize)>,
 }
 
 impl ServiceSummary {
@@ -68,8 +69,8 @@ pub fn summarize(model: &DockerModel, service: &str) -> ServiceSummary {
             s.unhealthy += usize::from(c.health == Health::Unhealthy);
             s.restarting += usize::from(c.state == RunState::Restarting);
             if let Some(st) = h.stats.get(&c.id) {
-                let (cpu, mem) = s.stats.unwrap_or((0.0, 0));
-                s.stats = Some((cpu + st.cpu_percent, mem + st.mem_bytes));
+                let (cpu, mem, n) = s.stats.unwrap_or((0.0, 0, 0));
+                s.stats = Some((cpu + st.cpu_percent, mem + st.mem_bytes, n + 1));
             }
         }
         if here {

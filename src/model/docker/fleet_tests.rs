@@ -125,7 +125,7 @@ fn counts_follow_events_and_stats_are_summed() {
     }
     let s = summarize(&m, "web");
     assert_eq!((s.running, s.total), (1, 2));
-    assert_eq!(s.stats, Some((10.5, 2048)), "every sampled container adds up");
+    assert_eq!(s.stats, Some((10.5, 2048, 2)), "every sampled container adds up");
 }
 
 #[test]
