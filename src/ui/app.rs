@@ -222,6 +222,7 @@ impl App {
         for (name, logs) in &services {
             if *logs {
                 self.logs.add_service(name);
+                self.logs.add_merged(name);
             }
         }
         self.services = services.into_iter().map(|(n, _)| n).collect();
@@ -302,13 +303,16 @@ impl App {
             || self.gates.iter().any(|g| g.at.is_some())
     }
 
-    /// When to send the next `Tick`: the next whole second while a clock is visible.
+    /// When to send the next `Tick`: the next whole second while a clock is visible, or
+    /// sooner when merged log lines are due.
     pub fn next_redraw_deadline(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let merge = self.logs.merge_deadline();
         if !self.clocks_visible() {
-            return None;
+            return merge;
         }
         let second = now.duration_trunc(Duration::seconds(1)).unwrap_or(now);
-        Some(second + Duration::seconds(1))
+        let clock = second + Duration::seconds(1);
+        Some(merge.map_or(clock, |m| m.min(clock)))
     }
 
     /// Apply one message; returns what the runtime must do, in order. Pure.
@@ -409,7 +413,8 @@ impl App {
             }
             AppMsg::Log(m) => {
                 self.dirty = true;
-                self.logs.service_lines(&m.source, m.lines);
+                let prefix = self.log_prefix(&m.source);
+                self.logs.container_lines(&m.source, m.lines, &prefix, now);
             }
             AppMsg::Guide(g) => {
                 self.dirty = true;
@@ -430,6 +435,9 @@ impl App {
                 self.dirty = true;
                 self.revisions_msg(m);
             }
+        }
+        if self.logs.release_merged(now) {
+            self.dirty = true;
         }
         self.check_modal();
         self.refresh_warning();

@@ -14,6 +14,8 @@ pub mod keyspec;
 pub mod layout;
 pub mod logs;
 pub mod logview;
+pub mod merge;
+mod logmerge;
 mod logwindow;
 pub mod modal;
 pub mod model;

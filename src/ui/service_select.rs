@@ -58,4 +58,19 @@ impl App {
         }
         Ok(())
     }
+
+    /// The prefix of a container's lines in its service's merged source: the part of its
+    /// name that tells it from the service's other containers (on every host).
+    pub(crate) fn log_prefix(&self, source: &str) -> String {
+        let Some((service, name)) = source.split_once('/') else {
+            return source.to_owned();
+        };
+        let siblings: Vec<&str> = self.docker().map_or_else(Vec::new, |m| {
+            m.containers_of(service)
+                .map(|(_, c)| c.name.as_str())
+                .filter(|n| !n.contains(crate::model::docker::fleet::PREV))
+                .collect()
+        });
+        crate::model::docker::fleet::distinguishing_part(name, &siblings).to_owned()
+    }
 }

@@ -102,9 +102,13 @@ fn pane(h: &H) -> String {
     to_plain(&lines).join("\n")
 }
 
-fn cockpit(n: usize) -> H {
+pub(super) fn cockpit(n: usize) -> H {
     let mut h = H::new("staging");
     h.app.docker = Some((fleet(n), services()));
+    h.app = h
+        .app
+        .clone()
+        .with_services(vec![("web".into(), true), ("worker".into(), false)]);
     h.send(AppMsg::Resize(80, 24));
     h
 }

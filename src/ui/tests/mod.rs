@@ -6,6 +6,7 @@ mod fleet;
 mod keys;
 mod logpane;
 mod logs;
+mod merged;
 mod matrix;
 mod modals;
 mod revisions;
