@@ -187,7 +187,7 @@ async fn twenty_replicas_on_two_engines_one_row_and_one_merged_source() {
                 p.len() == 3 && (p.starts_with('a') || p.starts_with('b')),
                 "the prefix tells the replica apart: {l}"
             );
-            assert!(rest.starts_with("tick ") || rest.contains("──"), "{l}");
+            assert!(rest.starts_with("tick ") || rest.starts_with("— stream"), "{l}");
         }
         let own = f
             .app
