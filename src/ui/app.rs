@@ -411,11 +411,7 @@ impl App {
                 self.dirty = true;
                 self.logs.service_output(&service, lines);
             }
-            AppMsg::Log(m) => {
-                self.dirty = true;
-                let prefix = self.log_prefix(&m.source);
-                self.logs.container_lines(&m.source, m.lines, &prefix, now);
-            }
+            AppMsg::Log(m) => self.container_log(m, now),
             AppMsg::Guide(g) => {
                 self.dirty = true;
                 self.demo_guide = g;

@@ -138,7 +138,11 @@ mod tests {
         let mut m = Merge::default();
         m.add("a01", &[line("a first", 0), line("a third", 200)], at(210));
         assert!(m.release(at(300)).is_empty(), "still within the window");
-        m.add("a02", &[line("b second", 100), line("b late", 900)], at(400));
+        m.add(
+            "a02",
+            &[line("b second", 100), line("b late", 900)],
+            at(400),
+        );
         assert_eq!(m.deadline(), Some(at(460)));
         let out = m.release(at(460));
         assert_eq!(
@@ -179,8 +183,9 @@ mod tests {
         assert_eq!(texts(&m.release(at(350))), ["a02 │ older", "a01 │ no ts"]);
         assert_eq!(palette_index("a01", 6), palette_index("a01", 6));
         assert!(palette_index("a02", 6) < 6);
-        let slots: std::collections::BTreeSet<usize> =
-            (1..=20).map(|i| palette_index(&format!("a{i:02}"), 6)).collect();
+        let slots: std::collections::BTreeSet<usize> = (1..=20)
+            .map(|i| palette_index(&format!("a{i:02}"), 6))
+            .collect();
         assert!(slots.len() > 3, "names spread over the palette: {slots:?}");
     }
 }

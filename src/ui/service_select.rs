@@ -59,6 +59,17 @@ impl App {
         Ok(())
     }
 
+    /// A container's log batch: into its source and its service's merged source.
+    pub(crate) fn container_log(
+        &mut self,
+        m: crate::model::logs::LogMsg,
+        now: chrono::DateTime<chrono::Utc>,
+    ) {
+        self.dirty = true;
+        let prefix = self.log_prefix(&m.source);
+        self.logs.container_lines(&m.source, m.lines, &prefix, now);
+    }
+
     /// The prefix of a container's lines in its service's merged source: the part of its
     /// name that tells it from the service's other containers (on every host).
     pub(crate) fn log_prefix(&self, source: &str) -> String {

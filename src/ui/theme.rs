@@ -64,7 +64,7 @@ theme_styles! {
     search_match: "A search match in the logs.",
     search_current: "The current search match.",
     input: "Text being typed in a prompt.",
-    source_1: "A container's prefix in a merged log source (`SERVICE/*`); names hash onto source_1..6.",
+    source_1: "A container's prefix in a merged log source (`SERVICE/*`); names hash onto `source_1` … `source_6`.",
     source_2: "A merged log source's prefix (2 of 6).",
     source_3: "A merged log source's prefix (3 of 6).",
     source_4: "A merged log source's prefix (4 of 6).",

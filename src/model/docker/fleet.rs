@@ -112,9 +112,17 @@ pub fn distinguishing_part<'a>(name: &'a str, siblings: &[&str]) -> &'a str {
             break;
         }
         let tail = &name[i..];
-        if is_sep(c) && others.iter().all(|o| o.ends_with(tail) && o.len() > tail.len()) {
+        if is_sep(c)
+            && others
+                .iter()
+                .all(|o| o.ends_with(tail) && o.len() > tail.len())
+        {
             end = i;
         }
     }
-    if start >= end { name } else { &name[start..end] }
+    if start >= end {
+        name
+    } else {
+        &name[start..end]
+    }
 }

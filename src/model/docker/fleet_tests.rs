@@ -51,8 +51,20 @@ fn replicas(prefix: &str, n: usize, service: &str) -> Vec<ContainerInfo> {
 fn a_service_is_grouped_and_counted_across_hosts() {
     let mut m = DockerModel::new(&[host("a"), host("b")]);
     let mut on_a = replicas("web-a", 10, "web");
-    on_a.push(c("w", "worker-1", "worker", RunState::Running, Health::None));
-    on_a.push(c("p", "web-a01.prev-v1", "web", RunState::Exited, Health::None));
+    on_a.push(c(
+        "w",
+        "worker-1",
+        "worker",
+        RunState::Running,
+        Health::None,
+    ));
+    on_a.push(c(
+        "p",
+        "web-a01.prev-v1",
+        "web",
+        RunState::Exited,
+        Health::None,
+    ));
     live(&mut m, "a", on_a);
     let mut on_b = replicas("web-b", 10, "web");
     on_b[0].state = RunState::Exited;
@@ -61,11 +73,18 @@ fn a_service_is_grouped_and_counted_across_hosts() {
     on_b[3].image = "fleet:2".into();
     live(&mut m, "b", on_b);
     let s = summarize(&m, "web");
-    assert_eq!((s.running, s.total), (18, 20), "the retained one is no replica");
+    assert_eq!(
+        (s.running, s.total),
+        (18, 20),
+        "the retained one is no replica"
+    );
     assert_eq!(s.healthy, 17, "running and healthy only");
     assert_eq!((s.unhealthy, s.restarting, s.stale), (1, 1, 0));
     assert_eq!(s.hosts, [("a".to_owned(), false), ("b".to_owned(), false)]);
-    assert_eq!(s.images, [("fleet:1".to_owned(), 19), ("fleet:2".to_owned(), 1)]);
+    assert_eq!(
+        s.images,
+        [("fleet:1".to_owned(), 19), ("fleet:2".to_owned(), 1)]
+    );
     assert!(!s.all_running());
     let w = summarize(&m, "worker");
     assert_eq!((w.running, w.total, w.healthy), (1, 1, 0));
@@ -125,7 +144,11 @@ fn counts_follow_events_and_stats_are_summed() {
     }
     let s = summarize(&m, "web");
     assert_eq!((s.running, s.total), (1, 2));
-    assert_eq!(s.stats, Some((10.5, 2048, 2)), "every sampled container adds up");
+    assert_eq!(
+        s.stats,
+        Some((10.5, 2048, 2)),
+        "every sampled container adds up"
+    );
 }
 
 #[test]

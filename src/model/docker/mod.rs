@@ -7,9 +7,9 @@ mod model;
 mod msg;
 
 #[cfg(test)]
-pub(crate) mod model_tests;
-#[cfg(test)]
 mod fleet_tests;
+#[cfg(test)]
+pub(crate) mod model_tests;
 
 pub use container::{ContainerInfo, ContainerStats, Health, RunState};
 pub use fleet::{ServiceSummary, summarize};

@@ -127,7 +127,10 @@ fn the_row_counts_across_hosts() {
     let h = cockpit(20);
     let s = pane(&h);
     let row = s.lines().find(|l| l.contains("▸web")).expect("web row");
-    assert!(row.contains("+ ◐ 18/20 ✔18 ↻1 edge-a,edge-b web:1.4.2"), "{row}");
+    assert!(
+        row.contains("+ ◐ 18/20 ✔18 ↻1 edge-a,edge-b web:1.4.2"),
+        "{row}"
+    );
     assert!(
         s.contains("Σ cpu 5.0%  mem 200.0 MiB · 4 containers"),
         "stats summed:\n{s}"

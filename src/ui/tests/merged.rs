@@ -25,7 +25,11 @@ fn batch(h: &mut H, container: &str, lines: &[(&str, i64)]) {
 
 fn to_merged(h: &mut H) {
     for _ in 0..h.app.logs.count() {
-        if h.app.logs.shown().is_some_and(|(s, _)| s.label() == "web/*") {
+        if h.app
+            .logs
+            .shown()
+            .is_some_and(|(s, _)| s.label() == "web/*")
+        {
             return;
         }
         h.key("]");
@@ -51,7 +55,8 @@ fn replicas_on_both_hosts_interleave_by_timestamp_with_prefixes() {
         })
     };
     // a01's batch arrives first; b02's (edge-b) arrives 100 ms later with an older line.
-    h.app.update(log("fdbar-web-a01", &[("one", 0), ("three", 60)]), ms(80));
+    h.app
+        .update(log("fdbar-web-a01", &[("one", 0), ("three", 60)]), ms(80));
     h.app.update(log("fdbar-web-b02", &[("two", 30)]), ms(180));
     assert!(h.app.log_lines("web/*").unwrap().is_empty(), "held");
     h.app.update(AppMsg::Tick, ms(330));
@@ -59,7 +64,10 @@ fn replicas_on_both_hosts_interleave_by_timestamp_with_prefixes() {
         h.app.log_lines("web/*").unwrap(),
         ["a01 │ one", "b02 │ two", "a01 │ three"]
     );
-    assert_eq!(h.app.log_lines("web/fdbar-web-a01").unwrap(), ["one", "three"]);
+    assert_eq!(
+        h.app.log_lines("web/fdbar-web-a01").unwrap(),
+        ["one", "three"]
+    );
     assert_eq!(
         h.app.log_lines("web/fdbar-web-b02").unwrap(),
         ["two"],
@@ -72,7 +80,11 @@ fn brackets_reach_it_and_search_filter_save_and_timestamps_work_on_it() {
     let mut h = cockpit(20);
     for i in 1..=6 {
         let name = format!("fdbar-web-a{i:02}");
-        batch(&mut h, &name, &[("GET /health 200", 0), ("POST /api 500", 1)]);
+        batch(
+            &mut h,
+            &name,
+            &[("GET /health 200", 0), ("POST /api 500", 1)],
+        );
     }
     h.send(AppMsg::Tick);
     to_merged(&mut h);

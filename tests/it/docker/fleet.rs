@@ -124,7 +124,9 @@ async fn twenty_replicas_on_two_engines_one_row_and_one_merged_source() {
         let Some(private) = PrivateDaemon::start("edge").await else {
             return;
         };
-        let d2 = docker::connect(&private.host).await.expect("private engine");
+        let d2 = docker::connect(&private.host)
+            .await
+            .expect("private engine");
         if shell_image(&d1).await.is_none() || shell_image(&d2).await.is_none() {
             return;
         }
@@ -175,19 +177,25 @@ async fn twenty_replicas_on_two_engines_one_row_and_one_merged_source() {
                 .collect();
             who.sort_unstable();
             who.dedup();
-            who.len() >= 6 && who.iter().any(|p| p.starts_with('a'))
+            who.len() >= 6
+                && who.iter().any(|p| p.starts_with('a'))
                 && who.iter().any(|p| p.starts_with('b'))
         })
         .await;
         let lines = f.app.log_lines("web/*").expect("web/*");
         for l in &lines {
-            let (p, rest) = l.split_once(" │ ").unwrap_or_else(|| panic!("no prefix: {l}"));
+            let (p, rest) = l
+                .split_once(" │ ")
+                .unwrap_or_else(|| panic!("no prefix: {l}"));
             let p = p.trim();
             assert!(
                 p.len() == 3 && (p.starts_with('a') || p.starts_with('b')),
                 "the prefix tells the replica apart: {l}"
             );
-            assert!(rest.starts_with("tick ") || rest.starts_with("— stream"), "{l}");
+            assert!(
+                rest.starts_with("tick ") || rest.starts_with("— stream"),
+                "{l}"
+            );
         }
         let own = f
             .app

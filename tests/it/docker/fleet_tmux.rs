@@ -57,7 +57,10 @@ kind = "manual"
         ));
         let t = Tmux::start(dir.path(), &format!("{} run; sleep 30", bin()), 160, 48);
         let s = wait(&t, 20, "the web row", |s| s.contains("● 4/4"));
-        assert!(!s.contains(&format!("{prefix}r2")), "folded: no container rows\n{s}");
+        assert!(
+            !s.contains(&format!("{prefix}r2")),
+            "folded: no container rows\n{s}"
+        );
         let mut s = s;
         for _ in 0..8 {
             if s.contains("[web/*]") {
@@ -68,7 +71,11 @@ kind = "manual"
             s = t.screen();
         }
         let s = wait(&t, 10, "merged lines of several replicas", |s| {
-            s.contains("[web/*]") && (1..=4).filter(|i| s.contains(&format!("r{i} │ tick"))).count() >= 3
+            s.contains("[web/*]")
+                && (1..=4)
+                    .filter(|i| s.contains(&format!("r{i} │ tick")))
+                    .count()
+                    >= 3
         });
         assert!(s.contains("[web/*]"), "{s}");
         t.resize(80, 24);

@@ -14,7 +14,6 @@ use crate::model::docker::{
 use crate::runbook::Service;
 use crate::ui::text::{CUT, age, ellipsize, fit as fit_str, width};
 
-
 const SERVICE_MAX: usize = 16;
 const NAME_MAX: usize = 24;
 const DIGEST_LEN: usize = 12;
@@ -298,7 +297,10 @@ pub fn summed_stats_row(
     let indent = " ".repeat(2 + cols.service + 1 + 2);
     let plural = if n == 1 { "" } else { "s" };
     vec![Span::styled(
-        format!("{indent}Σ cpu {cpu:.1}%  mem {} · {n} container{plural}", bytes(mem)),
+        format!(
+            "{indent}Σ cpu {cpu:.1}%  mem {} · {n} container{plural}",
+            bytes(mem)
+        ),
         st.muted,
     )]
 }
