@@ -18,6 +18,8 @@ pub struct ServiceSummary {
     pub running: usize,
     /// Running and healthy containers on hosts whose state is current.
     pub healthy: usize,
+    /// Containers with a health check (on hosts whose state is current).
+    pub checked: usize,
     /// Unhealthy containers on hosts whose state is current.
     pub unhealthy: usize,
     /// Containers restarting (Docker's `restarting` state) on hosts whose state is current.
@@ -67,6 +69,7 @@ pub fn summarize(model: &DockerModel, service: &str) -> ServiceSummary {
             s.running += usize::from(running);
             s.healthy += usize::from(running && c.health == Health::Healthy);
             s.unhealthy += usize::from(c.health == Health::Unhealthy);
+            s.checked += usize::from(c.health != Health::None);
             s.restarting += usize::from(c.state == RunState::Restarting);
             if let Some(st) = h.stats.get(&c.id) {
                 let (cpu, mem, n) = s.stats.unwrap_or((0.0, 0, 0));

@@ -86,8 +86,9 @@ fn a_service_is_grouped_and_counted_across_hosts() {
         [("fleet:1".to_owned(), 19), ("fleet:2".to_owned(), 1)]
     );
     assert!(!s.all_running());
+    assert_eq!(s.checked, 20, "every replica has a health check");
     let w = summarize(&m, "worker");
-    assert_eq!((w.running, w.total, w.healthy), (1, 1, 0));
+    assert_eq!((w.running, w.total, w.healthy, w.checked), (1, 1, 0, 0));
     assert_eq!(w.hosts, [("a".to_owned(), false)]);
     assert_eq!(summarize(&m, "none"), fleet::ServiceSummary::default());
 }

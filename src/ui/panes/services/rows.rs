@@ -25,8 +25,20 @@ pub struct Columns {
 }
 
 impl Columns {
-    pub fn new(model: &DockerModel, services: &[Service]) -> Self {
-        let service = services.iter().map(|s| width(&s.name)).max().unwrap_or(0);
+    /// Widths for `services`; with `hosts_as_labels` (a service is expanded, its container
+    /// rows are labelled with their host) the first column fits the host names too.
+    pub fn new(model: &DockerModel, services: &[Service], hosts_as_labels: bool) -> Self {
+        let mut service = services.iter().map(|s| width(&s.name)).max().unwrap_or(0);
+        if hosts_as_labels {
+            service = service.max(
+                model
+                    .hosts
+                    .iter()
+                    .map(|h| width(&h.name))
+                    .max()
+                    .unwrap_or(0),
+            );
+        }
         let name = model
             .hosts
             .iter()
@@ -226,7 +238,7 @@ fn bytes(n: u64) -> String {
 }
 
 /// One service across its hosts, compact enough for a narrow pane: a state mark,
-/// `running/total`, `✔` healthy, `↻` restarting, `✖` unhealthy and `?` STALE counts when
+/// `running/total`, `✔` healthy (`✔–` when no container has a health check), `↻` restarting, `✖` unhealthy and `?` STALE counts when
 /// there are any, the hosts and the images (without their registry). `+` says `→` expands
 /// it, `−` that `←` folds it.
 pub fn summary_row(
@@ -251,8 +263,13 @@ pub fn summary_row(
     row.push(Span::styled(fold, st.accent));
     let count = format!("{}/{}", s.running, s.total);
     row.push(Span::styled(format!("{mark} {count:<5} "), style));
-    let healthy = if s.healthy > 0 { st.ok } else { st.muted };
-    row.push(Span::styled(format!("✔{} ", s.healthy), healthy));
+    if s.checked > 0 {
+        let healthy = if s.healthy > 0 { st.ok } else { st.muted };
+        row.push(Span::styled(format!("✔{} ", s.healthy), healthy));
+    } else {
+        // No container has a health check: nothing to count.
+        row.push(Span::styled("✔– ", st.muted));
+    }
     let restarting = if s.restarting > 0 { st.warn } else { st.muted };
     row.push(Span::styled(format!("↻{} ", s.restarting), restarting));
     if s.unhealthy > 0 {

@@ -102,7 +102,8 @@ impl<'a> PaneView<'a> {
                 w,
             )];
         }
-        let cols = rows::Columns::new(self.model, self.services);
+        let any_expanded = self.services.iter().any(|s| self.is_expanded(&s.name));
+        let cols = rows::Columns::new(self.model, self.services, any_expanded);
         self.plan()
             .into_iter()
             .map(|r| rows::fit(self.draw(r, &cols, st), w))
