@@ -1,5 +1,6 @@
 //! A full frame at 200×60: 50 containers, 40 steps, 12 gates, and a log buffer of 1k, 10k and
-//! 100k pushed lines (DESIGN.md §6: at most 1 ms median, not growing with the buffer). And
+//! 100k pushed lines (DESIGN.md §6: at most 1 ms median, not growing with the buffer); the
+//! same frame with 500 containers (§11: one row per service, one service expanded). And
 //! scrolling a 2,000-step checklist (issue 14: "scrolls without lag"): one arrow key through
 //! `App::update` plus the frame it causes.
 
@@ -58,8 +59,8 @@ fn container(i: usize) -> ContainerInfo {
     }
 }
 
-/// One Docker host up with 50 containers, and 5 services matched by compose label.
-fn docker() -> (DockerModel, Vec<Service>) {
+/// One Docker host up with `containers` containers, and 5 services matched by compose label.
+fn docker(containers: usize) -> (DockerModel, Vec<Service>) {
     let host = DockerHost {
         name: "local".into(),
         url: "unix:///var/run/docker.sock".into(),
@@ -75,7 +76,7 @@ fn docker() -> (DockerModel, Vec<Service>) {
     model.apply(DockerMsg::Snapshot {
         host: "local".into(),
         at: t(0),
-        containers: (0..50).map(container).collect(),
+        containers: (0..containers).map(container).collect(),
     });
     let services = (0..5)
         .map(|i| Service {
@@ -91,7 +92,7 @@ fn docker() -> (DockerModel, Vec<Service>) {
 }
 
 /// The cockpit with the first of `steps` steps running and `lines` lines of its output pushed.
-fn app(steps: usize, lines: usize) -> App {
+fn app(steps: usize, lines: usize, containers: usize) -> App {
     let header = Header {
         name: "backend".into(),
         environment: "staging".into(),
@@ -104,7 +105,7 @@ fn app(steps: usize, lines: usize) -> App {
         observing: None,
         warning: None,
     };
-    let (model, services) = docker();
+    let (model, services) = docker(containers);
     let gates = (0..12)
         .map(|i| GateRow::pending(format!("gate-{i}"), flightdeck::runbook::GateType::Http))
         .collect();
@@ -175,7 +176,7 @@ fn bench(c: &mut Criterion) {
     let area = Rect::new(0, 0, W, H);
     let mut group = c.benchmark_group("render_200x60");
     for lines in [1_000, 10_000, 100_000] {
-        let app = app(40, lines);
+        let app = app(40, lines, 50);
         let mut buf = Buffer::empty(area);
         draw(&app, &theme, area, &mut buf);
         let screen = text_of(&buf);
@@ -183,10 +184,7 @@ fn bench(c: &mut Criterion) {
             screen.contains(&format!("request {} served", lines - 1)),
             "the log pane shows the newest line"
         );
-        assert!(
-            screen.contains("backend-49") || screen.contains("backend-1"),
-            "containers shown"
-        );
+        assert!(screen.contains("svc-4"), "services shown");
         group.bench_with_input(BenchmarkId::from_parameter(lines), &app, |b, app| {
             b.iter(|| {
                 buf.reset();
@@ -195,6 +193,29 @@ fn bench(c: &mut Criterion) {
         });
     }
     group.finish();
+    // 500 containers on five services: folded rows, then `svc-0` expanded into its 100.
+    let mut app = app(40, 10_000, 500);
+    let mut buf = Buffer::empty(area);
+    draw(&app, &theme, area, &mut buf);
+    assert!(text_of(&buf).contains("100/100"), "one row per service");
+    c.bench_function("render_500_containers_200x60", |b| {
+        b.iter(|| {
+            buf.reset();
+            draw(black_box(&app), &theme, area, &mut buf);
+        });
+    });
+    while app.focus() != Focus::Services {
+        app.update(key(KeyCode::Tab), t(9));
+    }
+    app.update(key(KeyCode::Right), t(10));
+    draw(&app, &theme, area, &mut buf);
+    assert!(text_of(&buf).contains("backend-"), "svc-0 expanded");
+    c.bench_function("render_500_containers_expanded_200x60", |b| {
+        b.iter(|| {
+            buf.reset();
+            draw(black_box(&app), &theme, area, &mut buf);
+        });
+    });
 }
 
 /// The buffer's symbols, row after row.
@@ -214,7 +235,7 @@ fn key(code: KeyCode) -> AppMsg {
 fn scroll(c: &mut Criterion) {
     let theme = Theme::dark();
     let area = Rect::new(0, 0, W, H);
-    let mut app = app(2_000, 1_000);
+    let mut app = app(2_000, 1_000, 50);
     let mut n = 0;
     while app.focus() != Focus::Checklist && n < 4 {
         app.update(key(KeyCode::Tab), t(100));

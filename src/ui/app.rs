@@ -43,6 +43,8 @@ pub struct App {
     /// The selected service (an index into the Docker services): its containers' CPU and
     /// memory show, and only its stats streams are open.
     pub(crate) selected_service: usize,
+    /// Services expanded into their containers in the services pane (`→`; `←` folds).
+    pub(crate) expanded: std::collections::BTreeSet<String>,
     /// The last 60 measurements of each gate (state and value), for the watch's sparklines.
     pub(crate) gate_history:
         BTreeMap<String, std::collections::VecDeque<(super::model::GateState, Option<f64>)>>,
@@ -95,6 +97,7 @@ impl App {
             gates_top: 0,
             services_top: 0,
             selected_service: 0,
+            expanded: std::collections::BTreeSet::new(),
             gate_history: BTreeMap::new(),
             deploy_targets: Vec::new(),
             docker: None,
@@ -139,6 +142,7 @@ impl App {
         for (name, logs) in &services {
             if *logs {
                 self.logs.add_service(name);
+                self.logs.add_merged(name);
             }
         }
         self.services = services.into_iter().map(|(n, _)| n).collect();
@@ -219,13 +223,16 @@ impl App {
             || self.gates.iter().any(|g| g.at.is_some())
     }
 
-    /// When to send the next `Tick`: the next whole second while a clock is visible.
+    /// When to send the next `Tick`: the next whole second while a clock is visible, or
+    /// sooner when merged log lines are due.
     pub fn next_redraw_deadline(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let merge = self.logs.merge_deadline();
         if !self.clocks_visible() {
-            return None;
+            return merge;
         }
         let second = now.duration_trunc(Duration::seconds(1)).unwrap_or(now);
-        Some(second + Duration::seconds(1))
+        let clock = second + Duration::seconds(1);
+        Some(merge.map_or(clock, |m| m.min(clock)))
     }
 
     /// Apply one message; returns what the runtime must do, in order. Pure.
@@ -332,10 +339,7 @@ impl App {
                 self.dirty = true;
                 self.logs.service_output(&service, lines);
             }
-            AppMsg::Log(m) => {
-                self.dirty = true;
-                self.logs.service_lines(&m.source, m.lines);
-            }
+            AppMsg::Log(m) => self.container_log(m, now),
             AppMsg::Guide(g) => {
                 self.dirty = true;
                 self.demo_guide = g;
@@ -355,6 +359,9 @@ impl App {
                 self.dirty = true;
                 self.revisions_msg(m);
             }
+        }
+        if self.logs.release_merged(now) {
+            self.dirty = true;
         }
         self.check_modal();
         self.refresh_warning();

@@ -243,6 +243,7 @@ impl App {
             A::PrevService | A::NextService => self
                 .cycle_service(if action == A::NextService { 1 } else { -1 })
                 .map(|name| out.push(AppEffect::SelectService(name))),
+            A::Expand | A::Fold => self.fold(action == A::Expand),
             A::SaveLog => match self.logs.shown() {
                 Some((src, _)) => {
                     let label = src.label();

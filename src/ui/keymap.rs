@@ -69,6 +69,8 @@ actions! {
     SaveLog "save_log" "Logs" "save the shown log buffer to a file" [KeySpec::ctrl('s')],
     PrevService "prev_service" "Services" "select the previous service (its CPU and memory show)" [KeySpec::ch('<')],
     NextService "next_service" "Services" "select the next service (its CPU and memory show)" [KeySpec::ch('>')],
+    Expand "expand" "Services" "services pane: expand the selected service" [p(K::Right)],
+    Fold "fold" "Services" "services pane: fold it back into one row" [p(K::Left)],
     Help "help" "General" "show or hide this help" [KeySpec::ch('?')],
     Quit "quit" "General" "quit (asks y while the release is unfinished)" [KeySpec::ch('q'), KeySpec::ctrl('c')],
 }

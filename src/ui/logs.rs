@@ -49,6 +49,9 @@ pub struct Logs {
     pub(crate) filter: Option<Query>,
     /// `t`: show each line's time.
     pub timestamps: bool,
+    /// The merged sources' lines waiting out the reorder window, by service (see
+    /// `ui/logmerge.rs`); their views are `services` entries labelled `SERVICE/*`.
+    pub(crate) merges: Vec<(String, super::merge::Merge)>,
 }
 
 impl Logs {

@@ -59,7 +59,7 @@ impl App {
             }
             Focus::Services => {
                 let h = rows_of(|a| a.services);
-                let max = self.services.len().saturating_sub(h);
+                let max = super::panes::services::wanted_rows(self).saturating_sub(h);
                 self.services_top = step(self.services_top, action, h).min(max);
             }
         }

@@ -1,5 +1,5 @@
 //! The selected service (`<` / `>`): whose containers show CPU and memory, and whose stats
-//! streams the cockpit keeps open.
+//! streams the cockpit keeps open; `→` / `←` expand it into its containers and fold it.
 
 use super::app::App;
 
@@ -34,5 +34,54 @@ impl App {
             "service `{name}` selected: its CPU and memory show"
         ));
         Ok(name)
+    }
+
+    /// `→` (`expand`) or `←`: show the selected service's containers, or one row again. Only
+    /// with the services pane focused (elsewhere the arrows would surprise).
+    pub(crate) fn fold(&mut self, expand: bool) -> Result<(), crate::release::Refusal> {
+        let refuse = |s: String| Err(crate::release::Refusal(s));
+        if self.focus != super::app::Focus::Services {
+            return refuse(format!(
+                "{} / {} expand and fold a service: focus the services pane first ({})",
+                self.keymap.short(super::keymap::Action::Expand),
+                self.keymap.short(super::keymap::Action::Fold),
+                self.keymap.short(super::keymap::Action::FocusNext),
+            ));
+        }
+        let Some(name) = self.selected_service().map(str::to_owned) else {
+            return refuse("no services in this runbook".to_owned());
+        };
+        if expand {
+            self.expanded.insert(name);
+        } else {
+            self.expanded.remove(&name);
+        }
+        Ok(())
+    }
+
+    /// A container's log batch: into its source and its service's merged source.
+    pub(crate) fn container_log(
+        &mut self,
+        m: crate::model::logs::LogMsg,
+        now: chrono::DateTime<chrono::Utc>,
+    ) {
+        self.dirty = true;
+        let prefix = self.log_prefix(&m.source);
+        self.logs.container_lines(&m.source, m.lines, &prefix, now);
+    }
+
+    /// The prefix of a container's lines in its service's merged source: the part of its
+    /// name that tells it from the service's other containers (on every host).
+    pub(crate) fn log_prefix(&self, source: &str) -> String {
+        let Some((service, name)) = source.split_once('/') else {
+            return source.to_owned();
+        };
+        let siblings: Vec<&str> = self.docker().map_or_else(Vec::new, |m| {
+            m.containers_of(service)
+                .map(|(_, c)| c.name.as_str())
+                .filter(|n| !n.contains(crate::model::docker::fleet::PREV))
+                .collect()
+        });
+        crate::model::docker::fleet::distinguishing_part(name, &siblings).to_owned()
     }
 }

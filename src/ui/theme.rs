@@ -64,6 +64,26 @@ theme_styles! {
     search_match: "A search match in the logs.",
     search_current: "The current search match.",
     input: "Text being typed in a prompt.",
+    source_1: "A container's prefix in a merged log source (`SERVICE/*`); names hash onto `source_1` … `source_6`.",
+    source_2: "A merged log source's prefix (2 of 6).",
+    source_3: "A merged log source's prefix (3 of 6).",
+    source_4: "A merged log source's prefix (4 of 6).",
+    source_5: "A merged log source's prefix (5 of 6).",
+    source_6: "A merged log source's prefix (6 of 6).",
+}
+
+impl Theme {
+    /// The palette a merged log source's prefixes are coloured from (by a hash of the name).
+    pub fn palette(&self) -> [Style; 6] {
+        [
+            self.source_1,
+            self.source_2,
+            self.source_3,
+            self.source_4,
+            self.source_5,
+            self.source_6,
+        ]
+    }
 }
 
 impl Theme {

@@ -6,6 +6,8 @@
 
 mod daemon;
 mod deploy;
+mod fleet;
+mod fleet_tmux;
 mod gate;
 mod images;
 mod logrig;

@@ -107,6 +107,9 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer, focused: b
         return;
     }
     let current = app.logs.current_match();
+    let merged = shown
+        .as_ref()
+        .is_some_and(|(src, _)| src.label().ends_with("/*"));
     let visible = app.logs.visible(usize::from(inner.height));
     for (n, y) in visible.into_iter().zip(inner.top()..inner.bottom()) {
         let Some(l) = v.line(n) else { continue };
@@ -130,6 +133,15 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer, focused: b
         let used = text::put_cut(buf, x, y, line, w, base, theme.muted);
         if !l.runs.is_empty() && used > 0 {
             colour(buf, x, y, line, used, &l.runs);
+        }
+        if merged
+            && used > 0
+            && let Some(prefix) = crate::ui::merge::prefix_of(line)
+        {
+            let palette = theme.palette();
+            let style = palette[crate::ui::merge::palette_index(prefix, palette.len())];
+            let cols = u16::try_from(text::width(prefix)).unwrap_or(u16::MAX);
+            buf.set_style(Rect::new(x, y, cols.min(used), 1), style);
         }
         if let Some(q) = v.query()
             && used > 0

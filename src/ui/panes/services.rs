@@ -1,12 +1,14 @@
-//! The services & revisions pane. [`services_lines`] is the pure renderer of the live Docker
-//! state: rows grouped by host, a mark on every state, `STALE since hh:mm:ss` on stale hosts.
-//! [`render`] is the placeholder the cockpit draws until it wires `services_lines` in.
+//! The services & revisions pane. [`PaneView`] is the pure renderer of the live Docker state:
+//! a header per host, one row per service across its hosts (`→` expands it into its
+//! containers), a mark on every state, `STALE since hh:mm:ss` on stale hosts.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
+
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 
@@ -85,15 +87,15 @@ fn live_lines(app: &App, theme: &Theme, w: u16) -> Option<Vec<Line<'static>>> {
     }
     let mut lines = match &app.docker {
         // The selected service's stats streams are the ones open (`<` / `>`).
-        Some((model, defs)) => services_lines_with(
+        Some((model, defs)) => PaneView::new(
             model,
             defs,
-            &app.deploy_targets,
             (!defs.is_empty()).then_some(app.selected_service.min(defs.len() - 1)),
             app.now,
-            w,
-            &ServiceStyles::from_theme(theme),
-        ),
+        )
+        .targets(&app.deploy_targets)
+        .expanded(&app.expanded)
+        .lines(w, &ServiceStyles::from_theme(theme)),
         None => Vec::new(),
     };
     if has_rev {
@@ -118,7 +120,10 @@ pub fn wanted_rows(app: &App) -> usize {
     }
     let docker = app.docker.as_ref().map_or(0, |(model, defs)| {
         let selected = (!defs.is_empty()).then(|| app.selected_service.min(defs.len() - 1));
-        services_line_count(model, defs, &app.deploy_targets, selected)
+        PaneView::new(model, defs, selected, app.now)
+            .targets(&app.deploy_targets)
+            .expanded(&app.expanded)
+            .count()
     });
     let revisions = if has_rev {
         super::revisions::revisions_lines(rev, &app.header.version, app.now, 80, &Theme::mono())
@@ -136,43 +141,17 @@ pub fn services_line_count(
     targets: &[(String, String)],
     selected: Option<usize>,
 ) -> usize {
-    if services.is_empty() {
-        return 1;
-    }
-    let selected = selected.and_then(|i| services.get(i)).map(|s| &s.name);
-    let mut n = 0;
-    for host in &model.hosts {
-        n += 1;
-        for svc in services {
-            let mut retained = false;
-            for c in host
-                .containers
-                .values()
-                .filter(|c| c.services.contains(&svc.name))
-            {
-                if c.name.contains(rows::PREV) {
-                    retained = true;
-                    continue;
-                }
-                n += 1;
-                if selected == Some(&svc.name) && host.stats.contains_key(&c.id) {
-                    n += 1;
-                }
-            }
-            n += usize::from(retained);
-        }
-    }
-    let unmatched = services.iter().filter(|svc| {
-        !model.hosts.iter().any(|h| {
-            h.containers
-                .values()
-                .any(|c| c.services.contains(&svc.name))
-        })
-    });
-    n + unmatched.count() + targets.len()
+    let none = BTreeSet::new();
+    PaneView::new(model, services, selected, DateTime::<Utc>::UNIX_EPOCH)
+        .targets(targets)
+        .expanded(&none)
+        .count()
 }
 
 mod rows;
+mod view;
+
+pub use view::PaneView;
 
 /// The styles of the services pane (the cockpit maps its theme onto them). Every state also
 /// has a mark, so none of these is ever the only signal.
@@ -206,10 +185,11 @@ impl ServiceStyles {
     }
 }
 
-/// The pane's lines: for each host (runbook order) a header, then each service's containers
-/// on that host (by name), then the services that match no container anywhere. The
-/// `selected` service (an index into `services`) is marked `▸` and its running containers get
-/// a CPU/memory line from their stats. Lines are cut to `width` columns with `…`.
+/// The pane's lines (every service folded; see [`PaneView`]): a header per host (runbook
+/// order), then one row per service with its counts across the hosts (a service with one
+/// container on the only host shows that container inline). The `selected` service (an
+/// index into `services`) is marked `▸` and shows its CPU and memory. Lines are cut to
+/// `width` columns with `…`.
 pub fn services_lines(
     model: &DockerModel,
     services: &[Service],
@@ -224,7 +204,7 @@ pub fn services_lines(
 /// [`services_lines`] with the release's deploy `targets` (service, image). Retained previous
 /// containers (`<name>.prev-<tag>`, kept by `docker-deploy`) are not container rows: each
 /// service lists them on one `previous` line per host, newest first; each target gets a
-/// `target` line after the hosts.
+/// `target` line after the services.
 pub fn services_lines_with(
     model: &DockerModel,
     services: &[Service],
@@ -234,72 +214,11 @@ pub fn services_lines_with(
     width: u16,
     styles: &ServiceStyles,
 ) -> Vec<Line<'static>> {
-    let w = usize::from(width);
-    if services.is_empty() {
-        return vec![rows::fit(
-            vec![Span::styled("no services configured", styles.muted)],
-            w,
-        )];
-    }
-    let selected = selected
-        .and_then(|i| services.get(i))
-        .map(|s| s.name.as_str());
-    let cols = rows::Columns::new(model, services);
-    let mut out = Vec::new();
-    for host in &model.hosts {
-        out.push(rows::fit(rows::host_header(host, styles), w));
-        for svc in services {
-            let mut retained = Vec::new();
-            for c in host.sorted() {
-                if !c.services.contains(&svc.name) {
-                    continue;
-                }
-                if c.name.contains(rows::PREV) {
-                    retained.push(c);
-                    continue;
-                }
-                let is_sel = selected == Some(svc.name.as_str());
-                let row = rows::container_row(host, c, &svc.name, is_sel, &cols, now, styles);
-                out.push(rows::fit(row, w));
-                if is_sel && let Some(stats) = host.stats.get(&c.id) {
-                    out.push(rows::fit(rows::stats_row(stats, &cols, styles), w));
-                }
-            }
-            if !retained.is_empty() {
-                retained.sort_by_key(|c| std::cmp::Reverse(c.finished_at));
-                out.push(rows::fit(rows::retained_row(&retained, &cols, styles), w));
-            }
-        }
-    }
-    for svc in services {
-        let anywhere = model.hosts.iter().any(|h| {
-            h.containers
-                .values()
-                .any(|c| c.services.contains(&svc.name))
-        });
-        if !anywhere {
-            let is_sel = selected == Some(svc.name.as_str());
-            out.push(rows::fit(
-                rows::empty_service(&svc.name, is_sel, &cols, styles),
-                w,
-            ));
-        }
-    }
-    for (svc, image) in targets {
-        let running: Vec<&str> = model
-            .hosts
-            .iter()
-            .flat_map(|h| h.containers.values())
-            .filter(|c| c.services.contains(svc) && !c.name.contains(rows::PREV))
-            .filter(|c| c.state == crate::model::docker::RunState::Running)
-            .map(|c| c.image.as_str())
-            .collect();
-        out.push(rows::fit(
-            rows::target_row(svc, image, &running, &cols, styles),
-            w,
-        ));
-    }
-    out
+    let none = BTreeSet::new();
+    PaneView::new(model, services, selected, now)
+        .targets(targets)
+        .expanded(&none)
+        .lines(width, styles)
 }
 
 /// The lines as plain text (for `flightdeck status` and tests), trailing spaces trimmed.

@@ -44,8 +44,8 @@ fn log_pane_following() {
     let mut h = streaming(40);
     assert_eq!(
         h.app.logs.count(),
-        1,
-        "the container took its service's empty place"
+        2,
+        "the container took its service's empty place, beside the merged `backend/*`"
     );
     assert!(h.app.logs.follow);
     assert_snapshot!("log_pane_following", pane(&mut h));

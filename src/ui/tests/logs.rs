@@ -47,7 +47,11 @@ fn the_source_rule_running_then_last_then_first_service() {
     h.key("enter");
     h.key("esc");
     assert_eq!(shown(&h), "go", "a new step shows again");
-    assert_eq!(h.app.logs.count(), 5, "qa, preflight, deploy, go, backend");
+    assert_eq!(
+        h.app.logs.count(),
+        6,
+        "qa, preflight, deploy, go, backend, backend/*"
+    );
 }
 
 #[test]

@@ -3,10 +3,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod drawing;
+mod fleet;
 mod keys;
 mod logpane;
 mod logs;
 mod matrix;
+mod merged;
 mod modals;
 mod revisions;
 mod rollback;

@@ -1,5 +1,6 @@
-//! The services pane's rows: a host header, a container row, a stats row, an empty service;
-//! column widths shared by every row, and cutting a row to the pane's width.
+//! The services pane's rows: a host header, a service's summary row, a container row, a
+//! stats row, an empty service; column widths shared by every row, and cutting a row to the
+//! pane's width.
 
 use chrono::{DateTime, Utc};
 use ratatui::style::Style;
@@ -8,12 +9,10 @@ use ratatui::text::{Line, Span};
 use super::ServiceStyles;
 use crate::model::docker::{
     ContainerInfo, ContainerStats, DockerModel, Health, HostStatus, HostView, RunState,
+    ServiceSummary,
 };
 use crate::runbook::Service;
 use crate::ui::text::{CUT, age, ellipsize, fit as fit_str, width};
-
-/// The mark in a retained previous container's name (see `exec::docker::ops::PREV`).
-pub const PREV: &str = ".prev-";
 
 const SERVICE_MAX: usize = 16;
 const NAME_MAX: usize = 24;
@@ -26,8 +25,20 @@ pub struct Columns {
 }
 
 impl Columns {
-    pub fn new(model: &DockerModel, services: &[Service]) -> Self {
-        let service = services.iter().map(|s| width(&s.name)).max().unwrap_or(0);
+    /// Widths for `services`; with `hosts_as_labels` (a service is expanded, its container
+    /// rows are labelled with their host) the first column fits the host names too.
+    pub fn new(model: &DockerModel, services: &[Service], hosts_as_labels: bool) -> Self {
+        let mut service = services.iter().map(|s| width(&s.name)).max().unwrap_or(0);
+        if hosts_as_labels {
+            service = service.max(
+                model
+                    .hosts
+                    .iter()
+                    .map(|h| width(&h.name))
+                    .max()
+                    .unwrap_or(0),
+            );
+        }
         let name = model
             .hosts
             .iter()
@@ -232,6 +243,91 @@ fn bytes(n: u64) -> String {
     } else {
         format!("{:.1} KiB", f / 1024.0)
     }
+}
+
+/// One service across its hosts, compact enough for a narrow pane: a state mark,
+/// `running/total`, `✔` healthy (`✔–` when no container has a health check), `↻` restarting, `✖` unhealthy and `?` STALE counts when
+/// there are any, the hosts and the images (without their registry). `+` says `→` expands
+/// it, `−` that `←` folds it.
+pub fn summary_row(
+    service: &str,
+    s: &ServiceSummary,
+    selected: bool,
+    expanded: bool,
+    cols: &Columns,
+    st: &ServiceStyles,
+) -> Vec<Span<'static>> {
+    let mut row = service_cell(service, selected, cols, st);
+    let (mark, style) = if s.stale > 0 {
+        ("?", st.stale)
+    } else if s.unhealthy > 0 || (s.total > 0 && s.running == 0) {
+        ("✖", st.fail)
+    } else if !s.all_running() || s.restarting > 0 {
+        ("◐", st.warn)
+    } else {
+        ("●", st.ok)
+    };
+    let fold = if expanded { "− " } else { "+ " };
+    row.push(Span::styled(fold, st.accent));
+    let count = format!("{}/{}", s.running, s.total);
+    row.push(Span::styled(format!("{mark} {count:<5} "), style));
+    if s.checked > 0 {
+        let healthy = if s.healthy > 0 { st.ok } else { st.muted };
+        row.push(Span::styled(format!("✔{} ", s.healthy), healthy));
+    } else {
+        // No container has a health check: nothing to count.
+        row.push(Span::styled("✔– ", st.muted));
+    }
+    let restarting = if s.restarting > 0 { st.warn } else { st.muted };
+    row.push(Span::styled(format!("↻{} ", s.restarting), restarting));
+    if s.unhealthy > 0 {
+        row.push(Span::styled(format!("✖{} ", s.unhealthy), st.fail));
+    }
+    if s.stale > 0 {
+        row.push(Span::styled(format!("?{} STALE ", s.stale), st.stale));
+    }
+    let hosts: Vec<String> = s
+        .hosts
+        .iter()
+        .map(|(h, stale)| {
+            if *stale {
+                format!("{h}(STALE)")
+            } else {
+                h.clone()
+            }
+        })
+        .collect();
+    row.push(Span::styled(hosts.join(","), st.accent));
+    let short = |i: &str| i.rsplit('/').next().unwrap_or(i).to_owned();
+    let images: Vec<String> = match s.images.as_slice() {
+        [(only, _)] => vec![short(only)],
+        many => many
+            .iter()
+            .map(|(i, n)| format!("{}×{n}", short(i)))
+            .collect(),
+    };
+    row.push(Span::styled(format!(" {}", images.join(" ")), st.muted));
+    row
+}
+
+/// The selected service's CPU and memory, summed over its containers with a sample, under
+/// its folded row.
+pub fn summed_stats_row(
+    cpu: f64,
+    mem: u64,
+    n: usize,
+    cols: &Columns,
+    st: &ServiceStyles,
+) -> Vec<Span<'static>> {
+    let indent = " ".repeat(2 + cols.service + 1 + 2);
+    let plural = if n == 1 { "" } else { "s" };
+    vec![Span::styled(
+        format!(
+            "{indent}Σ cpu {cpu:.1}%  mem {} · {n} container{plural}",
+            bytes(mem)
+        ),
+        st.muted,
+    )]
 }
 
 pub fn stats_row(s: &ContainerStats, cols: &Columns, st: &ServiceStyles) -> Vec<Span<'static>> {
