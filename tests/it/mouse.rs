@@ -46,7 +46,10 @@ run = "echo second"
     t.wait_for("⏎ runs step");
     t.keys(&["Enter"]);
     let s = t.wait_for("line 199");
-    assert!(s.contains("▸Logs"), "the logs have the focus at first:\n{s}");
+    assert!(
+        s.contains("▸Logs"),
+        "the logs have the focus at first:\n{s}"
+    );
     // A click in the checklist pane (its second line) focuses it.
     let y = row_of(&s, "Checklist") + 2;
     t.text(&sgr(0, 5, y, true));
@@ -60,7 +63,10 @@ run = "echo second"
     }
     let s = t.wait_for("paused");
     assert!(s.contains("▸Logs"), "{s}");
-    assert!(!s.contains("line 199"), "scrolled up, the newest line is out of view:\n{s}");
+    assert!(
+        !s.contains("line 199"),
+        "scrolled up, the newest line is out of view:\n{s}"
+    );
     d.write("go", "");
     t.wait_for("⏎ runs step 2");
     t.keys(&["q"]);
