@@ -150,8 +150,15 @@ fn distinct(cx: &mut Cx, approvers: &[Str], what: &str) -> Vec<Named> {
         let name = a.get_ref().as_str();
         if let Some(first) = seen.get(name) {
             let line = cx.line(first);
-            let msg = format!("approver `{name}` is listed twice in {what} (first on line {line})");
-            cx.error(a.span(), msg);
+            let place = if line == cx.line(&a.span()) {
+                String::new()
+            } else {
+                format!(" (first on line {line})")
+            };
+            cx.error(
+                a.span(),
+                format!("approver `{name}` is listed twice in {what}{place}"),
+            );
             continue;
         }
         if name.trim().is_empty() {
