@@ -41,10 +41,12 @@ fn setsid() -> Option<PathBuf> {
 }
 
 /// Run `ssh-keygen ARGS` in `work` (a private temporary directory that also takes its output),
-/// with `stdin` (or `/dev/null`) as its standard input, killed after `deadline`.
+/// with `stdin` (or `/dev/null`) as its standard input and `agent` (or the inherited
+/// `SSH_AUTH_SOCK`) as its agent, killed after `deadline`.
 pub(crate) fn run<I, S>(
     args: I,
     stdin: Option<&Path>,
+    agent: Option<&Path>,
     work: &Path,
     deadline: Duration,
 ) -> Result<Output, TrustError>
@@ -69,6 +71,9 @@ where
         Some(p) => Stdio::from(File::open(p).map_err(tool)?),
         None => Stdio::null(),
     };
+    if let Some(sock) = agent {
+        cmd.env("SSH_AUTH_SOCK", sock);
+    }
     cmd.args(args)
         .env("SSH_ASKPASS_REQUIRE", "never")
         .stdin(input)

@@ -17,7 +17,7 @@ pub use keys::{KeyFile, fingerprint, fingerprint_of, key_file};
 pub use payload::{
     Decision, Payload, PayloadError, SealPayload, runbook_sha256, sha256_hex, timestamp,
 };
-pub use sign::sign;
+pub use sign::{sign, sign_with_agent};
 pub use signers::{AllowedSigners, Entry, LineError, Principal};
 pub use validate::{problems, validate};
 pub use verify::{Verified, verify, verify_at};

@@ -88,7 +88,11 @@ impl Payload {
     /// nor a pre-approval (`expires`, neither of the others).
     pub fn from_canonical(text: &str) -> Result<Self, PayloadError> {
         let p: Payload = from_canonical(text)?;
-        let release = (p.release_id.is_some(), p.journal_head.is_some(), p.expires.is_some());
+        let release = (
+            p.release_id.is_some(),
+            p.journal_head.is_some(),
+            p.expires.is_some(),
+        );
         if !matches!(release, (true, true, false) | (false, false, true)) {
             return Err(PayloadError(
                 "an approval payload has `release_id` and `journal_head` (a release's) or `expires` (a pre-approval), not a mix".into(),
@@ -215,7 +219,10 @@ mod tests {
         let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
         let mut sorted = keys.clone();
         sorted.sort();
-        let order: Vec<usize> = sorted.iter().map(|k| text.find(&format!("\"{k}\":")).unwrap()).collect();
+        let order: Vec<usize> = sorted
+            .iter()
+            .map(|k| text.find(&format!("\"{k}\":")).unwrap())
+            .collect();
         assert!(order.is_sorted(), "keys out of order in {text}");
     }
 

@@ -15,6 +15,16 @@ const SIGN_DEADLINE: Duration = Duration::from_secs(60);
 /// (`-----BEGIN SSH SIGNATURE-----` …). Never prompts: a key with a passphrase must be in the
 /// agent.
 pub fn sign(payload: &str, key: &Path) -> Result<String, TrustError> {
+    sign_with_agent(payload, key, None)
+}
+
+/// Like [`sign`], with `agent` as the `ssh-agent` socket instead of `$SSH_AUTH_SOCK` (say, the
+/// socket the release started with, when a forwarded agent has since moved).
+pub fn sign_with_agent(
+    payload: &str,
+    key: &Path,
+    agent: Option<&Path>,
+) -> Result<String, TrustError> {
     let in_agent = matches!(key_file(key)?, KeyFile::Public(_));
     let work = tempfile::tempdir()
         .map_err(|e| TrustError::Tool(format!("cannot make a temporary directory: {e}")))?;
@@ -33,10 +43,16 @@ pub fn sign(payload: &str, key: &Path) -> Result<String, TrustError> {
         args.push("-U".as_ref());
     }
     args.push(message.as_os_str());
-    let out = keygen::run(args, None, work.path(), SIGN_DEADLINE)?;
+    let out = keygen::run(args, None, agent, work.path(), SIGN_DEADLINE)?;
     let sig_path = work.path().join("payload.sig");
     if !out.success {
-        return Err(TrustError::Tool(explain(&out.said(), key, in_agent)));
+        let agent_known = agent.is_some() || std::env::var_os("SSH_AUTH_SOCK").is_some();
+        return Err(TrustError::Tool(explain(
+            &out.said(),
+            key,
+            in_agent,
+            agent_known,
+        )));
     }
     std::fs::read_to_string(&sig_path).map_err(|e| {
         TrustError::Tool(format!(
@@ -47,12 +63,12 @@ pub fn sign(payload: &str, key: &Path) -> Result<String, TrustError> {
 }
 
 /// ssh-keygen's complaint, with what to do about it.
-fn explain(said: &str, key: &Path, in_agent: bool) -> String {
+fn explain(said: &str, key: &Path, in_agent: bool, agent_known: bool) -> String {
     let key = key.display();
     let lower = said.to_lowercase();
     let hint = if lower.contains("passphrase") {
         format!("; the key has a passphrase: add it to ssh-agent (`ssh-add {key}`) first")
-    } else if in_agent && std::env::var_os("SSH_AUTH_SOCK").is_none() {
+    } else if in_agent && !agent_known {
         "; no ssh-agent is reachable (SSH_AUTH_SOCK is not set)".to_owned()
     } else if in_agent {
         format!("; is the private half of {key} in ssh-agent? (`ssh-add -L` lists its keys)")

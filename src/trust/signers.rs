@@ -275,7 +275,8 @@ fn time(v: &str) -> Result<String, String> {
 mod tests {
     use super::*;
 
-    const KEY: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINfKPshiCLmOal66SfjOGMBqgxuI5DpjaOwmlvFj2yMg";
+    const KEY: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINfKPshiCLmOal66SfjOGMBqgxuI5DpjaOwmlvFj2yMg";
 
     fn parse(text: &str) -> (AllowedSigners, Vec<LineError>) {
         AllowedSigners::parse(text, Path::new("allowed_signers"))
@@ -303,17 +304,25 @@ mod tests {
         assert_eq!(s.entries[1].valid_after.as_deref(), Some("20200101"));
         assert!(matches!(s.principal("carol smith"), Principal::OtherNamespaces(e) if e.line == 5));
         assert!(s.entries[3].cert_authority);
-        assert!(matches!(s.principal("dave@ops.example.com"), Principal::Allowed(_)));
+        assert!(matches!(
+            s.principal("dave@ops.example.com"),
+            Principal::Allowed(_)
+        ));
         assert_eq!(s.principal("dave"), Principal::Unknown);
         assert_eq!(s.literal_principals(), None, "a pattern matches any number");
-        let (s, _) = parse(&format!("alice,bob {KEY}\ncarol namespaces=\"git\" {KEY}\n"));
+        let (s, _) = parse(&format!(
+            "alice,bob {KEY}\ncarol namespaces=\"git\" {KEY}\n"
+        ));
         assert_eq!(s.literal_principals(), Some(vec!["alice", "bob"]));
     }
 
     #[test]
     fn negated_patterns_exclude() {
         let (s, _) = parse(&format!("*@example.com,!mallory@example.com {KEY}\n"));
-        assert!(matches!(s.principal("alice@example.com"), Principal::Allowed(_)));
+        assert!(matches!(
+            s.principal("alice@example.com"),
+            Principal::Allowed(_)
+        ));
         assert_eq!(s.principal("mallory@example.com"), Principal::Unknown);
     }
 
@@ -327,7 +336,10 @@ mod tests {
         assert_eq!(s.entries.len(), 1);
         let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, [2, 3, 4, 5, 6]);
-        assert!(errors[1].message.contains("unknown option `bogus-opt`"), "{errors:?}");
+        assert!(
+            errors[1].message.contains("unknown option `bogus-opt`"),
+            "{errors:?}"
+        );
         assert!(errors[2].message.contains("invalid time"), "{errors:?}");
         assert!(errors[4].message.contains("no public key"), "{errors:?}");
     }

@@ -100,7 +100,10 @@ impl StepCx<'_> {
         if usize::try_from(need).is_ok_and(|n| able.len() >= n) {
             return;
         }
-        out.push(Diagnostic::error(self.place(), self.unreachable(&able, excluded)));
+        out.push(Diagnostic::error(
+            self.place(),
+            self.unreachable(&able, excluded),
+        ));
     }
 
     /// Whether `name` can sign approvals; when it cannot, says why at `span`.

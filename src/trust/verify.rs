@@ -19,6 +19,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use ssh_key::{Fingerprint, HashAlg, SshSig};
 
+use super::signers::AllowedSigners;
 use super::{NAMESPACE, TrustError, keygen};
 
 const VERIFY_DEADLINE: Duration = Duration::from_secs(20);
@@ -74,14 +75,13 @@ pub fn verify_at(
     let found = keygen::run(
         call.args(&["-Y", "find-principals"]),
         None,
+        None,
         work.path(),
         VERIFY_DEADLINE,
     )?;
     let unknown = || "(unknown key)".to_owned();
     if !found.success {
-        return Err(TrustError::NotAllowed {
-            fingerprint: key_fp.unwrap_or_else(unknown),
-        });
+        return Err(not_found(key_fp, allowed_signers, &found.said()));
     }
     let candidates: Vec<String> = found
         .stdout
@@ -95,7 +95,13 @@ pub fn verify_at(
     let mut detail = String::new();
     for principal in &candidates {
         let head = ["-Y", "verify", "-n", NAMESPACE, "-I", principal];
-        let out = keygen::run(call.args(&head), Some(&msg_path), work.path(), VERIFY_DEADLINE)?;
+        let out = keygen::run(
+            call.args(&head),
+            Some(&msg_path),
+            None,
+            work.path(),
+            VERIFY_DEADLINE,
+        )?;
         if out.success {
             fingerprint = fingerprint.or_else(|| good_key(&out.stdout));
             verified.push(principal.clone());
@@ -115,6 +121,30 @@ pub fn verify_at(
             principals: candidates,
             detail,
         }),
+    }
+}
+
+/// Why `find-principals` found nobody: the key is on no line (not allowed), or on lines whose
+/// `valid-after`/`valid-before` exclude the time (a bad signature, with ssh-keygen's reason).
+fn not_found(key_fp: Option<String>, allowed_signers: &Path, said: &str) -> TrustError {
+    let fingerprint = key_fp.unwrap_or_else(|| "(unknown key)".to_owned());
+    let principals: Vec<String> = AllowedSigners::read(allowed_signers)
+        .map(|(signers, _)| {
+            signers
+                .entries
+                .iter()
+                .filter(|e| e.fingerprint() == fingerprint)
+                .flat_map(|e| e.principals.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    if principals.is_empty() {
+        return TrustError::NotAllowed { fingerprint };
+    }
+    TrustError::BadSignature {
+        fingerprint,
+        principals,
+        detail: said.to_owned(),
     }
 }
 
@@ -149,7 +179,13 @@ fn signature_key(signature: &str) -> Result<Option<String>, TrustError> {
         Ok(s) => Ok(Some(
             Fingerprint::new(HashAlg::Sha256, s.public_key()).to_string(),
         )),
-        Err(_) if signature.trim_start().starts_with("-----BEGIN SSH SIGNATURE-----") => Ok(None),
+        Err(_)
+            if signature
+                .trim_start()
+                .starts_with("-----BEGIN SSH SIGNATURE-----") =>
+        {
+            Ok(None)
+        }
         Err(e) => Err(TrustError::Malformed(format!(
             "not an armored SSH signature: {e}"
         ))),

@@ -20,5 +20,7 @@ mod revisions;
 mod run;
 mod skip;
 mod tmux;
+mod trust;
+mod trust_plan;
 mod watch;
 mod watch_prom;
