@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Runs flightdeck's whole test suite. As root, it installs (Debian packages) what the tests need
-# (dockerd, tmux, prometheus, busybox-static, docker-compose) and starts dockerd (no bridge, no
+# (dockerd, tmux, prometheus, busybox-static, docker-compose, openssh-client) and starts dockerd (no bridge, no
 # iptables); tests that need Prometheus start their own. Without root it says what to install;
 # tests needing a missing part skip (or fail, under FLIGHTDECK_REQUIRE_DOCKER=1, as CI sets).
 # At the end: the skipped tests by name, `N passed, N failed, N skipped` and the wall time.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-pkgs="docker.io busybox-static tmux prometheus docker-compose"
+pkgs="docker.io busybox-static tmux prometheus docker-compose openssh-client"
 missing=""
-for bin in dockerd busybox tmux prometheus docker-compose; do
+for bin in dockerd busybox tmux prometheus docker-compose ssh-keygen ssh-agent; do
   command -v "$bin" >/dev/null 2>&1 || missing="$missing $bin"
 done
 if [ -n "$missing" ]; then

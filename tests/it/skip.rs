@@ -26,15 +26,18 @@ pub enum Component {
     Busybox,
     /// Root privileges (a private dockerd, mounting a tmpfs).
     Root,
+    /// OpenSSH's client tools (`ssh-keygen -Y`, `ssh-agent`, `ssh-add`: openssh-client).
+    OpenSsh,
 }
 
-const ALL: [Component; 6] = [
+const ALL: [Component; 7] = [
     Component::Dockerd,
     Component::Prometheus,
     Component::Tmux,
     Component::DockerCompose,
     Component::Busybox,
     Component::Root,
+    Component::OpenSsh,
 ];
 
 impl Component {
@@ -46,6 +49,7 @@ impl Component {
             Component::DockerCompose => "docker-compose",
             Component::Busybox => "busybox",
             Component::Root => "root",
+            Component::OpenSsh => "openssh-client",
         }
     }
 
@@ -63,6 +67,13 @@ impl Component {
                     Err("/bin/busybox is missing (install busybox-static)".into())
                 }
             }
+            Component::OpenSsh => runs(
+                "sh",
+                &[
+                    "-c",
+                    "command -v ssh-keygen && command -v ssh-agent && command -v ssh-add",
+                ],
+            ),
             Component::Root => {
                 if nix::unistd::geteuid().is_root() {
                     Ok(())

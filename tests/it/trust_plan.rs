@@ -8,6 +8,7 @@ use flightdeck::runbook::{line_col, load_str};
 use flightdeck::trust::validate;
 
 use crate::run::{Dir, out};
+use crate::skip::{self, Component};
 use crate::trust::Keys;
 
 const RUNBOOK: &str = r#"[release]
@@ -57,6 +58,9 @@ fn plan(d: &Dir, args: &[&str]) -> (Option<i32>, String) {
 
 #[test]
 fn plan_refuses_unknown_approvers_and_an_unreachable_minimum_at_their_place() {
+    if !skip::need(Component::OpenSsh) {
+        return;
+    }
     let d = team(RUNBOOK);
     let (code, text) = plan(&d, &["--operator", "alice"]);
     assert_eq!(code, Some(1), "{text}");
@@ -93,6 +97,9 @@ fn plan_refuses_unknown_approvers_and_an_unreachable_minimum_at_their_place() {
 
 #[test]
 fn unsigned_environments_skip_the_principals_but_not_the_operator_rule() {
+    if !skip::need(Component::OpenSsh) {
+        return;
+    }
     let d = team(RUNBOOK);
     let (code, text) = plan(&d, &["--operator", "alice", "--env", "staging"]);
     assert_eq!(code, Some(1), "{text}");
@@ -122,6 +129,9 @@ fn unsigned_environments_skip_the_principals_but_not_the_operator_rule() {
 
 #[test]
 fn a_missing_allowed_signers_file_is_reported_at_its_field() {
+    if !skip::need(Component::OpenSsh) {
+        return;
+    }
     let d = Dir::new(RUNBOOK);
     let (code, text) = plan(&d, &["--operator", "carol"]);
     assert_eq!(code, Some(1), "{text}");
@@ -133,6 +143,9 @@ fn a_missing_allowed_signers_file_is_reported_at_its_field() {
 
 #[test]
 fn validate_counts_principals_when_anyone_may_approve_and_reports_bad_lines() {
+    if !skip::need(Component::OpenSsh) {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let k = Keys::new();
     k.key("alice", "");
