@@ -188,6 +188,11 @@ fn a_signed_payload_verifies_for_both_principals_of_its_key() {
         KeyFile::Private(Some(_))
     ));
     assert!(matches!(
+        sign(&text, &k.path("nope")),
+        Err(TrustError::Key(_))
+    ));
+    assert!(matches!(sign(&text, &signers), Err(TrustError::Key(_))));
+    assert!(matches!(
         key_file(&k.path("alice.pub")).unwrap(),
         KeyFile::Public(_)
     ));
