@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 pkgs="docker.io busybox-static tmux prometheus docker-compose openssh-server openssh-client git"
 missing=""
-for bin in dockerd busybox tmux prometheus docker-compose /usr/sbin/sshd ssh ssh-keygen git; do
+for bin in dockerd busybox tmux prometheus docker-compose /usr/sbin/sshd ssh ssh-keygen ssh-agent git; do
   command -v "$bin" >/dev/null 2>&1 || missing="$missing $bin"
 done
 if [ -n "$missing" ]; then

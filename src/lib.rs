@@ -15,5 +15,6 @@ pub mod model;
 pub mod plain;
 pub mod release;
 pub mod runbook;
+pub mod trust;
 pub mod ui;
 pub mod watch;

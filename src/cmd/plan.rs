@@ -91,6 +91,7 @@ pub fn run(args: &PlanArgs, out: &mut impl Write, err: &mut impl Write) -> Resul
         )?;
     }
     let mut all = r.problems.clone();
+    all.extend(crate::trust::problems(&r));
     all.extend(problems);
     all.dedup();
     if all.is_empty() {

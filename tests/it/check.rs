@@ -258,3 +258,59 @@ fn a_duration_over_a_year_is_an_error_at_its_value() {
         "{lines:#?}"
     );
 }
+
+#[test]
+fn trust_journal_and_approval_fields_load_with_their_defaults() {
+    use flightdeck::runbook::{Anchor, Trust};
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/runbooks/valid/trust-two-person.toml");
+    let rb = load_file(&path).unwrap().runbook;
+    let t = rb.trust.as_ref().expect("[trust]");
+    assert_eq!(t.allowed_signers, "allowed_signers");
+    assert_eq!(
+        t.signed_approvals.as_deref(),
+        Some(&["production".to_owned()][..])
+    );
+    assert!(t.seal);
+    assert_eq!(
+        rb.allowed_signers_path(),
+        Some(rb.dir.join("allowed_signers"))
+    );
+    assert!(rb.signs_approvals("production") && !rb.signs_approvals("staging"));
+    assert_eq!(rb.journal.anchor, Some(Anchor::Git));
+    assert_eq!(rb.journal.remote.as_deref(), Some("origin"));
+    let cab = rb.steps[0].approval.as_ref().expect("an approval policy");
+    let names: Vec<&str> = cab.approvers.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["alice", "bob", "carol"]);
+    assert_eq!((cab.min_approvals, cab.self_approval), (2, false));
+    let src = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        runbook::line_col(&src, cab.approvers[1].span.start),
+        (28, 23)
+    );
+    assert_eq!(
+        rb.steps[0].timeout,
+        Some(Dur::Fixed(Duration::from_secs(7200)))
+    );
+    assert!(
+        rb.steps[1].approval.is_none(),
+        "only approval steps have one"
+    );
+    let back = rb.rollback.steps[0].approval.as_ref().unwrap();
+    assert_eq!((back.min_approvals, back.self_approval), (1, true));
+
+    // Without `signed_approvals`: the protected environments; without [trust]: never.
+    let bare = MINIMAL.replace("environment = \"staging\"", "environment = \"production\"");
+    let rb = load_str(&bare, Path::new("f.toml")).unwrap().runbook;
+    assert!(rb.trust.is_none() && !rb.signs_approvals("production"));
+    assert_eq!(rb.journal, flightdeck::runbook::JournalConfig::default());
+    let with = format!("{bare}\n[trust]\nallowed_signers = \"/etc/flightdeck/signers\"\n");
+    let rb = load_str(&with, Path::new("f.toml")).unwrap().runbook;
+    assert!(rb.signs_approvals("production"), "protected by default");
+    assert!(!rb.signs_approvals("staging"));
+    assert!(matches!(rb.trust, Some(Trust { seal: false, .. })));
+    assert_eq!(
+        rb.allowed_signers_path(),
+        Some(Path::new("/etc/flightdeck/signers").to_path_buf())
+    );
+}

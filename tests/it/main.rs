@@ -23,5 +23,7 @@ mod skip;
 mod ssh_session;
 mod sshd;
 mod tmux;
+mod trust;
+mod trust_plan;
 mod watch;
 mod watch_prom;

@@ -29,9 +29,11 @@ pub enum Component {
     /// OpenSSH: `/usr/sbin/sshd` (openssh-server), `ssh` and `ssh-keygen`, run as root
     /// (`crate::sshd` starts one per test).
     Sshd,
+    /// OpenSSH's client tools (`ssh-keygen -Y`, `ssh-agent`, `ssh-add`: openssh-client).
+    OpenSsh,
 }
 
-const ALL: [Component; 7] = [
+const ALL: [Component; 8] = [
     Component::Dockerd,
     Component::Prometheus,
     Component::Tmux,
@@ -39,6 +41,7 @@ const ALL: [Component; 7] = [
     Component::Busybox,
     Component::Root,
     Component::Sshd,
+    Component::OpenSsh,
 ];
 
 impl Component {
@@ -51,6 +54,7 @@ impl Component {
             Component::Busybox => "busybox",
             Component::Root => "root",
             Component::Sshd => "sshd",
+            Component::OpenSsh => "openssh-client",
         }
     }
 
@@ -68,6 +72,13 @@ impl Component {
                     Err("/bin/busybox is missing (install busybox-static)".into())
                 }
             }
+            Component::OpenSsh => runs(
+                "sh",
+                &[
+                    "-c",
+                    "command -v ssh-keygen && command -v ssh-agent && command -v ssh-add",
+                ],
+            ),
             Component::Root => {
                 if nix::unistd::geteuid().is_root() {
                     Ok(())

@@ -67,6 +67,7 @@ fn docker_steps_are_refused_while_a_host_is_not_live() {
         timeout: None,
         kind,
         span: 0..1,
+        approval: None,
     };
     let rollback = step(StepKind::DockerRollback {
         service: "web".into(),

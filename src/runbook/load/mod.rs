@@ -13,6 +13,7 @@ mod services;
 mod step_kinds;
 mod steps;
 mod title;
+mod trust;
 mod value;
 mod vars;
 
@@ -120,6 +121,15 @@ fn convert(cx: &mut Cx, doc: &DeTable<'_>, path: &Path) -> Option<Runbook> {
     let mut ids = steps::Ids::new();
     let steps = steps::steps(cx, top.get("steps"), steps::List::Steps, &mut ids);
     let rollback = rollback::rollback(cx, top.get("rollback"), &mut ids);
+    let mut env_names: Vec<&str> = environment.iter().map(String::as_str).collect();
+    env_names.extend(
+        environments
+            .keys()
+            .map(String::as_str)
+            .filter(|e| Some(*e) != environment.as_deref()),
+    );
+    let trust = trust::trust(cx, top.get("trust"), &env_names);
+    let journal = trust::journal(cx, top.get("journal"), top.has("git"));
     top.finish(cx);
 
     let mut defined: BTreeSet<String> = vars.keys().cloned().collect();
@@ -148,5 +158,7 @@ fn convert(cx: &mut Cx, doc: &DeTable<'_>, path: &Path) -> Option<Runbook> {
         revisions,
         steps,
         rollback,
+        trust,
+        journal,
     })
 }

@@ -32,17 +32,6 @@ pub(crate) fn manual(cx: &mut Cx, f: &mut Fields<'_, '_>) -> StepKind {
     }
 }
 
-pub(crate) fn approval(cx: &mut Cx, f: &mut Fields<'_, '_>) -> StepKind {
-    let approvers = f
-        .strings(cx, "approvers")
-        .map(|v| v.into_iter().map(toml::Spanned::into_inner).collect());
-    let reason_required = word(cx, f, "reason", REQUIRED_OPTIONAL) == Some("required");
-    StepKind::Approval {
-        approvers,
-        reason_required,
-    }
-}
-
 /// A required, non-empty list of gate ids, each checked once all gates are known.
 fn gate_list(cx: &mut Cx, f: &mut Fields<'_, '_>, key: &'static str) -> Option<Vec<String>> {
     if !f.has(key) {

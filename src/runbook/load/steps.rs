@@ -68,7 +68,12 @@ fn step(
     let title = f.string(cx, "title").map(toml::Spanned::into_inner);
     let timeout = f.dur(cx, "timeout");
     let kind_name = kind?;
-    let step_kind = dispatch(cx, &mut f, &kind_name, index, list).ok()?;
+    let (step_kind, approval) = if kind_name.get_ref() == "approval" {
+        let (k, p) = super::trust::approval(cx, &mut f);
+        (Some(k), Some(p))
+    } else {
+        (dispatch(cx, &mut f, &kind_name, index, list).ok()?, None)
+    };
     f.finish(cx);
     let step_kind = step_kind?;
     let (id, span) = match id {
@@ -95,6 +100,7 @@ fn step(
         timeout,
         kind: step_kind,
         span,
+        approval,
     })
 }
 
@@ -127,7 +133,6 @@ fn dispatch(
 ) -> Result<Option<StepKind>, UnknownKind> {
     Ok(match kind.get_ref().as_str() {
         "manual" => Some(step_kinds::manual(cx, f)),
-        "approval" => Some(step_kinds::approval(cx, f)),
         "gates" => step_kinds::gates(cx, f),
         "run" => step_kinds::run(cx, f, index, list == List::Rollback),
         "git-tag" => step_kinds::git_tag(cx, f),

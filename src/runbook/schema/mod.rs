@@ -12,9 +12,11 @@ mod gate;
 mod step;
 
 mod kinds;
+mod trust;
 pub use gate::*;
 pub use kinds::{GateType, StepType};
 pub use step::*;
+pub use trust::*;
 
 /// Byte range in the runbook source.
 pub type Span = Range<usize>;
@@ -73,6 +75,9 @@ pub struct Runbook {
     pub revisions: Vec<RevisionSource>,
     pub steps: Vec<Step>,
     pub rollback: Rollback,
+    /// `[trust]`, when given.
+    pub trust: Option<Trust>,
+    pub journal: JournalConfig,
 }
 
 impl Runbook {
@@ -91,6 +96,23 @@ impl Runbook {
             .protected
             .iter()
             .any(|p| p.eq_ignore_ascii_case(env))
+    }
+    /// Whether approvals in `env` must be signed: `[trust] signed_approvals`, by default the
+    /// protected environments; never without `[trust]`.
+    pub fn signs_approvals(&self, env: &str) -> bool {
+        match &self.trust {
+            None => false,
+            Some(Trust {
+                signed_approvals: Some(envs),
+                ..
+            }) => envs.iter().any(|e| e.eq_ignore_ascii_case(env)),
+            Some(_) => self.is_protected(env),
+        }
+    }
+    /// `[trust] allowed_signers`, resolved against the runbook's directory.
+    pub fn allowed_signers_path(&self) -> Option<PathBuf> {
+        let t = self.trust.as_ref()?;
+        Some(self.dir.join(&t.allowed_signers))
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Dur, Span, Tpl};
+use super::{ApprovalPolicy, Dur, Span, Tpl};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Evidence {
@@ -117,4 +117,6 @@ pub struct Step {
     pub kind: StepKind,
     /// Span of the step's `id` value (or of its `kind` when the id is defaulted).
     pub span: Span,
+    /// `min_approvals`, `self_approval` and the spans of `approvers`: `Some` for approval steps.
+    pub approval: Option<ApprovalPolicy>,
 }
