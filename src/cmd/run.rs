@@ -26,10 +26,13 @@ pub async fn run(args: &RunArgs, out: &mut impl Write, err: &mut impl Write) -> 
     // Peek at the state dir first: a resumed release keeps its environment and version.
     let peek = state_dir(&args.runbook.file, args.runbook.state_dir.as_deref(), None);
     let unfinished = peek_unfinished(args, &peek, &mut opts)?;
-    let r = match load_resolved(&args.runbook.file, &opts, err)? {
+    let mut r = match load_resolved(&args.runbook.file, &opts, err)? {
         Ok(r) => r,
         Err(code) => return Ok(code),
     };
+    // Approvers that are no principals of `allowed_signers`, or too few without the operator.
+    let trust = crate::trust::problems(&r);
+    r.problems.extend(trust);
     if let Some(code) = refused_runbook(args, &r, err)? {
         return Ok(code);
     }

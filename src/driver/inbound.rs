@@ -14,7 +14,7 @@ impl Driver {
             self.durable(ev, at);
         }
         if let Some(why) = released.failed {
-            self.halt(format!("the journal could not be written: {why}"));
+            self.halt(&format!("the journal could not be written: {why}"));
         }
         let now = now_ms();
         for later in released.later {

@@ -220,11 +220,11 @@ impl Driver {
     fn journal_event(&mut self, ev: Event, now: DateTime<Utc>) {
         let Some(j) = &mut self.journal else { return };
         if let Err(why) = j.submit(ev, now) {
-            self.halt(why);
+            self.halt(&why);
         }
     }
 
-    fn halt(&mut self, why: String) {
+    fn halt(&mut self, why: &str) {
         if self.halted.is_none() {
             let text = format!(
                 "{why} — nothing more will run; quit and fix it, the journal keeps everything before it"
@@ -254,7 +254,7 @@ impl Driver {
                 {
                     return;
                 }
-                rt.perform(e, &core.st);
+                rt.perform(&e, &core.st);
             }
             Routed::None => {}
         }

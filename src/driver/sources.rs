@@ -34,19 +34,19 @@ pub struct Sources {
     gates: Option<gates::Refresher>,
     refresh: Option<mpsc::UnboundedSender<()>>,
     revisions: Option<tokio::task::JoinHandle<()>>,
-    _follower: Option<Follower>,
+    follower: Option<Follower>,
     // Receivers, with a sender of each kept so that a source that never started pends
     // forever instead of ending.
     docker_rx: mpsc::UnboundedReceiver<DockerMsg>,
-    _docker_tx: mpsc::UnboundedSender<DockerMsg>,
+    docker_tx: mpsc::UnboundedSender<DockerMsg>,
     log_rx: mpsc::Receiver<LogMsg>,
     _log_tx: mpsc::Sender<LogMsg>,
     gate_rx: mpsc::UnboundedReceiver<GateRow>,
-    _gate_tx: mpsc::UnboundedSender<GateRow>,
+    gate_tx: mpsc::UnboundedSender<GateRow>,
     rev_rx: mpsc::UnboundedReceiver<RevisionsMsg>,
-    _rev_tx: mpsc::UnboundedSender<RevisionsMsg>,
+    rev_tx: mpsc::UnboundedSender<RevisionsMsg>,
     follow_rx: mpsc::UnboundedReceiver<Result<Vec<Record>, String>>,
-    _follow_tx: mpsc::UnboundedSender<Result<Vec<Record>, String>>,
+    follow_tx: mpsc::UnboundedSender<Result<Vec<Record>, String>>,
 }
 
 impl Drop for Sources {
@@ -60,11 +60,11 @@ impl Drop for Sources {
 impl Sources {
     /// No sources (headless runs need none).
     pub fn none() -> Sources {
-        let (_docker_tx, docker_rx) = mpsc::unbounded_channel();
-        let (_log_tx, log_rx) = mpsc::channel(1);
-        let (_gate_tx, gate_rx) = mpsc::unbounded_channel();
-        let (_rev_tx, rev_rx) = mpsc::unbounded_channel();
-        let (_follow_tx, follow_rx) = mpsc::unbounded_channel();
+        let (docker_tx, docker_rx) = mpsc::unbounded_channel();
+        let (log_tx, log_rx) = mpsc::channel(1);
+        let (gate_tx, gate_rx) = mpsc::unbounded_channel();
+        let (rev_tx, rev_rx) = mpsc::unbounded_channel();
+        let (follow_tx, follow_rx) = mpsc::unbounded_channel();
         Sources {
             docker: None,
             model: None,
@@ -72,17 +72,17 @@ impl Sources {
             gates: None,
             refresh: None,
             revisions: None,
-            _follower: None,
+            follower: None,
             docker_rx,
-            _docker_tx,
+            docker_tx,
             log_rx,
-            _log_tx,
+            _log_tx: log_tx,
             gate_rx,
-            _gate_tx,
+            gate_tx,
             rev_rx,
-            _rev_tx,
+            rev_tx,
             follow_rx,
-            _follow_tx,
+            follow_tx,
         }
     }
 
@@ -94,7 +94,7 @@ impl Sources {
         if !rb.services.is_empty() {
             let hosts = docker::hosts_for(&rb.dir, &rb.docker_hosts);
             s.model = Some(DockerModel::new(&hosts));
-            let w = docker::spawn(hosts.clone(), &rb.services, &s._docker_tx)
+            let w = docker::spawn(hosts.clone(), &rb.services, &s.docker_tx)
                 .wrap_err("starting the Docker watcher")?;
             // The selected service (the first) shows CPU and memory: its stats stream only.
             w.select_stats(rb.services.first().map(|x| x.name.as_str()));
@@ -110,13 +110,13 @@ impl Sources {
             ));
         }
         let cx = GateCx::from_resolved(r, state_dir);
-        s.gates = Some(gates::spawn(&rb.gates, &cx, &s._gate_tx));
+        s.gates = Some(gates::spawn(&rb.gates, &cx, &s.gate_tx));
         let (refresh, refresh_rx) = mpsc::unbounded_channel();
         let plan = revisions_task::Plan::from_resolved(r);
         s.revisions = Some(revisions_task::spawn(
             plan,
             revisions_task::EVERY,
-            s._rev_tx.clone(),
+            s.rev_tx.clone(),
             refresh_rx,
         ));
         s.refresh = Some(refresh);
@@ -125,7 +125,7 @@ impl Sources {
 
     /// Also follow the journal `tail` as it grows (`observe`).
     pub fn follow(&mut self, tail: Tail) {
-        self._follower = Some(journal_follow::spawn(tail, self._follow_tx.clone()));
+        self.follower = Some(journal_follow::spawn(tail, self.follow_tx.clone()));
     }
 
     /// The next reading from any source.

@@ -78,23 +78,23 @@ impl Runtime {
 
     /// Perform an executor's effect: start, cancel or steer a step. (Journal records and
     /// timers are the driver's.)
-    pub fn perform(&mut self, e: Effect, st: &ReleaseState) {
+    pub fn perform(&mut self, e: &Effect, st: &ReleaseState) {
         match e {
-            Effect::Execute { phase, index } => self.execute(phase, index, st),
+            Effect::Execute { phase, index } => self.execute(*phase, *index, st),
             Effect::Control {
                 phase,
                 index,
                 control,
             } => {
-                if let Some(s) = st.list(phase).get(index)
-                    && let Some(h) = self.handles.get(&(phase, s.id.clone()))
+                if let Some(s) = st.list(*phase).get(*index)
+                    && let Some(h) = self.handles.get(&(*phase, s.id.clone()))
                 {
-                    h.control(control);
+                    h.control(*control);
                 }
             }
             Effect::Cancel { phase, index } => {
-                if let Some(s) = st.list(phase).get(index)
-                    && let Some(h) = self.handles.get_mut(&(phase, s.id.clone()))
+                if let Some(s) = st.list(*phase).get(*index)
+                    && let Some(h) = self.handles.get_mut(&(*phase, s.id.clone()))
                 {
                     h.cancel();
                 }
@@ -257,7 +257,7 @@ impl Runtime {
             env: envs,
             timeout,
             grace: command::GRACE,
-            captures: capture.to_vec(),
+            captures: capture.clone(),
         })
     }
 }

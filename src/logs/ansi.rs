@@ -11,7 +11,8 @@ pub enum AnsiColor {
     Rgb(u8, u8, u8),
 }
 
-/// Attributes an SGR sequence sets.
+/// Attributes an SGR sequence sets (one flag per SGR attribute, as the terminal has them).
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AnsiStyle {
     pub fg: Option<AnsiColor>,

@@ -182,7 +182,7 @@ impl<'a, W: Write> Plain<'a, W> {
             }
             match st.current() {
                 Some((phase, i)) if st.list(phase)[i].status.is_blocking() => {
-                    if let Some(code) = self.blocked(phase, i, mode).await? {
+                    if let Some(code) = self.blocked(phase, i, mode)? {
                         return Ok(code);
                     }
                 }
@@ -199,7 +199,7 @@ impl<'a, W: Write> Plain<'a, W> {
 
     /// A step failed (or was interrupted): roll back when the answers file confirms it, else
     /// stop with what to do. `Some(code)` ends the run.
-    async fn blocked(&mut self, phase: Phase, i: usize, mode: Mode) -> Result<Option<i32>> {
+    fn blocked(&mut self, phase: Phase, i: usize, mode: Mode) -> Result<Option<i32>> {
         let Some(st) = self.d.state() else {
             return Ok(Some(1));
         };

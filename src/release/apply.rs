@@ -37,35 +37,34 @@ impl ReleaseState {
 
     /// `release-started`: the release, its steps and its rollback steps.
     fn apply_started(&mut self, ev: &Event, at: DateTime<Utc>) {
-        match ev {
-            Event::ReleaseStarted {
-                release_id,
-                name,
-                environment,
-                version,
-                protected,
-                previous,
-                lkg,
-                drill,
-                steps,
-                rollback_steps,
-                ..
-            } => {
-                self.release_id.clone_from(release_id);
-                self.name.clone_from(name);
-                self.environment.clone_from(environment);
-                self.version.clone_from(version);
-                self.protected = *protected;
-                self.drill = *drill;
-                self.previous.clone_from(previous);
-                self.lkg.clone_from(lkg);
-                self.steps = steps.iter().map(StepState::new).collect();
-                self.rollback_steps = rollback_steps.iter().map(StepState::new).collect();
-                self.phase = ReleasePhase::InProgress;
-                self.started_at = Some(at);
-            }
-            _ => {}
-        }
+        let Event::ReleaseStarted {
+            release_id,
+            name,
+            environment,
+            version,
+            protected,
+            previous,
+            lkg,
+            drill,
+            steps,
+            rollback_steps,
+            ..
+        } = ev
+        else {
+            return;
+        };
+        self.release_id.clone_from(release_id);
+        self.name.clone_from(name);
+        self.environment.clone_from(environment);
+        self.version.clone_from(version);
+        self.protected = *protected;
+        self.drill = *drill;
+        self.previous.clone_from(previous);
+        self.lkg.clone_from(lkg);
+        self.steps = steps.iter().map(StepState::new).collect();
+        self.rollback_steps = rollback_steps.iter().map(StepState::new).collect();
+        self.phase = ReleasePhase::InProgress;
+        self.started_at = Some(at);
     }
 
     /// A step starting, printing, finishing or being skipped.

@@ -20,8 +20,9 @@ pub struct Policy {
 }
 
 impl Policy {
-    /// Whether `rollback.auto` may fire by itself: never in a protected environment, never when
+    /// Whether `rollback.auto` may fire by itself (each flag is one rule of the policy): never in a protected environment, never when
     /// a person picks the target (`target = "pick"`), and headless only with `--auto-approve`.
+    #[allow(clippy::fn_params_excessive_bools)]
     pub fn auto_rollback(
         auto: bool,
         protected: bool,
@@ -169,10 +170,9 @@ impl Core {
             && !self.st.disconnected
             && let Some((by, target)) = self.ps.pending_rollback.take()
         {
-            match update(&mut self.st, Msg::Rollback { by, target }, now) {
-                Ok(more) => effects.extend(more),
-                // The release ended meanwhile (it completed or was abandoned): nothing to do.
-                Err(_) => {}
+            // A refusal means the release ended meanwhile (completed or abandoned): nothing to do.
+            if let Ok(more) = update(&mut self.st, Msg::Rollback { by, target }, now) {
+                effects.extend(more);
             }
         }
     }

@@ -264,50 +264,13 @@ impl App {
                     self.dirty = true;
                 }
             }
-            AppMsg::Journaled(ev, at) => {
+            m @ (AppMsg::Journaled(..)
+            | AppMsg::Prompt { .. }
+            | AppMsg::Policy(_)
+            | AppMsg::Halted(_)
+            | AppMsg::JournalPending(_)) => {
                 self.dirty = true;
-                self.journaled(&ev, at);
-            }
-            AppMsg::Prompt { phase, index } => {
-                self.dirty = true;
-                let open_already = self.modal.as_ref().and_then(Modal::running_step)
-                    == self
-                        .release
-                        .list(phase)
-                        .get(index)
-                        .map(|s| (phase, s.id.as_str()));
-                if self.header.observing.is_none()
-                    && !open_already
-                    && self
-                        .release
-                        .list(phase)
-                        .get(index)
-                        .is_some_and(|s| s.kind.is_answered())
-                {
-                    self.open_prompt(phase, index);
-                }
-            }
-            AppMsg::Policy(p) => {
-                self.dirty = true;
-                if p.countdown.is_some() {
-                    self.countdown_stopped = false;
-                }
-                if self.release.armed.is_none() {
-                    self.countdown_stopped = false;
-                }
-                self.policy = p;
-            }
-            AppMsg::Halted(why) => {
-                self.dirty = true;
-                if self.awaiting.take().is_some() {
-                    self.modal = None;
-                }
-                self.refuse(why.clone());
-                self.halted = Some(why);
-            }
-            AppMsg::JournalPending(n) => {
-                self.dirty = true;
-                self.journal_pending = n;
+                self.driver_msg(m);
             }
             AppMsg::Gate(row) => {
                 self.dirty = true;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::release::{self, Event, Msg, Phase, Refusal};
 
-use super::app::{App, AppEffect};
+use super::app::{App, AppEffect, AppMsg};
 use super::modal::Modal;
 use super::modal::approval::Approval;
 use super::modal::evidence::Evidence;
@@ -52,6 +52,58 @@ impl App {
             self.open_prompt(p, i);
         }
         Ok(())
+    }
+
+    /// What the driver reports: durable records, prompts, the policy, a halt, a slow journal.
+    pub(crate) fn driver_msg(&mut self, msg: AppMsg) {
+        match msg {
+            AppMsg::Journaled(ev, at) => {
+                self.dirty = true;
+                self.journaled(&ev, at);
+            }
+            AppMsg::Prompt { phase, index } => {
+                self.dirty = true;
+                let open_already = self.modal.as_ref().and_then(Modal::running_step)
+                    == self
+                        .release
+                        .list(phase)
+                        .get(index)
+                        .map(|s| (phase, s.id.as_str()));
+                if self.header.observing.is_none()
+                    && !open_already
+                    && self
+                        .release
+                        .list(phase)
+                        .get(index)
+                        .is_some_and(|s| s.kind.is_answered())
+                {
+                    self.open_prompt(phase, index);
+                }
+            }
+            AppMsg::Policy(p) => {
+                self.dirty = true;
+                if p.countdown.is_some() {
+                    self.countdown_stopped = false;
+                }
+                if self.release.armed.is_none() {
+                    self.countdown_stopped = false;
+                }
+                self.policy = p;
+            }
+            AppMsg::Halted(why) => {
+                self.dirty = true;
+                if self.awaiting.take().is_some() {
+                    self.modal = None;
+                }
+                self.refuse(why.clone());
+                self.halted = Some(why);
+            }
+            AppMsg::JournalPending(n) => {
+                self.dirty = true;
+                self.journal_pending = n;
+            }
+            _ => {}
+        }
     }
 
     /// A record is durable: apply it to the state shown, and keep the logs in step.

@@ -128,7 +128,6 @@ impl App {
         false
     }
 
-    #[allow(clippy::too_many_lines)]
     fn action(&mut self, action: Action, now: DateTime<Utc>, out: &mut Vec<AppEffect>) {
         use Action as A;
         let release_action = matches!(
@@ -191,6 +190,41 @@ impl App {
                 self.scroll(action);
                 Ok(())
             }
+            A::Search
+            | A::Filter
+            | A::Timestamps
+            | A::NextMatch
+            | A::PrevMatch
+            | A::Follow
+            | A::PrevSource
+            | A::NextSource
+            | A::SaveLog => self.log_action(action, out),
+            A::PrevService | A::NextService => self
+                .cycle_service(if action == A::NextService { 1 } else { -1 })
+                .map(|name| out.push(AppEffect::SelectService(name))),
+            A::Expand | A::Fold => self.fold(action == A::Expand),
+            A::Help => {
+                self.modal = Some(Modal::Help(Help::default()));
+                Ok(())
+            }
+            A::Quit => {
+                self.quit(out);
+                Ok(())
+            }
+        };
+        if let Err(r) = result {
+            self.refuse(r.0);
+        }
+    }
+
+    /// The log pane's keys: search, filter, timestamps, matches, follow, sources, save.
+    fn log_action(
+        &mut self,
+        action: Action,
+        out: &mut Vec<AppEffect>,
+    ) -> Result<(), crate::release::Refusal> {
+        use Action as A;
+        match action {
             A::Search => {
                 self.search = Some(SearchInput {
                     input: TextInput::new(),
@@ -240,10 +274,6 @@ impl App {
                     Err(crate::release::Refusal("no log sources yet".into()))
                 }
             }
-            A::PrevService | A::NextService => self
-                .cycle_service(if action == A::NextService { 1 } else { -1 })
-                .map(|name| out.push(AppEffect::SelectService(name))),
-            A::Expand | A::Fold => self.fold(action == A::Expand),
             A::SaveLog => match self.logs.shown() {
                 Some((src, _)) => {
                     let label = src.label();
@@ -253,17 +283,7 @@ impl App {
                 }
                 None => Err(crate::release::Refusal("no log source to save".into())),
             },
-            A::Help => {
-                self.modal = Some(Modal::Help(Help::default()));
-                Ok(())
-            }
-            A::Quit => {
-                self.quit(out);
-                Ok(())
-            }
-        };
-        if let Err(r) = result {
-            self.refuse(r.0);
+            _ => Ok(()),
         }
     }
 }

@@ -55,6 +55,7 @@ pub enum AppMsg {
 
 /// Effects out of the App, for the runtime to perform in order.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)] // short-lived, moved once to the driver
 pub enum AppEffect {
     /// A message for the release core (the driver performs what it decides).
     Send(Msg),

@@ -72,12 +72,12 @@ fn a_trip_and_its_auto_rollback_are_the_same_in_plain_the_cockpit_and_observe() 
     plain.write("rate", "0.2");
     let svc = Service::start(plain.path(), "rate");
     plain.write("flightdeck.toml", &runbook(svc.port));
-    let o = plain
+    let headless = plain
         .cmd(&["run", "--plain", "--auto-approve"])
         .output()
         .expect("runs");
-    let text = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(o.status.code(), Some(3), "{text}");
+    let text = String::from_utf8_lossy(&headless.stdout);
+    assert_eq!(headless.status.code(), Some(3), "{text}");
     assert!(text.contains("auto rollback in 2s"), "{text}");
 
     // The cockpit, nobody at the keys once the watch runs; observe in a second terminal.
@@ -103,8 +103,8 @@ fn a_trip_and_its_auto_rollback_are_the_same_in_plain_the_cockpit_and_observe() 
         "{s}"
     );
     // The observer sees the banner too, and the rollback, without a key.
-    let o = obs.wait_for("ROLLBACK ARMED");
-    assert!(o.contains("read-only"), "{o}");
+    let seen = obs.wait_for("ROLLBACK ARMED");
+    assert!(seen.contains("read-only"), "{seen}");
     t.wait_for("release rolled back");
     obs.wait_for("release rolled back");
     t.keys(&["q"]);

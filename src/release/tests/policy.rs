@@ -329,8 +329,10 @@ fn exit_codes_are_the_cores_for_every_front_end() {
     );
     assert_eq!(c.exit_code(Mode::Run), 3);
     assert_eq!(c.exit_code(Mode::Rollback), 0);
-    let mut st = ReleaseState::default();
-    st.phase = ReleasePhase::Finished(ReleaseOutcome::Abandoned);
+    let mut st = ReleaseState {
+        phase: ReleasePhase::Finished(ReleaseOutcome::Abandoned),
+        ..ReleaseState::default()
+    };
     assert_eq!(exit_code(&st, Mode::Run), 1);
     st.phase = ReleasePhase::Finished(ReleaseOutcome::Completed);
     assert_eq!(exit_code(&st, Mode::Run), 0);

@@ -31,12 +31,12 @@ struct Fleet {
 }
 
 impl Fleet {
-    fn start(hosts: Vec<DockerHost>, services: Vec<Service>) -> Fleet {
+    fn start(hosts: &[DockerHost], services: Vec<Service>) -> Fleet {
         let (dtx, drx) = mpsc::unbounded_channel();
         let (ltx, lrx) = mpsc::channel(CHANNEL);
-        let watch = docker::spawn(hosts.clone(), &services, &dtx).expect("watchers");
+        let watch = docker::spawn(hosts.to_vec(), &services, &dtx).expect("watchers");
         let streams = LogStreams::new(
-            hosts.clone(),
+            hosts.to_vec(),
             &services,
             Masker::default(),
             ltx,
@@ -55,9 +55,13 @@ impl Fleet {
             warning: None,
         };
         let names = services.iter().map(|s| (s.name.clone(), s.logs)).collect();
-        let app = App::new(header, Default::default(), Keymap::default())
-            .with_docker(DockerModel::new(&hosts), services.clone())
-            .with_services(names);
+        let app = App::new(
+            header,
+            flightdeck::release::ReleaseState::default(),
+            Keymap::default(),
+        )
+        .with_docker(DockerModel::new(hosts), services.clone())
+        .with_services(names);
         Fleet {
             app,
             services,
@@ -139,7 +143,7 @@ async fn twenty_replicas_on_two_engines_one_row_and_one_merged_source() {
         replicas(&d1, &format!("{prefix}a"), &run).await;
         replicas(&d2, &format!("{prefix}b"), &run).await;
         let service = logged("web", &prefix);
-        let mut f = Fleet::start(vec![shared.clone(), private.host.clone()], vec![service]);
+        let mut f = Fleet::start(&[shared.clone(), private.host.clone()], vec![service]);
         let hosts = format!("{},{}", shared.name, private.host.name);
         f.until(Duration::from_secs(30), "20/20 on both hosts", |f| {
             let r = row(&f.pane());
