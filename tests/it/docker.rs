@@ -306,15 +306,36 @@ async fn two_hosts_in_one_runbook_are_grouped_by_host() {
         };
         assert_eq!(names(&f.model, 0), std::slice::from_ref(&a));
         assert_eq!(names(&f.model, 1), std::slice::from_ref(&b));
-        let text = px::text(&f.model, &services, None, 160);
-        let pos = |s: &str| {
-            text.find(s)
+        // Folded: one row for the service, counted across both hosts.
+        let folded = px::text(&f.model, &services, None, 160);
+        assert!(folded.contains("2/2"), "{folded}");
+        assert!(
+            !folded.contains(&a),
+            "folded rows show no containers:\n{folded}"
+        );
+        // Expanded (→): its containers, grouped under their hosts.
+        let expanded = std::collections::BTreeSet::from(["app".to_owned()]);
+        let text = flightdeck::ui::panes::services::to_plain(
+            &flightdeck::ui::panes::services::PaneView::new(&f.model, &services, None, px::now())
+                .expanded(&expanded)
+                .lines(
+                    160,
+                    &flightdeck::ui::panes::services::ServiceStyles::default(),
+                ),
+        )
+        .join("\n");
+        // Each container on its own line, labelled with its host.
+        let line_of = |s: &str| {
+            text.lines()
+                .find(|l| l.contains(s))
                 .unwrap_or_else(|| panic!("{s} missing from\n{text}"))
+                .to_owned()
         };
         assert!(
-            pos(&shared_host.name) < pos(&a) && pos(&a) < pos("second") && pos("second") < pos(&b),
+            line_of(&a).trim_start().starts_with(&shared_host.name),
             "{text}"
         );
+        assert!(line_of(&b).trim_start().starts_with("second"), "{text}");
 
         // The one-shot snapshot (`flightdeck status`) groups them the same way.
         let snap = docker::snapshot(&hosts, &services).await.unwrap();

@@ -73,7 +73,8 @@ fn json_has_every_field_and_exit_0_when_all_pass() {
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(keys.len(), 4, "{doc}");
+    assert_eq!(keys.len(), 5, "{doc}");
+    assert!(doc["hosts"].is_array(), "{doc}");
     assert_eq!(doc["release"]["name"], "shop");
     assert_eq!(doc["release"]["environment"], "staging");
     assert_eq!(doc["release"]["version"], "1.2.0");

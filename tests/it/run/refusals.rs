@@ -111,13 +111,14 @@ fn rollback_yes_is_refused_in_a_protected_environment() {
         "answers.toml",
         "[approvals.cab]\nname = \"bob\"\nreason = \"CAB-77\"\n",
     );
+    // alice releases, bob approves (an operator never approves their own release).
     d.cmd(&[
         "run",
         "--plain",
         "--answers",
         "answers.toml",
         "--operator",
-        "bob",
+        "alice",
     ])
     .assert()
     .code(0);
