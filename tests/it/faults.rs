@@ -105,10 +105,9 @@ impl Drop for Tmpfs {
     }
 }
 
-#[test]
-fn a_full_state_dir_refuses_to_advance_and_keeps_earlier_records() {
-    let d = Dir::new(
-        r#"
+/// A step, then one that prints about 400 KB (more than a 64 KiB state dir holds), then a step
+/// that must never run.
+pub const FLOOD: &str = r#"
 [release]
 name = "app"
 environment = "staging"
@@ -125,8 +124,11 @@ run = "i=0; while [ $i -lt 4000 ]; do echo \"flood line $i xxxxxxxxxxxxxxxxxxxxx
 id = "after"
 kind = "run"
 run = "touch after.txt"
-"#,
-    );
+"#;
+
+#[test]
+fn a_full_state_dir_refuses_to_advance_and_keeps_earlier_records() {
+    let d = Dir::new(FLOOD);
     let Some(_fs) = Tmpfs::mount(&d.path().join(".flightdeck"), "64k") else {
         return;
     };

@@ -1,7 +1,7 @@
 //! Journal first, in the cockpit: when the journal cannot be written (a full disk), the release
 //! halts and the screen never shows the step whose records were lost as done.
 
-use crate::faults::Tmpfs;
+use crate::faults::{FLOOD, Tmpfs};
 use crate::run::Dir;
 use crate::skip::{Component, need};
 use crate::tmux::{Tmux, bin};
@@ -11,26 +11,7 @@ fn a_full_disk_halts_the_cockpit_with_the_step_shown_not_done() {
     if !need(Component::Tmux) {
         return;
     }
-    let d = Dir::new(
-        r#"
-[release]
-name = "app"
-environment = "staging"
-version = "1"
-[[steps]]
-id = "small"
-kind = "run"
-run = "echo hello"
-[[steps]]
-id = "flood"
-kind = "run"
-run = "i=0; while [ $i -lt 4000 ]; do echo \"flood line $i xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"; i=$((i+1)); done"
-[[steps]]
-id = "after"
-kind = "run"
-run = "touch after.txt"
-"#,
-    );
+    let d = Dir::new(FLOOD);
     let Some(_fs) = Tmpfs::mount(&d.path().join(".flightdeck"), "64k") else {
         return;
     };
