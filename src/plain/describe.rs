@@ -66,6 +66,7 @@ pub fn describe(ev: &Event, st: &ReleaseState) -> Option<String> {
             name,
             reason,
             source,
+            ..
         } => {
             format!("  {step} approved by {name} ({source}): {reason}")
         }

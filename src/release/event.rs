@@ -116,12 +116,32 @@ pub enum Event {
         #[serde(default)]
         source: String,
     },
+    /// An approval. `name` is the approver (the principal when signed); the fields after
+    /// `source` are set for signed approvals (DESIGN.md §9.2) and absent from old journals.
     Approval {
         step: String,
         name: String,
         reason: String,
         #[serde(default)]
         source: String,
+        /// The `allowed_signers` principal whose key signed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        principal: Option<String>,
+        /// The signing key's `SHA256:` fingerprint.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<String>,
+        /// `approve` or `reject`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        decision: Option<String>,
+        /// The canonical JSON payload that was signed, as signed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        payload: Option<String>,
+        /// The armored SSHSIG over `payload`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signature: Option<String>,
+        /// Pre-approvals: the SHA-256 (hex) of the signature, so each is consumed once.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        consumed: Option<String>,
     },
     Skip {
         step: String,

@@ -13,7 +13,7 @@ pub mod update;
 
 pub use effect::Effect;
 pub use event::{Event, Outcome, Phase, ReleaseOutcome, StepInfo};
-pub use msg::{Msg, TimerId};
+pub use msg::{Msg, SignedApproval, TimerId};
 pub use policy::{Core, Mode, Policy, PolicyView, exit_code};
 pub use route::{Routed, route};
 pub use state::{ReleasePhase, ReleaseState, StepState, StepStatus};

@@ -24,6 +24,9 @@ pub enum Msg {
         reason: String,
         source: String,
     },
+    /// A signed approval (or rejection) for an approval step, verified by the driver against
+    /// `allowed_signers` before it is sent (DESIGN.md §9.2).
+    Signed(Box<SignedApproval>),
     /// Cancel the running step (`x`, after confirmation).
     Cancel,
     /// Extend the running watch (`+`).
@@ -69,4 +72,24 @@ pub enum Msg {
 pub enum TimerId {
     /// The auto-rollback countdown.
     Countdown,
+}
+
+/// A verified, signed approval or rejection: what `flightdeck approve` dropped in the inbox (or a
+/// pre-approval from the answers file), after the driver checked its signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedApproval {
+    pub step: String,
+    /// The `allowed_signers` principal of the key that signed.
+    pub principal: String,
+    /// The key's `SHA256:` fingerprint.
+    pub key: String,
+    /// True for an approval, false for a rejection.
+    pub approve: bool,
+    pub reason: String,
+    /// The canonical JSON payload, exactly as signed.
+    pub payload: String,
+    /// The armored SSHSIG.
+    pub signature: String,
+    /// Pre-approvals: the SHA-256 of the signature (consumed once); `None` for inbox approvals.
+    pub consumed: Option<String>,
 }

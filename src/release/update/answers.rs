@@ -51,6 +51,12 @@ pub(super) fn approve(
         name,
         reason,
         source,
+        principal: None,
+        key: None,
+        decision: None,
+        payload: None,
+        signature: None,
+        consumed: None,
     });
     o.finish_ok(p, i);
     Ok(())
