@@ -138,8 +138,10 @@ impl DemoDir {
                  CMD [\"/bin/sh\", \"-c\", \"exec httpd -f -v -p 127.0.0.1:$PORT -h /www\"]\n",
             )?;
             let tag = format!("{IMAGE}:{version}");
+            // No build cache: a cached layer belongs to whichever image made it first, and
+            // removing that image (another demo's cleanup) mid-build fails this one.
             let built = Command::new("docker")
-                .args(["build", "-q", "-t", &tag])
+                .args(["build", "--no-cache", "-q", "-t", &tag])
                 .arg(&ctx)
                 .output()
                 .wrap_err("docker build")?;

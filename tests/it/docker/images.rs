@@ -90,11 +90,14 @@ pub async fn build_tag(docker: &Docker, tag: &str, dockerfile: &str, health: boo
         t: Some(tag.to_owned()),
         rm: true,
         forcerm: true,
+        // No build cache: concurrent tests remove their images, and removing an image also
+        // removes the untagged parent layers a cached build of another test was about to
+        // reuse ("No such image: sha256:…", "failed to get digest"). Each build makes its own
+        // layers (a busybox copy), so no test's build depends on another test's images.
+        nocache: true,
         ..Default::default()
     };
-    // Concurrent tests remove images; a build that had picked a cached layer the daemon then
-    // dropped fails with "failed to get digest". That is the daemon's race, not the test's:
-    // try again (bounded).
+    // Kept as a bound on what is left of the daemon's own races: try again (bounded).
     for attempt in 1..=3 {
         let mut out = docker.build_image(
             opts.clone(),
@@ -116,7 +119,9 @@ pub async fn build_tag(docker: &Docker, tag: &str, dockerfile: &str, health: boo
             None => return Some(()),
             Some(e)
                 if attempt < 3
-                    && (e.contains("failed to get digest") || e.contains("no such file")) =>
+                    && (e.contains("failed to get digest")
+                        || e.contains("no such file")
+                        || e.contains("No such image")) =>
             {
                 tokio::time::sleep(std::time::Duration::from_millis(200)).await;
             }

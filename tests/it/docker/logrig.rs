@@ -48,6 +48,8 @@ pub async fn shell_image(docker: &Docker) -> Option<()> {
         t: Some(SHELL.to_owned()),
         rm: true,
         forcerm: true,
+        // No cache: another test's image removal must not take a reused layer away mid-build.
+        nocache: true,
         ..Default::default()
     };
     let mut out = docker.build_image(opts, None, Some(bollard::body_full(body.into())));
