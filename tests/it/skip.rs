@@ -1,5 +1,5 @@
 //! The one skip rule for tests that need a real component (dockerd, Prometheus, tmux,
-//! docker-compose, busybox, root, sshd): a test whose component is missing returns early, and the
+//! docker-compose, busybox, root, sshd, postgresql): a test whose component is missing returns early, and the
 //! skip is never silent. Each skip appends `test-name: component: why` to the file named by
 //! `FLIGHTDECK_SKIP_LOG` (scripts/test.sh sets it, counts and names the skips) and prints a
 //! SKIP line; under `FLIGHTDECK_REQUIRE_DOCKER=1` (CI) every real-component test must run, so
@@ -31,9 +31,13 @@ pub enum Component {
     Sshd,
     /// OpenSSH's client tools (`ssh-keygen -Y`, `ssh-agent`, `ssh-add`: openssh-client).
     OpenSsh,
+    /// PostgreSQL: the server (`initdb`, `pg_ctl` under /usr/lib/postgresql/N/bin: postgresql),
+    /// `psql`, `pg_dump`, `pg_restore` (postgresql-client), user `postgres`, `runuser`, run as
+    /// root (`crate::postgres` starts one per test).
+    Postgres,
 }
 
-const ALL: [Component; 8] = [
+const ALL: [Component; 9] = [
     Component::Dockerd,
     Component::Prometheus,
     Component::Tmux,
@@ -42,6 +46,7 @@ const ALL: [Component; 8] = [
     Component::Root,
     Component::Sshd,
     Component::OpenSsh,
+    Component::Postgres,
 ];
 
 impl Component {
@@ -55,6 +60,7 @@ impl Component {
             Component::Root => "root",
             Component::Sshd => "sshd",
             Component::OpenSsh => "openssh-client",
+            Component::Postgres => "postgresql",
         }
     }
 
@@ -84,6 +90,25 @@ impl Component {
                     Ok(())
                 } else {
                     Err("not running as root".into())
+                }
+            }
+            Component::Postgres => {
+                let bin = crate::postgres::bin_dir().ok_or_else(|| {
+                    "no /usr/lib/postgresql/N/bin/initdb (install postgresql)".to_owned()
+                })?;
+                runs(&bin.join("pg_ctl").display().to_string(), &["--version"])?;
+                for client in ["psql", "pg_dump", "pg_restore"] {
+                    runs(client, &["--version"])?;
+                }
+                runs("runuser", &["--version"])?;
+                runs("id", &["postgres"])?;
+                if nix::unistd::geteuid().is_root() {
+                    Ok(())
+                } else {
+                    Err(
+                        "not running as root (the test server runs as `postgres` via runuser)"
+                            .into(),
+                    )
                 }
             }
             Component::Sshd => {

@@ -1,8 +1,11 @@
-//! `examples/compose-prod` (seed 003) against real Docker and docker-compose v1: a baseline
-//! release 1.4.1, the release 1.4.2 (preflight, backup, guarded deploy, smoke, metrics with
-//! basic auth, digest captured), then a bad build 1.5.0 whose `/ready` is missing: the smoke
-//! fails, the answers file confirms the rollback, and the stack is back on 1.4.2 with the
-//! database restored from the backup.
+//! `examples/compose-prod` (seed 003) against real Docker, docker-compose v1 and PostgreSQL: a
+//! baseline release 1.4.1; 1.4.2 without the operator's opt-in, refused by the migration guard
+//! with nothing migrated; 1.4.2 opted in (preflight, pg_dump, guarded migration, deploy, smoke
+//! with the schema queried, metrics with basic auth, digest captured and labelled); then a bad
+//! build 1.5.0 whose `/ready` is missing: the smoke fails, the answers file confirms the
+//! rollback, pg_restore puts the database back on 1.4.2 (queried) and the stack serves 1.4.2;
+//! last, the same bad build with a restore that does nothing: the schema query fails the
+//! rollback instead of passing it.
 
 use flightdeck::release::{ReleaseOutcome, ReleasePhase};
 
@@ -10,28 +13,31 @@ use super::support::{
     ComposeCleanup, Tls, copy_example, docker_ready, fixture_path, get, git_init, secs, sh, unique,
     wait_for,
 };
+use crate::postgres::Postgres;
 use crate::run::{Dir, out};
 use crate::watch::free_port;
 
 struct Env {
     tls: Tls,
+    pg: Postgres,
     project: String,
     image: String,
     app_port: u16,
-    db_port: u16,
     vars: Vec<(&'static str, String)>,
 }
 
-fn env(d: &Dir) -> Env {
+fn env(d: &Dir, pg: Postgres) -> Env {
     let project = unique("fdex");
     let image = format!("{project}/backend");
-    let (app_port, db_port) = (free_port(), free_port());
+    let app_port = free_port();
+    let db_port = pg.port;
+    pg.create_db("smartaccounting", "app", "db-pass-4471");
     let dir = d.path().display().to_string();
     let vars = vec![
         ("NODE_ENV", "production".to_owned()),
         (
             "DATABASE_URL",
-            format!("postgres://app:db-pass-4471@127.0.0.1:{db_port}/smartaccounting"),
+            pg.url("smartaccounting", "app", "db-pass-4471"),
         ),
         ("JWT_SECRET", "jwt-secret-9be1".to_owned()),
         ("FRONTEND_URL", "http://127.0.0.1".to_owned()),
@@ -50,27 +56,38 @@ fn env(d: &Dir) -> Env {
     ];
     Env {
         tls: Tls::start(d.path(), 90),
+        pg,
         project,
         image,
         app_port,
-        db_port,
         vars,
     }
 }
 
+/// `run` with the operator's `ALLOW_PROD_MIGRATIONS=true` and the answers file that confirms a
+/// rollback.
 fn run(d: &Dir, e: &Env, extra: &[&str]) -> std::process::Output {
+    run_with(d, e, extra, &[("ALLOW_PROD_MIGRATIONS", "true")])
+}
+
+/// `run` with `env` over the test's environment (`ANSWERS` names the answers file).
+fn run_with(d: &Dir, e: &Env, extra: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let answers = env
+        .iter()
+        .find(|(k, _)| *k == "ANSWERS")
+        .map_or("answers.toml", |(_, v)| *v);
     let sets = [
         format!("vars.project={}", e.project),
         format!("vars.image={}", e.image),
         format!("vars.app_port={}", e.app_port),
-        format!("vars.db_port={}", e.db_port),
+        format!("vars.db_port={}", e.pg.port),
         format!("vars.tls_address=127.0.0.1:{}", e.tls.port),
     ];
     let mut args = vec![
         "run",
         "--plain",
         "--answers",
-        "answers.toml",
+        answers,
         "--operator",
         "alice",
     ];
@@ -86,7 +103,24 @@ fn run(d: &Dir, e: &Env, extra: &[&str]) -> std::process::Output {
     for (k, v) in &e.vars {
         c.env(k, v);
     }
+    for (k, v) in env {
+        c.env(k, v);
+    }
     c.output().unwrap()
+}
+
+/// The schema version recorded in the database.
+fn schema(e: &Env) -> String {
+    e.pg.psql("smartaccounting", "select version from schema_version")
+}
+
+/// The columns of table `invoices`, in order.
+fn invoice_columns(e: &Env) -> String {
+    e.pg.psql(
+        "smartaccounting",
+        "select string_agg(column_name, ',' order by ordinal_position) \
+         from information_schema.columns where table_name = 'invoices'",
+    )
 }
 
 fn live_version(port: u16) -> Option<String> {
@@ -100,8 +134,9 @@ fn compose_prod_releases_then_rolls_back_a_bad_build() {
     if !docker_ready() {
         return;
     }
+    let Some(pg) = Postgres::start() else { return };
     let d = copy_example("compose-prod");
-    let e = env(&d);
+    let e = env(&d, pg);
     let _cleanup = ComposeCleanup {
         project: e.project.clone(),
         image: e.image.clone(),
@@ -111,27 +146,63 @@ fn compose_prod_releases_then_rolls_back_a_bad_build() {
         "answers.toml",
         "[rollback]\nconfirm = \"production\"   # a failed step rolls back headless\n",
     );
-    // The database (postgres stand-in) is already running in production.
-    let (ok, text) = sh(
-        d.path(),
-        "cp /bin/busybox db/busybox && docker-compose -p \"$PROJECT\" -f docker-compose.prod.yml up -d --build db",
-        &e.vars,
-        secs(180),
-    );
-    assert!(ok, "db up: {text}");
+    d.write("no-rollback.toml", "# a failed step stops the run\n");
 
-    // Baseline: 1.4.1 is live.
+    // Baseline: 1.4.1 is live, its migration applied.
     let o = run(&d, &e, &["--release-version", "1.4.1"]);
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     assert_eq!(live_version(e.app_port).as_deref(), Some("1.4.1"));
+    assert_eq!(schema(&e), "1.4.1");
 
+    guard_refuses_without_the_opt_in(&d, &e);
     release_1_4_2(&d, &e);
     bad_build_rolls_back(&d, &e);
+    a_restore_that_did_nothing_fails_the_rollback(&d, &e);
+}
+
+/// 1.4.2 with the operator's `ALLOW_PROD_MIGRATIONS=false`: the migration script refuses,
+/// nothing is migrated, 1.4.1 keeps running.
+fn guard_refuses_without_the_opt_in(d: &Dir, e: &Env) {
+    let o = run_with(
+        d,
+        e,
+        &[],
+        &[
+            ("ALLOW_PROD_MIGRATIONS", "false"),
+            ("ANSWERS", "no-rollback.toml"),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains(
+            "migrations pending (1.4.1 -> 1.4.2) and ALLOW_PROD_MIGRATIONS is not true: aborting"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("stopped: step `deploy` failed"), "{text}");
+    assert_eq!(schema(e), "1.4.1", "nothing migrated");
+    assert_eq!(invoice_columns(e), "id,number,amount_cents");
+    assert_eq!(live_version(e.app_port).as_deref(), Some("1.4.1"));
+    let (records, _) = d.latest();
+    assert!(
+        records.iter().any(|r| r.kind.as_str() == "step-finished"
+            && r.step.as_deref() == Some("backup")
+            && r.data["outcome"] == "succeeded"),
+        "the backup ran before the guarded migration"
+    );
 }
 
 /// The release of VERSION (1.4.2): every gate passes, the digest is captured and reported.
 fn release_1_4_2(d: &Dir, e: &Env) {
-    let o = run(d, e, &[]);
+    let o = run(
+        d,
+        e,
+        &[
+            "--abandon",
+            "the guard refused: ALLOW_PROD_MIGRATIONS was false",
+        ],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("✔ metrics: 200"), "{text}");
@@ -147,16 +218,28 @@ fn release_1_4_2(d: &Dir, e: &Env) {
         digest.starts_with("sha256:") && digest.len() == 71,
         "{digest}"
     );
+    // Built here and never pushed: no repo digest, so the image Id is recorded, labelled.
     let (ok, inspect) = sh(
         d.path(),
         &format!(
-            "docker image inspect --format '{{{{.Id}}}}' {}:1.4.2",
+            "docker image inspect --format '{{{{.Id}}}} [{{{{range .RepoDigests}}}}{{{{.}}}}{{{{end}}}}]' {}:1.4.2",
             e.image
         ),
         &[],
         secs(30),
     );
-    assert!(ok && inspect.trim() == digest, "{inspect} vs {digest}");
+    assert!(
+        ok && inspect.trim() == format!("{digest} []"),
+        "{inspect} vs {digest}"
+    );
+    assert_eq!(
+        st.captures.get("digest_kind").map(String::as_str),
+        Some("image id")
+    );
+    assert!(
+        text.contains("(image id: ") && text.contains("has no repo digest)"),
+        "{text}"
+    );
     let gate_ok = |id: &str| {
         records.iter().any(|r| {
             r.kind.as_str() == "gate-result" && r.data["gate"] == id && r.data["state"] == "pass"
@@ -165,6 +248,7 @@ fn release_1_4_2(d: &Dir, e: &Env) {
     for g in [
         "prod-env",
         "db",
+        "db-auth",
         "tls",
         "backup-dir",
         "wal-dir",
@@ -172,16 +256,16 @@ fn release_1_4_2(d: &Dir, e: &Env) {
         "version",
         "ready",
         "metrics",
+        "schema",
     ] {
         assert!(gate_ok(g), "gate {g} passed in the journal");
     }
     assert_eq!(
-        std::fs::read_to_string(d.path().join("data/schema"))
-            .unwrap()
-            .trim(),
+        schema(e),
         "1.4.2",
         "migrated under ALLOW_PROD_MIGRATIONS=true"
     );
+    assert_eq!(invoice_columns(e), "id,number,amount_cents,due_date");
     d.verify_latest();
     let rep = d.cmd(&["report"]).timeout(secs(30)).output().unwrap();
     assert_eq!(rep.status.code(), Some(0), "{}", out(&rep));
@@ -200,15 +284,19 @@ fn bad_build_rolls_back(d: &Dir, e: &Env) {
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("ready: 404"), "{text}");
     assert!(text.contains("rolling back: step `smoke` failed"), "{text}");
+    assert!(text.contains("migrated schema 1.4.2 -> 1.5.0"), "{text}");
     wait_for(secs(30), "1.4.2 answers again", || {
         live_version(e.app_port).as_deref() == Some("1.4.2")
     });
+    assert_eq!(schema(e), "1.4.2", "the database is back on 1.4.2's schema");
     assert_eq!(
-        std::fs::read_to_string(d.path().join("data/schema"))
-            .unwrap()
-            .trim(),
-        "1.4.2",
-        "the database is back on 1.4.2's schema"
+        invoice_columns(e),
+        "id,number,amount_cents,due_date",
+        "1.5.0's column is gone"
+    );
+    assert_eq!(
+        e.pg.psql("smartaccounting", "select count(*) from invoices"),
+        "2"
     );
     let (records, st) = d.latest();
     assert_eq!(st.phase, ReleasePhase::Finished(ReleaseOutcome::RolledBack));
@@ -217,7 +305,7 @@ fn bad_build_rolls_back(d: &Dir, e: &Env) {
         .find(|r| r.kind.as_str() == "rollback-confirmed")
         .expect("confirmed");
     assert_eq!(confirmed.data["target"], "v1.4.2");
-    for step in ["db-restore", "code-rollback", "rollback-smoke"] {
+    for step in ["db-restore", "db-verify", "code-rollback", "rollback-smoke"] {
         assert!(
             records.iter().any(|r| r.kind.as_str() == "step-finished"
                 && r.step.as_deref() == Some(step)
@@ -226,4 +314,43 @@ fn bad_build_rolls_back(d: &Dir, e: &Env) {
         );
     }
     d.verify_latest();
+}
+
+/// The bad build again, with a `pg_restore` that does nothing (first on PATH): the database
+/// stays on 1.5.0, and the rollback's schema query fails instead of passing.
+fn a_restore_that_did_nothing_fails_the_rollback(d: &Dir, e: &Env) {
+    let fake = d.path().join("noop-bin");
+    std::fs::create_dir_all(&fake).unwrap();
+    let script = fake.join("pg_restore");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\necho \"pg_restore: (a restore that did nothing)\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", fake.display(), fixture_path());
+    let o = run_with(
+        d,
+        e,
+        &["--release-version", "1.5.0"],
+        &[("ALLOW_PROD_MIGRATIONS", "true"), ("PATH", &path)],
+    );
+    assert_ne!(o.status.code(), Some(0), "{}", out(&o));
+    assert_ne!(o.status.code(), Some(3), "not rolled back: {}", out(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("a restore that did nothing"), "{text}");
+    assert_eq!(schema(e), "1.5.0", "the restore did nothing");
+    let (records, _) = d.latest();
+    assert!(
+        records.iter().any(|r| r.kind.as_str() == "gate-result"
+            && r.data["gate"] == "schema-previous"
+            && r.data["state"] == "fail"),
+        "the schema query failed the rollback"
+    );
+    assert!(
+        !records.iter().any(
+            |r| r.kind.as_str() == "step-started" && r.step.as_deref() == Some("code-rollback")
+        ),
+        "the code rollback waits for the database"
+    );
 }
