@@ -16,7 +16,10 @@ q() { psql -X -q -v ON_ERROR_STOP=1 -tA "$DATABASE_URL" "$@"; }
 # a is newer than b (semver order)
 newer() { [ "$1" != "$2" ] && [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | tail -n 1)" = "$1" ]; }
 
-current=$(q -c "select case when to_regclass('schema_version') is null then '' else (select coalesce(max(version), '') from schema_version) end")
+current=
+if [ "$(q -c "select to_regclass('schema_version') is not null")" = t ]; then
+    current=$(q -c "select coalesce(max(version), '') from schema_version")
+fi
 if [ "$current" = "$target" ]; then
     echo "schema at $target: no pending migrations"
     exit 0

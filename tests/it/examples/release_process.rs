@@ -1,11 +1,17 @@
-//! `examples/release-process` (seed 004): one runbook, staging then production. Production is
-//! refused until staging completed the version (`release` gate); 1.1.0 goes through staging and
-//! production and is tagged; 1.2.0 passes staging, then trips the error-rate trigger (real
-//! Prometheus) in production, is rolled back to 1.1.0, and `report --incident` tells the story.
+//! `examples/release-process` (seed 004): one runbook, staging then production, each with its
+//! own PostgreSQL database. Production is refused until staging completed the version
+//! (`release` gate); 1.1.0 goes through staging and production (backup, migration, schema
+//! queried) and is tagged; 1.2.0 passes staging, then trips the error-rate trigger (real
+//! Prometheus) in production, is rolled back to 1.1.0 with its migration down (queried), and
+//! `report --incident` tells the story. Then 1.2.1 with a slow `/slow` trips the p99 trigger
+//! (a percentile of 100 timed requests), and 1.2.2 whose `/health` goes down during the watch
+//! trips the health trigger; each is rolled back.
 
 use std::path::Path;
 
 use flightdeck::release::{ReleaseOutcome, ReleasePhase};
+
+use crate::postgres::Postgres;
 
 use super::support::{
     PidFile, bin_dir, copy_example, fixture_path, get, git_init, prometheus, prometheus_ready,
@@ -52,6 +58,31 @@ struct Setup {
     staging: u16,
     prom: u16,
     answers: String,
+    pg: Postgres,
+}
+
+const PG_PASSWORD: &str = "m2-db-pass-7731";
+
+impl Setup {
+    /// The database URL of `env` (its password comes from PGPASSWORD).
+    fn pg_url(&self, env: &str) -> String {
+        format!("postgresql://m2@127.0.0.1:{}/m2_{env}", self.pg.port)
+    }
+
+    /// The schema version recorded in `env`'s database.
+    fn schema(&self, env: &str) -> String {
+        self.pg
+            .psql(&format!("m2_{env}"), "select version from schema_version")
+    }
+
+    /// The columns of `env`'s table `accounts`, in order.
+    fn columns(&self, env: &str) -> String {
+        self.pg.psql(
+            &format!("m2_{env}"),
+            "select string_agg(column_name, ',' order by ordinal_position) \
+             from information_schema.columns where table_name = 'accounts'",
+        )
+    }
 }
 
 fn run(d: &Dir, s: &Setup, env: &str, extra: &[&str]) -> std::process::Output {
@@ -73,6 +104,7 @@ fn run_with(d: &Dir, s: &Setup, env: &str, extra: &[&str], confirm: bool) -> std
     let sets = [
         format!("vars.port={port}"),
         format!("vars.prometheus=http://127.0.0.1:{}", s.prom),
+        format!("vars.pg_url={}", s.pg_url(env)),
     ];
     let mut args = vec!["run", "--plain", "--env", env, "--operator", "alice"];
     args.extend(["--answers", file.to_str().unwrap()]);
@@ -82,7 +114,9 @@ fn run_with(d: &Dir, s: &Setup, env: &str, extra: &[&str], confirm: bool) -> std
     args.extend(extra);
     let path = format!("{}:{}", bin_dir().display(), fixture_path());
     let mut c = d.cmd(&args);
-    c.env("PATH", path).timeout(secs(180));
+    c.env("PATH", path)
+        .env("PGPASSWORD", PG_PASSWORD)
+        .timeout(secs(180));
     c.output().unwrap()
 }
 
@@ -103,6 +137,9 @@ fn release_process_stages_then_promotes_and_rolls_back_production() {
     if !prometheus_ready() {
         return;
     }
+    let Some(pg) = Postgres::start() else { return };
+    pg.create_db("m2_production", "m2", PG_PASSWORD);
+    pg.psql("postgres", "create database m2_staging owner m2");
     let d = copy_example("release-process");
     let side = tempfile::tempdir().unwrap();
     let _prod_app = PidFile(d.path().join(".deploy/production/pid"));
@@ -112,6 +149,7 @@ fn release_process_stages_then_promotes_and_rolls_back_production() {
         staging: free_port(),
         prom: free_port(),
         answers: side.path().join("answers").display().to_string(),
+        pg,
     };
     let _prom = prometheus(
         &side.path().join("prom"),
@@ -171,6 +209,9 @@ fn release_process_stages_then_promotes_and_rolls_back_production() {
     );
     assert!(text.contains("✔ error-rate: 0"), "{text}");
     assert_eq!(live_version(s.prod).as_deref(), Some("1.1.0"));
+    assert_eq!(s.schema("production"), "1.1.0");
+    assert_eq!(s.schema("staging"), "1.1.0");
+    assert_eq!(s.columns("production"), "id,email");
     let t = tags(&d);
     assert!(
         t.contains("staging-v1.1.0") && t.contains("\nv1.1.0"),
@@ -186,6 +227,8 @@ fn release_process_stages_then_promotes_and_rolls_back_production() {
     d.verify_latest();
 
     production_1_2_0_rolls_back(&d, &s);
+    p99_trips(&d, &s);
+    health_trips(&d, &s);
 }
 
 fn run_baseline(d: &Dir, env: &str, port: u16, s: &Setup) -> std::process::Output {
@@ -218,6 +261,7 @@ fn production_1_2_0_rolls_back(d: &Dir, s: &Setup) {
         &["--release-version", "1.2.0", "--set", "vars.watch=5s"],
     );
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(s.columns("staging"), "id,email,plan");
     // A fault that only production traffic shows.
     std::fs::write(d.path().join("faults/1.2.0"), "0.3").unwrap();
     let o = run(
@@ -236,7 +280,21 @@ fn production_1_2_0_rolls_back(d: &Dir, s: &Setup) {
     assert_eq!(o.status.code(), Some(3), "{}", out(&o));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("trigger error-rate tripped"), "{text}");
+    assert!(
+        text.contains("migrated up: schema 1.1.0 -> 1.2.0"),
+        "{text}"
+    );
+    assert!(
+        text.contains("migrated down: schema 1.2.0 -> 1.1.0"),
+        "{text}"
+    );
     assert_eq!(live_version(s.prod).as_deref(), Some("1.1.0"));
+    assert_eq!(s.schema("production"), "1.1.0", "migrated down");
+    assert_eq!(
+        s.columns("production"),
+        "id,email",
+        "1.2.0's column is gone"
+    );
     let t = tags(d);
     assert!(
         !t.contains("\nv1.2.0"),
@@ -261,4 +319,87 @@ fn production_1_2_0_rolls_back(d: &Dir, s: &Setup) {
     for want in ["## Timeline", "error-rate", "## Root Cause", "1.2.0"] {
         assert!(report.contains(want), "missing `{want}`:\n{report}");
     }
+}
+
+/// `version` through staging (the fault files come after it).
+fn stage(d: &Dir, s: &Setup, version: &str) {
+    let o = run(
+        d,
+        s,
+        "staging",
+        &["--release-version", version, "--set", "vars.watch=5s"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+}
+
+/// Production of `version` with `--set` values: it must roll back on `trigger`.
+fn production_trips(d: &Dir, s: &Setup, version: &str, trigger: &str, sets: &[&str]) -> String {
+    let mut args = vec!["--release-version", version];
+    for v in sets {
+        args.extend(["--set", v]);
+    }
+    let o = run(d, s, "production", &args);
+    assert_eq!(o.status.code(), Some(3), "{}", out(&o));
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        text.contains(&format!("trigger {trigger} tripped")),
+        "{trigger}: {text}"
+    );
+    assert_eq!(live_version(s.prod).as_deref(), Some("1.1.0"));
+    assert_eq!(s.schema("production"), "1.1.0", "migrated down");
+    let (records, st) = d.latest();
+    assert_eq!(st.phase, ReleasePhase::Finished(ReleaseOutcome::RolledBack));
+    assert!(
+        records
+            .iter()
+            .any(|r| r.kind.as_str() == "trigger-tripped" && r.data.to_string().contains(trigger))
+    );
+    text
+}
+
+/// 1.2.1 answers `/slow` in 2.5 s in production: the p99 of 100 timed requests is over 2 s.
+fn p99_trips(d: &Dir, s: &Setup) {
+    stage(d, s, "1.2.1");
+    std::fs::write(d.path().join("faults/1.2.1.delay_ms"), "2500").unwrap();
+    let text = production_trips(d, s, "1.2.1", "p99", &["vars.watch=90s"]);
+    assert!(text.contains("over 100 requests"), "{text}");
+}
+
+/// 1.2.2's `/health` goes down once the production watch runs: down for 5 s trips it.
+fn health_trips(d: &Dir, s: &Setup) {
+    stage(d, s, "1.2.2");
+    let journals = d.path().join(".flightdeck/journal");
+    let before: Vec<_> = std::fs::read_dir(&journals)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    let down = d.path().join("faults/1.2.2.down");
+    let watcher = std::thread::spawn(move || {
+        let deadline = std::time::Instant::now() + secs(170);
+        while std::time::Instant::now() < deadline {
+            let watching = std::fs::read_dir(&journals).unwrap().any(|e| {
+                let p = e.unwrap().path();
+                !before.contains(&p)
+                    && std::fs::read_to_string(&p).is_ok_and(|t| {
+                        t.lines()
+                            .any(|l| l.contains("step-started") && l.contains("\"monitor\""))
+                    })
+            });
+            if watching {
+                std::fs::write(&down, "").unwrap();
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        false
+    });
+    let text = production_trips(
+        d,
+        s,
+        "1.2.2",
+        "health",
+        &["vars.watch=90s", "vars.health_for=5s"],
+    );
+    assert!(watcher.join().unwrap(), "the watch started");
+    assert!(text.contains("health: 503"), "{text}");
 }
