@@ -12,6 +12,7 @@ target=$1
 case $target in
 '' | *[!0-9A-Za-z.+-]*) echo "not a version: '$target'" >&2; exit 2 ;;
 esac
+export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
 q() { psql -X -q -v ON_ERROR_STOP=1 -tA "$DATABASE_URL" "$@"; }
 # a is newer than b (semver order)
 newer() { [ "$1" != "$2" ] && [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | tail -n 1)" = "$1" ]; }

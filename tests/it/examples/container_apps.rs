@@ -2,8 +2,10 @@
 //! no SEV-1/2 from a busybox stand-in, previous release stable via a `release` gate after a
 //! completed baseline release), the promotion (`flightdeck demo-service` as the new revision),
 //! `az` revisions, smoke with the 500 ms SLO, the trigger table with real Prometheus, the
-//! evidence report; then a bad 1.10.1 (30 % 5xx) whose error-rate trigger trips, and the
-//! rollback script brings 1.10.0 back.
+//! evidence report; then 1.10.1 whose workflow made no new revision (the old one keeps 100 %
+//! of traffic): the new-revision check fails and the release rolls back; then 1.10.1 on a new
+//! revision with 30 % 5xx, whose error-rate trigger trips, and the rollback script brings
+//! 1.10.0 back.
 
 use flightdeck::release::{ReleaseOutcome, ReleasePhase};
 
@@ -51,6 +53,18 @@ struct Ports {
 }
 
 fn run(d: &Dir, p: &Ports, file: &str, extra: &[&str]) -> std::process::Output {
+    run_env(d, p, file, extra, &[])
+}
+
+/// `run` with `env` added (`AZ_FIXTURE_NEW_REVISION`: the `az` fixture shows the workflow's
+/// new revision of that version at 100 %).
+fn run_env(
+    d: &Dir,
+    p: &Ports,
+    file: &str,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> std::process::Output {
     let sets = [
         format!("vars.port={}", p.app),
         format!(
@@ -82,6 +96,9 @@ fn run(d: &Dir, p: &Ports, file: &str, extra: &[&str]) -> std::process::Output {
     let path = format!("{}:{}", bin_dir().display(), fixture_path());
     let mut c = d.cmd(&args);
     c.env("PATH", path).timeout(secs(180));
+    for (k, v) in env {
+        c.env(k, v);
+    }
     c.output().unwrap()
 }
 
@@ -121,6 +138,7 @@ fn container_apps_promotes_then_a_tripped_error_rate_rolls_back() {
     });
 
     promote_1_10_0(&d, &p);
+    no_new_revision_fails_the_check(&d, &p);
     bad_1_10_1_rolls_back(&d, &p);
 }
 
@@ -191,10 +209,37 @@ fn promote_1_10_0(d: &Dir, p: &Ports) {
     assert_eq!(sources[1]["matches"], true, "{sources}");
 }
 
+/// 1.10.1 deployed, but `az` still shows the old revision 42 (1.10.0) at 100 %: the check of
+/// the new revision fails (it passed for the old one before), and the release rolls back.
+fn no_new_revision_fails_the_check(d: &Dir, p: &Ports) {
+    std::thread::sleep(secs(2)); // stable_for = 1s after 1.10.0
+    let o = run(d, p, "flightdeck.toml", &["--release-version", "1.10.1"]);
+    assert_eq!(o.status.code(), Some(3), "{}", out(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains(
+            "100% of traffic is on trade-nexus-backend--0000042 running 1.10.0, not 1.10.1: \
+             no new revision serves this release"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("rolling back: step `revision` failed"),
+        "{text}"
+    );
+    assert_eq!(live_version(p.app).as_deref(), Some("1.10.0"));
+    let (_, st) = d.latest();
+    assert_eq!(st.phase, ReleasePhase::Finished(ReleaseOutcome::RolledBack));
+    assert!(
+        !st.captures.contains_key("revision"),
+        "no revision captured"
+    );
+}
+
 fn bad_1_10_1_rolls_back(d: &Dir, p: &Ports) {
     std::fs::write(d.path().join("faults/1.10.1"), "0.3").unwrap();
     std::thread::sleep(secs(2)); // stable_for = 1s after 1.10.0
-    let o = run(
+    let o = run_env(
         d,
         p,
         "flightdeck.toml",
@@ -206,12 +251,17 @@ fn bad_1_10_1_rolls_back(d: &Dir, p: &Ports) {
             "--set",
             "vars.error_window=15s",
         ],
+        &[("AZ_FIXTURE_NEW_REVISION", "1.10.1")],
     );
     assert_eq!(o.status.code(), Some(3), "{}", out(&o));
     let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("captured revision=trade-nexus-backend--0000043"),
+        "the new revision passes the check: {text}"
+    );
     assert!(text.contains("trigger error-rate tripped"), "{text}");
     assert!(
-        text.contains("previous revision: trade-nexus-backend--0000041 (1.10.0)"),
+        text.contains("previous revision: trade-nexus-backend--0000042 (1.10.0)"),
         "{text}"
     );
     assert_eq!(live_version(p.app).as_deref(), Some("1.10.0"));
