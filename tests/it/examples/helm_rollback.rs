@@ -1,13 +1,15 @@
 //! `examples/helm-rollback` (seed 001) with real git and the `kubectl` / `helm` fixtures: the
 //! deployed image captured, the previous tag by semver and the LKG from rc-/ga- tags, the
-//! waiver approval, helm history as a revision source; then a bad 1.12.0 (its /health is
-//! down) whose smoke fails, and the rollback (migrate:down, helm rollback) returns to the LKG.
+//! waiver approval, helm history as a revision source, the migrations on a real PostgreSQL;
+//! then a bad 1.12.0 (its /health is down) whose smoke fails, and the rollback (helm rollback,
+//! migrate:down) returns code and schema to the LKG 1.10.0: they agree, queried.
 
 use flightdeck::release::{ReleaseOutcome, ReleasePhase};
 
 use super::support::{
     PidFile, bin_dir, copy_example, fixture_path, get, git_init, secs, sh, wait_for,
 };
+use crate::postgres::Postgres;
 use crate::run::{Dir, out};
 use crate::watch::free_port;
 
@@ -27,7 +29,9 @@ fn path() -> String {
     format!("{}:{}", bin_dir().display(), fixture_path())
 }
 
-fn run(d: &Dir, port: u16, version: &str) -> std::process::Output {
+const PG_PASSWORD: &str = "backend-db-pass-2207";
+
+fn run(d: &Dir, port: u16, pg_url: &str, version: &str) -> std::process::Output {
     d.cmd(&[
         "run",
         "--plain",
@@ -39,8 +43,11 @@ fn run(d: &Dir, port: u16, version: &str) -> std::process::Output {
         version,
         "--set",
         &format!("vars.port={port}"),
+        "--set",
+        &format!("vars.pg_url={pg_url}"),
     ])
     .env("PATH", path())
+    .env("PGPASSWORD", PG_PASSWORD)
     .timeout(secs(120))
     .output()
     .unwrap()
@@ -54,6 +61,19 @@ fn live_version(port: u16) -> Option<String> {
 
 #[test]
 fn helm_rollback_releases_then_returns_to_the_lkg() {
+    let Some(pg) = Postgres::start() else { return };
+    pg.create_db("backend", "backend", PG_PASSWORD);
+    let pg_url = format!("postgresql://backend@127.0.0.1:{}/backend", pg.port);
+    let schema = || pg.psql("backend", "select version from schema_version");
+    let tables = || {
+        pg.psql(
+            "backend",
+            "select string_agg(table_name || '(' || cols || ')', ' ' order by table_name) from \
+             (select table_name, string_agg(column_name, ',' order by ordinal_position) cols \
+              from information_schema.columns where table_schema = 'public' \
+              group by table_name) t",
+        )
+    };
     let d = copy_example("helm-rollback");
     let _app = PidFile(d.path().join(".deploy/pid"));
     let port = free_port();
@@ -66,19 +86,27 @@ fn helm_rollback_releases_then_returns_to_the_lkg() {
     let (ok, text) = sh(
         d.path(),
         "scripts/deploy.sh 1.10.0 $PORT && scripts/migrate.sh up 1.10.0",
-        &[("PORT", port.to_string()), ("PATH", path())],
+        &[
+            ("PORT", port.to_string()),
+            ("PATH", path()),
+            ("DATABASE_URL", pg_url.clone()),
+            ("PGPASSWORD", PG_PASSWORD.to_owned()),
+        ],
         secs(60),
     );
     assert!(ok, "{text}");
     assert_eq!(live_version(port).as_deref(), Some("1.10.0"));
+    assert_eq!(schema(), "1.10.0");
 
-    let o = run(&d, port, "1.11.0");
+    let o = run(&d, port, &pg_url, "1.11.0");
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     let text = String::from_utf8_lossy(&o.stdout);
     // The seed's command (second-newest v tag, before this release is tagged) and flightdeck's
     // `previous` (the highest v tag below 1.11.0).
     assert!(text.contains("previous-tag │ v1.9.0"), "{text}");
     assert_eq!(live_version(port).as_deref(), Some("1.11.0"));
+    assert_eq!(schema(), "1.11.0");
+    assert_eq!(tables(), "orders(id,sku,quantity) schema_version(version)");
     let (records, st) = d.latest();
     assert_eq!(st.phase, ReleasePhase::Finished(ReleaseOutcome::Completed));
     let cap = |k: &str| st.captures.get(k).cloned();
@@ -119,7 +147,7 @@ fn helm_rollback_releases_then_returns_to_the_lkg() {
 
     // A bad 1.12.0: /health is down; the rollback returns to the LKG (rc-1.10.0).
     std::fs::write(d.path().join("faults/1.12.0.down"), "").unwrap();
-    let o = run(&d, port, "1.12.0");
+    let o = run(&d, port, &pg_url, "1.12.0");
     assert_eq!(o.status.code(), Some(3), "{}", out(&o));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("helm rollback backend 42"), "{text}");
@@ -130,11 +158,26 @@ fn helm_rollback_releases_then_returns_to_the_lkg() {
     wait_for(secs(30), "the LKG 1.10.0 answers", || {
         live_version(port).as_deref() == Some("1.10.0")
     });
-    let schema = std::fs::read_to_string(d.path().join("data/schema")).unwrap();
+    assert!(
+        text.contains("migrated up: schema 1.11.0 -> 1.12.0"),
+        "{text}"
+    );
+    assert!(
+        text.contains("applying db/migrations/1.12.0.down.sql")
+            && text.contains("applying db/migrations/1.11.0.down.sql"),
+        "both migrations above the LKG ran down: {text}"
+    );
+    // Code and schema agree on the LKG: the live version and the database's, queried.
     assert_eq!(
-        schema.lines().collect::<Vec<_>>(),
-        ["1.10.0", "1.11.0"],
-        "migrate:down removed 1.12.0's migration"
+        schema(),
+        live_version(port).unwrap(),
+        "code and schema agree"
+    );
+    assert_eq!(schema(), "1.10.0");
+    assert_eq!(
+        tables(),
+        "orders(id,sku) schema_version(version)",
+        "the LKG's tables"
     );
     let (records, st) = d.latest();
     assert_eq!(st.phase, ReleasePhase::Finished(ReleaseOutcome::RolledBack));

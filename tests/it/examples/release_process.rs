@@ -227,6 +227,8 @@ fn release_process_stages_then_promotes_and_rolls_back_production() {
     d.verify_latest();
 
     production_1_2_0_rolls_back(&d, &s);
+    // 1.2.0's fault ends (its staging service still ran with it).
+    std::fs::remove_file(d.path().join("faults/1.2.0")).unwrap();
     p99_trips(&d, &s);
     health_trips(&d, &s);
 }
@@ -321,20 +323,45 @@ fn production_1_2_0_rolls_back(d: &Dir, s: &Setup) {
     }
 }
 
+/// Waits until `job` answered no 5xx in the last 15 s (Prometheus): the error-rate trigger,
+/// over a 15 s window, then measures this release alone.
+fn no_recent_errors(s: &Setup, job: &str) {
+    let q = format!(
+        "/api/v1/query?query=sum(rate(http_requests_total%7Bjob%3D%22{job}%22%2Ccode%3D~%225..%22%7D%5B15s%5D))"
+    );
+    wait_for(secs(90), &format!("no 5xx in 15 s from {job}"), || {
+        get(s.prom, &q).is_some_and(|b| b.contains("\"0\"]"))
+    });
+}
+
 /// `version` through staging (the fault files come after it).
 fn stage(d: &Dir, s: &Setup, version: &str) {
+    no_recent_errors(s, "m2-platform-staging");
     let o = run(
         d,
         s,
         "staging",
-        &["--release-version", version, "--set", "vars.watch=5s"],
+        &[
+            "--release-version",
+            version,
+            "--set",
+            "vars.watch=5s",
+            "--set",
+            "vars.error_window=15s",
+        ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
 }
 
 /// Production of `version` with `--set` values: it must roll back on `trigger`.
 fn production_trips(d: &Dir, s: &Setup, version: &str, trigger: &str, sets: &[&str]) -> String {
-    let mut args = vec!["--release-version", version];
+    no_recent_errors(s, "m2-platform");
+    let mut args = vec![
+        "--release-version",
+        version,
+        "--set",
+        "vars.error_window=15s",
+    ];
     for v in sets {
         args.extend(["--set", v]);
     }
