@@ -1,9 +1,9 @@
 //! `examples/compose-prod` (seed 003) against real Docker, docker-compose v1 and PostgreSQL: a
 //! baseline release 1.4.1; 1.4.2 without the operator's opt-in, refused by the migration guard
-//! with nothing migrated; 1.4.2 opted in (preflight, pg_dump, guarded migration, deploy, smoke
+//! with nothing migrated; 1.4.2 opted in (preflight, `pg_dump`, guarded migration, deploy, smoke
 //! with the schema queried, metrics with basic auth, digest captured and labelled); then a bad
 //! build 1.5.0 whose `/ready` is missing: the smoke fails, the answers file confirms the
-//! rollback, pg_restore puts the database back on 1.4.2 (queried) and the stack serves 1.4.2;
+//! rollback, `pg_restore` puts the database back on 1.4.2 (queried) and the stack serves 1.4.2;
 //! last, the same bad build with a restore that does nothing: the schema query fails the
 //! rollback instead of passing it.
 

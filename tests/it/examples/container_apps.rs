@@ -234,6 +234,14 @@ fn no_new_revision_fails_the_check(d: &Dir, p: &Ports) {
         !st.captures.contains_key("revision"),
         "no revision captured"
     );
+    // The cause fixed, 1.10.0 is released again, so the previous release is a completed one.
+    let o = run(d, p, "baseline.toml", &["--release-version", "1.10.0"]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let (_, st) = d.latest();
+    assert_eq!(
+        (st.version.as_str(), st.phase),
+        ("1.10.0", ReleasePhase::Finished(ReleaseOutcome::Completed))
+    );
 }
 
 fn bad_1_10_1_rolls_back(d: &Dir, p: &Ports) {

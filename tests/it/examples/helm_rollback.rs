@@ -59,21 +59,29 @@ fn live_version(port: u16) -> Option<String> {
     v["version"].as_str().map(str::to_owned)
 }
 
+/// The schema version recorded in the database.
+fn schema(pg: &Postgres) -> String {
+    pg.psql("backend", "select version from schema_version")
+}
+
+/// Every table with its columns: `orders(id,sku) schema_version(version)`.
+fn tables(pg: &Postgres) -> String {
+    pg.psql(
+        "backend",
+        "select string_agg(table_name || '(' || cols || ')', ' ' order by table_name) from \
+         (select table_name, string_agg(column_name, ',' order by ordinal_position) cols \
+          from information_schema.columns where table_schema = 'public' \
+          group by table_name) t",
+    )
+}
+
 #[test]
 fn helm_rollback_releases_then_returns_to_the_lkg() {
     let Some(pg) = Postgres::start() else { return };
     pg.create_db("backend", "backend", PG_PASSWORD);
     let pg_url = format!("postgresql://backend@127.0.0.1:{}/backend", pg.port);
-    let schema = || pg.psql("backend", "select version from schema_version");
-    let tables = || {
-        pg.psql(
-            "backend",
-            "select string_agg(table_name || '(' || cols || ')', ' ' order by table_name) from \
-             (select table_name, string_agg(column_name, ',' order by ordinal_position) cols \
-              from information_schema.columns where table_schema = 'public' \
-              group by table_name) t",
-        )
-    };
+    let schema = || schema(&pg);
+    let tables = || tables(&pg);
     let d = copy_example("helm-rollback");
     let _app = PidFile(d.path().join(".deploy/pid"));
     let port = free_port();
@@ -145,9 +153,15 @@ fn helm_rollback_releases_then_returns_to_the_lkg() {
     assert_eq!(helm["rows"][0]["status"], "deployed", "{helm}");
     assert_eq!(json["revisions"]["git"]["lkg"], "rc-1.10.0", "{json}");
 
-    // A bad 1.12.0: /health is down; the rollback returns to the LKG (rc-1.10.0).
+    bad_1_12_0_returns_to_the_lkg(&d, port, &pg_url, &pg);
+}
+
+/// A bad 1.12.0: /health is down; the rollback returns code and schema to the LKG (rc-1.10.0).
+fn bad_1_12_0_returns_to_the_lkg(d: &Dir, port: u16, pg_url: &str, pg: &Postgres) {
+    let schema = || schema(pg);
+    let tables = || tables(pg);
     std::fs::write(d.path().join("faults/1.12.0.down"), "").unwrap();
-    let o = run(&d, port, &pg_url, "1.12.0");
+    let o = run(d, port, pg_url, "1.12.0");
     assert_eq!(o.status.code(), Some(3), "{}", out(&o));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("helm rollback backend 42"), "{text}");
