@@ -1,5 +1,5 @@
 //! The one skip rule for tests that need a real component (dockerd, Prometheus, tmux,
-//! docker-compose, busybox, root, sshd, postgresql): a test whose component is missing returns early, and the
+//! docker-compose, busybox, root, sshd, postgresql, curl): a test whose component is missing returns early, and the
 //! skip is never silent. Each skip appends `test-name: component: why` to the file named by
 //! `FLIGHTDECK_SKIP_LOG` (scripts/test.sh sets it, counts and names the skips) and prints a
 //! SKIP line; under `FLIGHTDECK_REQUIRE_DOCKER=1` (CI) every real-component test must run, so
@@ -35,9 +35,11 @@ pub enum Component {
     /// `psql`, `pg_dump`, `pg_restore` (postgresql-client), user `postgres`, `runuser`, run as
     /// root (`crate::postgres` starts one per test).
     Postgres,
+    /// `curl` (the seed 004 example times requests with it).
+    Curl,
 }
 
-const ALL: [Component; 9] = [
+const ALL: [Component; 10] = [
     Component::Dockerd,
     Component::Prometheus,
     Component::Tmux,
@@ -47,6 +49,7 @@ const ALL: [Component; 9] = [
     Component::Sshd,
     Component::OpenSsh,
     Component::Postgres,
+    Component::Curl,
 ];
 
 impl Component {
@@ -61,6 +64,7 @@ impl Component {
             Component::Sshd => "sshd",
             Component::OpenSsh => "openssh-client",
             Component::Postgres => "postgresql",
+            Component::Curl => "curl",
         }
     }
 
@@ -92,6 +96,7 @@ impl Component {
                     Err("not running as root".into())
                 }
             }
+            Component::Curl => runs("curl", &["--version"]),
             Component::Postgres => {
                 let bin = crate::postgres::bin_dir().ok_or_else(|| {
                     "no /usr/lib/postgresql/N/bin/initdb (install postgresql)".to_owned()
