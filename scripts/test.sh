@@ -3,8 +3,8 @@
 # (dockerd, tmux, prometheus, busybox-static, docker-compose, openssh-server and -client, git,
 # postgresql and its clients, curl) and starts dockerd (no bridge, no iptables); tests that need
 # Prometheus, sshd or PostgreSQL start their own (sshd on 127.0.0.1, a high port, key-only:
-# tests/it/sshd.rs; PostgreSQL as user postgres on 127.0.0.1: tests/it/postgres.rs). Without root it says what to install;
-# tests needing a missing part skip (or fail, under FLIGHTDECK_REQUIRE_DOCKER=1, as CI sets).
+# tests/it/sshd.rs; PostgreSQL as user postgres on 127.0.0.1: tests/it/postgres.rs). Without
+# root it says what to install; tests needing a missing part skip (or fail, under FLIGHTDECK_REQUIRE_DOCKER=1, as CI sets).
 # At the end: the skipped tests by name, `N passed, N failed, N skipped` and the wall time.
 set -uo pipefail
 cd "$(dirname "$0")/.."

@@ -1,9 +1,9 @@
 //! The one skip rule for tests that need a real component (dockerd, Prometheus, tmux,
-//! docker-compose, busybox, root, sshd, postgresql, curl): a test whose component is missing returns early, and the
-//! skip is never silent. Each skip appends `test-name: component: why` to the file named by
-//! `FLIGHTDECK_SKIP_LOG` (scripts/test.sh sets it, counts and names the skips) and prints a
-//! SKIP line; under `FLIGHTDECK_REQUIRE_DOCKER=1` (CI) every real-component test must run, so
-//! a skip panics instead.
+//! docker-compose, busybox, root, sshd, postgresql, curl): a test whose component is missing
+//! returns early, and the skip is never silent. Each skip appends `test-name: component: why`
+//! to the file named by `FLIGHTDECK_SKIP_LOG` (scripts/test.sh sets it, counts and names the
+//! skips) and prints a SKIP line; under `FLIGHTDECK_REQUIRE_DOCKER=1` (CI) every
+//! real-component test must run, so a skip panics instead.
 //!
 //! Use: `if !skip::need(Component::Tmux) { return; }` (the component is probed once per
 //! process), or `skip::skip(Component::Dockerd, "why")` when the test finds out itself. A new
