@@ -300,6 +300,12 @@ fn bad_build_rolls_back(d: &Dir, e: &Env) {
     );
     let (records, st) = d.latest();
     assert_eq!(st.phase, ReleasePhase::Finished(ReleaseOutcome::RolledBack));
+    // The restore used this release's own dump (captured by `backup`), not any older one.
+    let dump = st.captures.get("backup").cloned().expect("backup captured");
+    assert!(
+        dump.ends_with(".dump") && text.contains(&format!("restoring {dump}")),
+        "{dump}: {text}"
+    );
     let confirmed = records
         .iter()
         .find(|r| r.kind.as_str() == "rollback-confirmed")
