@@ -303,7 +303,10 @@ fn bad_build_rolls_back(d: &Dir, e: &Env) {
     // The restore used this release's own dump (captured by `backup`), not any older one.
     let dump = st.captures.get("backup").cloned().expect("backup captured");
     assert!(
-        dump.ends_with(".dump") && text.contains(&format!("restoring {dump}")),
+        std::path::Path::new(&dump)
+            .extension()
+            .is_some_and(|x| x == "dump")
+            && text.contains(&format!("restoring {dump}")),
         "{dump}: {text}"
     );
     let confirmed = records
