@@ -70,7 +70,8 @@ fn run(d: &Dir, e: &Env, extra: &[&str]) -> std::process::Output {
     run_with(d, e, extra, &[("ALLOW_PROD_MIGRATIONS", "true")])
 }
 
-/// `run` with `env` over the test's environment (`ANSWERS` names the answers file).
+/// `run` with `env` over the test's environment (`ANSWERS` names the answers file; a name
+/// starting with `!` is removed from the environment).
 fn run_with(d: &Dir, e: &Env, extra: &[&str], env: &[(&str, &str)]) -> std::process::Output {
     let answers = env
         .iter()
@@ -104,7 +105,10 @@ fn run_with(d: &Dir, e: &Env, extra: &[&str], env: &[(&str, &str)]) -> std::proc
         c.env(k, v);
     }
     for (k, v) in env {
-        c.env(k, v);
+        match k.strip_prefix('!') {
+            Some(k) => c.env_remove(k),
+            None => c.env(k, v),
+        };
     }
     c.output().unwrap()
 }
@@ -160,13 +164,37 @@ fn compose_prod_releases_then_rolls_back_a_bad_build() {
     a_restore_that_did_nothing_fails_the_rollback(&d, &e);
 }
 
-/// 1.4.2 with the operator's `ALLOW_PROD_MIGRATIONS=false`: the migration script refuses,
-/// nothing is migrated, 1.4.1 keeps running.
+/// 1.4.2 without `ALLOW_PROD_MIGRATIONS` in the operator's environment: the preflight names
+/// it and the release stops before the backup; then with `ALLOW_PROD_MIGRATIONS=false`: the
+/// migration script refuses, nothing is migrated, 1.4.1 keeps running.
 fn guard_refuses_without_the_opt_in(d: &Dir, e: &Env) {
     let o = run_with(
         d,
         e,
         &[],
+        &[
+            ("!ALLOW_PROD_MIGRATIONS", ""),
+            ("ANSWERS", "no-rollback.toml"),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.lines()
+            .any(|l| l.contains("✖ prod-env") && l.contains("ALLOW_PROD_MIGRATIONS")),
+        "{text}"
+    );
+    assert!(text.contains("stopped: step `preflight` failed"), "{text}");
+    assert!(
+        !text.contains("backup │ $"),
+        "no backup, no migration: {text}"
+    );
+    assert_eq!(schema(e), "1.4.1", "nothing migrated");
+
+    let o = run_with(
+        d,
+        e,
+        &["--abandon", "ALLOW_PROD_MIGRATIONS was not set"],
         &[
             ("ALLOW_PROD_MIGRATIONS", "false"),
             ("ANSWERS", "no-rollback.toml"),
