@@ -173,7 +173,9 @@ impl<'a, W: Write> Plain<'a, W> {
                 .d
                 .core()
                 .is_some_and(|c| c.ps.countdown.is_some() || c.ps.pending_rollback.is_some());
-            if st.running().is_some() || waiting {
+            // A background watch still running (nothing else to start) is waited for too.
+            let background = st.current().is_none() && !st.background_running().is_empty();
+            if st.running().is_some() || waiting || background {
                 let ev = self.d.next().await;
                 if let Some(code) = self.on_event(ev).await? {
                     return Ok(code);

@@ -52,6 +52,7 @@ fn info(id: &str, kind: &str, title: &str) -> StepInfo {
         approvers: (kind == "approval").then(|| vec!["alice".to_owned(), "bob".to_owned()]),
         reason_required: kind == "approval",
         duration_ms: (kind == "watch").then_some(300_000),
+        background: false,
     }
 }
 
