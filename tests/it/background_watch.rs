@@ -122,7 +122,7 @@ kind = "manual"
 title = "QA sign-off""#;
     d.write("flightdeck.toml", &trip_runbook(later));
     let t = Tmux::start(d.path(), &format!("{} run; sleep 30", bin()), 120, 32);
-    t.wait_for("deploy");
+    t.wait_for("Watch 1m: alive");
     t.keys(&["Enter"]);
     t.wait_for("✔ 1");
     t.keys(&["Enter"]);
@@ -133,6 +133,10 @@ title = "QA sign-off""#;
     std::fs::write(d.path().join("tripped"), "").expect("trip");
     let s = t.wait_for("ROLLBACK ARMED");
     assert!(s.contains("trigger alive tripped"), "{s}");
+    assert!(s.contains("evidence"), "the evidence modal stays open: {s}");
+    if std::env::var_os("SHOW_SCREEN").is_some() {
+        eprintln!("{s}");
+    }
     let (records, _) = d.latest();
     assert!(records.iter().any(|r| r.kind.as_str() == "rollback-armed"));
     assert!(

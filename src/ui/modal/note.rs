@@ -16,6 +16,8 @@ pub enum NoteKind {
     Skip,
     MarkDone,
     EndWatch,
+    /// Acknowledge the warnings a watch saw (the warn band): the watch then passes.
+    AckWarnings,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +28,8 @@ pub struct NotePrompt {
     pub title: String,
     pub input: TextInput,
     pub error: Option<String>,
+    /// What the prompt is about beyond the step (the warnings to acknowledge).
+    pub detail: String,
 }
 
 impl NotePrompt {
@@ -38,7 +42,15 @@ impl NotePrompt {
             title,
             input: TextInput::new(),
             error: None,
+            detail: String::new(),
         }
+    }
+
+    /// The same prompt, saying `detail` (the warnings a watch saw).
+    #[must_use]
+    pub fn with_detail(mut self, detail: String) -> NotePrompt {
+        self.detail = detail;
+        self
     }
 
     pub fn key(&mut self, ev: &KeyEvent) -> ModalOutcome {
@@ -48,7 +60,14 @@ impl NotePrompt {
                 ModalOutcome::Send(Box::new(match self.kind {
                     NoteKind::Skip => Msg::Skip { reason: text },
                     NoteKind::MarkDone => Msg::MarkDone { note: text },
-                    NoteKind::EndWatch => Msg::EndWatch { note: text },
+                    NoteKind::EndWatch => Msg::EndWatchOf {
+                        step: self.step.clone(),
+                        note: text,
+                    },
+                    NoteKind::AckWarnings => Msg::AckWarnings {
+                        note: text,
+                        source: "operator".into(),
+                    },
                 }))
             }
             Edit::Esc => ModalOutcome::Close(Some(
@@ -56,6 +75,7 @@ impl NotePrompt {
                     NoteKind::Skip => "skip cancelled",
                     NoteKind::MarkDone => "mark done cancelled",
                     NoteKind::EndWatch => "ending the watch cancelled",
+                    NoteKind::AckWarnings => "the watch still waits: ⏎ to acknowledge its warnings",
                 }
                 .into(),
             )),
@@ -92,6 +112,17 @@ impl NotePrompt {
                 ),
                 "end the watch",
                 " End the watch · ",
+            ),
+            NoteKind::AckWarnings => (
+                Row::Wrap(
+                    format!(
+                        "The watch saw warnings ({}). It passes once you acknowledge them: say what you checked (journaled):",
+                        self.detail
+                    ),
+                    theme.text,
+                ),
+                "acknowledge",
+                " ⚠ Warnings · ",
             ),
         };
         let mut rows = vec![question, Row::Input(&self.input, true)];
