@@ -228,7 +228,7 @@ impl ReleaseState {
         self.list(phase)
             .iter()
             .position(|s| {
-                !s.status.is_done() && !(s.status == StepStatus::Running && s.is_background())
+                !(s.status.is_done() || (s.status == StepStatus::Running && s.is_background()))
             })
             .map(|i| (phase, i))
     }

@@ -84,7 +84,7 @@ fn trigger(cx: &mut Cx, f: &mut Fields<'_, '_>) -> TriggerSpec {
         warn: f
             .string(cx, "warn")
             .filter(|c| checks::condition(cx, c, "warn", &what))
-            .map(|c| c.into_inner()),
+            .map(toml::Spanned::into_inner),
     }
 }
 

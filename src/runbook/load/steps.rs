@@ -120,7 +120,7 @@ fn step(
     })
 }
 
-/// `rollback step `undo`` or `rollback step 2`, for messages.
+/// A step as messages name it: `rollback step 2`, or with its id in backticks.
 fn f_what(label: &str, id: Option<&Str>, index: usize) -> String {
     match id {
         Some(id) => format!("{label} `{}`", id.get_ref()),
