@@ -266,3 +266,109 @@ fn headless_warnings_acknowledged_in_the_answers_file_let_the_watch_pass() {
     assert_eq!(records[soak_done].data["outcome"], "succeeded");
     d.verify_latest();
 }
+
+#[test]
+fn a_resumed_release_restarts_its_background_watch_for_the_time_it_had_left() {
+    let d = Dir::new(
+        r#"
+[release]
+name = "app"
+environment = "staging"
+version = "1.0.0"
+
+[[gates]]
+id = "alive"
+kind = "command"
+run = "true"
+interval = "500ms"
+
+[[steps]]
+id = "soak"
+kind = "watch"
+duration = "12s"
+triggers = ["alive"]
+background = true
+
+[[steps]]
+id = "slow"
+kind = "run"
+run = "echo $$ > slow.pid; echo begun; sleep 60"
+"#,
+    );
+    let bin = assert_cmd::cargo::cargo_bin("flightdeck");
+    let mut child = std::process::Command::new(bin)
+        .current_dir(d.path())
+        .args(["run", "--plain"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        assert!(Instant::now() < deadline, "step `slow` never started");
+        if let Ok(p) = d.state().resolve("latest")
+            && std::fs::read_to_string(&p).is_ok_and(|t| t.contains("\"begun\""))
+        {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_secs(4));
+    child.kill().expect("kill -9");
+    child.wait().expect("reaped");
+    if let Ok(pid) = std::fs::read_to_string(d.path().join("slow.pid"))
+        && let Ok(pid) = pid.trim().parse::<i32>()
+    {
+        let _ = nix::sys::signal::killpg(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+    let (_, st) = d.latest();
+    assert_eq!(
+        st.steps[0].status,
+        flightdeck::release::StepStatus::Running,
+        "replay rebuilds the background watch running"
+    );
+    d.write(
+        "answers.toml",
+        "[resume]\ninterrupted = \"mark-done\"\nnote = \"checked: slow had finished\"\n",
+    );
+    let started = Instant::now();
+    let o = d
+        .cmd(&[
+            "run",
+            "--plain",
+            "--resume",
+            "--take-over",
+            "--answers",
+            "answers.toml",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(10),
+        "only the time left: {took:?}"
+    );
+    let (records, st) = d.latest();
+    assert_eq!(st.phase, ReleasePhase::Finished(ReleaseOutcome::Completed));
+    let resumed = records
+        .iter()
+        .find(|r| r.kind.as_str() == "note" && r.data["action"] == "watch-resumed")
+        .expect("a watch-resumed note");
+    assert!(
+        resumed.data["text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("background watch resumed: 0:0")),
+        "{:?}",
+        resumed.data
+    );
+    let soak_done = records
+        .iter()
+        .rfind(|r| r.kind.as_str() == "step-finished" && r.step.as_deref() == Some("soak"))
+        .expect("soak finished");
+    assert_eq!(soak_done.data["outcome"], "succeeded");
+    d.verify_latest();
+}
