@@ -73,7 +73,24 @@ impl App {
             }
             None => self.current_step(),
         };
-        self.modal = Some(Modal::EndWatch(NotePrompt::new(NoteKind::EndWatch, step)));
+        // Several background watches (and no foreground one): `tab` picks which one ends.
+        let choices = if r
+            .running()
+            .is_some_and(|(p, i)| r.list(p)[i].kind == crate::runbook::StepType::Watch)
+        {
+            Vec::new()
+        } else {
+            r.background_running()
+                .into_iter()
+                .map(|(p, i)| {
+                    let s = &r.list(p)[i];
+                    (s.id.clone(), i + 1, s.title.clone())
+                })
+                .collect()
+        };
+        self.modal = Some(Modal::EndWatch(
+            NotePrompt::new(NoteKind::EndWatch, step).with_choices(choices),
+        ));
     }
 
     pub(crate) fn open_mark_done(&mut self) {

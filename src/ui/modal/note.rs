@@ -30,6 +30,8 @@ pub struct NotePrompt {
     pub error: Option<String>,
     /// What the prompt is about beyond the step (the warnings to acknowledge).
     pub detail: String,
+    /// Ending a watch with several running: the watches `tab` picks from (step, number, title).
+    pub choices: Vec<(String, usize, String)>,
 }
 
 impl NotePrompt {
@@ -43,6 +45,25 @@ impl NotePrompt {
             input: TextInput::new(),
             error: None,
             detail: String::new(),
+            choices: Vec::new(),
+        }
+    }
+
+    /// The same prompt, with the watches `tab` cycles through (the first is selected).
+    #[must_use]
+    pub fn with_choices(mut self, choices: Vec<(String, usize, String)>) -> NotePrompt {
+        self.choices = choices;
+        self
+    }
+
+    /// `tab`: select the next watch to end.
+    fn next_choice(&mut self) {
+        let at = self.choices.iter().position(|(s, ..)| *s == self.step);
+        let next = at.map_or(0, |i| (i + 1) % self.choices.len());
+        if let Some((step, number, title)) = self.choices.get(next).cloned() {
+            self.step = step;
+            self.number = number;
+            self.title = title;
         }
     }
 
@@ -54,6 +75,10 @@ impl NotePrompt {
     }
 
     pub fn key(&mut self, ev: &KeyEvent) -> ModalOutcome {
+        if ev.code == crossterm::event::KeyCode::Tab && self.choices.len() > 1 {
+            self.next_choice();
+            return ModalOutcome::Keep;
+        }
         match self.input.key(ev) {
             Edit::Enter => {
                 let text = self.input.text().trim().to_owned();
@@ -128,7 +153,14 @@ impl NotePrompt {
         let mut rows = vec![question, Row::Input(&self.input, true)];
         rows.extend(error_row(self.error.as_ref(), theme));
         rows.push(Row::Blank);
-        rows.push(Row::Text(hint(&[("⏎", enter), ("esc", "cancel")], theme)));
+        if self.choices.len() > 1 {
+            rows.push(Row::Text(hint(
+                &[("⏎", enter), ("tab", "next watch"), ("esc", "cancel")],
+                theme,
+            )));
+        } else {
+            rows.push(Row::Text(hint(&[("⏎", enter), ("esc", "cancel")], theme)));
+        }
         Body {
             title: Line::from(vec![
                 Span::styled(title, theme.title),

@@ -135,3 +135,52 @@ fn warnings_are_acknowledged_in_a_modal_when_the_watch_ends() {
     assert!(k.contains(&"release-finished".to_owned()), "{k:?}");
     assert!(h.app.release.is_finished());
 }
+
+#[test]
+fn with_several_background_watches_tab_picks_the_one_e_ends() {
+    let mut h = H::new("staging");
+    for _ in 0..4 {
+        h.release(Msg::Skip {
+            reason: "done earlier".into(),
+        });
+    }
+    for st in [&mut h.core.st, &mut h.app.release] {
+        for i in [4, 5] {
+            let s = &mut st.steps[i];
+            s.kind = crate::runbook::StepType::Watch;
+            s.info.kind = crate::runbook::StepType::Watch;
+            s.info.background = true;
+            s.info.duration_ms = Some(300_000);
+        }
+    }
+    h.key("enter");
+    h.key("enter");
+    assert_eq!(h.app.release.background_running().len(), 2);
+    h.key("e");
+    let Some(Modal::EndWatch(m)) = h.modal() else {
+        panic!("{:?}", h.modal())
+    };
+    assert_eq!(m.step, "smoke", "the first background watch is selected");
+    let s = screen(&mut h, 80, 24);
+    assert!(s.contains("tab next watch"), "{s}");
+    h.key("tab");
+    let Some(Modal::EndWatch(m)) = h.modal() else {
+        panic!("{:?}", h.modal())
+    };
+    assert_eq!(m.step, "watch");
+    h.typ("enough");
+    let fx = h.key("enter");
+    assert!(
+        fx.contains(&AppEffect::Release(Effect::Control {
+            phase: Phase::Main,
+            index: 5,
+            control: crate::release::effect::Control::End,
+        })),
+        "{fx:?}"
+    );
+    assert_eq!(
+        h.app.release.background_running().len(),
+        2,
+        "until the executor reports"
+    );
+}
