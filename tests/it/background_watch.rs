@@ -372,3 +372,25 @@ run = "echo $$ > slow.pid; echo begun; sleep 60"
     assert_eq!(soak_done.data["outcome"], "succeeded");
     d.verify_latest();
 }
+
+#[test]
+fn status_json_reports_a_pass_in_the_warn_band_as_warn() {
+    let d = Dir::new("");
+    d.write("rate", "0.02");
+    let svc = Service::start(d.path(), "rate");
+    d.write("flightdeck.toml", &warn_runbook(svc.port));
+    let o = d.cmd(&["status", "--json"]).output().expect("runs");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "a warning is no failure: {}",
+        out(&o)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(doc["gates"][0]["id"], "error-rate");
+    assert_eq!(doc["gates"][0]["state"], "warn", "{doc}");
+    d.write("rate", "0.001");
+    let o = d.cmd(&["status", "--json"]).output().expect("runs");
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(doc["gates"][0]["state"], "pass", "{doc}");
+}
