@@ -235,6 +235,12 @@ fn headless_warnings_acknowledged_in_the_answers_file_let_the_watch_pass() {
         started.elapsed() >= Duration::from_secs(3),
         "waited for the watch"
     );
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("waiting for background watch soak: 0:0"),
+        "the plain lines say what the release waits for: {text}"
+    );
+    assert!(text.contains("(in the background"), "{text}");
     let (records, st) = d.latest();
     assert_eq!(st.phase, ReleasePhase::Finished(ReleaseOutcome::Completed));
     let ack = index(&records, |r| {
