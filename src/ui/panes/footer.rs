@@ -155,6 +155,9 @@ fn items(app: &App) -> Vec<(Action, &'static str, u8)> {
                     v.push((Action::ExtendWatch, "extend 5m", 1));
                     v.push((Action::EndWatch, "end early", 2));
                 }
+                if kind != StepType::Watch && !r.background_running().is_empty() {
+                    v.push((Action::EndWatch, "end watch", 4));
+                }
                 v.push((Action::Cancel, "cancel", 2));
             }
             None if current.is_none() && r.ack_pending().is_some() => {
