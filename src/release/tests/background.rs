@@ -375,3 +375,36 @@ fn a_watch_without_warnings_passes_at_its_end_and_a_failed_one_never_asks() {
     let fx = c.update(done("soak", Outcome::Succeeded), t(602)).unwrap();
     assert_eq!(kinds(&fx), vec!["step-finished"]);
 }
+
+#[test]
+fn a_foreground_watch_with_warnings_holds_the_checklist_until_acknowledged_or_cancelled() {
+    let mut c = Core::new(ReleaseState::default(), Policy::default());
+    c.update(
+        Msg::Begin(begin(&[("watch", "watch"), ("tag", "git-tag")], &[])),
+        t(0),
+    )
+    .unwrap();
+    c.update(Msg::Next, t(1)).unwrap();
+    c.update(warn_result("watch"), t(5)).unwrap();
+    let fx = c.update(done("watch", Outcome::Succeeded), t(9)).unwrap();
+    assert_eq!(kinds(&fx), vec!["note", "execute Main 0"]);
+    assert_eq!(
+        c.st.running(),
+        Some((Phase::Main, 0)),
+        "it still holds the checklist"
+    );
+    assert!(
+        c.update(Msg::Next, t(10))
+            .unwrap_err()
+            .0
+            .contains("still running")
+    );
+    // `x` on it is answered by the core at once (no executor runs it any more).
+    let fx = c.update(Msg::Cancel, t(11)).unwrap();
+    let Routed::Core(m) = route(&c.st, fx[0].clone(), t(11)) else {
+        panic!("{fx:?}")
+    };
+    c.update(m, t(11)).unwrap();
+    assert!(matches!(status(&c, "watch"), StepStatus::Failed(_)));
+    assert!(!c.st.steps[0].ack_pending);
+}
