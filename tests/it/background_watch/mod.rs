@@ -10,8 +10,10 @@ use flightdeck::release::{ReleaseOutcome, ReleasePhase};
 use crate::run::{Dir, out};
 use crate::watch::Service;
 
+mod cockpit;
+
 /// deploy · soak (background, `alive` = no `tripped` file) · `later` · rollback.
-fn trip_runbook(later: &str) -> String {
+pub(super) fn trip_runbook(later: &str) -> String {
     format!(
         r#"
 [release]
@@ -108,48 +110,9 @@ run = "sleep 1; touch tripped; sleep 2; echo work-done""#;
     d.verify_latest();
 }
 
-#[test]
-fn a_background_trigger_trips_under_the_evidence_modal_in_the_cockpit() {
-    use crate::skip::{Component, need};
-    use crate::tmux::{Tmux, bin};
-    if !need(Component::Tmux) {
-        return;
-    }
-    let d = Dir::new("");
-    let later = r#"[[steps]]
-id = "qa"
-kind = "manual"
-title = "QA sign-off""#;
-    d.write("flightdeck.toml", &trip_runbook(later));
-    let t = Tmux::start(d.path(), &format!("{} run; sleep 30", bin()), 120, 32);
-    t.wait_for("Watch 1m: alive");
-    t.keys(&["Enter"]);
-    t.wait_for("✔ 1");
-    t.keys(&["Enter"]);
-    t.wait_for("left");
-    t.keys(&["Enter"]);
-    let s = t.wait_for("evidence");
-    assert!(s.contains("QA sign-off"), "{s}");
-    std::fs::write(d.path().join("tripped"), "").expect("trip");
-    let s = t.wait_for("ROLLBACK ARMED");
-    assert!(s.contains("trigger alive tripped"), "{s}");
-    assert!(s.contains("evidence"), "the evidence modal stays open: {s}");
-    if std::env::var_os("SHOW_SCREEN").is_some() {
-        eprintln!("{s}");
-    }
-    let (records, _) = d.latest();
-    assert!(records.iter().any(|r| r.kind.as_str() == "rollback-armed"));
-    assert!(
-        !records
-            .iter()
-            .any(|r| r.kind.as_str() == "step-finished" && r.step.as_deref() == Some("qa")),
-        "the manual step still waits for evidence"
-    );
-}
-
 /// A background watch of 3 s over the demo service's error rate, with a warn band, then a
 /// quick step.
-fn warn_runbook(port: u16) -> String {
+pub(super) fn warn_runbook(port: u16) -> String {
     format!(
         r#"
 [release]
