@@ -36,6 +36,7 @@ fn step(i: usize) -> StepInfo {
         approvers: None,
         reason_required: false,
         duration_ms: None,
+        background: false,
     }
 }
 

@@ -43,6 +43,14 @@ pub struct DrillAnswer {
     pub findings: String,
 }
 
+/// The acknowledgement of a watch's warnings (the warn band, DESIGN.md §10).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct WarningsAnswer {
+    /// The note journaled as the acknowledgement (`warnings-ack`).
+    pub ack: String,
+}
+
 /// An answers file.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -57,6 +65,8 @@ pub struct Answers {
     pub resume: Option<ResumeAnswer>,
     #[serde(default)]
     pub drill: Option<DrillAnswer>,
+    #[serde(default)]
+    pub warnings: Option<WarningsAnswer>,
     /// The file's text, journaled whole.
     #[serde(skip)]
     pub text: String,
@@ -72,7 +82,7 @@ impl Answers {
                 format!("{line}:{col}: ")
             });
             eyre!(
-                "{file}:{at}{} (expected [evidence], [approvals.ID] with name and reason, [rollback] confirm/target, [resume] interrupted/note, [drill] findings)",
+                "{file}:{at}{} (expected [evidence], [approvals.ID] with name and reason, [rollback] confirm/target, [resume] interrupted/note, [drill] findings, [warnings] ack)",
                 e.message()
             )
         })?;
@@ -110,6 +120,17 @@ mod tests {
         assert_eq!(a.approvals["prod-ok"].name, "alice");
         assert!(a.confirms_rollback("production"));
         assert!(!a.confirms_rollback("prod"));
+    }
+
+    #[test]
+    fn warnings_ack_parses() {
+        let a = Answers::parse("[warnings]\nack = \"checked the dashboards\"\n", "a.toml")
+            .expect("parses");
+        assert_eq!(
+            a.warnings.map(|w| w.ack).as_deref(),
+            Some("checked the dashboards")
+        );
+        assert!(Answers::parse("[warnings]\nacks = \"x\"\n", "a.toml").is_err());
     }
 
     #[test]

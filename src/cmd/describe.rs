@@ -122,7 +122,9 @@ impl<'a> Described<'a> {
                     "       service {service} → the newest retained container"
                 ));
             }
-            StepKind::Watch { duration, triggers } => {
+            StepKind::Watch {
+                duration, triggers, ..
+            } => {
                 let d = self.d(duration);
                 self.push(format!("       for {d}, triggers:"));
                 for id in triggers {

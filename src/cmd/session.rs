@@ -57,6 +57,9 @@ impl Session<'_> {
                 "resume",
                 format!("release resumed by {}", self.r.ctx.operator),
             ));
+            if !st.background_running().is_empty() {
+                initial.push(Msg::ResumeBackground);
+            }
         } else {
             initial.push(Msg::Begin(release_started(
                 self.r,

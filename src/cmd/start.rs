@@ -42,6 +42,13 @@ fn info(s: &Step, ctx: &crate::runbook::Context) -> StepInfo {
         approvers,
         reason_required,
         duration_ms,
+        background: matches!(
+            s.kind,
+            StepKind::Watch {
+                background: true,
+                ..
+            }
+        ),
     }
 }
 

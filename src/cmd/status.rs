@@ -31,12 +31,28 @@ pub struct Row<'a> {
 }
 
 impl Row<'_> {
+    /// A pass that fails the gate's `warn` condition (the warn band, DESIGN.md §10).
+    fn warned(&self) -> bool {
+        use crate::release::trigger::{Verdict, warn_band};
+        let Some(o) = self.outcome.as_ref().filter(|o| o.state == GateState::Pass) else {
+            return false;
+        };
+        let warn = self.gate.trigger.warn.as_deref();
+        let warn = warn.and_then(|c| crate::runbook::condition::Condition::compile(c).ok());
+        warn_band(Verdict::Pass, warn.as_ref(), &o.value).0 == Verdict::Warn
+    }
     fn state(&self) -> &'static str {
+        if self.warned() {
+            return "warn";
+        }
         self.outcome
             .as_ref()
             .map_or("not-run", |o| o.state.as_str())
     }
     fn mark(&self) -> &'static str {
+        if self.warned() {
+            return "⚠";
+        }
         self.outcome.as_ref().map_or("·", |o| o.state.mark())
     }
     fn message(&self) -> &str {
@@ -126,7 +142,7 @@ pub struct ReleaseJson {
 pub struct GateJson {
     pub id: String,
     pub kind: &'static str,
-    /// `pass`, `fail`, `error` or `not-run` (command gates).
+    /// `pass`, `warn` (a pass in the warn band), `fail`, `error` or `not-run` (command gates).
     pub state: &'static str,
     pub value: Value,
     pub message: String,

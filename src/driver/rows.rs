@@ -22,6 +22,7 @@ pub fn gate_row(ev: &Event, rb: &Runbook, at: DateTime<Utc>) -> Option<GateRow> 
     let state = match state.as_str() {
         "pass" => GateState::Pass,
         "fail" => GateState::Fail,
+        "warn" => GateState::Warn,
         _ => GateState::Error,
     };
     let def = rb.gate(gate).map(|g| &g.kind);

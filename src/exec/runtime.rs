@@ -181,7 +181,13 @@ impl Runtime {
                 self.launch(phase, &step, started);
             }
             StepKind::Watch { .. } => {
-                let started = super::watch::start(phase, &step, self, &ctx);
+                // The time the step has left by the core (a resumed background watch).
+                let left = st
+                    .list(phase)
+                    .get(index)
+                    .filter(|s| s.info.duration_ms.is_some() && s.started_at.is_some())
+                    .map(|s| std::time::Duration::from_millis(s.watch_left_ms(chrono::Utc::now())));
+                let started = super::watch::start(phase, &step, self, &ctx, left);
                 self.launch(phase, &step, started);
             }
             StepKind::DockerDeploy { .. } => {

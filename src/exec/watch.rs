@@ -2,6 +2,12 @@
 //! measurement. A trip journals `trigger-tripped` (with the measurements), arms the rollback
 //! and ends the watch as failed; too many errors make it inconclusive, which ends the watch
 //! without arming anything. The watch succeeds when its duration ends with no trip.
+//!
+//! A background watch (`background = true`, DESIGN.md §10) is the same task: the runtime keeps
+//! its handle while the following steps run, and the core does not wait for it. Its deadline
+//! is the step's start plus its duration and extensions, so a resumed one runs for the time it
+//! had left. A measurement that passes but fails the gate's `warn` condition is journaled as
+//! `warn` (the core asks for their acknowledgement when the watch ends).
 
 use crate::runbook::duration::instant_after;
 use std::pin::Pin;
@@ -15,8 +21,9 @@ use super::command::Handle;
 use super::gates::{self, GateCx, GateOutcome, GateState};
 use super::runtime::Runtime;
 use crate::release::effect::Control;
-use crate::release::trigger::{Measurement, Spec, Transition, Trigger, Verdict};
+use crate::release::trigger::{Measurement, Spec, Transition, Trigger, Verdict, warn_band};
 use crate::release::{Event, Msg, Outcome, Phase};
+use crate::runbook::condition::Condition;
 use crate::runbook::template::{self, Context};
 use crate::runbook::{Gate, Step, StepKind};
 
@@ -27,24 +34,33 @@ pub struct WatchSpec {
     pub step: String,
     pub duration: Duration,
     pub triggers: Vec<(Gate, Spec)>,
+    /// Each trigger's compiled `warn` condition (the warn band), in `triggers` order.
+    pub warn: Vec<Option<Condition>>,
     /// The rollback target to name when a trigger arms the rollback.
     pub target: Option<String>,
 }
 
-/// Resolve the watch of `step` and start it.
+/// Resolve the watch of `step` and start it. `left`: the time the step has left by the core's
+/// state (its start plus duration and extensions), when known; a resumed background watch
+/// runs only for that.
 pub fn start(
     phase: Phase,
     step: &Step,
     rt: &Runtime,
     ctx: &Context,
+    left: Option<Duration>,
 ) -> Result<Option<Handle>, String> {
-    let StepKind::Watch { duration, triggers } = &step.kind else {
+    let StepKind::Watch {
+        duration, triggers, ..
+    } = &step.kind
+    else {
         return Err(format!("step `{}` is not a watch step", step.id));
     };
     let r = &rt.resolved;
     let err = |e: template::RenderError| r.render_error(&e);
     let dur = |d| template::render_duration(d, ctx).map_err(err);
     let mut list = Vec::new();
+    let mut warn = Vec::new();
     for id in triggers {
         let g = r
             .runbook
@@ -60,14 +76,23 @@ pub fn start(
             dry_run: t.dry_run,
         };
         list.push((g.clone(), spec));
+        warn.push(
+            t.warn
+                .as_deref()
+                .map(Condition::compile)
+                .transpose()
+                .map_err(|e| format!("gate `{id}`: warn: {e}"))?,
+        );
     }
     let mut cx = GateCx::from_resolved(r, Some(rt.state_dir.clone()));
     cx.ctx = ctx.clone();
+    let full = dur(duration)?;
     let spec = WatchSpec {
         phase,
         step: step.id.clone(),
-        duration: dur(duration)?,
+        duration: left.map_or(full, |l| l.min(full)),
         triggers: list,
+        warn,
         target: ctx
             .rollback_version
             .clone()
@@ -229,10 +254,15 @@ impl Watch {
     fn on_measured(&mut self, i: usize, outcome: &GateOutcome) -> Option<End> {
         self.busy[i] = false;
         let gate = self.spec.triggers[i].0.id.clone();
-        self.record(&gate, outcome);
+        let (verdict, why) = warn_band(
+            verdict(outcome),
+            self.spec.warn.get(i).and_then(Option::as_ref),
+            &outcome.value,
+        );
+        self.record(&gate, outcome, verdict, why.as_deref());
         let m = Measurement {
             at: Utc::now(),
-            verdict: verdict(outcome),
+            verdict,
             value: outcome.value.as_f64(),
             message: compact(&self.spec.triggers[i].0, outcome),
         };
@@ -243,20 +273,32 @@ impl Watch {
         }
     }
 
-    /// The measurement as a `gate` output line and a journaled gate result.
-    fn record(&self, gate: &str, outcome: &GateOutcome) {
+    /// The measurement as a `gate` output line and a journaled gate result; a warning (the
+    /// warn band) is `⚠` and `warn`, with why.
+    fn record(&self, gate: &str, outcome: &GateOutcome, verdict: Verdict, why: Option<&str>) {
+        let (line, state, message) = match why {
+            Some(why) if verdict == Verdict::Warn => {
+                let message = format!("{} — {why}", outcome.message);
+                (format!("⚠ {gate}: {message}"), "warn", message)
+            }
+            _ => (
+                gates::log_line(gate, outcome),
+                outcome.state.as_str(),
+                outcome.message.clone(),
+            ),
+        };
         let _ = self.tx.send(Msg::Output {
             phase: self.spec.phase,
             step: self.spec.step.clone(),
             stream: "gate".into(),
-            lines: vec![gates::log_line(gate, outcome)],
+            lines: vec![line],
         });
         let _ = self.tx.send(Msg::Record(Event::GateResult {
             step: Some(self.spec.step.clone()),
             gate: gate.to_owned(),
-            state: outcome.state.as_str().to_owned(),
+            state: state.to_owned(),
             value: outcome.value.clone(),
-            message: outcome.message.clone(),
+            message,
             expected: outcome.expected.clone(),
         }));
     }

@@ -135,7 +135,9 @@ impl Masker {
             Msg::Evidence { note, .. }
             | Msg::MarkDone { note }
             | Msg::Abandon { note }
-            | Msg::EndWatch { note } => {
+            | Msg::EndWatch { note }
+            | Msg::EndWatchOf { note, .. }
+            | Msg::AckWarnings { note, .. } => {
                 self.mask_in_place(note);
             }
             Msg::Skip { reason } | Msg::Arm { reason, .. } => self.mask_in_place(reason),
@@ -160,10 +162,11 @@ impl Masker {
             | Msg::Rollback { .. }
             | Msg::Timer { .. }
             | Msg::StopCountdown
-            | Msg::ExtendWatch { .. } => {}
+            | Msg::ResumeBackground
+            | Msg::ExtendWatch { .. }
             // A signed approval is journaled exactly as signed: masking its reason would make
             // the record disagree with its signature. The approver chose what to sign.
-            Msg::Signed(_) => {}
+            | Msg::Signed(_) => {}
         }
     }
 }

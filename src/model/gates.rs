@@ -10,6 +10,8 @@ pub enum GateState {
     Pass,
     Fail,
     Error,
+    /// Passed its condition but failed its `warn` condition (the warn band, DESIGN.md §10).
+    Warn,
 }
 
 impl GateState {
@@ -20,6 +22,7 @@ impl GateState {
             GateState::Pass => "✔",
             GateState::Fail => "✖",
             GateState::Error => "?",
+            GateState::Warn => "⚠",
         }
     }
 }

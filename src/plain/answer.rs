@@ -7,6 +7,38 @@ use crate::release::{Msg, Outcome, Phase};
 use crate::runbook::StepType;
 
 impl<W: Write> Plain<'_, W> {
+    /// A watch that saw warnings: `[warnings] ack` in the answers file, or the terminal,
+    /// acknowledges them; `--auto-approve` never does, so otherwise the watch fails.
+    fn ack_warnings(&self, s: &crate::release::StepState, fail: impl Fn(String) -> Msg) -> Msg {
+        let answers = self.opts.answers.as_ref();
+        if let Some(note) = answers
+            .and_then(|a| a.warnings.as_ref())
+            .map(|w| w.ack.clone())
+        {
+            return Msg::AckWarnings {
+                note,
+                source: "answers".into(),
+            };
+        }
+        if self.opts.tty
+            && let Some(note) = ask_tty(&format!(
+                "watch `{}` saw warnings ({}); acknowledge them with a note: ",
+                s.id,
+                s.warnings_text()
+            ))
+        {
+            return Msg::AckWarnings {
+                note,
+                source: "terminal".into(),
+            };
+        }
+        fail(format!(
+            "watch `{}` saw warnings ({}) that nobody acknowledged: give [warnings] ack = \"…\" in the answers file, or answer on a terminal (--auto-approve never acknowledges warnings)",
+            s.id,
+            s.warnings_text()
+        ))
+    }
+
     /// The answer to step `index` of `phase`: from the answers file, `--auto-approve`, the
     /// terminal, or a failure that says how to give it.
     pub(super) fn answer(&mut self, phase: Phase, index: usize) -> Msg {
@@ -22,6 +54,9 @@ impl<W: Write> Plain<'_, W> {
             duration_ms: 0,
             captures: std::collections::BTreeMap::new(),
         };
+        if s.kind == StepType::Watch {
+            return self.ack_warnings(&s, fail);
+        }
         if s.kind == StepType::Manual {
             if let Some(note) = answers.and_then(|a| a.evidence.get(&s.id)) {
                 return Msg::Evidence {

@@ -115,11 +115,17 @@ fn step_started(st: &ReleaseState, phase: Phase, step: &str, attempt: u32) -> St
     let title = st
         .find(phase, step)
         .map(|i| st.list(phase)[i].title.clone());
-    let again = if attempt > 1 {
+    let mut again = if attempt > 1 {
         format!(" (attempt {attempt})")
     } else {
         String::new()
     };
+    if st
+        .find(phase, step)
+        .is_some_and(|i| st.list(phase)[i].is_background())
+    {
+        again.push_str(" (in the background: the next steps run while it watches)");
+    }
     format!(
         "▶ {} — {}{again}",
         step_pos(st, phase, step),

@@ -159,6 +159,7 @@ impl<'a, W: Write> Plain<'a, W> {
     }
 
     async fn run(&mut self, mode: Mode) -> Result<i32> {
+        let mut said_waiting = false;
         loop {
             if let Some(code) = self.settle().await? {
                 return Ok(code);
@@ -173,7 +174,16 @@ impl<'a, W: Write> Plain<'a, W> {
                 .d
                 .core()
                 .is_some_and(|c| c.ps.countdown.is_some() || c.ps.pending_rollback.is_some());
-            if st.running().is_some() || waiting {
+            // A background watch still running (nothing else to start) is waited for too.
+            let background = st.current().is_none() && !st.background_running().is_empty();
+            if background && !said_waiting {
+                said_waiting = true;
+                if let Some(w) = crate::release::update::background::waiting_for(st, now_ms()) {
+                    self.line(&w)?;
+                }
+                continue;
+            }
+            if st.running().is_some() || waiting || background {
                 let ev = self.d.next().await;
                 if let Some(code) = self.on_event(ev).await? {
                     return Ok(code);

@@ -27,6 +27,16 @@ impl ReleaseState {
                 self.phase = ReleasePhase::Finished(*outcome);
                 self.finished_at = Some(at);
             }
+            Event::GateResult {
+                step: Some(step),
+                gate,
+                state,
+                ..
+            } if state == "warn" => {
+                if let Some(s) = self.step_in_any(step) {
+                    *s.warnings.entry(gate.clone()).or_insert(0) += 1;
+                }
+            }
             Event::GateResult { .. }
             | Event::TriggerTripped { .. }
             | Event::TriggerInconclusive { .. }
@@ -82,6 +92,8 @@ impl ReleaseState {
                     s.finished_at = None;
                     s.duration_ms = None;
                     s.exit_code = None;
+                    s.warnings.clear();
+                    s.ack_pending = false;
                 }
             }
             Event::Output {
@@ -116,6 +128,7 @@ impl ReleaseState {
                     s.exit_code = *exit_code;
                     s.duration_ms = Some(*duration_ms);
                     s.finished_at = Some(at);
+                    s.ack_pending = false;
                 }
                 for (k, v) in captures {
                     self.captures.insert(k.clone(), v.clone());
@@ -166,9 +179,14 @@ impl ReleaseState {
                     && let Some(s) = self.step_mut(*phase, step)
                 {
                     s.note = Some(text.clone());
-                    if action.as_deref() == Some("mark-done") {
-                        s.status = StepStatus::Succeeded;
-                        s.finished_at = Some(at);
+                    match action.as_deref() {
+                        Some("mark-done") => {
+                            s.status = StepStatus::Succeeded;
+                            s.finished_at = Some(at);
+                        }
+                        Some("warnings-ack-needed") => s.ack_pending = true,
+                        Some("warnings-ack") => s.ack_pending = false,
+                        _ => {}
                     }
                 }
             }

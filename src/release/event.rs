@@ -35,6 +35,9 @@ pub struct StepInfo {
     /// A watch step's duration as resolved when the release started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<u64>,
+    /// A watch with `background = true`: the checklist moves on while it runs.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub background: bool,
 }
 
 /// How a step ended.

@@ -31,8 +31,15 @@ pub enum Msg {
     Cancel,
     /// Extend the running watch (`+`).
     ExtendWatch { by_ms: u64 },
-    /// End the running watch early, with a note (`e`).
+    /// End the running watch early, with a note (`e`): the foreground watch, else the first
+    /// background watch.
     EndWatch { note: String },
+    /// End the background watch `step` early, with a note (`e` on its checklist line).
+    EndWatchOf { step: String, note: String },
+    /// Acknowledge the warnings of a watch that waits for it (a note; DESIGN.md §10).
+    AckWarnings { note: String, source: String },
+    /// On resume: restart the background watches the journal left running.
+    ResumeBackground,
     /// Arm the rollback (a trigger tripped).
     Arm {
         reason: String,

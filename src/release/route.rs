@@ -26,12 +26,13 @@ pub enum Routed {
 pub fn route(st: &ReleaseState, e: Effect, now: DateTime<Utc>) -> Routed {
     match e {
         Effect::Execute { phase, index } => match st.list(phase).get(index) {
-            Some(s) if s.kind.is_answered() => Routed::Prompt { phase, index },
+            // A watch waiting for its warnings' acknowledgement asks for it, like evidence.
+            Some(s) if s.kind.is_answered() || s.ack_pending => Routed::Prompt { phase, index },
             Some(_) => Routed::Executor(e),
             None => Routed::None,
         },
         Effect::Cancel { phase, index } => match st.list(phase).get(index) {
-            Some(s) if s.kind.is_answered() => {
+            Some(s) if s.kind.is_answered() || s.ack_pending => {
                 if s.status != StepStatus::Running {
                     return Routed::None;
                 }

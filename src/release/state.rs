@@ -71,9 +71,18 @@ pub struct StepState {
     pub extended_ms: u64,
     pub output_tail: VecDeque<String>,
     pub output_lines: u64,
+    /// A watch's `warn` results in its current run, by gate (DESIGN.md §10).
+    pub warnings: BTreeMap<String, u32>,
+    /// A watch whose time ended with warnings waits for their acknowledgement (a note).
+    pub ack_pending: bool,
 }
 
 impl StepState {
+    /// A watch that runs beside the following steps (`background = true`).
+    pub fn is_background(&self) -> bool {
+        self.info.background && self.kind == crate::runbook::StepType::Watch
+    }
+
     pub(super) fn new(info: &StepInfo) -> Self {
         Self {
             id: info.id.clone(),
@@ -92,6 +101,8 @@ impl StepState {
             extended_ms: 0,
             output_tail: VecDeque::new(),
             output_lines: 0,
+            warnings: BTreeMap::new(),
+            ack_pending: false,
         }
     }
 }
@@ -185,13 +196,14 @@ impl ReleaseState {
             .find(|s| s.id == id)
     }
 
-    /// The step currently running, if any.
+    /// The step currently running in the foreground, if any (background watches run beside
+    /// it: see [`ReleaseState::background_running`]).
     pub fn running(&self) -> Option<(Phase, usize)> {
         for phase in [Phase::Rollback, Phase::Main] {
             if let Some(i) = self
                 .list(phase)
                 .iter()
-                .position(|s| s.status == StepStatus::Running)
+                .position(|s| s.status == StepStatus::Running && !s.is_background())
             {
                 return Some((phase, i));
             }
@@ -215,7 +227,9 @@ impl ReleaseState {
         let phase = self.active_phase();
         self.list(phase)
             .iter()
-            .position(|s| !s.status.is_done())
+            .position(|s| {
+                !(s.status.is_done() || (s.status == StepStatus::Running && s.is_background()))
+            })
             .map(|i| (phase, i))
     }
 
@@ -230,7 +244,8 @@ impl ReleaseState {
             st.apply(ev, at);
         }
         for s in st.steps.iter_mut().chain(st.rollback_steps.iter_mut()) {
-            if s.status == StepStatus::Running {
+            // A background watch is rebuilt running (`Msg::ResumeBackground` restarts it).
+            if s.status == StepStatus::Running && !s.is_background() {
                 s.status = StepStatus::Interrupted;
             }
         }

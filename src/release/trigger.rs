@@ -19,6 +19,42 @@ pub enum Verdict {
     Fail,
     /// Could not measure (timeout, refused, bad data): neither a pass nor a failure.
     Error,
+    /// Passed its condition but failed its `warn` condition (DESIGN.md §10): counts as a pass
+    /// for tripping, and the watch asks for an acknowledgement when it ends.
+    Warn,
+}
+
+impl Verdict {
+    /// The `gate-result` state: `pass`, `fail`, `error` or `warn`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Error => "error",
+            Verdict::Warn => "warn",
+        }
+    }
+}
+
+/// The warn band: a measurement that passed, whose `value` fails the gate's `warn` condition,
+/// is a warning, with why. A `warn` condition that cannot be evaluated on the value is a
+/// warning too (a person should look). Anything else keeps its verdict.
+pub fn warn_band(
+    verdict: Verdict,
+    warn: Option<&crate::runbook::condition::Condition>,
+    value: &serde_json::Value,
+) -> (Verdict, Option<String>) {
+    let Some(c) = warn else {
+        return (verdict, None);
+    };
+    if verdict != Verdict::Pass {
+        return (verdict, None);
+    }
+    match c.eval(value) {
+        Ok(true) => (Verdict::Pass, None),
+        Ok(false) => (Verdict::Warn, Some(format!("fails warn `{}`", c.source()))),
+        Err(why) => (Verdict::Warn, Some(why)),
+    }
 }
 
 /// One measurement.
@@ -80,6 +116,8 @@ pub struct Trigger {
     pub history: VecDeque<Measurement>,
     /// Failures in this watch.
     pub failures: u32,
+    /// Warnings (`warn` results) in this watch.
+    pub warnings: u32,
     pub consecutive_errors: u32,
     /// With `dry_run`: the trigger would have tripped (shown, never acted on).
     pub would_trip: Option<String>,
@@ -98,6 +136,7 @@ impl Trigger {
             state: State::Pending,
             history: VecDeque::with_capacity(HISTORY),
             failures: 0,
+            warnings: 0,
             consecutive_errors: 0,
             would_trip: None,
             started,
@@ -141,7 +180,10 @@ impl Trigger {
 
     fn decide(&mut self, m: &Measurement) -> Option<Transition> {
         match m.verdict {
-            Verdict::Pass => {
+            Verdict::Pass | Verdict::Warn => {
+                if m.verdict == Verdict::Warn {
+                    self.warnings = self.warnings.saturating_add(1);
+                }
                 self.consecutive_errors = 0;
                 self.state = State::Ok;
                 None
@@ -247,7 +289,7 @@ impl Trigger {
             .map(|m| {
                 serde_json::json!({
                     "at": m.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-                    "verdict": match m.verdict { Verdict::Pass => "pass", Verdict::Fail => "fail", Verdict::Error => "error" },
+                    "verdict": m.verdict.as_str(),
                     "value": m.value,
                     "message": m.message,
                 })

@@ -30,6 +30,7 @@ fn run(spec: &Spec, verdicts: &str) -> (Option<(usize, &'static str)>, Trigger) 
         let verdict = match c {
             'P' => Verdict::Pass,
             'F' => Verdict::Fail,
+            'W' => Verdict::Warn,
             _ => Verdict::Error,
         };
         let r = t.observe(Measurement {
@@ -267,4 +268,50 @@ fn a_huge_initial_delay_or_interval_saturates_instead_of_panicking() {
         message: String::new(),
     });
     assert_eq!(t.next_due(), DateTime::<Utc>::MAX_UTC);
+}
+
+#[test]
+fn warn_band_turns_a_pass_that_fails_warn_into_a_warning() {
+    use crate::runbook::condition::Condition;
+    use serde_json::json;
+    let warn = Condition::compile("result < 0.01").unwrap();
+    let (v, why) = warn_band(Verdict::Pass, Some(&warn), &json!(0.02));
+    assert_eq!(v, Verdict::Warn);
+    assert_eq!(why.as_deref(), Some("fails warn `result < 0.01`"));
+    assert_eq!(v.as_str(), "warn");
+    assert_eq!(
+        warn_band(Verdict::Pass, Some(&warn), &json!(0.001)),
+        (Verdict::Pass, None)
+    );
+    // A failure or an error keeps its verdict; no warn condition changes nothing.
+    assert_eq!(
+        warn_band(Verdict::Fail, Some(&warn), &json!(0.5)),
+        (Verdict::Fail, None)
+    );
+    assert_eq!(
+        warn_band(Verdict::Error, Some(&warn), &serde_json::Value::Null),
+        (Verdict::Error, None)
+    );
+    assert_eq!(
+        warn_band(Verdict::Pass, None, &json!(0.5)),
+        (Verdict::Pass, None)
+    );
+    // A warn condition that cannot be evaluated on the value is a warning, with why.
+    let (v, why) = warn_band(Verdict::Pass, Some(&warn), &json!({"a": 1}));
+    assert_eq!(v, Verdict::Warn);
+    assert!(why.unwrap().contains("result < 0.01"));
+}
+
+#[test]
+fn warnings_count_as_passes_for_tripping() {
+    // A warning resets a failing streak like a pass and is counted.
+    let mut s = spec();
+    s.failure_limit = 2;
+    let (out, t) = run(&s, "FWFW");
+    assert_eq!(out, None, "two failures, limit 2: no trip yet");
+    assert_eq!(t.warnings, 2);
+    assert_eq!(t.failures, 2);
+    s.for_ = Some(Duration::from_secs(3));
+    let (out, _) = run(&s, "FFWFF");
+    assert_eq!(out, None, "the warning broke the streak");
 }

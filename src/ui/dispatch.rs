@@ -12,6 +12,7 @@ use super::modal::Modal;
 use super::modal::approval::Approval;
 use super::modal::evidence::Evidence;
 use super::modal::input::TextInput;
+use super::modal::note::{NoteKind, NotePrompt};
 
 impl App {
     /// Check `msg` against the state shown and hand it to the driver. On refusal nothing is sent.
@@ -69,14 +70,12 @@ impl App {
                         .list(phase)
                         .get(index)
                         .map(|s| (phase, s.id.as_str()));
-                if self.header.observing.is_none()
-                    && !open_already
-                    && self
-                        .release
-                        .list(phase)
-                        .get(index)
-                        .is_some_and(|s| s.kind.is_answered())
-                {
+                let step = self.release.list(phase).get(index);
+                // A watch's warnings are asked for over no other prompt (⏎ asks again).
+                let wanted = step.is_some_and(|s| {
+                    s.kind.is_answered() || (s.ack_pending && self.modal.is_none())
+                });
+                if self.header.observing.is_none() && !open_already && wanted {
                     self.open_prompt(phase, index);
                 }
             }
@@ -134,6 +133,13 @@ impl App {
     /// Open the prompt that answers the manual or approval step `index` of `phase`.
     pub(crate) fn open_prompt(&mut self, phase: Phase, index: usize) {
         let s = &self.release.list(phase)[index];
+        if s.ack_pending {
+            let step = (s.id.clone(), index + 1, s.title.clone());
+            let prompt =
+                NotePrompt::new(NoteKind::AckWarnings, step).with_detail(s.warnings_text());
+            self.modal = Some(Modal::AckWarnings(prompt));
+            return;
+        }
         self.modal = Some(if s.kind == crate::runbook::StepType::Approval {
             Modal::Approval(Approval {
                 phase,
@@ -163,6 +169,10 @@ impl App {
 
     /// Whether the running step waits for an answer here; reopens its prompt if so.
     pub(crate) fn reopen_prompt(&mut self) -> bool {
+        if let Some((p, i)) = self.release.ack_pending() {
+            self.open_prompt(p, i);
+            return true;
+        }
         match self.release.running() {
             Some((p, i)) if self.release.list(p)[i].kind.is_answered() => {
                 self.open_prompt(p, i);

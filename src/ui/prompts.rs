@@ -59,11 +59,38 @@ impl App {
         )));
     }
 
+    /// `e`: the foreground watch, else the first background watch.
     pub(crate) fn open_end_watch(&mut self) {
-        self.modal = Some(Modal::EndWatch(NotePrompt::new(
-            NoteKind::EndWatch,
-            self.current_step(),
-        )));
+        let r = &self.release;
+        let watch = r
+            .running()
+            .filter(|(p, i)| r.list(*p)[*i].kind == crate::runbook::StepType::Watch)
+            .or_else(|| r.background_running().first().copied());
+        let step = match watch {
+            Some((p, i)) => {
+                let s = &r.list(p)[i];
+                (s.id.clone(), i + 1, s.title.clone())
+            }
+            None => self.current_step(),
+        };
+        // Several background watches (and no foreground one): `tab` picks which one ends.
+        let choices = if r
+            .running()
+            .is_some_and(|(p, i)| r.list(p)[i].kind == crate::runbook::StepType::Watch)
+        {
+            Vec::new()
+        } else {
+            r.background_running()
+                .into_iter()
+                .map(|(p, i)| {
+                    let s = &r.list(p)[i];
+                    (s.id.clone(), i + 1, s.title.clone())
+                })
+                .collect()
+        };
+        self.modal = Some(Modal::EndWatch(
+            NotePrompt::new(NoteKind::EndWatch, step).with_choices(choices),
+        ));
     }
 
     pub(crate) fn open_mark_done(&mut self) {

@@ -35,13 +35,23 @@ impl Drop for Refresher {
     }
 }
 
-/// One measurement as a gates-pane row.
+/// One measurement as a gates-pane row (a pass that fails the gate's `warn` condition shows
+/// as a warning, as a watch would journal it).
 pub fn row(gate: &Gate, o: &gates::GateOutcome) -> GateRow {
+    use crate::release::trigger::{Verdict, warn_band};
     let value = GateRow::value_text(Some(&gate.kind), &o.value);
+    let warn = gate
+        .trigger
+        .warn
+        .as_deref()
+        .and_then(|c| crate::runbook::condition::Condition::compile(c).ok());
+    let warned = o.state == GateState::Pass
+        && warn_band(Verdict::Pass, warn.as_ref(), &o.value).0 == Verdict::Warn;
     GateRow {
         id: gate.id.clone(),
         kind: gate.kind.gate_type(),
         state: match o.state {
+            GateState::Pass if warned => model::GateState::Warn,
             GateState::Pass => model::GateState::Pass,
             GateState::Fail => model::GateState::Fail,
             GateState::Error => model::GateState::Error,
@@ -90,4 +100,37 @@ pub fn spawn(gates: &[Gate], cx: &GateCx, tx: &mpsc::UnboundedSender<GateRow>) -
         })
         .collect();
     Refresher { tasks, now }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_pass_in_the_warn_band_shows_as_a_warning() {
+        let src = r#"
+[release]
+name = "app"
+environment = "staging"
+version = "1"
+[[gates]]
+id = "rate"
+kind = "http"
+url = "http://127.0.0.1:9/stats"
+json = { path = "$.rate", condition = "result <= 0.05" }
+warn = "result <= 0.01"
+"#;
+        let gate = crate::runbook::load_str(src, std::path::Path::new("f.toml"))
+            .unwrap()
+            .runbook
+            .gates[0]
+            .clone();
+        let pass = |v: f64| gates::GateOutcome::pass(serde_json::json!(v), "ok");
+        assert_eq!(row(&gate, &pass(0.02)).state, model::GateState::Warn);
+        assert_eq!(row(&gate, &pass(0.001)).state, model::GateState::Pass);
+        let fail = gates::GateOutcome::fail(serde_json::json!(0.2), "high");
+        assert_eq!(row(&gate, &fail).state, model::GateState::Fail);
+        assert_eq!(model::GateState::Warn.mark(), "⚠");
+    }
 }

@@ -75,6 +75,7 @@ fn docker_steps_are_refused_while_a_host_is_not_live() {
     let other = step(StepKind::Watch {
         duration: crate::runbook::Dur::Fixed(Duration::from_secs(1)),
         triggers: Vec::new(),
+        background: false,
     });
     assert_eq!(super::service_of(&rollback), Some("web"));
     assert_eq!(super::service_of(&other), None);

@@ -8,6 +8,7 @@ use chrono::{DateTime, TimeZone, Utc};
 
 use super::*;
 
+mod background;
 mod policy;
 mod replay;
 mod rollback;
@@ -27,6 +28,7 @@ pub(super) fn info(id: &str, kind: &str) -> StepInfo {
         approvers: (kind == "approval").then(|| vec!["alice".to_owned()]),
         reason_required: kind == "approval",
         duration_ms: None,
+        background: false,
     }
 }
 

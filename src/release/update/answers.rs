@@ -64,7 +64,7 @@ pub(super) fn approve(
 
 /// `+`: extend the running watch.
 pub(super) fn extend_watch(o: &mut Out<'_>, by_ms: u64) -> Result<(), Refusal> {
-    let (p, i) = o.running_step(StepType::Watch)?;
+    let (p, i) = super::background::watch_target(o, None)?;
     let step = o.st.list(p)[i].id.clone();
     let by = humantime::format_duration(std::time::Duration::from_millis(by_ms));
     o.emit(Event::Note {
@@ -83,8 +83,8 @@ pub(super) fn extend_watch(o: &mut Out<'_>, by_ms: u64) -> Result<(), Refusal> {
 }
 
 /// `e`: end the running watch early, with a note.
-pub(super) fn end_watch(o: &mut Out<'_>, note: String) -> Result<(), Refusal> {
-    let (p, i) = o.running_step(StepType::Watch)?;
+pub(super) fn end_watch(o: &mut Out<'_>, step: Option<&str>, note: String) -> Result<(), Refusal> {
+    let (p, i) = super::background::watch_target(o, step)?;
     if note.trim().is_empty() {
         return Err(Refusal("ending a watch early needs a note".into()));
     }

@@ -11,7 +11,7 @@ pub(super) fn next(o: &mut Out<'_>) -> Result<(), Refusal> {
     o.require_active()?;
     o.require_idle()?;
     match o.st.current() {
-        None => Err(Refusal("every step is done".into())),
+        None => Err(super::background::nothing_to_start(o)),
         Some((p, i)) => {
             let s = &o.st.list(p)[i];
             match &s.status {
@@ -60,6 +60,7 @@ pub(super) fn rollback(o: &mut Out<'_>, by: String, target: Option<String>) -> R
         o.effects.push(Effect::Cancel { phase: p, index: i });
         interrupted = Some(id);
     }
+    super::background::stop_all(o, "cancelled for the rollback");
     o.emit(Event::RollbackConfirmed {
         by,
         target: target.clone(),
@@ -98,6 +99,9 @@ pub(super) fn finished(o: &mut Out<'_>, report: Msg) {
     if outcome == Outcome::Succeeded && s.info.evidence_required && s.evidence.is_none() {
         outcome = Outcome::Failed;
         reason = Some("evidence is required and none was given".into());
+    }
+    if outcome == Outcome::Succeeded && super::background::ask_ack(o, phase, index) {
+        return;
     }
     o.emit(Event::StepFinished {
         step: step.to_owned(),

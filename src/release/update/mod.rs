@@ -12,6 +12,7 @@ use super::state::{ReleasePhase, ReleaseState, StepStatus};
 use crate::runbook::StepType;
 
 mod answers;
+pub mod background;
 mod flow;
 mod operator;
 
@@ -182,7 +183,10 @@ pub fn update(st: &mut ReleaseState, msg: Msg, now: DateTime<Utc>) -> Result<Vec
             None => return Err(Refusal("no step is running".into())),
         },
         Msg::ExtendWatch { by_ms } => extend_watch(&mut o, by_ms)?,
-        Msg::EndWatch { note } => end_watch(&mut o, note)?,
+        Msg::EndWatch { note } => end_watch(&mut o, None, note)?,
+        Msg::EndWatchOf { step, note } => end_watch(&mut o, Some(&step), note)?,
+        Msg::AckWarnings { note, source } => background::ack(&mut o, note, &source)?,
+        Msg::ResumeBackground => background::resume(&mut o)?,
         Msg::Arm { reason, target } => {
             if o.st.phase != ReleasePhase::InProgress {
                 return Err(Refusal(

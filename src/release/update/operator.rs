@@ -72,6 +72,7 @@ pub(super) fn mark_done(o: &mut Out<'_>, note: String) -> Result<(), Refusal> {
 pub(super) fn abandon(o: &mut Out<'_>, note: String) -> Result<(), Refusal> {
     o.require_active()?;
     o.require_idle()?;
+    super::background::stop_all(o, "the release was abandoned");
     o.emit(Event::Note {
         step: None,
         phase: None,

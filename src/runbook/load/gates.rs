@@ -72,6 +72,7 @@ fn register(cx: &mut Cx, id: &Str) -> bool {
 
 fn trigger(cx: &mut Cx, f: &mut Fields<'_, '_>) -> TriggerSpec {
     let d = TriggerSpec::default();
+    let what = f.what.clone();
     TriggerSpec {
         for_: f.dur(cx, "for"),
         failure_limit: f.uint(cx, "failure_limit").unwrap_or(d.failure_limit),
@@ -80,6 +81,10 @@ fn trigger(cx: &mut Cx, f: &mut Fields<'_, '_>) -> TriggerSpec {
             .unwrap_or(d.consecutive_error_limit),
         initial_delay: f.dur(cx, "initial_delay").unwrap_or(d.initial_delay),
         dry_run: f.bool(cx, "dry_run").unwrap_or(d.dry_run),
+        warn: f
+            .string(cx, "warn")
+            .filter(|c| checks::condition(cx, c, "warn", &what))
+            .map(toml::Spanned::into_inner),
     }
 }
 

@@ -236,9 +236,11 @@ pub(crate) fn watch(cx: &mut Cx, f: &mut Fields<'_, '_>) -> Option<StepKind> {
     }
     let duration = f.dur(cx, "duration");
     let triggers = gate_list(cx, f, "triggers");
+    let background = f.bool(cx, "background").unwrap_or(false);
     Some(StepKind::Watch {
         duration: duration?,
         triggers: triggers?,
+        background,
     })
 }
 

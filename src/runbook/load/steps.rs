@@ -76,6 +76,22 @@ fn step(
     };
     f.finish(cx);
     let step_kind = step_kind?;
+    if list == List::Rollback
+        && matches!(
+            step_kind,
+            StepKind::Watch {
+                background: true,
+                ..
+            }
+        )
+    {
+        let msg = format!(
+            "{} is a background watch; the rollback runs its steps one by one: remove `background`",
+            f_what(label, id.as_ref(), index)
+        );
+        cx.error(kind_name.span(), msg);
+        return None;
+    }
     let (id, span) = match id {
         Some(id) if id_ok => (id.get_ref().clone(), id.span()),
         None if defaulted => {
@@ -102,6 +118,14 @@ fn step(
         span,
         approval,
     })
+}
+
+/// A step as messages name it: `rollback step 2`, or with its id in backticks.
+fn f_what(label: &str, id: Option<&Str>, index: usize) -> String {
+    match id {
+        Some(id) => format!("{label} `{}`", id.get_ref()),
+        None => format!("{label} {}", index + 1),
+    }
 }
 
 fn register(cx: &mut Cx, id: &Str, ids: &mut Ids) -> bool {

@@ -49,6 +49,7 @@ pub(crate) fn default_title(kind: &StepKind) -> String {
         StepKind::Watch {
             duration: d,
             triggers,
+            ..
         } => truncate(&format!("Watch {}: {}", duration(d), triggers.join(", "))),
         StepKind::Notify { .. } => "Notify".into(),
     }
@@ -90,6 +91,7 @@ mod tests {
         let watch = StepKind::Watch {
             duration: Dur::Fixed(Duration::from_secs(900)),
             triggers: vec!["health".into(), "error-rate".into()],
+            background: false,
         };
         assert_eq!(default_title(&watch), "Watch 15m: health, error-rate");
         let deploy = StepKind::DockerDeploy {

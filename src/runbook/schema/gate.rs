@@ -13,6 +13,9 @@ pub struct TriggerSpec {
     pub consecutive_error_limit: u32,
     pub initial_delay: Dur,
     pub dry_run: bool,
+    /// `warn = "CONDITION"` (DESIGN.md §10): a result that passes the gate but fails this
+    /// condition is `warn` (checked when the runbook loads).
+    pub warn: Option<String>,
 }
 
 impl Default for TriggerSpec {
@@ -23,6 +26,7 @@ impl Default for TriggerSpec {
             consecutive_error_limit: 4,
             initial_delay: Dur::Fixed(Duration::ZERO),
             dry_run: false,
+            warn: None,
         }
     }
 }

@@ -70,6 +70,9 @@ pub enum StepKind {
     Watch {
         duration: Dur,
         triggers: Vec<String>,
+        /// `background = true`: the checklist moves on while the triggers stay armed until
+        /// `duration` ends (DESIGN.md §10).
+        background: bool,
     },
     Notify {
         url: Tpl,

@@ -47,6 +47,8 @@ pub enum Modal {
     Skip(note::NotePrompt),
     MarkDone(note::NotePrompt),
     EndWatch(note::NotePrompt),
+    /// A watch that saw warnings asks for their acknowledgement (DESIGN.md §10).
+    AckWarnings(note::NotePrompt),
     Cancel(cancel::CancelConfirm),
     Rollback(rollback::RollbackConfirm),
     Picker(picker::RollbackPicker),
@@ -59,7 +61,9 @@ impl Modal {
         match self {
             Modal::Evidence(m) => m.key(ev),
             Modal::Approval(m) => m.key(ev),
-            Modal::Skip(m) | Modal::MarkDone(m) | Modal::EndWatch(m) => m.key(ev),
+            Modal::Skip(m) | Modal::MarkDone(m) | Modal::EndWatch(m) | Modal::AckWarnings(m) => {
+                m.key(ev)
+            }
             Modal::Cancel(m) => m.key(ev),
             Modal::Rollback(m) => m.key(ev),
             Modal::Picker(m) => m.key(ev),
@@ -73,7 +77,9 @@ impl Modal {
         let slot = match self {
             Modal::Evidence(m) => &mut m.error,
             Modal::Approval(m) => &mut m.error,
-            Modal::Skip(m) | Modal::MarkDone(m) | Modal::EndWatch(m) => &mut m.error,
+            Modal::Skip(m) | Modal::MarkDone(m) | Modal::EndWatch(m) | Modal::AckWarnings(m) => {
+                &mut m.error
+            }
             _ => return false,
         };
         *slot = Some(error);
@@ -95,7 +101,9 @@ impl Modal {
         let body = match self {
             Modal::Evidence(m) => m.body(theme),
             Modal::Approval(m) => m.body(theme),
-            Modal::Skip(m) | Modal::MarkDone(m) | Modal::EndWatch(m) => m.body(theme),
+            Modal::Skip(m) | Modal::MarkDone(m) | Modal::EndWatch(m) | Modal::AckWarnings(m) => {
+                m.body(theme)
+            }
             Modal::Cancel(m) => m.body(theme),
             Modal::Rollback(m) => m.body(theme),
             Modal::Quit(m) => m.body(theme),

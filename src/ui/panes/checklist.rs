@@ -134,10 +134,21 @@ fn watch_gauge(app: &App, s: &StepState) -> String {
     let bar: String = (0..10)
         .map(|i| if i < filled { '▰' } else { '▱' })
         .collect();
-    let mut out = format!(
-        "└ {} left {bar}",
-        text::timer(i64::try_from(left / 1000).unwrap_or(0))
-    );
+    if s.ack_pending {
+        return format!(
+            "└ ⚠ saw warnings ({}): {} to acknowledge",
+            s.warnings_text(),
+            app.keymap.short(Action::Next)
+        );
+    }
+    let left = text::timer(i64::try_from(left / 1000).unwrap_or(0));
+    // A background watch's line sits under the running step: no bar, so its marks fit at 80
+    // columns.
+    let mut out = if s.is_background() {
+        format!("└ bg {left} left")
+    } else {
+        format!("└ {left} left {bar}")
+    };
     for g in &app.gates {
         let fresh = matches!((g.at, s.started_at), (Some(a), Some(st)) if a >= st);
         if !fresh {

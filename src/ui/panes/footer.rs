@@ -22,6 +22,13 @@ fn hint(app: &App) -> String {
     if rel.is_finished() {
         return String::new();
     }
+    if let Some((_, idx)) = rel.ack_pending() {
+        return format!(
+            "watch {} saw warnings: {} to acknowledge them",
+            idx + 1,
+            k(Action::Next)
+        );
+    }
     if let Some((phase, idx)) = rel.running() {
         let step = &rel.list(phase)[idx];
         return match step.kind {
@@ -69,7 +76,7 @@ fn hint(app: &App) -> String {
                 ),
             }
         }
-        None => String::new(),
+        None => crate::release::update::background::waiting_for(rel, app.now).unwrap_or_default(),
     }
 }
 
@@ -148,7 +155,17 @@ fn items(app: &App) -> Vec<(Action, &'static str, u8)> {
                     v.push((Action::ExtendWatch, "extend 5m", 1));
                     v.push((Action::EndWatch, "end early", 2));
                 }
+                if kind != StepType::Watch && !r.background_running().is_empty() {
+                    v.push((Action::EndWatch, "end watch", 4));
+                }
                 v.push((Action::Cancel, "cancel", 2));
+            }
+            None if current.is_none() && r.ack_pending().is_some() => {
+                v.push((Action::Next, "acknowledge", 1));
+            }
+            None if current.is_none() && !r.background_running().is_empty() => {
+                v.push((Action::EndWatch, "end watch", 1));
+                v.push((Action::ExtendWatch, "extend 5m", 2));
             }
             None => match current {
                 Some(StepStatus::Failed(_)) => {

@@ -20,6 +20,7 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer, focused: b
     for (st, style) in [
         (GateState::Pass, theme.ok),
         (GateState::Fail, theme.fail),
+        (GateState::Warn, theme.warn),
         (GateState::Error, theme.warn),
     ] {
         let n = count(st);
@@ -54,7 +55,7 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer, focused: b
             GateState::Pending => theme.pending,
             GateState::Pass => theme.ok,
             GateState::Fail => theme.fail,
-            GateState::Error => theme.warn,
+            GateState::Error | GateState::Warn => theme.warn,
         };
         let age =
             g.at.map(|t| text::age((app.now - t).num_seconds()))

@@ -74,6 +74,7 @@ fn outcome(h: &H, fx: &[AppEffect]) -> String {
             Modal::Skip(_) => "skip",
             Modal::MarkDone(_) => "mark-done",
             Modal::EndWatch(_) => "end-watch",
+            Modal::AckWarnings(_) => "ack-warnings",
             Modal::Cancel(_) => "cancel",
             Modal::Rollback(_) => "rollback",
             Modal::Picker(_) => "pick",

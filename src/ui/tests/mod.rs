@@ -2,6 +2,7 @@
 //! state, insta snapshots of the panes and whole screens, and style asserts on key cells.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod background;
 mod drawing;
 mod fleet;
 mod keys;
@@ -52,6 +53,7 @@ fn info(id: &str, kind: &str, title: &str) -> StepInfo {
         approvers: (kind == "approval").then(|| vec!["alice".to_owned(), "bob".to_owned()]),
         reason_required: kind == "approval",
         duration_ms: (kind == "watch").then_some(300_000),
+        background: false,
     }
 }
 
@@ -146,6 +148,7 @@ pub fn key_event(spec: &str) -> KeyEvent {
 /// What the harness saw of one message: the core's effects (journal records, and steps handed
 /// to the executors) and the App's other effects.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)] // a test harness's record of effects
 pub enum AppEffect {
     Release(Effect),
     Quit,

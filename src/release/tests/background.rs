@@ -1,0 +1,410 @@
+//! Background watches and the warn band through `Core::update` with a fake clock (DESIGN.md
+//! §10): the checklist moves on, a trip under a later step arms the rollback at once, a running
+//! run step finishes before the rollback, the release waits for the watch, `e` ends it, replay
+//! rebuilds it, and warnings need an acknowledgement.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use super::*;
+use crate::release::policy::{Core, Policy};
+
+/// deploy (run) · soak (background watch, 10 min) · qa (manual) · ok (approval) · migrate (run)
+fn core(policy: Policy) -> Core {
+    let mut ev = begin(
+        &[
+            ("deploy", "run"),
+            ("soak", "watch"),
+            ("qa", "manual"),
+            ("ok", "approval"),
+            ("migrate", "run"),
+        ],
+        &[("undo", "run")],
+    );
+    if let Event::ReleaseStarted { steps, .. } = &mut ev {
+        steps[1].background = true;
+        steps[1].duration_ms = Some(600_000);
+    }
+    let mut c = Core::new(ReleaseState::default(), policy);
+    c.update(Msg::Begin(ev), t(0)).unwrap();
+    c
+}
+
+fn done(id: &str, outcome: Outcome) -> Msg {
+    Msg::Finished {
+        phase: Phase::Main,
+        step: id.into(),
+        outcome,
+        exit_code: None,
+        reason: (outcome != Outcome::Succeeded).then(|| "trigger error-rate tripped".into()),
+        duration_ms: 1,
+        captures: BTreeMap::new(),
+    }
+}
+
+fn status(c: &Core, id: &str) -> StepStatus {
+    let i = c.st.find(Phase::Main, id).unwrap();
+    c.st.steps[i].status.clone()
+}
+
+/// deploy done, the background watch started (at t=2), the checklist at `qa`.
+fn past_soak() -> Core {
+    let mut c = core(Policy::default());
+    c.update(Msg::Next, t(1)).unwrap();
+    c.update(done("deploy", Outcome::Succeeded), t(1)).unwrap();
+    let fx = c.update(Msg::Next, t(2)).unwrap();
+    assert!(kinds(&fx).contains(&"execute Main 1".to_owned()), "{fx:?}");
+    c
+}
+
+fn approve() -> Msg {
+    Msg::Approve {
+        name: "alice".into(),
+        reason: "CAB-1".into(),
+        source: "operator".into(),
+    }
+}
+
+fn evidence() -> Msg {
+    Msg::Evidence {
+        note: "QA-1".into(),
+        source: "operator".into(),
+    }
+}
+
+fn arm() -> Msg {
+    Msg::Arm {
+        reason: "trigger error-rate tripped".into(),
+        target: Some("v0.9.0".into()),
+    }
+}
+
+#[test]
+fn the_checklist_moves_on_while_a_background_watch_runs() {
+    let mut c = past_soak();
+    assert_eq!(status(&c, "soak"), StepStatus::Running);
+    assert_eq!(
+        c.st.running(),
+        None,
+        "a background watch is not the foreground step"
+    );
+    assert_eq!(
+        c.st.current(),
+        Some((Phase::Main, 2)),
+        "the checklist is at qa"
+    );
+    assert_eq!(c.st.background_running(), vec![(Phase::Main, 1)]);
+    let fx = c.update(Msg::Next, t(3)).unwrap();
+    assert!(kinds(&fx).contains(&"execute Main 2".to_owned()));
+    assert_eq!(c.st.running(), Some((Phase::Main, 2)));
+    assert_eq!(status(&c, "soak"), StepStatus::Running);
+}
+
+#[test]
+fn a_trip_during_a_later_manual_step_arms_the_rollback_at_once() {
+    let mut c = past_soak();
+    c.update(Msg::Next, t(3)).unwrap(); // qa waits for evidence
+    let fx = c.update(arm(), t(60)).unwrap();
+    assert_eq!(kinds(&fx), vec!["rollback-armed"]);
+    assert!(c.st.armed.is_some());
+    c.update(done("soak", Outcome::Failed), t(60)).unwrap();
+    assert!(matches!(status(&c, "soak"), StepStatus::Failed(_)));
+    assert_eq!(
+        status(&c, "qa"),
+        StepStatus::Running,
+        "the manual step still waits"
+    );
+    // Rolling back cuts the manual step short at once (nothing runs outside).
+    let fx = c
+        .update(
+            Msg::Rollback {
+                by: "alice".into(),
+                target: Some("v0.9.0".into()),
+            },
+            t(61),
+        )
+        .unwrap();
+    let k = kinds(&fx);
+    assert_eq!(k[0], "step-finished", "{k:?}");
+    assert!(k.contains(&"rollback-started".to_owned()), "{k:?}");
+    assert_eq!(c.st.phase, ReleasePhase::RollingBack);
+}
+
+#[test]
+fn an_auto_rollback_waits_for_a_running_run_step() {
+    let delay = Duration::from_secs(30);
+    let mut c = core(Policy::auto_rollback(
+        true, false, false, false, false, delay,
+    ));
+    c.update(Msg::Next, t(1)).unwrap();
+    c.update(done("deploy", Outcome::Succeeded), t(1)).unwrap();
+    c.update(Msg::Next, t(2)).unwrap(); // soak, in the background
+    c.update(Msg::Next, t(3)).unwrap();
+    c.update(evidence(), t(4)).unwrap();
+    c.update(Msg::Next, t(5)).unwrap();
+    c.update(approve(), t(6)).unwrap();
+    c.update(Msg::Next, t(7)).unwrap(); // migrate runs
+    assert_eq!(c.st.running(), Some((Phase::Main, 4)));
+    let fx = c.update(arm(), t(10)).unwrap();
+    assert!(kinds(&fx).contains(&"timer Countdown".to_owned()), "{fx:?}");
+    c.update(done("soak", Outcome::Failed), t(10)).unwrap();
+    // The countdown ends while migrate runs: the rollback waits for it.
+    let fx = c
+        .update(
+            Msg::Timer {
+                id: TimerId::Countdown,
+            },
+            t(40),
+        )
+        .unwrap();
+    assert!(fx.is_empty(), "{fx:?}");
+    assert!(c.view().rollback_waits);
+    assert_eq!(c.st.phase, ReleasePhase::InProgress);
+    let fx = c
+        .update(done("migrate", Outcome::Succeeded), t(50))
+        .unwrap();
+    let k = kinds(&fx);
+    let fin = k.iter().position(|k| k == "step-finished").unwrap();
+    let started = k.iter().position(|k| k == "rollback-started").unwrap();
+    assert!(
+        fin < started,
+        "migrate finishes before the rollback starts: {k:?}"
+    );
+    assert_eq!(c.st.phase, ReleasePhase::RollingBack);
+}
+
+#[test]
+fn the_release_does_not_complete_while_the_watch_runs() {
+    let mut c = past_soak();
+    c.update(Msg::Next, t(3)).unwrap();
+    c.update(evidence(), t(4)).unwrap();
+    c.update(Msg::Next, t(5)).unwrap();
+    c.update(approve(), t(6)).unwrap();
+    c.update(Msg::Next, t(7)).unwrap();
+    c.update(done("migrate", Outcome::Succeeded), t(11))
+        .unwrap();
+    assert_eq!(c.st.phase, ReleasePhase::InProgress);
+    assert_eq!(c.st.current(), None);
+    // 10 minutes from t=2, at t=11: 9:51 left.
+    let why = c.update(Msg::Next, t(11)).unwrap_err().0;
+    assert_eq!(why, "waiting for background watch soak: 9:51 left");
+    assert_eq!(
+        crate::release::update::background::waiting_for(&c.st, t(11)).as_deref(),
+        Some("waiting for background watch soak: 9:51 left")
+    );
+    let fx = c.update(done("soak", Outcome::Succeeded), t(602)).unwrap();
+    assert_eq!(kinds(&fx), vec!["step-finished", "release-finished"]);
+    assert_eq!(
+        c.st.phase,
+        ReleasePhase::Finished(ReleaseOutcome::Completed)
+    );
+}
+
+#[test]
+fn e_ends_the_background_watch_with_a_note() {
+    let mut c = past_soak();
+    c.update(Msg::Next, t(3)).unwrap(); // qa in the foreground
+    let why = c
+        .update(Msg::EndWatch { note: " ".into() }, t(4))
+        .unwrap_err()
+        .0;
+    assert!(why.contains("needs a note"), "{why}");
+    let fx = c
+        .update(
+            Msg::EndWatchOf {
+                step: "soak".into(),
+                note: "dashboards are flat".into(),
+            },
+            t(4),
+        )
+        .unwrap();
+    assert_eq!(kinds(&fx), vec!["note", "control End"]);
+    let Effect::Control { index, .. } = fx[1] else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(index, 1, "the background watch, not the manual step");
+    let why = c
+        .update(
+            Msg::EndWatchOf {
+                step: "qa".into(),
+                note: "x".into(),
+            },
+            t(5),
+        )
+        .unwrap_err()
+        .0;
+    assert!(why.contains("not a watch step"), "{why}");
+}
+
+#[test]
+fn replay_rebuilds_a_running_background_watch_and_resume_restarts_it() {
+    let mut h = H::new(
+        &[("deploy", "run"), ("soak", "watch"), ("qa", "manual")],
+        &[],
+    );
+    // Make soak a background watch of 10 minutes before anything ran.
+    if let Some((Event::ReleaseStarted { steps, .. }, _)) = h.log.first_mut() {
+        steps[1].background = true;
+        steps[1].duration_ms = Some(600_000);
+    }
+    h.st = h.replayed();
+    h.ok(Msg::Next);
+    h.finish(Phase::Main, "deploy", Outcome::Succeeded);
+    h.ok(Msg::Next); // soak starts at t(4)
+    h.ok(Msg::Next); // qa runs in the foreground
+    let st = h.replayed();
+    assert_eq!(st.steps[1].status, StepStatus::Running, "rebuilt running");
+    assert_eq!(
+        st.steps[2].status,
+        StepStatus::Interrupted,
+        "the foreground step is interrupted as before"
+    );
+    let mut c = Core::new(st.clone(), Policy::default());
+    let fx = c.update(Msg::ResumeBackground, t(64)).unwrap();
+    assert_eq!(kinds(&fx), vec!["note", "execute Main 1"]);
+    assert_eq!(c.st.steps[1].watch_left_ms(t(64)), 540_000);
+    // Resumed after its time: it fails (nothing watched it), with what to do.
+    let mut c = Core::new(st, Policy::default());
+    c.update(Msg::ResumeBackground, t(700)).unwrap();
+    let StepStatus::Failed(why) = &c.st.steps[1].status else {
+        panic!("{:?}", c.st.steps[1].status)
+    };
+    assert!(why.contains("r watches again"), "{why}");
+}
+
+#[test]
+fn a_rollback_cancels_the_background_watches() {
+    let mut c = past_soak();
+    c.update(Msg::Next, t(3)).unwrap(); // qa
+    let fx = c
+        .update(
+            Msg::Rollback {
+                by: "alice".into(),
+                target: None,
+            },
+            t(4),
+        )
+        .unwrap();
+    let k = kinds(&fx);
+    assert!(k.contains(&"cancel Main 1".to_owned()), "{k:?}");
+    assert!(matches!(status(&c, "soak"), StepStatus::Failed(_)));
+}
+
+fn warn_result(step: &str) -> Msg {
+    Msg::Record(Event::GateResult {
+        step: Some(step.into()),
+        gate: "error-rate".into(),
+        state: "warn".into(),
+        value: serde_json::json!(0.02),
+        message: "0.02 — fails warn `result < 0.01`".into(),
+        expected: None,
+    })
+}
+
+#[test]
+fn a_watch_that_saw_warnings_asks_for_an_acknowledgement_before_it_passes() {
+    let mut c = past_soak();
+    c.update(warn_result("soak"), t(30)).unwrap();
+    c.update(warn_result("soak"), t(40)).unwrap();
+    assert_eq!(c.st.steps[1].warnings_text(), "error-rate ×2");
+    c.update(Msg::Next, t(41)).unwrap();
+    c.update(evidence(), t(42)).unwrap();
+    c.update(Msg::Next, t(43)).unwrap();
+    c.update(approve(), t(44)).unwrap();
+    c.update(Msg::Next, t(45)).unwrap();
+    c.update(done("migrate", Outcome::Succeeded), t(46))
+        .unwrap();
+    // The watch's time ends: it asks instead of passing.
+    let fx = c.update(done("soak", Outcome::Succeeded), t(602)).unwrap();
+    assert_eq!(kinds(&fx), vec!["note", "execute Main 1"]);
+    assert!(c.st.steps[1].ack_pending);
+    assert_eq!(status(&c, "soak"), StepStatus::Running);
+    assert_eq!(c.st.phase, ReleasePhase::InProgress);
+    assert_eq!(
+        route(&c.st, fx[1].clone(), t(602)),
+        Routed::Prompt {
+            phase: Phase::Main,
+            index: 1
+        }
+    );
+    assert!(
+        c.update(Msg::Next, t(603))
+            .unwrap_err()
+            .0
+            .contains("saw warnings (error-rate ×2)")
+    );
+    let why = c
+        .update(
+            Msg::AckWarnings {
+                note: " ".into(),
+                source: "operator".into(),
+            },
+            t(603),
+        )
+        .unwrap_err()
+        .0;
+    assert!(why.contains("needs a note"), "{why}");
+    let fx = c
+        .update(
+            Msg::AckWarnings {
+                note: "a 2% blip from the batch job".into(),
+                source: "answers".into(),
+            },
+            t(604),
+        )
+        .unwrap();
+    assert_eq!(
+        kinds(&fx),
+        vec!["note", "step-finished", "release-finished"]
+    );
+    let Effect::Journal(Event::Note { action, text, .. }) = &fx[0] else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(action.as_deref(), Some("warnings-ack"));
+    assert!(text.starts_with("a 2% blip"), "{text}");
+}
+
+#[test]
+fn a_watch_without_warnings_passes_at_its_end_and_a_failed_one_never_asks() {
+    let mut c = past_soak();
+    c.update(warn_result("soak"), t(30)).unwrap();
+    let fx = c.update(done("soak", Outcome::Failed), t(31)).unwrap();
+    assert_eq!(kinds(&fx), vec!["step-finished"]);
+    assert!(!c.st.steps[1].ack_pending);
+    let mut c = past_soak();
+    let fx = c.update(done("soak", Outcome::Succeeded), t(602)).unwrap();
+    assert_eq!(kinds(&fx), vec!["step-finished"]);
+}
+
+#[test]
+fn a_foreground_watch_with_warnings_holds_the_checklist_until_acknowledged_or_cancelled() {
+    let mut c = Core::new(ReleaseState::default(), Policy::default());
+    c.update(
+        Msg::Begin(begin(&[("watch", "watch"), ("tag", "git-tag")], &[])),
+        t(0),
+    )
+    .unwrap();
+    c.update(Msg::Next, t(1)).unwrap();
+    c.update(warn_result("watch"), t(5)).unwrap();
+    let fx = c.update(done("watch", Outcome::Succeeded), t(9)).unwrap();
+    assert_eq!(kinds(&fx), vec!["note", "execute Main 0"]);
+    assert_eq!(
+        c.st.running(),
+        Some((Phase::Main, 0)),
+        "it still holds the checklist"
+    );
+    assert!(
+        c.update(Msg::Next, t(10))
+            .unwrap_err()
+            .0
+            .contains("still running")
+    );
+    // `x` on it is answered by the core at once (no executor runs it any more).
+    let fx = c.update(Msg::Cancel, t(11)).unwrap();
+    let Routed::Core(m) = route(&c.st, fx[0].clone(), t(11)) else {
+        panic!("{fx:?}")
+    };
+    c.update(m, t(11)).unwrap();
+    assert!(matches!(status(&c, "watch"), StepStatus::Failed(_)));
+    assert!(!c.st.steps[0].ack_pending);
+}
