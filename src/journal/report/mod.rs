@@ -4,6 +4,7 @@
 mod drill;
 mod evidence;
 mod incident;
+pub mod seals;
 mod timeline;
 
 use std::collections::BTreeSet;
