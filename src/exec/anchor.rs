@@ -229,7 +229,7 @@ mod tests {
         assert_eq!(chain[1], (first, head(1)));
         let r = Repository::open(dir.path()).unwrap();
         let c = r.find_commit(Oid::from_str(&second).unwrap()).unwrap();
-        assert_eq!(c.author().name(), Some("alice smith"));
+        assert_eq!(c.author().name().ok(), Some("alice smith"));
         assert_eq!(
             c.committer().email(),
             Some("alice_smith@flightdeck.invalid")
