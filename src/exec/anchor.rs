@@ -231,7 +231,7 @@ mod tests {
         let c = r.find_commit(Oid::from_str(&second).unwrap()).unwrap();
         assert_eq!(c.author().name().ok(), Some("alice smith"));
         assert_eq!(
-            c.committer().email(),
+            c.committer().email().ok(),
             Some("alice_smith@flightdeck.invalid")
         );
         assert!(

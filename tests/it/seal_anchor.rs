@@ -366,12 +366,20 @@ fn a_rewrite_after_an_anchor_is_caught_over_ssh_even_with_the_local_refs_deleted
     let remote = tempfile::tempdir().unwrap();
     let bare = git2::Repository::init_bare(remote.path()).unwrap();
     f.repo.remote("origin", &sshd.url(remote.path())).unwrap();
+    // A slow link (each connection waits a second), so a push is still running at the end.
+    let slow = format!("sleep 1; {}", sshd.git_ssh_command());
     let o = f
         .cmd(&["run", "--plain", "--auto-approve", "--operator", "alice"])
-        .env("GIT_SSH_COMMAND", sshd.git_ssh_command())
+        .env("GIT_SSH_COMMAND", slow)
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}\n{}", out(&o), sshd.log());
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("waiting up to 30s for the journal anchor push to origin"),
+        "{}",
+        out(&o)
+    );
     let name = format!("refs/flightdeck/{}", f.release_id());
     let anchors = f.records();
     let anchors = of_kind(&anchors, Kind::Anchor);
@@ -380,6 +388,11 @@ fn a_rewrite_after_an_anchor_is_caught_over_ssh_even_with_the_local_refs_deleted
         "{anchors:#?}"
     );
     assert!(bare.refname_to_id(&name).is_ok());
+    assert!(
+        sshd.log().contains("Accepted publickey for root"),
+        "{}",
+        sshd.log()
+    );
 
     // The insider rewrites the journal, recomputes the chain, and deletes the local ref.
     rewrite(&f.journal(), forge_output);
