@@ -263,7 +263,7 @@ pub enum JournalAction {
         /// Do not fetch the anchors from `[journal] remote`: check the local refs only.
         #[arg(long)]
         offline: bool,
-        /// The allowed_signers file to verify signatures against (default: the runbook's
+        /// The `allowed_signers` file to verify signatures against (default: the runbook's
         /// `[trust] allowed_signers`).
         #[arg(long = "allowed-signers", value_name = "PATH")]
         allowed_signers: Option<PathBuf>,

@@ -100,15 +100,12 @@ impl Anchorer {
         if self.pending == 0 {
             return std::future::pending().await;
         }
-        match self.done.recv().await {
-            Some(ev) => {
-                self.pending -= 1;
-                ev
-            }
-            None => {
-                self.pending = 0;
-                std::future::pending().await
-            }
+        if let Some(ev) = self.done.recv().await {
+            self.pending -= 1;
+            ev
+        } else {
+            self.pending = 0;
+            std::future::pending().await
         }
     }
 }

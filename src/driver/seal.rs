@@ -169,15 +169,12 @@ impl Sealer {
         if self.pending == 0 {
             return std::future::pending().await;
         }
-        match self.done.recv().await {
-            Some(s) => {
-                self.pending -= 1;
-                s
-            }
-            None => {
-                self.pending = 0;
-                std::future::pending().await
-            }
+        if let Some(s) = self.done.recv().await {
+            self.pending -= 1;
+            s
+        } else {
+            self.pending = 0;
+            std::future::pending().await
         }
     }
 }

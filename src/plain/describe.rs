@@ -108,24 +108,9 @@ pub fn describe(ev: &Event, st: &ReleaseState) -> Option<String> {
             format!("lock taken over from {previous_holder}")
         }
         Event::ReleaseFinished { outcome } => format!("release {}", outcome.as_str()),
-        Event::Seal {
-            point, count, key, ..
-        } => format!("sealed ({point}): {count} records, signed by {key}"),
-        Event::SealSkipped { point, reason, .. } => format!("seal skipped ({point}): {reason}"),
-        Event::Anchor {
-            refname,
-            count,
-            remote,
-            pushed,
-            error,
-            ..
-        } => crate::journal::report::seals::anchor_line(
-            refname,
-            *count,
-            remote.as_deref(),
-            *pushed,
-            error.as_deref(),
-        ),
+        Event::Seal { .. } | Event::SealSkipped { .. } | Event::Anchor { .. } => {
+            crate::journal::report::seals::line(ev)?
+        }
     })
 }
 

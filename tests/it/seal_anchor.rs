@@ -4,6 +4,9 @@
 //! by `journal verify` (through the remote when the local refs are gone), an unreachable remote
 //! that never blocks the release, `journal push`, `--offline`, and a hang-up.
 
+// Helpers and tests unwrap: a panic is the failure report.
+#![allow(clippy::unwrap_used, clippy::many_single_char_names)]
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -119,7 +122,7 @@ fn rewrite(path: &Path, edit: impl Fn(&mut Record)) {
     for line in text.lines() {
         let mut rec: Record = serde_json::from_str(line).unwrap();
         edit(&mut rec);
-        rec.prev = prev.clone();
+        rec.prev.clone_from(&prev);
         let line = serde_json::to_string(&rec).unwrap();
         prev = hasher.hash(line.as_bytes());
         out.push_str(&line);
@@ -256,7 +259,7 @@ fn a_record_rewritten_under_a_seal_fails_verify_with_seal_in_the_message() {
         .iter()
         .rposition(|r| r.kind == Kind::Seal)
         .unwrap();
-    let count = forged.records[last].data["count"].as_u64().unwrap() as usize;
+    let count = usize::try_from(forged.records[last].data["count"].as_u64().unwrap()).unwrap();
     let hash = hasher.hash(forged.lines[count - 1].as_bytes());
     rewrite(&f.journal(), |r| {
         if r.kind == Kind::Seal && r.seq == last as u64 {

@@ -9,6 +9,32 @@ use super::cell;
 use crate::journal::reader::scan;
 use crate::journal::verify_seals::{SealCheck, Signature, checks, short};
 use crate::journal::{Hasher, Kind, Record};
+use crate::release::Event;
+
+/// A `seal`, `seal-skipped` or `anchor` record as one line (plain mode, the timeline).
+pub fn line(ev: &Event) -> Option<String> {
+    Some(match ev {
+        Event::Seal {
+            point, count, key, ..
+        } => format!("sealed ({point}): {count} records, signed by {key}"),
+        Event::SealSkipped { point, reason, .. } => format!("seal skipped ({point}): {reason}"),
+        Event::Anchor {
+            refname,
+            count,
+            remote,
+            pushed,
+            error,
+            ..
+        } => anchor_line(
+            refname,
+            *count,
+            remote.as_deref(),
+            *pushed,
+            error.as_deref(),
+        ),
+        _ => return None,
+    })
+}
 
 /// One `anchor` record as a line: the ref, the records it covers, where it went.
 pub fn anchor_line(
@@ -41,8 +67,14 @@ pub fn section(path: &Path, hasher: &Hasher, allowed_signers: Option<&Path>) -> 
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     let (lines, _) = scan(&buf);
-    let hashes: Vec<String> = lines.iter().map(|l| hasher.hash(l.bytes)).collect();
-    let seals = checks(&lines, &hashes, &hasher.genesis(&id), &id, allowed_signers);
+    let line_hashes: Vec<String> = lines.iter().map(|l| hasher.hash(l.bytes)).collect();
+    let seals = checks(
+        &lines,
+        &line_hashes,
+        &hasher.genesis(&id),
+        &id,
+        allowed_signers,
+    );
     let anchors: Vec<&Record> = lines
         .iter()
         .filter_map(|l| l.record.as_ref().ok())

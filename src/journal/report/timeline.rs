@@ -97,32 +97,9 @@ fn describe(ev: &Event) -> Option<(&'static str, String)> {
         Event::ReleaseFinished { outcome } => {
             ("resolution", format!("release {}", outcome.as_str()))
         }
-        Event::Seal {
-            point, count, key, ..
-        } => (
-            "event",
-            format!("journal sealed ({point}) at {count} records by {key}"),
-        ),
-        Event::SealSkipped { point, reason, .. } => {
-            ("event", format!("seal skipped ({point}): {reason}"))
+        Event::Seal { .. } | Event::SealSkipped { .. } | Event::Anchor { .. } => {
+            ("event", super::seals::line(ev)?)
         }
-        Event::Anchor {
-            refname,
-            count,
-            remote,
-            pushed,
-            error,
-            ..
-        } => (
-            "event",
-            super::seals::anchor_line(
-                refname,
-                *count,
-                remote.as_deref(),
-                *pushed,
-                error.as_deref(),
-            ),
-        ),
     })
 }
 
