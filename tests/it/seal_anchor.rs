@@ -334,6 +334,13 @@ fn an_unreachable_remote_does_not_block_the_release_and_journal_push_retries_it(
     assert!(report.contains("the last push FAILED"), "{report}");
 
     // Verify online: the remote cannot be fetched, which is a problem; offline says it skipped.
+    let v = f.cmd(&["journal", "verify"]).output().unwrap();
+    assert_eq!(v.status.code(), Some(1), "{}", out(&v));
+    assert!(
+        text(&v).contains(&format!("anchor {name}: cannot fetch it from origin")),
+        "{}",
+        out(&v)
+    );
     let v = f.cmd(&["journal", "verify", "--offline"]).output().unwrap();
     assert_eq!(v.status.code(), Some(0), "{}", out(&v));
     assert!(
