@@ -316,6 +316,12 @@ impl super::Driver {
         if (!self.sealer.on() && !self.anchorer.on()) || self.core.is_none() {
             return;
         }
+        if !self.sealer.idle() {
+            let _ = writeln!(
+                std::io::stderr(),
+                "sealing the journal (ssh-keygen -Y sign with the operator's key)…"
+            );
+        }
         while !self.quiet() && self.halted.is_none() {
             self.wait().await;
         }

@@ -489,3 +489,97 @@ fn a_hang_up_mid_step_journals_a_seal_after_the_disconnect() {
     let v = f.cmd(&["journal", "verify"]).output().unwrap();
     assert_eq!(v.status.code(), Some(0), "{}", out(&v));
 }
+
+#[test]
+fn the_cockpit_runs_steps_while_a_slow_seal_signs() {
+    if !crate::skip::need(crate::skip::Component::Tmux) {
+        return;
+    }
+    let f =
+        Fixture::new(&RUNBOOK.replace("[journal]\nanchor = \"git\"\nremote = \"origin\"\n", ""));
+    // The real ssh-keygen, slow to sign as a hardware key waiting for a touch.
+    let real = String::from_utf8(
+        std::process::Command::new("sh")
+            .args(["-c", "command -v ssh-keygen"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let wrap = f.dir.path().join("slow-bin");
+    std::fs::create_dir(&wrap).unwrap();
+    let script = wrap.join("ssh-keygen");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\ncase \" $* \" in *\" sign \"*) sleep 6;; esac\nexec {} \"$@\"\n",
+            real.trim()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let cmd = format!(
+        "PATH={}:$PATH FLIGHTDECK_KEY={} {} run --operator alice; echo $? > exit.txt",
+        wrap.display(),
+        f.key().display(),
+        crate::tmux::bin()
+    );
+    let t = crate::tmux::Tmux::start(f.dir.path(), &cmd, 120, 32);
+    t.wait_for("⏎ runs step");
+    let pressed = Instant::now();
+    t.keys(&["Enter"]);
+    // The step runs and is journaled while the start seal is still being signed.
+    let journal = f.dir.path().join(".flightdeck/journal");
+    loop {
+        let done = std::fs::read_dir(&journal)
+            .ok()
+            .and_then(|mut d| d.next())
+            .is_some()
+            && f.records()
+                .iter()
+                .any(|r| r.kind == Kind::StepFinished && r.step.as_deref() == Some("build"));
+        if done {
+            break;
+        }
+        assert!(pressed.elapsed() < Duration::from_secs(5), "{}", t.screen());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        of_kind(&f.records(), Kind::Seal).is_empty(),
+        "the seal is still signing"
+    );
+    t.keys(&["Enter"]);
+    t.wait_for("completed");
+    t.keys(&["q"]);
+    // Leaving waits for the seals still signing (each takes 6 s here), and says so.
+    t.wait_for("sealing the journal");
+    let exit = f.dir.path().join("exit.txt");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let code = loop {
+        match std::fs::read_to_string(&exit) {
+            Ok(c) if !c.is_empty() => break c,
+            _ => {}
+        }
+        assert!(Instant::now() < deadline, "{}", t.screen());
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(code.trim(), "0");
+    let records = f.records();
+    let finished = records
+        .iter()
+        .position(|r| r.kind == Kind::StepFinished)
+        .unwrap();
+    let start = records
+        .iter()
+        .position(|r| r.kind == Kind::Seal && r.data["point"] == "start")
+        .expect("the start seal is journaled once signed");
+    assert!(finished < start, "{records:#?}");
+    assert!(
+        records
+            .iter()
+            .any(|r| r.kind == Kind::Seal && r.data["point"] == "completed"),
+        "{records:#?}"
+    );
+    let v = f.cmd(&["journal", "verify"]).output().unwrap();
+    assert_eq!(v.status.code(), Some(0), "{}", out(&v));
+}
