@@ -7,8 +7,10 @@ use std::path::Path;
 use color_eyre::eyre::{Result, eyre};
 
 use crate::exec::anchor;
+use crate::journal::lock::{self, Acquire, LockInfo};
 use crate::journal::verify_anchors::AnchorTarget;
-use crate::journal::{StateDir, TrustCheck};
+use crate::journal::{Hasher, StateDir, TrustCheck, Writer};
+use crate::release::Event;
 use crate::runbook::Runbook;
 use crate::runbook::load::load_file;
 
@@ -83,7 +85,8 @@ pub fn push(
         .enable_all()
         .build()?;
     let masker = crate::logs::Masker::default();
-    match rt.block_on(crate::exec::git_push::push(&repo, &remote, &name, &masker)) {
+    let pushed = rt.block_on(crate::exec::git_push::push(&repo, &remote, &name, &masker));
+    let code = match &pushed {
         Ok(()) => {
             writeln!(
                 out,
@@ -92,11 +95,45 @@ pub fn push(
                 newest.1.count,
                 newest.1.last_hash
             )?;
-            Ok(0)
+            0
         }
         Err(e) => {
             writeln!(err, "anchor push of {name} to {remote} failed: {e}")?;
-            Ok(1)
+            1
+        }
+    };
+    let ev = Event::Anchor {
+        refname: name,
+        count: newest.1.count,
+        last_hash: newest.1.last_hash.clone(),
+        commit: newest.0.clone(),
+        remote: Some(remote),
+        pushed: pushed.is_ok(),
+        error: pushed.err(),
+    };
+    if let Err(e) = journal(dir, &release_id, &ev) {
+        writeln!(err, "note: the push is not journaled: {e:#}")?;
+    }
+    Ok(code)
+}
+
+/// Append `ev` to the release's journal, when no flightdeck holds the lock.
+fn journal(dir: &StateDir, release_id: &str, ev: &Event) -> Result<()> {
+    let operator = crate::exec::resolve::operator(None);
+    let info = LockInfo::for_this_process(&operator, Some(release_id));
+    match lock::acquire(dir, &info)? {
+        Acquire::Taken => {}
+        Acquire::HeldBy(h) | Acquire::Stale(h) => {
+            return Err(eyre!("the state dir is locked ({})", h.describe()));
         }
     }
+    let written = (|| -> Result<()> {
+        let (mut w, _) = Writer::open_existing(dir, release_id, Hasher::from_env())?;
+        let (kind, step, data) = ev.to_parts();
+        let kind = crate::exec::runtime::journal_kind(&kind)?;
+        w.append(&operator, &lock::hostname(), kind, step.as_deref(), data)?;
+        Ok(())
+    })();
+    lock::release(dir)?;
+    written
 }

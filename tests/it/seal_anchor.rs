@@ -207,6 +207,22 @@ fn a_sealed_run_journals_seals_at_start_and_end_and_anchors_to_a_local_bare_remo
     let v = f.cmd(&["journal", "verify"]).output().unwrap();
     assert_eq!(v.status.code(), Some(0), "{}", out(&v));
     assert!(text(&v).contains("ok: "), "{}", out(&v));
+    // Against an allowed_signers that does not know alice's key, every seal fails.
+    f.keys.key("mallory", "");
+    let other = f
+        .keys
+        .write("others", &[format!("mallory {}", f.keys.public("mallory"))]);
+    let v = f
+        .cmd(&["journal", "verify", "--allowed-signers"])
+        .arg(&other)
+        .output()
+        .unwrap();
+    assert_eq!(v.status.code(), Some(1), "{}", out(&v));
+    let said = text(&v);
+    assert!(
+        said.contains("seal 1 at record") && said.contains("is not an allowed signer"),
+        "{said}"
+    );
 
     let r = f.cmd(&["report"]).output().unwrap();
     let report = String::from_utf8_lossy(&r.stdout);
@@ -364,6 +380,13 @@ fn an_unreachable_remote_does_not_block_the_release_and_journal_push_retries_it(
     );
     let v = f.cmd(&["journal", "verify"]).output().unwrap();
     assert_eq!(v.status.code(), Some(0), "{}", out(&v));
+    // The manual push is journaled, and the report's last push is that one.
+    let last = f.records().pop().unwrap();
+    assert_eq!(last.kind, Kind::Anchor);
+    assert_eq!(last.data["pushed"], true);
+    let r = f.cmd(&["report"]).output().unwrap();
+    let report = String::from_utf8_lossy(&r.stdout);
+    assert!(report.contains("the last push succeeded"), "{report}");
 }
 
 #[test]
