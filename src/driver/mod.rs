@@ -107,7 +107,7 @@ impl Driver {
         let dir = writer.state_dir().clone();
         let rt = Runtime::new(resolved.clone(), dir, host.clone(), tx.clone());
         let masker = rt.masker.clone();
-        let (sealer, anchorer) = seal::for_release(&resolved, &writer, &rt.operator, &masker);
+        let (sealer, anchorer) = anchor::for_release(&resolved, &writer, &rt.operator, &masker);
         let journal = journal::Journal::new(writer, rt.operator.clone(), host);
         Ok(Driver {
             core: Some(core),

@@ -228,42 +228,6 @@ pub fn sign(
     Ok((fingerprint, signature))
 }
 
-/// The sealer and anchorer of a release driven from `writer`'s journal.
-pub(super) fn for_release(
-    r: &crate::exec::resolve::Resolved,
-    writer: &crate::journal::Writer,
-    operator: &str,
-    masker: &crate::logs::Masker,
-) -> (Sealer, super::anchor::Anchorer) {
-    use super::anchor::{AnchorConfig, Anchorer};
-    let rb = &r.runbook;
-    let seal = rb.trust.as_ref().is_some_and(|t| t.seal);
-    let repo = rb.git.as_ref().map(|g| r.path(&g.path));
-    let anchorer = match (rb.journal.anchor, repo) {
-        (Some(_), Some(repo)) => Anchorer::new(
-            AnchorConfig {
-                release_id: writer.release_id().to_owned(),
-                repo,
-                remote: rb.journal.remote.clone(),
-                operator: operator.to_owned(),
-            },
-            masker.clone(),
-        ),
-        _ => Anchorer::off(),
-    };
-    let sealer = if seal || anchorer.on() {
-        Sealer::new(SealConfig {
-            release_id: writer.release_id().to_owned(),
-            head: writer.path().with_extension("head"),
-            seal,
-            key: operator_key(),
-        })
-    } else {
-        Sealer::off()
-    };
-    (sealer, anchorer)
-}
-
 impl super::Driver {
     /// A record is durable: seal (and anchor) when it is a seal point.
     pub(super) fn seal_point(&mut self, ev: &Event) {
@@ -296,67 +260,6 @@ impl super::Driver {
                 last_hash: s.last_hash,
                 seal,
             });
-        }
-    }
-
-    /// Nothing queued for the journal, no seal being made.
-    fn quiet(&self) -> bool {
-        self.sealer.idle()
-            && self
-                .journal
-                .as_ref()
-                .is_none_or(super::journal::Journal::idle)
-    }
-
-    /// Before the journal closes: let pending seals land, seal what was written since the last
-    /// seal point (`exit`), and wait up to [`super::anchor::END_WAIT`] for anchor pushes, saying
-    /// so on stderr.
-    pub(super) async fn finish_seals(&mut self) {
-        use std::io::Write;
-        if (!self.sealer.on() && !self.anchorer.on()) || self.core.is_none() {
-            return;
-        }
-        if !self.sealer.idle() {
-            let _ = writeln!(
-                std::io::stderr(),
-                "sealing the journal (ssh-keygen -Y sign with the operator's key)…"
-            );
-        }
-        while !self.quiet() && self.halted.is_none() {
-            self.wait().await;
-        }
-        if self.sealer.unsealed && self.halted.is_none() {
-            self.sealer.request("exit");
-            while !self.quiet() && self.halted.is_none() {
-                self.wait().await;
-            }
-        }
-        if self.anchorer.pending() == 0 {
-            return;
-        }
-        let to = self
-            .anchorer
-            .remote()
-            .unwrap_or("the repository")
-            .to_owned();
-        let _ = writeln!(
-            std::io::stderr(),
-            "waiting up to {}s for the journal anchor push to {to}…",
-            super::anchor::END_WAIT.as_secs()
-        );
-        let deadline = tokio::time::Instant::now() + super::anchor::END_WAIT;
-        while (self.anchorer.pending() > 0 || !self.quiet()) && self.halted.is_none() {
-            if tokio::time::timeout_at(deadline, self.wait())
-                .await
-                .is_err()
-            {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "the journal anchor push to {to} did not finish in {}s; `flightdeck journal push` retries it",
-                    super::anchor::END_WAIT.as_secs()
-                );
-                break;
-            }
         }
     }
 }
