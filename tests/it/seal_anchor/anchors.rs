@@ -147,3 +147,36 @@ fn a_rewrite_after_an_anchor_is_caught_over_ssh_even_with_the_local_refs_deleted
     );
     assert!(said.contains("the ref was deleted"), "{said}");
 }
+
+#[test]
+fn a_failed_anchor_push_is_retried_by_the_next_anchor() {
+    let remote = tempfile::tempdir().unwrap();
+    let at = remote.path().join("origin.git");
+    // The first step brings the remote up once the first anchor's push has failed.
+    let bring_up = format!(
+        "until grep -q '\"kind\":\"anchor\"' .flightdeck/journal/*.jsonl; do sleep 0.05; done; git init -q --bare {}",
+        at.display()
+    );
+    let toml = bring_up.replace('\\', "\\\\").replace('"', "\\\"");
+    let f = Fixture::new(&RUNBOOK.replace("echo building {{ version }}", &toml));
+    f.repo.remote("origin", at.to_str().unwrap()).unwrap();
+    let o = f.run();
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let records = f.records();
+    let anchors = of_kind(&records, Kind::Anchor);
+    let pushed: Vec<bool> = anchors
+        .iter()
+        .map(|a| a.data["pushed"].as_bool().unwrap())
+        .collect();
+    assert_eq!(pushed, [false, true], "{anchors:#?}");
+    // The second push carried the first anchor too: the remote has the whole chain.
+    let bare = git2::Repository::open_bare(&at).unwrap();
+    let name = format!("refs/flightdeck/{}", f.release_id());
+    let tip = bare
+        .find_commit(bare.refname_to_id(&name).unwrap())
+        .unwrap();
+    let first = anchors[0].data["commit"].as_str().unwrap();
+    assert_eq!(tip.parent_id(0).unwrap().to_string(), first);
+    let v = f.cmd(&["journal", "verify"]).output().unwrap();
+    assert_eq!(v.status.code(), Some(0), "{}", out(&v));
+}

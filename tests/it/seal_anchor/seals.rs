@@ -174,3 +174,32 @@ fn without_a_key_each_seal_point_journals_seal_skipped_with_the_reason() {
         out(&o)
     );
 }
+
+#[test]
+fn a_step_that_stops_the_release_is_a_seal_point() {
+    let f = Fixture::new(
+        &RUNBOOK
+            .replace("[journal]\nanchor = \"git\"\nremote = \"origin\"\n", "")
+            .replace("run = \"echo deployed\"", "run = \"echo failing; exit 3\""),
+    );
+    let o = f.run();
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    let records = f.records();
+    let points: Vec<&str> = of_kind(&records, Kind::Seal)
+        .iter()
+        .map(|r| r.data["point"].as_str().unwrap())
+        .collect();
+    assert_eq!(points.first(), Some(&"start"), "{records:#?}");
+    assert!(points.contains(&"failed"), "{points:?}");
+    let failed = records
+        .iter()
+        .position(|r| r.kind == Kind::StepFinished && r.step.as_deref() == Some("deploy"))
+        .unwrap();
+    let seal = of_kind(&records, Kind::Seal)
+        .into_iter()
+        .find(|r| r.data["point"] == "failed")
+        .unwrap();
+    assert!(seal.data["count"].as_u64().unwrap() > failed as u64);
+    let v = f.cmd(&["journal", "verify"]).output().unwrap();
+    assert_eq!(v.status.code(), Some(0), "{}", out(&v));
+}
