@@ -203,3 +203,27 @@ fn a_step_that_stops_the_release_is_a_seal_point() {
     let v = f.cmd(&["journal", "verify"]).output().unwrap();
     assert_eq!(v.status.code(), Some(0), "{}", out(&v));
 }
+
+#[test]
+fn an_agent_that_is_gone_journals_seal_skipped_and_the_release_goes_on() {
+    let f =
+        Fixture::new(&RUNBOOK.replace("[journal]\nanchor = \"git\"\nremote = \"origin\"\n", ""));
+    // The key is named by its public half, as for a key in a forwarded agent that has left.
+    let public = f.keys.path("alice.pub");
+    let gone = f.dir.path().join("agent.sock");
+    let o = f
+        .cmd(&["run", "--plain", "--auto-approve", "--operator", "alice"])
+        .env("FLIGHTDECK_KEY", &public)
+        .env("SSH_AUTH_SOCK", &gone)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let records = f.records();
+    let skipped = of_kind(&records, Kind::SealSkipped);
+    assert_eq!(skipped.len(), 2, "{records:#?}");
+    let reason = skipped[0].data["reason"].as_str().unwrap();
+    assert!(reason.contains("ssh-keygen -Y sign"), "{reason}");
+    assert!(reason.contains("ssh-agent"), "{reason}");
+    let v = f.cmd(&["journal", "verify"]).output().unwrap();
+    assert_eq!(v.status.code(), Some(0), "{}", out(&v));
+}
