@@ -128,6 +128,7 @@ fn the_cockpit_runs_steps_while_a_slow_seal_signs() {
         of_kind(&f.records(), Kind::Seal).is_empty(),
         "the seal is still signing"
     );
+    t.wait_for("Checklist 1/2 done");
     t.keys(&["Enter"]);
     t.wait_for("completed");
     t.keys(&["q"]);
