@@ -118,6 +118,11 @@ pub fn text(o: &std::process::Output) -> String {
 /// Rewrite the journal at `path` as an insider would: change the records `edit` changes, then
 /// recompute every `prev` and the head file with the project's own hashing.
 pub fn rewrite(path: &Path, edit: impl Fn(&mut Record)) {
+    rewrite_keeping(path, |_| true, edit);
+}
+
+/// [`rewrite`], dropping the records `keep` refuses (the rest renumbered without gaps).
+pub fn rewrite_keeping(path: &Path, keep: impl Fn(&Record) -> bool, edit: impl Fn(&mut Record)) {
     let hasher = Hasher::plain();
     let id = path.file_stem().unwrap().to_string_lossy().into_owned();
     let text = std::fs::read_to_string(path).unwrap();
@@ -126,6 +131,10 @@ pub fn rewrite(path: &Path, edit: impl Fn(&mut Record)) {
     let mut count = 0u64;
     for line in text.lines() {
         let mut rec: Record = serde_json::from_str(line).unwrap();
+        if !keep(&rec) {
+            continue;
+        }
+        rec.seq = count;
         edit(&mut rec);
         rec.prev.clone_from(&prev);
         let line = serde_json::to_string(&rec).unwrap();

@@ -6,7 +6,7 @@
 
 use flightdeck::journal::{Hasher, Kind};
 
-use super::{Fixture, RUNBOOK, bare_origin, forge_output, of_kind, rewrite, text};
+use super::{Fixture, RUNBOOK, bare_origin, forge_output, of_kind, rewrite, rewrite_keeping, text};
 use crate::run::out;
 
 #[test]
@@ -226,4 +226,23 @@ fn an_agent_that_is_gone_journals_seal_skipped_and_the_release_goes_on() {
     assert!(reason.contains("ssh-agent"), "{reason}");
     let v = f.cmd(&["journal", "verify"]).output().unwrap();
     assert_eq!(v.status.code(), Some(0), "{}", out(&v));
+}
+
+#[test]
+fn removing_every_seal_fails_verify_when_the_runbook_seals() {
+    let f =
+        Fixture::new(&RUNBOOK.replace("[journal]\nanchor = \"git\"\nremote = \"origin\"\n", ""));
+    let o = f.run();
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    rewrite_keeping(&f.journal(), |r| r.kind != Kind::Seal, forge_output);
+    assert!(of_kind(&f.records(), Kind::Seal).is_empty());
+    let v = f.cmd(&["journal", "verify"]).output().unwrap();
+    assert_eq!(v.status.code(), Some(1), "{}", out(&v));
+    assert!(
+        text(&v).contains(
+            "the runbook seals the journal (`[trust] seal = true`) but it has no seal record"
+        ),
+        "{}",
+        out(&v)
+    );
 }
