@@ -173,6 +173,12 @@ fn without_a_key_each_seal_point_journals_seal_skipped_with_the_reason() {
         "{}",
         out(&o)
     );
+    let r = f.cmd(&["report"]).output().unwrap();
+    let report = String::from_utf8_lossy(&r.stdout);
+    assert!(
+        report.contains("| 1 | start |") && report.contains("skipped: no operator key"),
+        "{report}"
+    );
 }
 
 #[test]
