@@ -218,6 +218,8 @@ impl super::Driver {
         if self.anchorer.pending() == 0 {
             return;
         }
+        // Nothing is shown any more: no log stream piles up while the push finishes.
+        self.sources.stop_display();
         let to = self
             .anchorer
             .remote()
