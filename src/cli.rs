@@ -256,6 +256,22 @@ pub enum JournalAction {
         #[arg(default_value = "latest")]
         id: String,
     },
-    /// Verify the hash chain and head of one journal, or of all.
-    Verify { id: Option<String> },
+    /// Verify the hash chain and head of one journal, or of all; with the runbook's
+    /// `[trust]` and `[journal]`, also its seals and anchors.
+    Verify {
+        id: Option<String>,
+        /// Do not fetch the anchors from `[journal] remote`: check the local refs only.
+        #[arg(long)]
+        offline: bool,
+        /// The `allowed_signers` file to verify signatures against (default: the runbook's
+        /// `[trust] allowed_signers`).
+        #[arg(long = "allowed-signers", value_name = "PATH")]
+        allowed_signers: Option<PathBuf>,
+    },
+    /// Push a release's anchor ref (`refs/flightdeck/<release-id>`) to `[journal] remote` with
+    /// your own git (`latest` for the newest release).
+    Push {
+        #[arg(default_value = "latest")]
+        id: String,
+    },
 }

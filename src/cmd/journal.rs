@@ -1,4 +1,4 @@
-//! `flightdeck journal list | show ID | verify [ID]`.
+//! `flightdeck journal list | show ID | verify [ID] | push [ID]`.
 
 use std::io::Write;
 
@@ -18,6 +18,18 @@ pub fn run(
     match action {
         JournalAction::List => cli::list(&dir, out),
         JournalAction::Show { id } => cli::show(&dir, id, out),
-        JournalAction::Verify { id } => cli::verify_cmd(&dir, id.as_deref(), out, err),
+        JournalAction::Verify {
+            id,
+            offline,
+            allowed_signers,
+        } => {
+            let trust = super::journal_trust::trust_check(
+                &state.file,
+                allowed_signers.as_deref(),
+                *offline,
+            );
+            cli::verify_cmd_trusted(&dir, id.as_deref(), &trust, out, err)
+        }
+        JournalAction::Push { id } => super::journal_trust::push(&state.file, &dir, id, out, err),
     }
 }

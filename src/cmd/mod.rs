@@ -4,6 +4,7 @@ pub mod ask;
 pub mod check;
 pub mod describe;
 pub mod journal;
+pub mod journal_trust;
 pub mod load;
 pub mod observe;
 pub mod plan;

@@ -12,7 +12,8 @@ use crate::journal::report::{Kind, Source, render};
 pub fn run(args: &ReportArgs, out: &mut impl Write, err: &mut impl Write) -> Result<i32> {
     let dir = state_dir(&args.state.file, args.state.state_dir.as_deref(), None);
     let path = dir.resolve(&args.id)?;
-    let src = Source::load(&path, &Hasher::from_env())?;
+    let signers = super::journal_trust::trust_check(&args.state.file, None, true).allowed_signers;
+    let src = Source::load_with(&path, &Hasher::from_env(), signers.as_deref())?;
     let kind = if args.incident {
         Kind::Incident
     } else if src.state.drill {

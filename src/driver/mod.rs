@@ -3,9 +3,11 @@
 //! effects — journal first. The cockpit, `observe` and `--plain` are thin front ends over it:
 //! they turn its [`DriverEvent`]s into a screen or lines, and keys or answers into `Msg`s.
 
+mod anchor;
 mod inbound;
 mod journal;
 mod rows;
+mod seal;
 mod setup;
 mod sources;
 mod timers;
@@ -28,6 +30,7 @@ use crate::release::{
 };
 
 pub use journal::PENDING_AFTER;
+pub use seal::operator_key;
 pub use setup::{headless, live, policy_for};
 pub use sources::Sources;
 
@@ -86,6 +89,8 @@ pub struct Driver {
     halted: Option<String>,
     shown_policy: PolicyView,
     shown_pending: usize,
+    sealer: seal::Sealer,
+    anchorer: anchor::Anchorer,
 }
 
 impl Driver {
@@ -102,6 +107,7 @@ impl Driver {
         let dir = writer.state_dir().clone();
         let rt = Runtime::new(resolved.clone(), dir, host.clone(), tx.clone());
         let masker = rt.masker.clone();
+        let (sealer, anchorer) = anchor::for_release(&resolved, &writer, &rt.operator, &masker);
         let journal = journal::Journal::new(writer, rt.operator.clone(), host);
         Ok(Driver {
             core: Some(core),
@@ -118,6 +124,8 @@ impl Driver {
             halted: None,
             shown_policy: PolicyView::default(),
             shown_pending: 0,
+            sealer,
+            anchorer,
         })
     }
 
@@ -144,6 +152,8 @@ impl Driver {
             halted: None,
             shown_policy: PolicyView::default(),
             shown_pending: 0,
+            sealer: seal::Sealer::off(),
+            anchorer: anchor::Anchorer::off(),
         })
     }
 
@@ -334,6 +344,8 @@ impl Driver {
             } => self.on_ack(ack),
             Some(m) = self.exec_rx.recv() => self.internal(m, now_ms()),
             r = self.sources.next() => self.on_reading(r),
+            s = self.sealer.next() => self.on_sealed(s),
+            ev = self.anchorer.next() => self.internal(Msg::Record(ev), now_ms()),
             () = timers::sleep_until_instant(pending_at) => {}
             () = timers::sleep_until_time(timer.map(|(_, at)| at)) => {
                 if let Some((id, _)) = timer {
@@ -359,7 +371,10 @@ impl Driver {
             Msg::Record(Event::OperatorDisconnected { reason }),
             now_ms(),
         );
-        while self.state().is_some_and(|s| s.running().is_some()) || !self.settled() {
+        while self.state().is_some_and(|s| s.running().is_some())
+            || !self.settled()
+            || !self.sealer.idle()
+        {
             if self.halted.is_some() {
                 break;
             }
@@ -371,6 +386,7 @@ impl Driver {
     /// drains [`Driver::next`] itself when it wants the events).
     pub async fn close(&mut self) -> Result<(), String> {
         self.timers = timers::Timers::default();
+        self.finish_seals().await;
         let Some(j) = &mut self.journal else {
             return Ok(());
         };

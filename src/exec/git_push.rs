@@ -52,7 +52,7 @@ pub async fn push(repo: &Path, remote: &str, refname: &str, masker: &Masker) -> 
 
 /// Whether `GIT_SSH_COMMAND`, `GIT_SSH` or the repository's `core.sshCommand` names the ssh
 /// to use (then it is left alone).
-fn operator_chose_ssh(repo: &Path) -> bool {
+pub(crate) fn operator_chose_ssh(repo: &Path) -> bool {
     let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
     set("GIT_SSH_COMMAND")
         || set("GIT_SSH")

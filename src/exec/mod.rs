@@ -5,6 +5,7 @@
 //! [`docker`] (`docker-deploy`, `docker-rollback`);
 //! [`gates`] holds one evaluator per gate kind.
 
+pub mod anchor;
 pub mod command;
 pub mod detached;
 pub mod docker;

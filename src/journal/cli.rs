@@ -9,7 +9,7 @@ use super::hash::Hasher;
 use super::reader::{TornTail, read};
 use super::record::{Kind, Record};
 use super::state_dir::StateDir;
-use super::verify::{VerifyReport, verify};
+use super::verify::{TrustCheck, VerifyReport, verify_with};
 
 /// One line per release, newest first: id, record count, outcome (or "unfinished").
 pub fn list(dir: &StateDir, out: &mut impl Write) -> Result<i32> {
@@ -85,6 +85,28 @@ pub fn verify_cmd_with(
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> Result<i32> {
+    verify_full(dir, id, hasher, &TrustCheck::default(), out, err)
+}
+
+/// [`verify_cmd`], checking seals and anchors as `trust` says.
+pub fn verify_cmd_trusted(
+    dir: &StateDir,
+    id: Option<&str>,
+    trust: &TrustCheck,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> Result<i32> {
+    verify_full(dir, id, &Hasher::from_env(), trust, out, err)
+}
+
+fn verify_full(
+    dir: &StateDir,
+    id: Option<&str>,
+    hasher: &Hasher,
+    trust: &TrustCheck,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> Result<i32> {
     let paths = match id {
         Some(id) => vec![dir.resolve(id)?],
         None => dir.list()?.into_iter().map(|e| e.path).collect(),
@@ -97,7 +119,7 @@ pub fn verify_cmd_with(
     }
     let mut code = 0;
     for path in paths {
-        let report = verify(&path, hasher);
+        let report = verify_with(&path, hasher, trust);
         print_report(&path, &report, out, err)?;
         if !report.ok() {
             code = 1;
@@ -122,6 +144,9 @@ fn print_report(
     }
     if let Some(torn) = report.torn_tail {
         writeln!(err, "{}", torn_warning(path, torn))?;
+    }
+    for n in &report.notes {
+        writeln!(err, "note: {file}: {n}")?;
     }
     if report.ok() {
         let id = path

@@ -44,11 +44,14 @@ pub enum Kind {
     LockTakenOver,
     Note,
     ReleaseFinished,
+    Seal,
+    SealSkipped,
+    Anchor,
 }
 
 impl Kind {
     /// Every kind, in declaration order.
-    pub const ALL: [Kind; 19] = [
+    pub const ALL: [Kind; 22] = [
         Kind::ReleaseStarted,
         Kind::StepStarted,
         Kind::Output,
@@ -68,6 +71,9 @@ impl Kind {
         Kind::LockTakenOver,
         Kind::Note,
         Kind::ReleaseFinished,
+        Kind::Seal,
+        Kind::SealSkipped,
+        Kind::Anchor,
     ];
 
     /// The serialized (kebab-case) name.
@@ -92,6 +98,9 @@ impl Kind {
             Kind::LockTakenOver => "lock-taken-over",
             Kind::Note => "note",
             Kind::ReleaseFinished => "release-finished",
+            Kind::Seal => "seal",
+            Kind::SealSkipped => "seal-skipped",
+            Kind::Anchor => "anchor",
         }
     }
 }

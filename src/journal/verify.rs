@@ -27,6 +27,22 @@ pub struct VerifyReport {
     pub problems: Vec<Problem>,
     /// A torn last line is reported here; it is only a problem if the head file counts it.
     pub torn_tail: Option<TornTail>,
+    /// What was not checked, and why (say, `--offline`).
+    pub notes: Vec<String>,
+}
+
+/// What `journal verify` checks beyond the chain and the head (DESIGN.md §9.2–9.3): seals and
+/// anchors, from the runbook and the command line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustCheck {
+    /// The `allowed_signers` file signatures are verified against.
+    pub allowed_signers: Option<std::path::PathBuf>,
+    /// The runbook seals (`[trust] seal = true`): a journal without seals is a problem.
+    pub seal: bool,
+    /// Where the runbook anchors the journal.
+    pub anchor: Option<super::verify_anchors::AnchorTarget>,
+    /// Skip fetching the remote's anchors.
+    pub offline: bool,
 }
 
 impl VerifyReport {
@@ -37,6 +53,11 @@ impl VerifyReport {
 
 /// Verifies one journal file; its release id is the file stem and its head is `<stem>.head`.
 pub fn verify(path: &Path, hasher: &Hasher) -> VerifyReport {
+    verify_with(path, hasher, &TrustCheck::default())
+}
+
+/// [`verify`], with the seals and anchors checked as `trust` says.
+pub fn verify_with(path: &Path, hasher: &Hasher, trust: &TrustCheck) -> VerifyReport {
     let mut report = VerifyReport::default();
     let id = path
         .file_stem()
@@ -73,6 +94,10 @@ pub fn verify(path: &Path, hasher: &Hasher) -> VerifyReport {
             format!("{e:#}; a truncated tail or an edited last line cannot be detected without it"),
         )),
     }
+    let genesis = hasher.genesis(&id);
+    let (p, notes) = (&mut check.problems, &mut report.notes);
+    super::verify_seals::check(&lines, &line_hashes, &genesis, &id, trust, p, notes);
+    super::verify_anchors::check(&lines, &line_hashes, &genesis, &id, trust, p, notes);
     report.records = lines.iter().filter(|l| l.record.is_ok()).count();
     report.final_hash = line_hashes.last().cloned();
     report.problems = check.problems;

@@ -108,6 +108,9 @@ pub fn describe(ev: &Event, st: &ReleaseState) -> Option<String> {
             format!("lock taken over from {previous_holder}")
         }
         Event::ReleaseFinished { outcome } => format!("release {}", outcome.as_str()),
+        Event::Seal { .. } | Event::SealSkipped { .. } | Event::Anchor { .. } => {
+            crate::journal::report::seals::line(ev)?
+        }
     })
 }
 

@@ -41,7 +41,10 @@ impl ReleaseState {
             | Event::TriggerTripped { .. }
             | Event::TriggerInconclusive { .. }
             | Event::DockerAction { .. }
-            | Event::LockTakenOver { .. } => {}
+            | Event::LockTakenOver { .. }
+            | Event::Seal { .. }
+            | Event::SealSkipped { .. }
+            | Event::Anchor { .. } => {}
         }
     }
 

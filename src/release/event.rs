@@ -219,6 +219,46 @@ pub enum Event {
     ReleaseFinished {
         outcome: ReleaseOutcome,
     },
+    /// The operator's signature over the journal head `{release_id, count, last_hash}` as it
+    /// was durable at a seal point (DESIGN.md §9.2): the first `count` records, the last of
+    /// which hashes to `last_hash`.
+    Seal {
+        /// Which seal point: `start`, `completed`, `rolled-back`, `abandoned`, `failed`,
+        /// `hang-up`, `exit`.
+        point: String,
+        count: u64,
+        last_hash: String,
+        /// The signing key's `SHA256:` fingerprint.
+        key: String,
+        /// The armored SSHSIG over the canonical seal payload.
+        signature: String,
+    },
+    /// A seal point where signing was impossible (no key, the agent gone): why. The next seal
+    /// covers everything before it.
+    SealSkipped {
+        point: String,
+        count: u64,
+        last_hash: String,
+        reason: String,
+    },
+    /// The journal head committed onto `refs/flightdeck/<release-id>` (DESIGN.md §9.3) and,
+    /// with a remote, whether pushing it there succeeded.
+    Anchor {
+        #[serde(rename = "ref")]
+        refname: String,
+        count: u64,
+        last_hash: String,
+        /// The anchor commit (empty when it could not be made; `error` says why).
+        commit: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        remote: Option<String>,
+        /// Whether the ref reached `remote` (false without one).
+        #[serde(default)]
+        pushed: bool,
+        /// What failed (git's words, masked).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
 }
 
 impl Event {

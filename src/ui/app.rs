@@ -64,6 +64,8 @@ pub struct App {
     pub(crate) base_warning: Option<String>,
     /// Journal records waiting for the disk for over a second.
     pub(crate) journal_pending: usize,
+    /// `anchor push failed: …` while the last anchor push failed (DESIGN.md §9.3).
+    pub(crate) anchor_warning: Option<String>,
     /// A prompt opened at once for a step whose start is not durable yet (keys typed right
     /// after ⏎ go into it, never to the keymap).
     pub(crate) awaiting: Option<(Phase, String)>,
@@ -106,6 +108,7 @@ impl App {
             countdown_stopped: false,
             base_warning: None,
             journal_pending: 0,
+            anchor_warning: None,
             awaiting: None,
             halted: None,
             now: DateTime::<Utc>::UNIX_EPOCH,

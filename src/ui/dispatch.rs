@@ -126,6 +126,20 @@ impl App {
             Event::Output {
                 step, phase, lines, ..
             } => self.logs.step_output(*phase, step, lines),
+            Event::Anchor {
+                remote: Some(remote),
+                pushed,
+                error,
+                ..
+            } => {
+                self.anchor_warning = (!pushed).then(|| {
+                    let why = error.clone().unwrap_or_else(|| format!("not pushed to {remote}"));
+                    format!(
+                        "anchor push failed: {why} · retried at the next seal point or by `flightdeck journal push`"
+                    )
+                });
+                self.refresh_warning();
+            }
             _ => {}
         }
     }

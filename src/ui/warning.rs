@@ -24,7 +24,9 @@ impl App {
                 "auto rollback stopped · the rollback stays armed: press R to roll back".to_owned(),
             )
         } else {
-            self.base_warning.clone()
+            self.anchor_warning
+                .clone()
+                .or_else(|| self.base_warning.clone())
         };
         if w != self.header.warning {
             self.header.warning = w;

@@ -21,6 +21,7 @@ mod report;
 mod resume;
 mod revisions;
 mod run;
+mod seal_anchor;
 mod skip;
 mod ssh_session;
 mod sshd;

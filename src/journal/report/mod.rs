@@ -4,6 +4,7 @@
 mod drill;
 mod evidence;
 mod incident;
+pub mod seals;
 mod timeline;
 
 use std::collections::BTreeSet;
@@ -27,11 +28,22 @@ pub struct Source {
     pub final_hash: Option<String>,
     pub verify_ok: bool,
     pub problems: Vec<String>,
+    /// The "Seals and anchors" section (empty when the journal has neither).
+    pub seals: String,
 }
 
 impl Source {
     /// Read and verify the journal at `path`.
     pub fn load(path: &Path, hasher: &Hasher) -> Result<Source> {
+        Self::load_with(path, hasher, None)
+    }
+
+    /// [`Source::load`], verifying seal signatures against `allowed_signers`.
+    pub fn load_with(
+        path: &Path,
+        hasher: &Hasher,
+        allowed_signers: Option<&Path>,
+    ) -> Result<Source> {
         let out = read(path)?;
         let state =
             replay::from_records(&out.records).map_err(|e| eyre!("{}: {e}", path.display()))?;
@@ -53,6 +65,7 @@ impl Source {
                 .iter()
                 .map(|p| format!("line {}: {}", p.line, p.message))
                 .collect(),
+            seals: seals::section(path, hasher, allowed_signers),
         })
     }
 
@@ -80,8 +93,13 @@ impl Source {
         } else {
             format!("FAILS — {}", self.problems.join("; "))
         };
+        let seals = if self.seals.is_empty() {
+            String::new()
+        } else {
+            format!("\n{}", self.seals)
+        };
         format!(
-            "## Integrity\n\n- Journal: `{}` ({} records)\n- Final hash: `{}`\n- `flightdeck journal verify`: {verdict}\n",
+            "## Integrity\n\n- Journal: `{}` ({} records)\n- Final hash: `{}`\n- `flightdeck journal verify`: {verdict}\n{seals}",
             self.path,
             self.records.len(),
             self.final_hash.as_deref().unwrap_or("-")

@@ -97,6 +97,9 @@ fn describe(ev: &Event) -> Option<(&'static str, String)> {
         Event::ReleaseFinished { outcome } => {
             ("resolution", format!("release {}", outcome.as_str()))
         }
+        Event::Seal { .. } | Event::SealSkipped { .. } | Event::Anchor { .. } => {
+            ("event", super::seals::line(ev)?)
+        }
     })
 }
 

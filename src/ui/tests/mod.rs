@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod background;
+mod anchor;
 mod drawing;
 mod fleet;
 mod keys;
