@@ -5,6 +5,7 @@
 
 mod inbound;
 mod journal;
+mod notify;
 mod rows;
 mod setup;
 mod sources;
@@ -86,6 +87,8 @@ pub struct Driver {
     halted: Option<String>,
     shown_policy: PolicyView,
     shown_pending: usize,
+    /// `[[notifications]]` deliveries (none without the section, or when observing).
+    notifier: Option<notify::Notifier>,
 }
 
 impl Driver {
@@ -102,6 +105,7 @@ impl Driver {
         let dir = writer.state_dir().clone();
         let rt = Runtime::new(resolved.clone(), dir, host.clone(), tx.clone());
         let masker = rt.masker.clone();
+        let notifier = notify::Notifier::new(&resolved, masker.clone(), tx.clone());
         let journal = journal::Journal::new(writer, rt.operator.clone(), host);
         Ok(Driver {
             core: Some(core),
@@ -118,6 +122,7 @@ impl Driver {
             halted: None,
             shown_policy: PolicyView::default(),
             shown_pending: 0,
+            notifier,
         })
     }
 
@@ -144,6 +149,7 @@ impl Driver {
             halted: None,
             shown_policy: PolicyView::default(),
             shown_pending: 0,
+            notifier: None,
         })
     }
 
@@ -243,6 +249,18 @@ impl Driver {
         let (Some(core), Some(rt)) = (&self.core, &mut self.rt) else {
             return;
         };
+        if let Effect::Notify {
+            event,
+            step,
+            message,
+            only,
+        } = e
+        {
+            if let Some(n) = &mut self.notifier {
+                n.send(&core.st, event, step, message, only, now);
+            }
+            return;
+        }
         match route(&core.st, e, now) {
             Routed::Prompt { phase, index } => {
                 self.out.push_back(DriverEvent::Prompt { phase, index });
@@ -371,6 +389,7 @@ impl Driver {
     /// drains [`Driver::next`] itself when it wants the events).
     pub async fn close(&mut self) -> Result<(), String> {
         self.timers = timers::Timers::default();
+        self.flush_notifications().await;
         let Some(j) = &mut self.journal else {
             return Ok(());
         };
@@ -380,6 +399,20 @@ impl Driver {
         }
         self.journal = None;
         Ok(())
+    }
+
+    /// Let notifications in flight finish (bounded) and journal their attempts.
+    async fn flush_notifications(&mut self) {
+        let Some(mut n) = self.notifier.take() else {
+            return;
+        };
+        if n.busy() && self.halted.is_none() {
+            n.flush().await;
+            while let Ok(m) = self.exec_rx.try_recv() {
+                self.internal(m, now_ms());
+            }
+        }
+        self.notifier = Some(n);
     }
 
     /// Events left after [`Driver::close`].

@@ -5,6 +5,7 @@
 //! [`docker`] (`docker-deploy`, `docker-rollback`);
 //! [`gates`] holds one evaluator per gate kind.
 
+pub mod baseline;
 pub mod command;
 pub mod detached;
 pub mod docker;
@@ -12,6 +13,7 @@ pub mod gates;
 pub mod gates_step;
 pub mod git_push;
 pub mod git_tag;
+pub mod notifications;
 pub mod notify;
 pub mod resolve;
 pub mod runtime;

@@ -61,6 +61,7 @@ pub fn start(
         };
         list.push((g.clone(), spec));
     }
+    super::baseline::refuse_watch(rt, list.iter().map(|(g, _)| g), ctx)?;
     let mut cx = GateCx::from_resolved(r, Some(rt.state_dir.clone()));
     cx.ctx = ctx.clone();
     let spec = WatchSpec {

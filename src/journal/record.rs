@@ -44,11 +44,13 @@ pub enum Kind {
     LockTakenOver,
     Note,
     ReleaseFinished,
+    Baseline,
+    Notification,
 }
 
 impl Kind {
     /// Every kind, in declaration order.
-    pub const ALL: [Kind; 19] = [
+    pub const ALL: [Kind; 21] = [
         Kind::ReleaseStarted,
         Kind::StepStarted,
         Kind::Output,
@@ -68,6 +70,8 @@ impl Kind {
         Kind::LockTakenOver,
         Kind::Note,
         Kind::ReleaseFinished,
+        Kind::Baseline,
+        Kind::Notification,
     ];
 
     /// The serialized (kebab-case) name.
@@ -92,6 +96,8 @@ impl Kind {
             Kind::LockTakenOver => "lock-taken-over",
             Kind::Note => "note",
             Kind::ReleaseFinished => "release-finished",
+            Kind::Baseline => "baseline",
+            Kind::Notification => "notification",
         }
     }
 }

@@ -108,6 +108,41 @@ pub fn describe(ev: &Event, st: &ReleaseState) -> Option<String> {
             format!("lock taken over from {previous_holder}")
         }
         Event::ReleaseFinished { outcome } => format!("release {}", outcome.as_str()),
+        Event::Baseline {
+            step,
+            gate,
+            samples,
+            value,
+            error,
+        } => format!(
+            "  {}",
+            crate::release::update::baseline::summary(
+                gate,
+                step,
+                samples,
+                *value,
+                error.as_deref()
+            )
+        ),
+        Event::Notification {
+            event,
+            url,
+            attempt,
+            delivered,
+            status,
+            error,
+            ..
+        } => format!(
+            "  {}",
+            crate::release::update::notify::attempt_line(
+                *event,
+                url,
+                *attempt,
+                *delivered,
+                *status,
+                error.as_deref(),
+            )
+        ),
     })
 }
 

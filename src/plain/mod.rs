@@ -172,7 +172,11 @@ impl<'a, W: Write> Plain<'a, W> {
             let waiting = self
                 .d
                 .core()
-                .is_some_and(|c| c.ps.countdown.is_some() || c.ps.pending_rollback.is_some());
+                .is_some_and(|c| {
+                    c.ps.countdown.is_some()
+                        || c.ps.pending_rollback.is_some()
+                        || c.ps.baselining.is_some()
+                });
             if st.running().is_some() || waiting {
                 let ev = self.d.next().await;
                 if let Some(code) = self.on_event(ev).await? {

@@ -27,7 +27,23 @@ impl ReleaseState {
                 self.phase = ReleasePhase::Finished(*outcome);
                 self.finished_at = Some(at);
             }
+            Event::Baseline {
+                step,
+                gate,
+                samples,
+                value,
+                error,
+            } => {
+                let taken = super::state::TakenBaseline {
+                    step: step.clone(),
+                    samples: samples.clone(),
+                    value: *value,
+                    error: error.clone(),
+                };
+                self.baselines.insert(gate.clone(), taken);
+            }
             Event::GateResult { .. }
+            | Event::Notification { .. }
             | Event::TriggerTripped { .. }
             | Event::TriggerInconclusive { .. }
             | Event::DockerAction { .. }

@@ -97,6 +97,41 @@ fn describe(ev: &Event) -> Option<(&'static str, String)> {
         Event::ReleaseFinished { outcome } => {
             ("resolution", format!("release {}", outcome.as_str()))
         }
+        Event::Baseline {
+            step,
+            gate,
+            samples,
+            value,
+            error,
+        } => (
+            "event",
+            crate::release::update::baseline::summary(
+                gate,
+                step,
+                samples,
+                *value,
+                error.as_deref(),
+            ),
+        ),
+        Event::Notification {
+            event,
+            url,
+            attempt,
+            delivered,
+            status,
+            error,
+            ..
+        } => (
+            "event",
+            crate::release::update::notify::attempt_line(
+                *event,
+                url,
+                *attempt,
+                *delivered,
+                *status,
+                error.as_deref(),
+            ),
+        ),
     })
 }
 

@@ -12,7 +12,9 @@ use super::state::{ReleasePhase, ReleaseState, StepStatus};
 use crate::runbook::StepType;
 
 mod answers;
+pub mod baseline;
 mod flow;
+pub mod notify;
 mod operator;
 
 use answers::{approve, end_watch, evidence, extend_watch};

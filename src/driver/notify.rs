@@ -1,0 +1,102 @@
+//! The driver's notifier (DESIGN.md §10): the core decides which notifications fire
+//! (`Effect::Notify`); this sends each to the `[[notifications]]` entries that asked for its
+//! event, as background tasks that never block the release. Their attempts come back to the
+//! core as `notification` records. Closing the driver gives deliveries in flight a bounded
+//! time to finish, so that their records reach the journal.
+
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
+use crate::exec::notifications::{Payload, Retry, Target, body_of, deliver, targets};
+use crate::exec::resolve::Resolved;
+use crate::logs::Masker;
+use crate::release::{Msg, ReleaseState};
+use crate::runbook::NotifyEvent;
+
+/// How long closing waits for deliveries in flight.
+pub const FLUSH: Duration = Duration::from_secs(15);
+
+/// The webhooks of one release and their deliveries in flight.
+pub struct Notifier {
+    targets: Vec<Target>,
+    retry: Retry,
+    masker: Masker,
+    tx: mpsc::UnboundedSender<Msg>,
+    tasks: JoinSet<()>,
+}
+
+impl Notifier {
+    /// `None` when the runbook has no `[[notifications]]`.
+    pub fn new(r: &Resolved, masker: Masker, tx: mpsc::UnboundedSender<Msg>) -> Option<Notifier> {
+        if r.runbook.notifications.is_empty() {
+            return None;
+        }
+        Some(Notifier {
+            targets: targets(r, &r.ctx),
+            retry: Retry::default(),
+            masker,
+            tx,
+            tasks: JoinSet::new(),
+        })
+    }
+
+    /// Send `event` to every entry that asked for it (`only`: to that entry, a reminder).
+    pub fn send(
+        &mut self,
+        st: &ReleaseState,
+        event: NotifyEvent,
+        step: Option<String>,
+        message: String,
+        only: Option<usize>,
+        now: DateTime<Utc>,
+    ) {
+        while self.tasks.try_join_next().is_some() {}
+        let payload = Payload {
+            event,
+            release_id: st.release_id.clone(),
+            release: st.name.clone(),
+            environment: st.environment.clone(),
+            version: st.version.clone(),
+            step: step.clone(),
+            message,
+            ts: now.to_rfc3339_opts(SecondsFormat::Millis, true),
+        };
+        for t in &self.targets {
+            if !t.on.contains(&event) || only.is_some_and(|i| i != t.index) {
+                continue;
+            }
+            let body = body_of(t.format, &payload);
+            self.tasks.spawn(deliver(
+                t.clone(),
+                event,
+                step.clone(),
+                body,
+                self.retry,
+                self.masker.clone(),
+                self.tx.clone(),
+            ));
+        }
+    }
+
+    /// Whether deliveries are in flight.
+    pub fn busy(&self) -> bool {
+        !self.tasks.is_empty()
+    }
+
+    /// Wait (at most [`FLUSH`]) for the deliveries in flight.
+    pub async fn flush(&mut self) {
+        let deadline = tokio::time::Instant::now() + FLUSH;
+        while !self.tasks.is_empty() {
+            if tokio::time::timeout_at(deadline, self.tasks.join_next())
+                .await
+                .is_err()
+            {
+                self.tasks.abort_all();
+                return;
+            }
+        }
+    }
+}
