@@ -169,14 +169,11 @@ impl<'a, W: Write> Plain<'a, W> {
             if st.is_finished() {
                 return Ok(self.d.exit_code(mode));
             }
-            let waiting = self
-                .d
-                .core()
-                .is_some_and(|c| {
-                    c.ps.countdown.is_some()
-                        || c.ps.pending_rollback.is_some()
-                        || c.ps.baselining.is_some()
-                });
+            let waiting = self.d.core().is_some_and(|c| {
+                c.ps.countdown.is_some()
+                    || c.ps.pending_rollback.is_some()
+                    || c.ps.baselining.is_some()
+            });
             if st.running().is_some() || waiting {
                 let ev = self.d.next().await;
                 if let Some(code) = self.on_event(ev).await? {

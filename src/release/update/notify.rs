@@ -69,7 +69,10 @@ pub fn for_event(st: &ReleaseState, ev: &Event) -> Option<(NotifyEvent, Option<S
             } else {
                 "failed"
             };
-            let why = reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default();
+            let why = reason
+                .as_ref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default();
             Some((
                 NotifyEvent::StepFailed,
                 Some(step.clone()),
@@ -113,7 +116,10 @@ pub fn lasting(st: &ReleaseState, event: NotifyEvent) -> Option<(Option<String>,
             (s.kind == StepType::Approval && s.status == StepStatus::Running).then(|| {
                 (
                     Some(s.id.clone()),
-                    format!("reminder: step {} still waits for an approval: {}", s.id, s.title),
+                    format!(
+                        "reminder: step {} still waits for an approval: {}",
+                        s.id, s.title
+                    ),
                 )
             })
         }

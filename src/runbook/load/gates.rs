@@ -75,20 +75,30 @@ fn register(cx: &mut Cx, id: &Str) -> bool {
 }
 
 fn f_what(id: Option<&Str>) -> String {
-    id.map_or_else(|| "this gate".into(), |id| format!("gate `{}`", id.get_ref()))
+    id.map_or_else(
+        || "this gate".into(),
+        |id| format!("gate `{}`", id.get_ref()),
+    )
 }
 
 /// `baseline = { before = "STEP", samples = N }`; the step is checked once steps are read.
 fn baseline(cx: &mut Cx, f: &mut Fields<'_, '_>) -> Option<(Baseline, Span)> {
     let mut b = f.table(cx, "baseline")?;
     let span = b.table_span();
-    let before = b.req_string(cx, "before", "the id of the step the baseline is taken before, e.g. \"deploy\"");
+    let before = b.req_string(
+        cx,
+        "before",
+        "the id of the step the baseline is taken before, e.g. \"deploy\"",
+    );
     let samples = b.uint::<u32>(cx, "samples").unwrap_or(3);
     if samples == 0 || samples > 100 {
         let at = b.get("samples").map_or(span.clone(), |v| v.span());
         cx.error(
             at,
-            format!("`samples` in {} is {samples}; expected 1 to 100, e.g. 3", b.what),
+            format!(
+                "`samples` in {} is {samples}; expected 1 to 100, e.g. 3",
+                b.what
+            ),
         );
     }
     b.finish(cx);

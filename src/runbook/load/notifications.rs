@@ -14,7 +14,11 @@ pub(crate) fn notifications(cx: &mut Cx, v: Option<&Val<'_>>) -> Vec<Notificatio
     for (n, (table, span)) in tables(cx, v, "notifications").into_iter().enumerate() {
         let what = format!("[[notifications]] entry {}", n + 1);
         let mut f = Fields::new(table, span, what.clone());
-        let url = f.req_tpl(cx, "url", "the webhook URL, e.g. \"https://hooks.example.com/…\"");
+        let url = f.req_tpl(
+            cx,
+            "url",
+            "the webhook URL, e.g. \"https://hooks.example.com/…\"",
+        );
         if let Some(u) = &url {
             checks::url(cx, u, "url", &what, checks::HTTP);
             insecure(cx, u, &f);
@@ -35,10 +39,8 @@ pub(crate) fn notifications(cx: &mut Cx, v: Option<&Val<'_>>) -> Vec<Notificatio
                             } else {
                                 h
                             };
-                            let msg = format!(
-                                "unknown event `{}` in `on` of {what}{h}",
-                                s.get_ref()
-                            );
+                            let msg =
+                                format!("unknown event `{}` in `on` of {what}{h}", s.get_ref());
                             cx.error(s.span(), msg);
                         }
                     }

@@ -97,13 +97,14 @@ pub(crate) fn check_baselines(
             continue;
         }
         let h = crate::runbook::diag::hint(&r.name, ids.iter().map(String::as_str), "steps");
-        let h = if ids.is_empty() { "; no [[steps]] are defined".into() } else { h };
+        let h = if ids.is_empty() {
+            "; no [[steps]] are defined".into()
+        } else {
+            h
+        };
         cx.error(
             r.span,
-            format!(
-                "`before = \"{}\"` in `baseline` names no step{h}",
-                r.name
-            ),
+            format!("`before = \"{}\"` in `baseline` names no step{h}", r.name),
         );
     }
 }

@@ -8,9 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{Dur, Tpl};
 
 /// What a notification is about.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum NotifyEvent {
     TriggerTripped,
