@@ -1,4 +1,5 @@
 //! The one integration test crate (DESIGN.md §2): every module is one area, end to end.
+mod baselines;
 mod check;
 mod demo;
 mod docker;
@@ -12,6 +13,7 @@ mod journal;
 mod lock;
 mod mask;
 mod mouse;
+mod notifications;
 mod picker;
 mod plan;
 mod prompts;

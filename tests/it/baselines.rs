@@ -1,0 +1,157 @@
+//! Baselines end to end (DESIGN.md §10) against the real demo service: the gate is measured
+//! `samples` times right before its step, the median is journaled as a `baseline` record
+//! before the step starts, and the trigger judges against it; a baseline that was never
+//! taken makes the trigger inconclusive, with the reason.
+
+use std::time::Duration;
+
+use flightdeck::journal::Record;
+use flightdeck::release::{ReleaseOutcome, ReleasePhase};
+
+use crate::run::{Dir, out};
+use crate::watch::Service;
+
+/// `rate` before the deploy; the deploy writes `after`; the rollback writes `rate` back.
+fn runbook(port: u16, rate: &str, after: &str, before: &str) -> String {
+    format!(
+        r#"
+[release]
+name = "app"
+environment = "staging"
+version = "2.0.0"
+
+[[gates]]
+id = "errors"
+kind = "http"
+url = "http://127.0.0.1:{port}/stats"
+json = {{ path = "$.error_rate", condition = "result <= baseline * 2 + 0.001" }}
+interval = "300ms"
+baseline = {{ before = "{before}", samples = 3 }}
+
+[[steps]]
+id = "deploy"
+kind = "run"
+run = "echo {after} > rate"
+
+[[steps]]
+id = "soak"
+kind = "watch"
+duration = "3s"
+triggers = ["errors"]
+
+[[steps]]
+id = "tag"
+kind = "run"
+run = "true"
+
+[rollback]
+auto = true
+auto_delay = "1s"
+
+[[rollback.steps]]
+kind = "run"
+run = "echo {rate} > rate"
+"#
+    )
+}
+
+fn position(records: &[Record], kind: &str, step: Option<&str>) -> usize {
+    records
+        .iter()
+        .position(|r| r.kind.as_str() == kind && (step.is_none() || r.step.as_deref() == step))
+        .unwrap_or_else(|| panic!("no {kind} record for {step:?}"))
+}
+
+#[test]
+fn a_trigger_trips_relative_to_the_baseline_taken_before_the_deploy() {
+    let d = Dir::new("");
+    d.write("rate", "0.02");
+    let svc = Service::start(d.path(), "rate");
+    // 0.05 would pass an absolute `result <= 0.1`; against a baseline of 0.02 it fails.
+    d.write(
+        "flightdeck.toml",
+        &runbook(svc.port, "0.02", "0.05", "deploy"),
+    );
+    let o = d
+        .cmd(&["run", "--plain", "--auto-approve"])
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(3), "{}", out(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("baseline errors = 0.02 before deploy (median of 0.02, 0.02, 0.02)"),
+        "{text}"
+    );
+    let (records, st) = d.latest();
+    assert_eq!(st.phase, ReleasePhase::Finished(ReleaseOutcome::RolledBack));
+    let b = &records[position(&records, "baseline", Some("deploy"))];
+    assert_eq!(b.data["gate"], "errors");
+    assert_eq!(b.data["samples"], serde_json::json!([0.02, 0.02, 0.02]));
+    assert_eq!(b.data["value"], 0.02);
+    assert!(
+        position(&records, "baseline", None) < position(&records, "step-started", Some("deploy")),
+        "the baseline is taken before the step starts"
+    );
+    let tripped = &records[position(&records, "trigger-tripped", None)];
+    assert_eq!(tripped.data["gate"], "errors");
+    let failing = records
+        .iter()
+        .find(|r| r.kind.as_str() == "gate-result" && r.data["state"] == "fail")
+        .expect("a failed measurement");
+    assert_eq!(failing.data["value"], 0.05);
+    assert_eq!(st.baselines["errors"].value, Some(0.02));
+    d.verify_latest();
+}
+
+#[test]
+fn the_same_rate_as_the_baseline_passes_where_an_absolute_threshold_would_not() {
+    let d = Dir::new("");
+    d.write("rate", "0.3");
+    let svc = Service::start(d.path(), "rate");
+    d.write(
+        "flightdeck.toml",
+        &runbook(svc.port, "0.3", "0.31", "deploy"),
+    );
+    let o = d
+        .cmd(&["run", "--plain", "--auto-approve"])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let (records, st) = d.latest();
+    assert_eq!(st.phase, ReleasePhase::Finished(ReleaseOutcome::Completed));
+    let passes = records
+        .iter()
+        .filter(|r| r.kind.as_str() == "gate-result" && r.data["state"] == "pass")
+        .count();
+    assert!(passes >= 3, "measured and passed against 0.3: {passes}");
+    assert!(!records.iter().any(|r| r.kind.as_str() == "trigger-tripped"));
+}
+
+#[test]
+fn a_baseline_never_taken_makes_the_trigger_inconclusive_with_the_reason() {
+    let d = Dir::new("");
+    d.write("rate", "0.0");
+    let svc = Service::start(d.path(), "rate");
+    // The baseline is taken before `tag`, which comes after the watch.
+    d.write("flightdeck.toml", &runbook(svc.port, "0.0", "0.0", "tag"));
+    let o = d
+        .cmd(&["run", "--plain", "--auto-approve"])
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    let (records, st) = d.latest();
+    let inc = &records[position(&records, "trigger-inconclusive", None)];
+    assert_eq!(inc.data["gate"], "errors");
+    assert_eq!(
+        inc.data["message"],
+        "baseline for errors was never taken (step tag has not run)"
+    );
+    assert!(!records.iter().any(|r| r.kind.as_str() == "baseline"));
+    assert!(
+        !records
+            .iter()
+            .any(|r| r.kind.as_str().starts_with("rollback"))
+    );
+    assert_eq!(st.phase, ReleasePhase::InProgress);
+}
