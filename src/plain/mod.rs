@@ -101,6 +101,9 @@ impl<'a, W: Write> Plain<'a, W> {
                 if p.rollback_waits {
                     self.line("the rollback starts when the running step finishes")?;
                 }
+                if let Some(step) = &p.baselining {
+                    self.line(&format!("measuring the baseline before step `{step}`"))?;
+                }
             }
             DriverEvent::Disconnected(reason) => {
                 self.line(&format!(

@@ -65,6 +65,8 @@ impl Policy {
 pub struct PolicyView {
     pub countdown: Option<DateTime<Utc>>,
     pub rollback_waits: bool,
+    /// The step that waits for its gates' baselines to be measured.
+    pub baselining: Option<String>,
 }
 
 /// What a run is for: a release, or `flightdeck rollback` (whose success is the rollback).
@@ -214,6 +216,7 @@ impl Core {
         PolicyView {
             countdown: self.ps.countdown,
             rollback_waits: self.ps.pending_rollback.is_some(),
+            baselining: self.ps.baselining.clone(),
         }
     }
 

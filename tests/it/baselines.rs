@@ -79,6 +79,10 @@ fn a_trigger_trips_relative_to_the_baseline_taken_before_the_deploy() {
     assert_eq!(o.status.code(), Some(3), "{}", out(&o));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(
+        text.contains("measuring the baseline before step `deploy`"),
+        "{text}"
+    );
+    assert!(
         text.contains("baseline errors = 0.02 before deploy (median of 0.02, 0.02, 0.02)"),
         "{text}"
     );
