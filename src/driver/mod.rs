@@ -88,7 +88,7 @@ pub struct Driver {
     shown_policy: PolicyView,
     shown_pending: usize,
     /// `[[notifications]]` deliveries (none without the section, or when observing).
-    notifier: Option<notify::Notifier>,
+    notifier: Option<Box<notify::Notifier>>,
 }
 
 impl Driver {
@@ -105,7 +105,7 @@ impl Driver {
         let dir = writer.state_dir().clone();
         let rt = Runtime::new(resolved.clone(), dir, host.clone(), tx.clone());
         let masker = rt.masker.clone();
-        let notifier = notify::Notifier::new(&resolved, masker.clone(), tx.clone());
+        let notifier = notify::Notifier::new(&resolved, masker.clone(), tx.clone()).map(Box::new);
         let journal = journal::Journal::new(writer, rt.operator.clone(), host);
         Ok(Driver {
             core: Some(core),
@@ -257,7 +257,7 @@ impl Driver {
         } = e
         {
             if let Some(n) = &mut self.notifier {
-                n.send(&core.st, event, step, message, only, now);
+                n.send(&core.st, event, step.as_deref(), message, only, now);
             }
             return;
         }

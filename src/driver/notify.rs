@@ -48,7 +48,7 @@ impl Notifier {
         &mut self,
         st: &ReleaseState,
         event: NotifyEvent,
-        step: Option<String>,
+        step: Option<&str>,
         message: String,
         only: Option<usize>,
         now: DateTime<Utc>,
@@ -60,7 +60,7 @@ impl Notifier {
             release: st.name.clone(),
             environment: st.environment.clone(),
             version: st.version.clone(),
-            step: step.clone(),
+            step: step.map(str::to_owned),
             message,
             ts: now.to_rfc3339_opts(SecondsFormat::Millis, true),
         };
@@ -72,7 +72,7 @@ impl Notifier {
             self.tasks.spawn(deliver(
                 t.clone(),
                 event,
-                step.clone(),
+                step.map(str::to_owned),
                 body,
                 self.retry,
                 self.masker.clone(),

@@ -108,6 +108,13 @@ pub fn describe(ev: &Event, st: &ReleaseState) -> Option<String> {
             format!("lock taken over from {previous_holder}")
         }
         Event::ReleaseFinished { outcome } => format!("release {}", outcome.as_str()),
+        Event::Baseline { .. } | Event::Notification { .. } => return watch_record(ev),
+    })
+}
+
+/// A `baseline` or `notification` record as a line.
+fn watch_record(ev: &Event) -> Option<String> {
+    Some(match ev {
         Event::Baseline {
             step,
             gate,
@@ -143,6 +150,7 @@ pub fn describe(ev: &Event, st: &ReleaseState) -> Option<String> {
                 error.as_deref(),
             )
         ),
+        _ => return None,
     })
 }
 

@@ -48,13 +48,13 @@ impl Receiver {
         std::thread::spawn(move || {
             for conn in l.incoming() {
                 let Ok(mut s) = conn else { return };
-                let Some(post) = read_post(&mut s) else {
+                let Some(got) = read_post(&mut s) else {
                     continue;
                 };
                 let _ = s.write_all(
                     b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
                 );
-                if tx.send(post).is_err() {
+                if tx.send(got).is_err() {
                     return;
                 }
             }
@@ -78,28 +78,28 @@ impl Receiver {
     }
 }
 
-fn read_post(s: &mut std::net::TcpStream) -> Option<Post> {
-    let mut r = BufReader::new(s.try_clone().ok()?);
+fn read_post(stream: &mut std::net::TcpStream) -> Option<Post> {
+    let mut reader = BufReader::new(stream.try_clone().ok()?);
     let mut line = String::new();
-    r.read_line(&mut line).ok()?;
+    reader.read_line(&mut line).ok()?;
     let path = line.split_whitespace().nth(1)?.to_owned();
     let mut headers = Vec::new();
     let mut len = 0;
     loop {
-        let mut h = String::new();
-        r.read_line(&mut h).ok()?;
-        let h = h.trim_end();
-        if h.is_empty() {
+        let mut header = String::new();
+        reader.read_line(&mut header).ok()?;
+        let header = header.trim_end();
+        if header.is_empty() {
             break;
         }
-        let (k, v) = h.split_once(':')?;
-        if k.eq_ignore_ascii_case("content-length") {
-            len = v.trim().parse().ok()?;
+        let (name, value) = header.split_once(':')?;
+        if name.eq_ignore_ascii_case("content-length") {
+            len = value.trim().parse().ok()?;
         }
-        headers.push((k.to_owned(), v.trim().to_owned()));
+        headers.push((name.to_owned(), value.trim().to_owned()));
     }
     let mut body = vec![0; len];
-    r.read_exact(&mut body).ok()?;
+    reader.read_exact(&mut body).ok()?;
     Some(Post {
         path,
         headers,
@@ -114,13 +114,9 @@ fn notifications(records: &[Record]) -> Vec<&Record> {
         .collect()
 }
 
-#[test]
-fn a_trip_delivers_trigger_tripped_and_rollback_armed_in_json_and_slack() {
-    let d = Dir::new("");
-    d.write("rate", "0.0");
-    let svc = Service::start(d.path(), "rate");
-    let hook = Receiver::start();
-    let rb = format!(
+/// The deploy raises the error rate; the watch trips; two receivers' entries.
+fn trip_runbook(svc: u16, hook: u16) -> String {
+    format!(
         r#"
 [release]
 name = "app"
@@ -165,11 +161,17 @@ auto_delay = "1s"
 [[rollback.steps]]
 kind = "run"
 run = "echo 0.0 > rate"
-"#,
-        svc = svc.port,
-        hook = hook.port
-    );
-    d.write("flightdeck.toml", &rb);
+"#
+    )
+}
+
+#[test]
+fn a_trip_delivers_trigger_tripped_and_rollback_armed_in_json_and_slack() {
+    let d = Dir::new("");
+    d.write("rate", "0.0");
+    let svc = Service::start(d.path(), "rate");
+    let hook = Receiver::start();
+    d.write("flightdeck.toml", &trip_runbook(svc.port, hook.port));
     let o = d
         .cmd(&["run", "--plain", "--auto-approve"])
         .env("HOOK_TOKEN", TOKEN)

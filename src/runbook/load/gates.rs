@@ -92,7 +92,7 @@ fn baseline(cx: &mut Cx, f: &mut Fields<'_, '_>) -> Option<(Baseline, Span)> {
     );
     let samples = b.uint::<u32>(cx, "samples").unwrap_or(3);
     if samples == 0 || samples > 100 {
-        let at = b.get("samples").map_or(span.clone(), |v| v.span());
+        let at = b.get("samples").map_or(span.clone(), toml::Spanned::span);
         cx.error(
             at,
             format!(

@@ -57,7 +57,7 @@ pub(crate) fn notifications(cx: &mut Cx, v: Option<&Val<'_>>) -> Vec<Notificatio
             });
         let headers = f.tpl_map(cx, "headers");
         let remind = f.dur(cx, "remind");
-        if let Some(d) = remind.as_ref().and_then(|d| d.fixed())
+        if let Some(d) = remind.as_ref().and_then(crate::runbook::Dur::fixed)
             && d < std::time::Duration::from_secs(1)
             && let Some(v) = f.get("remind")
         {
