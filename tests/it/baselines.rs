@@ -159,3 +159,109 @@ fn a_baseline_never_taken_makes_the_trigger_inconclusive_with_the_reason() {
     );
     assert_eq!(st.phase, ReleasePhase::InProgress);
 }
+
+/// Wait until Prometheus has the error ratio (so the baseline is taken on real numbers).
+fn wait_for_ratio(prom: u16) {
+    let url = format!(
+        "http://127.0.0.1:{prom}/api/v1/query?query=sum(rate(http_requests_total%5B10s%5D))"
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let body = std::process::Command::new("busybox")
+            .args(["wget", "-q", "-O-", &url])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        if body.contains("\"value\"") {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "Prometheus never had data: {body}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+#[test]
+fn a_promql_baseline_from_a_real_prometheus_judges_the_soak() {
+    use crate::gates::prometheus::Prometheus;
+    use crate::gates::support::Demo;
+    use crate::skip::{Component, need_all};
+    if !need_all(&[Component::Prometheus, Component::Busybox]) {
+        return;
+    }
+    let d = Dir::new("");
+    d.write("rate", "0.1");
+    let demo = Demo::start(&[
+        "--fail-rate-file",
+        &d.path().join("rate").display().to_string(),
+    ]);
+    let prom = Prometheus::start(d.path(), demo.port);
+    wait_for_ratio(prom.port);
+    let rb = format!(
+        r#"
+[release]
+name = "shop"
+environment = "staging"
+version = "2.0.0"
+
+[[gates]]
+id = "error-rate"
+kind = "prometheus"
+server = "http://127.0.0.1:{prom}"
+query = 'sum(rate(http_requests_total{{code="500"}}[10s])) / sum(rate(http_requests_total[10s]))'
+failure_condition = "result > baseline * 2 + 0.02"
+interval = "1s"
+baseline = {{ before = "deploy", samples = 3 }}
+
+[[steps]]
+id = "deploy"
+kind = "run"
+run = "echo 0.7 > rate"
+
+[[steps]]
+id = "soak"
+kind = "watch"
+duration = "60s"
+triggers = ["error-rate"]
+
+[rollback]
+auto = true
+auto_delay = "1s"
+
+[[rollback.steps]]
+kind = "run"
+run = "echo 0.1 > rate"
+"#,
+        prom = prom.port
+    );
+    d.write("flightdeck.toml", &rb);
+    let o = d
+        .cmd(&["run", "--plain", "--auto-approve"])
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(3), "{}", out(&o));
+    let (records, st) = d.latest();
+    let b = &records[position(&records, "baseline", Some("deploy"))];
+    assert_eq!(b.data["gate"], "error-rate");
+    let samples = b.data["samples"].as_array().expect("samples");
+    assert_eq!(samples.len(), 3, "{b:?}");
+    let base = b.data["value"].as_f64().expect("a median");
+    assert!(
+        (0.0..0.3).contains(&base),
+        "the ratio at 10 % errors: {base}"
+    );
+    assert!(
+        position(&records, "baseline", None) < position(&records, "step-started", Some("deploy"))
+    );
+    let failing = records
+        .iter()
+        .find(|r| r.kind.as_str() == "gate-result" && r.data["state"] == "fail")
+        .expect("a failed measurement");
+    let v = failing.data["value"].as_f64().expect("a ratio");
+    assert!(v > base * 2.0 + 0.02, "{v} against the baseline {base}");
+    assert!(records.iter().any(|r| r.kind.as_str() == "trigger-tripped"));
+    assert_eq!(st.phase, ReleasePhase::Finished(ReleaseOutcome::RolledBack));
+    d.verify_latest();
+}
