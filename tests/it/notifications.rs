@@ -115,7 +115,7 @@ fn notifications(records: &[Record]) -> Vec<&Record> {
 }
 
 /// The deploy raises the error rate; the watch trips; two receivers' entries.
-fn trip_runbook(svc: u16, hook: u16) -> String {
+fn trip_runbook(svc: u16, hook: u16, remind: &str, auto_delay: &str) -> String {
     format!(
         r#"
 [release]
@@ -136,6 +136,7 @@ interval = "300ms"
 [[notifications]]
 url = "http://127.0.0.1:{hook}/hook/{{{{ env.HOOK_TOKEN }}}}"
 on = ["trigger-tripped", "rollback-armed", "release-rolled-back"]
+{remind}
 headers = {{ Authorization = "Bearer {{{{ env.HOOK_TOKEN }}}}" }}
 
 [[notifications]]
@@ -156,7 +157,7 @@ triggers = ["errors"]
 
 [rollback]
 auto = true
-auto_delay = "1s"
+auto_delay = "{auto_delay}"
 
 [[rollback.steps]]
 kind = "run"
@@ -171,7 +172,10 @@ fn a_trip_delivers_trigger_tripped_and_rollback_armed_in_json_and_slack() {
     d.write("rate", "0.0");
     let svc = Service::start(d.path(), "rate");
     let hook = Receiver::start();
-    d.write("flightdeck.toml", &trip_runbook(svc.port, hook.port));
+    d.write(
+        "flightdeck.toml",
+        &trip_runbook(svc.port, hook.port, "", "1s"),
+    );
     let o = d
         .cmd(&["run", "--plain", "--auto-approve"])
         .env("HOOK_TOKEN", TOKEN)
@@ -330,4 +334,41 @@ run = "true"
         "the release did not wait for the webhook"
     );
     d.verify_latest();
+}
+
+#[test]
+fn remind_repeats_rollback_armed_while_the_auto_rollback_countdown_runs() {
+    let d = Dir::new("");
+    d.write("rate", "0.0");
+    let svc = Service::start(d.path(), "rate");
+    let hook = Receiver::start();
+    let rb = trip_runbook(svc.port, hook.port, "remind = \"1s\"", "3500ms");
+    d.write("flightdeck.toml", &rb);
+    let o = d
+        .cmd(&["run", "--plain", "--auto-approve"])
+        .env("HOOK_TOKEN", TOKEN)
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(3), "{}", out(&o));
+    let (records, _) = d.latest();
+    let delivered = notifications(&records)
+        .iter()
+        .filter(|r| r.data["delivered"] == true)
+        .count();
+    let posts = hook.collect(delivered);
+    let armed: Vec<&str> = posts
+        .iter()
+        .filter(|p| p.body["event"] == "rollback-armed")
+        .map(|p| p.body["message"].as_str().unwrap_or("?"))
+        .collect();
+    // The arming, then a reminder every second of the 3.5 s countdown (up to 3; a loaded
+    // machine may fire the third after the rollback started, when none is sent), then none.
+    assert!((3..=4).contains(&armed.len()), "{armed:?}");
+    assert!(armed[0].starts_with("rollback armed"), "{armed:?}");
+    for m in &armed[1..] {
+        assert!(
+            m.starts_with("reminder: the rollback is still armed: trigger errors tripped"),
+            "{m}"
+        );
+    }
 }
