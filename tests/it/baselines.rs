@@ -105,6 +105,12 @@ fn a_trigger_trips_relative_to_the_baseline_taken_before_the_deploy() {
     assert_eq!(failing.data["value"], 0.05);
     assert_eq!(st.baselines["errors"].value, Some(0.02));
     d.verify_latest();
+    let report = d.cmd(&["report"]).output().expect("report runs");
+    let md = String::from_utf8_lossy(&report.stdout);
+    assert!(
+        md.contains("baseline errors = 0.02 before deploy (median of 0.02, 0.02, 0.02)"),
+        "{md}"
+    );
 }
 
 #[test]
