@@ -249,15 +249,9 @@ impl Driver {
         let (Some(core), Some(rt)) = (&self.core, &mut self.rt) else {
             return;
         };
-        if let Effect::Notify {
-            event,
-            step,
-            message,
-            only,
-        } = e
-        {
+        if let Effect::Notify { .. } = e {
             if let Some(n) = &mut self.notifier {
-                n.send(&core.st, event, step.as_deref(), message, only, now);
+                n.perform(&core.st, e, now);
             }
             return;
         }
@@ -399,20 +393,6 @@ impl Driver {
         }
         self.journal = None;
         Ok(())
-    }
-
-    /// Let notifications in flight finish (bounded) and journal their attempts.
-    async fn flush_notifications(&mut self) {
-        let Some(mut n) = self.notifier.take() else {
-            return;
-        };
-        if n.busy() && self.halted.is_none() {
-            n.flush().await;
-            while let Ok(m) = self.exec_rx.try_recv() {
-                self.internal(m, now_ms());
-            }
-        }
-        self.notifier = Some(n);
     }
 
     /// Events left after [`Driver::close`].

@@ -13,7 +13,7 @@ use tokio::task::JoinSet;
 use crate::exec::notifications::{Payload, Retry, Target, body_of, deliver, targets};
 use crate::exec::resolve::Resolved;
 use crate::logs::Masker;
-use crate::release::{Msg, ReleaseState};
+use crate::release::{Effect, Msg, ReleaseState};
 use crate::runbook::NotifyEvent;
 
 /// How long closing waits for deliveries in flight.
@@ -41,6 +41,19 @@ impl Notifier {
             tx,
             tasks: JoinSet::new(),
         })
+    }
+
+    /// Perform an `Effect::Notify` (any other effect is ignored).
+    pub fn perform(&mut self, st: &ReleaseState, e: Effect, now: DateTime<Utc>) {
+        if let Effect::Notify {
+            event,
+            step,
+            message,
+            only,
+        } = e
+        {
+            self.send(st, event, step.as_deref(), message, only, now);
+        }
     }
 
     /// Send `event` to every entry that asked for it (`only`: to that entry, a reminder).
@@ -98,5 +111,21 @@ impl Notifier {
                 return;
             }
         }
+    }
+}
+
+impl super::Driver {
+    /// Let notifications in flight finish (bounded) and journal their attempts.
+    pub(super) async fn flush_notifications(&mut self) {
+        let Some(mut n) = self.notifier.take() else {
+            return;
+        };
+        if n.busy() && self.halted.is_none() {
+            n.flush().await;
+            while let Ok(m) = self.exec_rx.try_recv() {
+                self.internal(m, super::now_ms());
+            }
+        }
+        self.notifier = Some(n);
     }
 }
