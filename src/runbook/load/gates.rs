@@ -16,6 +16,8 @@ pub(crate) fn gates(cx: &mut Cx, v: Option<&Val<'_>>) -> Vec<Gate> {
     cx.scope = Some(Scope::Shared);
     for (table, span) in tables(cx, v, "gates") {
         let mut f = Fields::new(table, span, "[[gates]] entry");
+        // Conditions that read `baseline`, from here to `refuse_baseline_uses`.
+        cx.baseline_uses.clear();
         let id = f.req_string(cx, "id", "a gate id, e.g. \"health\"");
         if let Some(id) = &id {
             f.what = format!("gate `{}`", id.get_ref());
@@ -30,7 +32,6 @@ pub(crate) fn gates(cx: &mut Cx, v: Option<&Val<'_>>) -> Vec<Gate> {
             .unwrap_or(Dur::Fixed(Duration::from_secs(5)));
         let trigger = trigger(cx, &mut f);
         let baseline = baseline(cx, &mut f);
-        cx.baseline_uses.clear();
         // Without a kind, its fields cannot be told from unknown ones: report nothing more.
         let Some(kind) = kind else { continue };
         let Ok(gate_kind) = dispatch(cx, &mut f, &kind) else {
