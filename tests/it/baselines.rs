@@ -271,3 +271,51 @@ run = "echo 0.1 > rate"
     assert_eq!(st.phase, ReleasePhase::Finished(ReleaseOutcome::RolledBack));
     d.verify_latest();
 }
+
+#[test]
+fn in_the_cockpit_the_step_waits_for_its_baseline_and_a_skipped_one_is_never_taken() {
+    use crate::skip::{Component, need};
+    use crate::tmux::{Tmux, bin};
+    if !need(Component::Tmux) {
+        return;
+    }
+    let d = Dir::new("");
+    d.write("rate", "0.0");
+    let svc = Service::start(d.path(), "rate");
+    // The watch's gate takes its baseline before `deploy`; a second gate before `prep`
+    // takes 3 samples a second apart, long enough to see the guide line.
+    let rb = runbook(svc.port, "0.0", "0.0", "deploy").replace(
+        "[[steps]]\nid = \"deploy\"",
+        "[[gates]]\nid = \"slow\"\nkind = \"http\"\nurl = \"http://127.0.0.1:PORT/stats\"\njson = { path = \"$.error_rate\", condition = \"result <= baseline + 0.1\" }\ninterval = \"1s\"\nbaseline = { before = \"prep\", samples = 3 }\n\n[[steps]]\nid = \"prep\"\nkind = \"run\"\nrun = \"true\"\n\n[[steps]]\nid = \"deploy\"",
+    )
+    .replace("PORT", &svc.port.to_string());
+    d.write("flightdeck.toml", &rb);
+    let t = Tmux::start(
+        d.path(),
+        &format!("{} run --operator alice; sleep 30", bin()),
+        120,
+        30,
+    );
+    t.wait_for("⏎ runs step");
+    t.keys(&["Enter"]);
+    t.wait_for("measuring the baseline before step `prep`");
+    t.wait_for("✔ 1");
+    // Skip the deploy: the baseline taken before it never is.
+    t.keys(&["s"]);
+    t.wait_for("Why is this step skipped?");
+    t.text("hotfix already out");
+    t.keys(&["Enter"]);
+    t.wait_for("↷");
+    t.keys(&["Enter"]);
+    t.wait_for("trigger errors inconclusive");
+    let (records, st) = d.latest();
+    let b = &records[position(&records, "baseline", Some("prep"))];
+    assert_eq!(b.data["gate"], "slow");
+    assert_eq!(b.data["samples"], serde_json::json!([0.0, 0.0, 0.0]));
+    let inc = &records[position(&records, "trigger-inconclusive", None)];
+    assert_eq!(
+        inc.data["message"],
+        "baseline for errors was never taken (step deploy was skipped)"
+    );
+    assert!(!st.baselines.contains_key("errors"));
+}
