@@ -224,6 +224,10 @@ impl Driver {
     }
 
     fn journal_event(&mut self, ev: Event, now: DateTime<Utc>) {
+        if let (Event::Baseline { .. }, Some(r), Some(c)) = (&ev, &self.resolved, &self.core) {
+            let values = crate::exec::baseline::values(&r.runbook, &c.st);
+            self.sources.set_baselines(values);
+        }
         let Some(j) = &mut self.journal else { return };
         if let Err(why) = j.submit(ev, now) {
             self.halt(&why);

@@ -65,6 +65,7 @@ fn reminders(r: &Resolved) -> Vec<crate::release::Reminder> {
 pub fn live(r: &Resolved, writer: Writer, st: ReleaseState) -> color_eyre::eyre::Result<Driver> {
     let masker = crate::exec::runtime::masker_for(r).0;
     let sources = Sources::live(r, &masker, Some(writer.state_dir().clone()))?;
+    sources.set_baselines(crate::exec::baseline::values(&r.runbook, &st));
     let core = Core::new(st, policy_for(r, false, false));
     Ok(Driver::new(
         r.clone(),

@@ -300,6 +300,8 @@ fn in_the_cockpit_the_step_waits_for_its_baseline_and_a_skipped_one_is_never_tak
     t.keys(&["Enter"]);
     t.wait_for("measuring the baseline before step `prep`");
     t.wait_for("✔ 1");
+    // The gates pane judges `slow` with its baseline from now on.
+    t.wait_for("✔ slow");
     // Skip the deploy: the baseline taken before it never is.
     t.keys(&["s"]);
     t.wait_for("Why is this step skipped?");

@@ -149,7 +149,13 @@ pub struct GateCx {
     pub docker_hosts: Vec<crate::runbook::DockerHost>,
     /// The baseline of the gate being measured (`baseline` in its conditions), when taken.
     pub baseline: Option<f64>,
+    /// The release's baselines as they are taken (the gates pane's background refresh);
+    /// steps and triggers read them from `ctx.baselines` instead.
+    pub live_baselines: Option<tokio::sync::watch::Receiver<Baselines>>,
 }
+
+/// Gate baselines by gate id: the median taken, or why there is none.
+pub type Baselines = std::collections::BTreeMap<String, Result<f64, String>>;
 
 impl GateCx {
     /// A context with no state dir, no secrets and no `[git]`.
@@ -166,6 +172,7 @@ impl GateCx {
             services: Vec::new(),
             docker_hosts: Vec::new(),
             baseline: None,
+            live_baselines: None,
         }
     }
 
@@ -216,10 +223,14 @@ pub async fn evaluate(gate: &Gate, cx: &GateCx) -> GateOutcome {
     let started = Instant::now();
     // The gate's baseline, when taken, is `baseline` in its conditions.
     let scoped;
-    let cx = match cx.ctx.baselines.get(&gate.id) {
-        Some(Ok(b)) if cx.baseline != Some(*b) => {
+    let live = cx
+        .live_baselines
+        .as_ref()
+        .and_then(|rx| rx.borrow().get(&gate.id).cloned());
+    let cx = match live.or_else(|| cx.ctx.baselines.get(&gate.id).cloned()) {
+        Some(Ok(b)) if cx.baseline != Some(b) => {
             scoped = GateCx {
-                baseline: Some(*b),
+                baseline: Some(b),
                 ..cx.clone()
             };
             &scoped
