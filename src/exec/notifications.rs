@@ -77,6 +77,43 @@ pub fn targets(r: &Resolved, ctx: &Context) -> Vec<Target> {
     out
 }
 
+/// What `plan` shows of `[[notifications]]` (one line each, the URL without its path), and
+/// the entries that cannot be rendered, as problems.
+pub fn plan(r: &Resolved) -> (Vec<String>, Vec<String>) {
+    let mut lines = Vec::new();
+    let mut problems = Vec::new();
+    if r.runbook.notifications.is_empty() {
+        return (lines, problems);
+    }
+    lines.push(format!(
+        "notifications ({}):",
+        r.runbook.notifications.len()
+    ));
+    for (t, n) in targets(r, &r.ctx).iter().zip(&r.runbook.notifications) {
+        let format = match t.format {
+            NotifyFormat::Json => "json",
+            NotifyFormat::Slack => "slack",
+        };
+        let on: Vec<&str> = t.on.iter().map(|e| e.as_str()).collect();
+        let remind = n
+            .remind
+            .as_ref()
+            .and_then(|d| template::render_duration(d, &r.ctx).ok())
+            .map(|d| format!(" · remind every {}", humantime::format_duration(d)))
+            .unwrap_or_default();
+        lines.push(format!(
+            "  {}. {} ({format}) on {}{remind}",
+            t.index + 1,
+            t.shown,
+            on.join(", ")
+        ));
+        if let Err(why) = &t.url {
+            problems.push(format!("[[notifications]] {}: {why}", t.index + 1));
+        }
+    }
+    (lines, problems)
+}
+
 /// `https://hooks.example.com:8443` (no user, path or query).
 pub fn shown(u: &Url) -> String {
     let host = u.host_str().unwrap_or("?");

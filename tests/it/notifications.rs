@@ -372,3 +372,68 @@ fn remind_repeats_rollback_armed_while_the_auto_rollback_countdown_runs() {
         );
     }
 }
+
+#[test]
+fn plan_lists_the_webhooks_without_their_paths_and_run_refuses_an_unset_token() {
+    let d = Dir::new(&format!(
+        r#"
+[release]
+name = "app"
+environment = "staging"
+version = "2.0.0"
+
+[secrets]
+env = ["HOOK_TOKEN"]
+
+[[notifications]]
+url = "http://127.0.0.1:{port}/hook/{{{{ env.HOOK_TOKEN }}}}"
+on = ["approval-waiting", "rollback-armed"]
+format = "slack"
+remind = "5m"
+
+[[steps]]
+id = "deploy"
+kind = "run"
+run = "true"
+"#,
+        port = free_port()
+    ));
+    let o = d
+        .cmd(&["plan"])
+        .env("HOOK_TOKEN", TOKEN)
+        .output()
+        .expect("plan runs");
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("(slack) on approval-waiting, rollback-armed · remind every 5m"),
+        "{text}"
+    );
+    assert!(!text.contains(TOKEN) && !text.contains("/hook"), "{text}");
+
+    let o = d
+        .cmd(&["plan"])
+        .env_remove("HOOK_TOKEN")
+        .output()
+        .expect("plan runs");
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(
+            "[[notifications]] 1: flightdeck.toml:11:7: undefined variable `env.HOOK_TOKEN`"
+        ),
+        "{err}"
+    );
+    let o = d
+        .cmd(&["run", "--plain", "--auto-approve"])
+        .env_remove("HOOK_TOKEN")
+        .output()
+        .expect("run runs");
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("undefined variable `env.HOOK_TOKEN`") && err.contains("run: 1 problem(s)"),
+        "{err}"
+    );
+    assert!(d.state().resolve("latest").is_err(), "no release started");
+}
