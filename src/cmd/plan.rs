@@ -80,6 +80,9 @@ pub fn run(args: &PlanArgs, out: &mut impl Write, err: &mut impl Write) -> Resul
     }
     lines.append(&mut rd.lines);
     problems.append(&mut rd.problems);
+    let (mut nl, mut np) = crate::exec::notifications::plan(&r);
+    lines.append(&mut nl);
+    problems.append(&mut np);
     let (masker, short) = crate::exec::runtime::masker_for(&r);
     for l in lines {
         writeln!(out, "{}", masker.mask(&l))?;

@@ -33,6 +33,8 @@ pub async fn run(args: &RunArgs, out: &mut impl Write, err: &mut impl Write) -> 
     // Approvers that are no principals of `allowed_signers`, or too few without the operator.
     let trust = crate::trust::problems(&r);
     r.problems.extend(trust);
+    // `[[notifications]]` whose URL or headers cannot be rendered (an unset variable).
+    r.problems.extend(crate::exec::notifications::plan(&r).1);
     if let Some(code) = refused_runbook(args, &r, err)? {
         return Ok(code);
     }
@@ -93,7 +95,7 @@ pub async fn run(args: &RunArgs, out: &mut impl Write, err: &mut impl Write) -> 
             args,
             taken_from,
         };
-        s.drive(plain, out, err).await
+        Box::pin(s.drive(plain, out, err)).await
     }
     .await
 }

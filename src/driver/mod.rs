@@ -6,6 +6,7 @@
 mod anchor;
 mod inbound;
 mod journal;
+mod notify;
 mod rows;
 mod seal;
 mod setup;
@@ -91,6 +92,8 @@ pub struct Driver {
     shown_pending: usize,
     sealer: seal::Sealer,
     anchorer: anchor::Anchorer,
+    /// `[[notifications]]` deliveries (none without the section, or when observing).
+    notifier: Option<Box<notify::Notifier>>,
 }
 
 impl Driver {
@@ -108,6 +111,7 @@ impl Driver {
         let rt = Runtime::new(resolved.clone(), dir, host.clone(), tx.clone());
         let masker = rt.masker.clone();
         let (sealer, anchorer) = anchor::for_release(&resolved, &writer, &rt.operator, &masker);
+        let notifier = notify::Notifier::new(&resolved, masker.clone(), tx.clone()).map(Box::new);
         let journal = journal::Journal::new(writer, rt.operator.clone(), host);
         Ok(Driver {
             core: Some(core),
@@ -126,6 +130,7 @@ impl Driver {
             shown_pending: 0,
             sealer,
             anchorer,
+            notifier,
         })
     }
 
@@ -154,6 +159,7 @@ impl Driver {
             shown_pending: 0,
             sealer: seal::Sealer::off(),
             anchorer: anchor::Anchorer::off(),
+            notifier: None,
         })
     }
 
@@ -228,6 +234,10 @@ impl Driver {
     }
 
     fn journal_event(&mut self, ev: Event, now: DateTime<Utc>) {
+        if let (Event::Baseline { .. }, Some(r), Some(c)) = (&ev, &self.resolved, &self.core) {
+            let values = crate::exec::baseline::values(&r.runbook, &c.st);
+            self.sources.set_baselines(values);
+        }
         let Some(j) = &mut self.journal else { return };
         if let Err(why) = j.submit(ev, now) {
             self.halt(&why);
@@ -253,6 +263,12 @@ impl Driver {
         let (Some(core), Some(rt)) = (&self.core, &mut self.rt) else {
             return;
         };
+        if let Effect::Notify { .. } = e {
+            if let Some(n) = &mut self.notifier {
+                n.perform(&core.st, e, now);
+            }
+            return;
+        }
         match route(&core.st, e, now) {
             Routed::Prompt { phase, index } => {
                 self.out.push_back(DriverEvent::Prompt { phase, index });
@@ -387,6 +403,7 @@ impl Driver {
     pub async fn close(&mut self) -> Result<(), String> {
         self.timers = timers::Timers::default();
         self.finish_seals().await;
+        self.flush_notifications().await;
         let Some(j) = &mut self.journal else {
             return Ok(());
         };

@@ -13,20 +13,59 @@ pub fn policy_for(r: &Resolved, headless: bool, auto_approve: bool) -> crate::re
     let rb = &r.runbook.rollback;
     let delay = crate::runbook::template::render_duration(&rb.auto_delay, &r.ctx)
         .unwrap_or(std::time::Duration::from_secs(30));
-    crate::release::Policy::auto_rollback(
+    let mut policy = crate::release::Policy::auto_rollback(
         rb.auto,
         r.protected,
         rb.target == crate::runbook::RollbackTarget::Pick,
         headless,
         auto_approve,
         delay,
-    )
+    );
+    policy.baselines = baseline_plans(r);
+    policy.reminders = reminders(r);
+    policy
+}
+
+/// Every gate's `baseline`, for the core to take before its step.
+fn baseline_plans(r: &Resolved) -> Vec<crate::release::BaselinePlan> {
+    r.runbook
+        .gates
+        .iter()
+        .filter_map(|g| {
+            let b = g.baseline.as_ref()?;
+            Some(crate::release::BaselinePlan {
+                gate: g.id.clone(),
+                before: b.before.clone(),
+                samples: b.samples,
+            })
+        })
+        .collect()
+}
+
+/// The `[[notifications]]` entries with `remind` (a bad duration reminds every 5 minutes).
+fn reminders(r: &Resolved) -> Vec<crate::release::Reminder> {
+    r.runbook
+        .notifications
+        .iter()
+        .enumerate()
+        .filter_map(|(index, n)| {
+            let every = crate::runbook::template::render_duration(n.remind.as_ref()?, &r.ctx)
+                .unwrap_or(std::time::Duration::from_secs(300))
+                .max(std::time::Duration::from_secs(1));
+            Some(crate::release::Reminder {
+                index,
+                every_ms: u64::try_from(every.as_millis()).unwrap_or(u64::MAX),
+                events: n.on.iter().copied().filter(|e| e.repeats()).collect(),
+            })
+        })
+        .collect()
 }
 
 /// A driver for the cockpit: with every live source of the runbook `r`.
 pub fn live(r: &Resolved, writer: Writer, st: ReleaseState) -> color_eyre::eyre::Result<Driver> {
     let masker = crate::exec::runtime::masker_for(r).0;
     let sources = Sources::live(r, &masker, Some(writer.state_dir().clone()))?;
+    sources.set_baselines(crate::exec::baseline::values(&r.runbook, &st));
     let core = Core::new(st, policy_for(r, false, false));
     Ok(Driver::new(
         r.clone(),

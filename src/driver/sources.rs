@@ -32,6 +32,8 @@ pub struct Sources {
     pub model: Option<DockerModel>,
     streams: Option<logs::LogStreams>,
     gates: Option<gates::Refresher>,
+    /// The release's baselines, for the gates' conditions in the background refresh.
+    baselines: Option<tokio::sync::watch::Sender<crate::exec::gates::Baselines>>,
     refresh: Option<mpsc::UnboundedSender<()>>,
     revisions: Option<tokio::task::JoinHandle<()>>,
     follower: Option<Follower>,
@@ -70,6 +72,7 @@ impl Sources {
             model: None,
             streams: None,
             gates: None,
+            baselines: None,
             refresh: None,
             revisions: None,
             follower: None,
@@ -109,7 +112,10 @@ impl Sources {
                 logs::StreamOpts::default(),
             ));
         }
-        let cx = GateCx::from_resolved(r, state_dir);
+        let mut cx = GateCx::from_resolved(r, state_dir);
+        let (btx, brx) = tokio::sync::watch::channel(crate::exec::gates::Baselines::new());
+        cx.live_baselines = Some(brx);
+        s.baselines = Some(btx);
         s.gates = Some(gates::spawn(&rb.gates, &cx, &s.gate_tx));
         let (refresh, refresh_rx) = mpsc::unbounded_channel();
         let plan = revisions_task::Plan::from_resolved(r);
@@ -160,6 +166,13 @@ impl Sources {
     pub fn refresh_revisions(&self) {
         if let Some(r) = &self.refresh {
             let _ = r.send(());
+        }
+    }
+
+    /// The release's baselines changed: the background refresh judges with them from now on.
+    pub fn set_baselines(&self, b: crate::exec::gates::Baselines) {
+        if let Some(tx) = &self.baselines {
+            tx.send_replace(b);
         }
     }
 

@@ -6,6 +6,7 @@
 //! [`gates`] holds one evaluator per gate kind.
 
 pub mod anchor;
+pub mod baseline;
 pub mod command;
 pub mod detached;
 pub mod docker;
@@ -13,6 +14,7 @@ pub mod gates;
 pub mod gates_step;
 pub mod git_push;
 pub mod git_tag;
+pub mod notifications;
 pub mod notify;
 pub mod resolve;
 pub mod runtime;

@@ -181,6 +181,7 @@ pub fn resolve(mut rb: Runbook, source: String, opts: &Options) -> Result<Resolv
         env: std::env::vars().collect::<BTreeMap<_, _>>(),
         captures: BTreeMap::new(),
         rollback_version: None,
+        baselines: BTreeMap::new(),
     };
     render_docker_hosts(&mut rb, &ctx)?;
     Ok(Resolved {

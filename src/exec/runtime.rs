@@ -99,7 +99,12 @@ impl Runtime {
                     h.cancel();
                 }
             }
-            Effect::Journal(_) | Effect::Timer { .. } => {}
+            Effect::MeasureBaseline {
+                step,
+                gate,
+                samples,
+            } => super::baseline::start(self, st, step, gate, *samples),
+            Effect::Journal(_) | Effect::Timer { .. } | Effect::Notify { .. } => {}
         }
     }
 
@@ -116,6 +121,7 @@ impl Runtime {
         let mut ctx = self.resolved.ctx.clone();
         ctx.captures.clone_from(&st.captures);
         ctx.rollback_version.clone_from(&st.rollback_target);
+        ctx.baselines = super::baseline::values(&self.resolved.runbook, st);
         ctx
     }
 

@@ -84,6 +84,7 @@ pub fn start(
                 .map_err(|e| format!("gate `{id}`: warn: {e}"))?,
         );
     }
+    super::baseline::refuse_watch(rt, list.iter().map(|(g, _)| g), ctx)?;
     let mut cx = GateCx::from_resolved(r, Some(rt.state_dir.clone()));
     cx.ctx = ctx.clone();
     let full = dur(duration)?;

@@ -47,11 +47,13 @@ pub enum Kind {
     Seal,
     SealSkipped,
     Anchor,
+    Baseline,
+    Notification,
 }
 
 impl Kind {
     /// Every kind, in declaration order.
-    pub const ALL: [Kind; 22] = [
+    pub const ALL: [Kind; 24] = [
         Kind::ReleaseStarted,
         Kind::StepStarted,
         Kind::Output,
@@ -74,6 +76,8 @@ impl Kind {
         Kind::Seal,
         Kind::SealSkipped,
         Kind::Anchor,
+        Kind::Baseline,
+        Kind::Notification,
     ];
 
     /// The serialized (kebab-case) name.
@@ -101,6 +105,8 @@ impl Kind {
             Kind::Seal => "seal",
             Kind::SealSkipped => "seal-skipped",
             Kind::Anchor => "anchor",
+            Kind::Baseline => "baseline",
+            Kind::Notification => "notification",
         }
     }
 }

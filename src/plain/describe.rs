@@ -111,6 +111,49 @@ pub fn describe(ev: &Event, st: &ReleaseState) -> Option<String> {
         Event::Seal { .. } | Event::SealSkipped { .. } | Event::Anchor { .. } => {
             crate::journal::report::seals::line(ev)?
         }
+        Event::Baseline { .. } | Event::Notification { .. } => return watch_record(ev),
+    })
+}
+
+/// A `baseline` or `notification` record as a line.
+fn watch_record(ev: &Event) -> Option<String> {
+    Some(match ev {
+        Event::Baseline {
+            step,
+            gate,
+            samples,
+            value,
+            error,
+        } => format!(
+            "  {}",
+            crate::release::update::baseline::summary(
+                gate,
+                step,
+                samples,
+                *value,
+                error.as_deref()
+            )
+        ),
+        Event::Notification {
+            event,
+            url,
+            attempt,
+            delivered,
+            status,
+            error,
+            ..
+        } => format!(
+            "  {}",
+            crate::release::update::notify::attempt_line(
+                *event,
+                url,
+                *attempt,
+                *delivered,
+                *status,
+                error.as_deref(),
+            )
+        ),
+        _ => return None,
     })
 }
 

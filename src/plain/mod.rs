@@ -101,6 +101,9 @@ impl<'a, W: Write> Plain<'a, W> {
                 if p.rollback_waits {
                     self.line("the rollback starts when the running step finishes")?;
                 }
+                if let Some(step) = &p.baselining {
+                    self.line(&format!("measuring the baseline before step `{step}`"))?;
+                }
             }
             DriverEvent::Disconnected(reason) => {
                 self.line(&format!(
@@ -170,10 +173,11 @@ impl<'a, W: Write> Plain<'a, W> {
             if st.is_finished() {
                 return Ok(self.d.exit_code(mode));
             }
-            let waiting = self
-                .d
-                .core()
-                .is_some_and(|c| c.ps.countdown.is_some() || c.ps.pending_rollback.is_some());
+            let waiting = self.d.core().is_some_and(|c| {
+                c.ps.countdown.is_some()
+                    || c.ps.pending_rollback.is_some()
+                    || c.ps.baselining.is_some()
+            });
             // A background watch still running (nothing else to start) is waited for too.
             let background = st.current().is_none() && !st.background_running().is_empty();
             if background && !said_waiting {

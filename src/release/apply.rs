@@ -37,7 +37,23 @@ impl ReleaseState {
                     *s.warnings.entry(gate.clone()).or_insert(0) += 1;
                 }
             }
+            Event::Baseline {
+                step,
+                gate,
+                samples,
+                value,
+                error,
+            } => {
+                let taken = super::state::TakenBaseline {
+                    step: step.clone(),
+                    samples: samples.clone(),
+                    value: *value,
+                    error: error.clone(),
+                };
+                self.baselines.insert(gate.clone(), taken);
+            }
             Event::GateResult { .. }
+            | Event::Notification { .. }
             | Event::TriggerTripped { .. }
             | Event::TriggerInconclusive { .. }
             | Event::DockerAction { .. }

@@ -16,6 +16,21 @@ pub enum Effect {
         id: super::msg::TimerId,
         at: chrono::DateTime<chrono::Utc>,
     },
+    /// Measure gate `gate` `samples` times at its interval for its baseline (DESIGN.md §10),
+    /// before step `step` starts; reported back as `Msg::Record(Event::Baseline { .. })`.
+    MeasureBaseline {
+        step: String,
+        gate: String,
+        samples: u32,
+    },
+    /// Tell the `[[notifications]]` webhooks about `event` (`only`: just that entry, a
+    /// reminder). Delivered in the background; every attempt comes back as a record.
+    Notify {
+        event: crate::runbook::NotifyEvent,
+        step: Option<String>,
+        message: String,
+        only: Option<usize>,
+    },
     /// Steer the running step `index` of `phase` (a watch: extend or end).
     Control {
         phase: Phase,

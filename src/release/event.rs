@@ -259,6 +259,30 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         error: Option<String>,
     },
+    /// A gate's baseline, taken right before step `step` (DESIGN.md §10): its numeric samples
+    /// and their median (`None` when no sample was a number; `error` says why).
+    Baseline {
+        step: String,
+        gate: String,
+        samples: Vec<f64>,
+        value: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
+    /// One delivery attempt of a `[[notifications]]` webhook: the URL without its path
+    /// (webhook paths carry tokens), the HTTP status or the error.
+    Notification {
+        #[serde(default)]
+        step: Option<String>,
+        event: crate::runbook::NotifyEvent,
+        url: String,
+        attempt: u32,
+        delivered: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<u16>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
 }
 
 impl Event {

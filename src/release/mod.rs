@@ -14,9 +14,9 @@ pub mod update;
 pub use effect::Effect;
 pub use event::{Event, Outcome, Phase, ReleaseOutcome, StepInfo};
 pub use msg::{Msg, SignedApproval, TimerId};
-pub use policy::{Core, Mode, Policy, PolicyView, exit_code};
+pub use policy::{BaselinePlan, Core, Mode, Policy, PolicyView, Reminder, exit_code};
 pub use route::{Routed, route};
-pub use state::{ReleasePhase, ReleaseState, StepState, StepStatus};
+pub use state::{ReleasePhase, ReleaseState, StepState, StepStatus, TakenBaseline};
 pub use update::{Refusal, update};
 
 #[cfg(test)]

@@ -79,6 +79,11 @@ pub enum Msg {
 pub enum TimerId {
     /// The auto-rollback countdown.
     Countdown,
+    /// Remind `[[notifications]]` entry `index` that `event` still lasts (`remind`).
+    Remind {
+        index: usize,
+        event: crate::runbook::NotifyEvent,
+    },
 }
 
 /// A verified, signed approval or rejection: what `flightdeck approve` dropped in the inbox (or a

@@ -17,6 +17,26 @@ pub struct Policy {
     /// `rollback.auto`: a tripped trigger fires the rollback after this delay, unless a key
     /// stops the countdown. `None` when it does not apply (see [`Policy::auto_rollback`]).
     pub auto_delay_ms: Option<u64>,
+    /// Gate baselines to take before steps (DESIGN.md §10).
+    pub baselines: Vec<BaselinePlan>,
+    /// `[[notifications]]` entries with `remind`.
+    pub reminders: Vec<Reminder>,
+}
+
+/// A gate's `baseline`: measured `samples` times right before step `before` runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaselinePlan {
+    pub gate: String,
+    pub before: String,
+    pub samples: u32,
+}
+
+/// A `[[notifications]]` entry (its `index`) that repeats its lasting events every `every_ms`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reminder {
+    pub index: usize,
+    pub every_ms: u64,
+    pub events: Vec<crate::runbook::NotifyEvent>,
 }
 
 impl Policy {
@@ -34,6 +54,7 @@ impl Policy {
         let applies = auto && !protected && !pick && (!headless || auto_approve);
         Policy {
             auto_delay_ms: applies.then(|| u64::try_from(delay.as_millis()).unwrap_or(u64::MAX)),
+            ..Policy::default()
         }
     }
 }
@@ -44,6 +65,8 @@ impl Policy {
 pub struct PolicyView {
     pub countdown: Option<DateTime<Utc>>,
     pub rollback_waits: bool,
+    /// The step that waits for its gates' baselines to be measured.
+    pub baselining: Option<String>,
 }
 
 /// What a run is for: a release, or `flightdeck rollback` (whose success is the rollback).
@@ -62,6 +85,10 @@ pub struct PolicyState {
     counted: bool,
     /// A rollback decided while a step ran: it starts when that step finishes.
     pub pending_rollback: Option<(String, Option<String>)>,
+    /// The step whose baselines are being measured; it starts when they are all taken.
+    pub baselining: Option<String>,
+    /// Warnings already notified, by step and gate (one notification each).
+    pub warned: std::collections::BTreeSet<(Option<String>, String)>,
 }
 
 /// The release state machine with its policy: what the driver owns.
@@ -87,6 +114,11 @@ impl Core {
             Msg::Timer {
                 id: TimerId::Countdown,
             } => self.countdown_due(now)?,
+            Msg::Timer {
+                id: TimerId::Remind { index, event },
+            } => self.remind_due(index, event, now),
+            Msg::Next => self.next_with_baselines(now)?,
+            Msg::Cancel if self.cancel_baselining() => Vec::new(),
             Msg::StopCountdown => {
                 if self.ps.countdown.take().is_none() {
                     return Err(Refusal("no auto-rollback countdown is running".into()));
@@ -97,6 +129,8 @@ impl Core {
             m => update(&mut self.st, m, now)?,
         };
         self.after(now, &mut effects);
+        self.after_baselines(now, &mut effects);
+        self.notifications(now, &mut effects);
         Ok(effects)
     }
 
@@ -182,6 +216,7 @@ impl Core {
         PolicyView {
             countdown: self.ps.countdown,
             rollback_waits: self.ps.pending_rollback.is_some(),
+            baselining: self.ps.baselining.clone(),
         }
     }
 

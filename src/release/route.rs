@@ -52,7 +52,8 @@ pub fn route(st: &ReleaseState, e: Effect, now: DateTime<Utc>) -> Routed {
             Some(_) => Routed::Executor(e),
             None => Routed::None,
         },
-        Effect::Control { .. } => Routed::Executor(e),
-        Effect::Journal(_) | Effect::Timer { .. } => Routed::None,
+        Effect::Control { .. } | Effect::MeasureBaseline { .. } => Routed::Executor(e),
+        // Notifications are the driver's (its notifier), never an executor's.
+        Effect::Journal(_) | Effect::Timer { .. } | Effect::Notify { .. } => Routed::None,
     }
 }

@@ -142,7 +142,21 @@ pub struct ReleaseState {
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
     pub disconnected: bool,
+    /// Gate baselines taken (`baseline` records), by gate id.
+    pub baselines: BTreeMap<String, TakenBaseline>,
 }
+
+/// A `baseline` record: the median of the samples, or why there is none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TakenBaseline {
+    pub step: String,
+    pub samples: Vec<f64>,
+    pub value: Option<f64>,
+    pub error: Option<String>,
+}
+
+// Samples are finite numbers (the median of measured values), so equality is total.
+impl Eq for TakenBaseline {}
 
 impl Default for ReleaseState {
     fn default() -> Self {
@@ -164,6 +178,7 @@ impl Default for ReleaseState {
             started_at: None,
             finished_at: None,
             disconnected: false,
+            baselines: BTreeMap::new(),
         }
     }
 }

@@ -25,6 +25,8 @@ const FUEL: u64 = 1_000_000;
 pub struct Condition {
     src: Arc<str>,
     expr: Arc<Expression<'static, 'static>>,
+    /// The condition reads `baseline` (DESIGN.md §10).
+    baseline: bool,
 }
 
 impl fmt::Debug for Condition {
@@ -33,7 +35,8 @@ impl fmt::Debug for Condition {
     }
 }
 
-/// Compile a condition; its only variable is `result`.
+/// Compile a condition; its variables are `result` and `baseline` (the gate's baseline, when
+/// the gate has a `baseline` field: `check` refuses it otherwise).
 pub fn compile(src: &str) -> Result<Condition, String> {
     Condition::compile(src)
 }
@@ -59,17 +62,19 @@ impl Condition {
         let mut unknown: Vec<String> = expr
             .undeclared_variables(false)
             .into_iter()
-            .filter(|v| v != "result" && !is_global(v))
+            .filter(|v| v != "result" && v != "baseline" && !is_global(v))
             .collect();
         unknown.sort();
         if let Some(name) = unknown.first() {
             return Err(format!(
-                "unknown variable `{name}`; a condition can only use `result`"
+                "unknown variable `{name}`; a condition can only use `result` (and `baseline`)"
             ));
         }
+        let baseline = expr.undeclared_variables(false).contains("baseline");
         Ok(Condition {
             src: Arc::from(src),
             expr: Arc::new(expr),
+            baseline,
         })
     }
 
@@ -78,9 +83,34 @@ impl Condition {
         &self.src
     }
 
+    /// Whether the condition reads `baseline`.
+    pub fn uses_baseline(&self) -> bool {
+        self.baseline
+    }
+
     /// Evaluate against a measurement; the expression must yield `true` or `false`.
     pub fn eval(&self, result: &serde_json::Value) -> Result<bool, String> {
-        let root = Value::from_pairs([("result", Value::from(Serde(result)))]);
+        self.eval_with(result, None)
+    }
+
+    /// Evaluate against a measurement and the gate's baseline (`None`: not taken).
+    pub fn eval_with(
+        &self,
+        result: &serde_json::Value,
+        baseline: Option<f64>,
+    ) -> Result<bool, String> {
+        let mut pairs = vec![("result", Value::from(Serde(result)))];
+        match baseline {
+            Some(b) => pairs.push(("baseline", Value::from(b))),
+            None if self.baseline => {
+                return Err(format!(
+                    "condition `{}` needs `baseline`, which has not been taken",
+                    self.src
+                ));
+            }
+            None => {}
+        }
+        let root = Value::from_pairs(pairs);
         let value = self
             .expr
             .eval(root)
@@ -142,7 +172,7 @@ mod tests {
         let err = compile("value > 1").unwrap_err();
         assert_eq!(
             err,
-            "unknown variable `value`; a condition can only use `result`"
+            "unknown variable `value`; a condition can only use `result` (and `baseline`)"
         );
         assert!(compile("  ").is_err());
     }
@@ -182,6 +212,17 @@ mod tests {
         assert!(c.eval(&json!(0)).unwrap_err().contains("out of fuel"));
         let c = compile("(result * 3) | length == 6").unwrap();
         assert!(c.eval(&json!([1, 2])).unwrap());
+    }
+
+    #[test]
+    fn baseline_is_a_variable() {
+        let c = compile("result <= baseline * 2 + 0.001").unwrap();
+        assert!(c.uses_baseline());
+        assert!(c.eval_with(&json!(0.02), Some(0.01)).unwrap());
+        assert!(!c.eval_with(&json!(0.05), Some(0.01)).unwrap());
+        let err = c.eval(&json!(0.02)).unwrap_err();
+        assert!(err.contains("has not been taken"), "{err}");
+        assert!(!compile("result > 1").unwrap().uses_baseline());
     }
 
     #[test]

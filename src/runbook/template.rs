@@ -47,6 +47,9 @@ pub struct Context {
     pub env: BTreeMap<String, String>,
     pub captures: BTreeMap<String, String>,
     pub rollback_version: Option<String>,
+    /// Gate baselines (DESIGN.md §10), by gate id: the median taken, or why there is none.
+    /// Conditions read them as `baseline`; templates do not.
+    pub baselines: BTreeMap<String, Result<f64, String>>,
 }
 
 /// A template that could not be rendered, pointing at the template's value in the runbook.

@@ -19,6 +19,10 @@ impl App {
                 "ROLLBACK confirmed: it starts when the running step finishes · x cancels the step"
                     .to_owned(),
             )
+        } else if let Some(step) = &self.policy.baselining {
+            Some(format!(
+                "measuring the baseline before step `{step}` · it starts when the baseline is taken"
+            ))
         } else if self.countdown_stopped && self.release.armed.is_some() {
             Some(
                 "auto rollback stopped · the rollback stays armed: press R to roll back".to_owned(),

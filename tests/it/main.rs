@@ -1,5 +1,6 @@
 //! The one integration test crate (DESIGN.md §2): every module is one area, end to end.
 mod background_watch;
+mod baselines;
 mod check;
 mod demo;
 mod docker;
@@ -13,6 +14,7 @@ mod journal;
 mod lock;
 mod mask;
 mod mouse;
+mod notifications;
 mod picker;
 mod plan;
 mod postgres;

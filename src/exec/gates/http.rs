@@ -195,7 +195,7 @@ fn json_check(
         }
         JsonCheck::Condition { condition, .. } => {
             let c = Condition::compile(condition).map_err(GateOutcome::error)?;
-            match c.eval(&found) {
+            match c.eval_with(&found, cx.baseline) {
                 Ok(true) => Ok(GateOutcome::pass(
                     value,
                     format!("{head}, {path} = {shown}: `{condition}`"),
@@ -204,7 +204,9 @@ fn json_check(
                     value,
                     format!("{head}, {path} is {shown}: `{condition}` is false"),
                 )),
-                Err(why) => Err(GateOutcome::error(format!("{head}, {why}"))),
+                // The value is kept: a baseline sample needs it even when the condition
+                // cannot be decided yet.
+                Err(why) => Err(GateOutcome::error(format!("{head}, {why}")).with_value(value)),
             }
         }
     }

@@ -111,6 +111,12 @@ impl GateOutcome {
             took: Duration::ZERO,
         }
     }
+    /// Keep the measured value (an error whose condition could not be decided).
+    #[must_use]
+    pub fn with_value(mut self, value: Value) -> Self {
+        self.value = value;
+        self
+    }
     /// The value a failed check expected.
     #[must_use]
     pub fn expecting(mut self, want: impl Into<String>) -> Self {
@@ -141,7 +147,15 @@ pub struct GateCx {
     /// `[[services]]` and the Docker hosts, for `docker` gates.
     pub services: Vec<crate::runbook::Service>,
     pub docker_hosts: Vec<crate::runbook::DockerHost>,
+    /// The baseline of the gate being measured (`baseline` in its conditions), when taken.
+    pub baseline: Option<f64>,
+    /// The release's baselines as they are taken (the gates pane's background refresh);
+    /// steps and triggers read them from `ctx.baselines` instead.
+    pub live_baselines: Option<tokio::sync::watch::Receiver<Baselines>>,
 }
+
+/// Gate baselines by gate id: the median taken, or why there is none.
+pub type Baselines = std::collections::BTreeMap<String, Result<f64, String>>;
 
 impl GateCx {
     /// A context with no state dir, no secrets and no `[git]`.
@@ -157,6 +171,8 @@ impl GateCx {
             http: http::client(),
             services: Vec::new(),
             docker_hosts: Vec::new(),
+            baseline: None,
+            live_baselines: None,
         }
     }
 
@@ -205,6 +221,22 @@ impl GateCx {
 /// Evaluate `gate` once. Never panics and never takes much longer than the gate's `timeout`.
 pub async fn evaluate(gate: &Gate, cx: &GateCx) -> GateOutcome {
     let started = Instant::now();
+    // The gate's baseline, when taken, is `baseline` in its conditions.
+    let scoped;
+    let live = cx
+        .live_baselines
+        .as_ref()
+        .and_then(|rx| rx.borrow().get(&gate.id).cloned());
+    let cx = match live.or_else(|| cx.ctx.baselines.get(&gate.id).cloned()) {
+        Some(Ok(b)) if cx.baseline != Some(b) => {
+            scoped = GateCx {
+                baseline: Some(b),
+                ..cx.clone()
+            };
+            &scoped
+        }
+        _ => cx,
+    };
     let mut out = match cx.duration(&gate.timeout) {
         Err(why) => GateOutcome::error(format!("timeout: {why}")),
         Ok(timeout) => {

@@ -32,20 +32,32 @@ pub async fn evaluate(kind: &GateKind, cx: &GateCx, timeout: Duration) -> GateOu
         Ok(x) => x,
         Err(why) => return GateOutcome::error(why),
     };
-    judge(
+    judge_with(
         result,
         success_condition.as_deref(),
         failure_condition.as_deref(),
+        cx.baseline,
     )
 }
 
 /// Apply the conditions to a measured `result`.
 pub fn judge(result: f64, success: Option<&str>, failure: Option<&str>) -> GateOutcome {
+    judge_with(result, success, failure, None)
+}
+
+/// Apply the conditions to a measured `result`, with the gate's `baseline` when taken. A
+/// condition that cannot be decided is an error that keeps the value (a baseline sample).
+pub fn judge_with(
+    result: f64,
+    success: Option<&str>,
+    failure: Option<&str>,
+    baseline: Option<f64>,
+) -> GateOutcome {
     let value = number(result);
     let shown = fmt_num(result);
     let json = serde_json::json!(result);
     if let Some(src) = failure {
-        match Condition::compile(src).and_then(|c| c.eval(&json)) {
+        match Condition::compile(src).and_then(|c| c.eval_with(&json, baseline)) {
             Ok(true) => {
                 return GateOutcome::fail(
                     value,
@@ -53,11 +65,11 @@ pub fn judge(result: f64, success: Option<&str>, failure: Option<&str>) -> GateO
                 );
             }
             Ok(false) => {}
-            Err(why) => return GateOutcome::error(why),
+            Err(why) => return GateOutcome::error(why).with_value(value.clone()),
         }
     }
     if let Some(src) = success {
-        match Condition::compile(src).and_then(|c| c.eval(&json)) {
+        match Condition::compile(src).and_then(|c| c.eval_with(&json, baseline)) {
             Ok(false) => {
                 return GateOutcome::fail(
                     value,
@@ -65,7 +77,7 @@ pub fn judge(result: f64, success: Option<&str>, failure: Option<&str>) -> GateO
                 );
             }
             Ok(true) => {}
-            Err(why) => return GateOutcome::error(why),
+            Err(why) => return GateOutcome::error(why).with_value(value.clone()),
         }
     }
     let cond = failure

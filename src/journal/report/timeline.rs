@@ -100,6 +100,41 @@ fn describe(ev: &Event) -> Option<(&'static str, String)> {
         Event::Seal { .. } | Event::SealSkipped { .. } | Event::Anchor { .. } => {
             ("event", super::seals::line(ev)?)
         }
+        Event::Baseline {
+            step,
+            gate,
+            samples,
+            value,
+            error,
+        } => (
+            "event",
+            crate::release::update::baseline::summary(
+                gate,
+                step,
+                samples,
+                *value,
+                error.as_deref(),
+            ),
+        ),
+        Event::Notification {
+            event,
+            url,
+            attempt,
+            delivered,
+            status,
+            error,
+            ..
+        } => (
+            "event",
+            crate::release::update::notify::attempt_line(
+                *event,
+                url,
+                *attempt,
+                *delivered,
+                *status,
+                error.as_deref(),
+            ),
+        ),
     })
 }
 

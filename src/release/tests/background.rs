@@ -53,7 +53,10 @@ fn past_soak() -> Core {
     c.update(Msg::Next, t(1)).unwrap();
     c.update(done("deploy", Outcome::Succeeded), t(1)).unwrap();
     let fx = c.update(Msg::Next, t(2)).unwrap();
-    assert!(kinds(&fx).contains(&"execute Main 1".to_owned()), "{fx:?}");
+    assert!(
+        quiet_kinds(&fx).contains(&"execute Main 1".to_owned()),
+        "{fx:?}"
+    );
     c
 }
 
@@ -95,7 +98,7 @@ fn the_checklist_moves_on_while_a_background_watch_runs() {
     );
     assert_eq!(c.st.background_running(), vec![(Phase::Main, 1)]);
     let fx = c.update(Msg::Next, t(3)).unwrap();
-    assert!(kinds(&fx).contains(&"execute Main 2".to_owned()));
+    assert!(quiet_kinds(&fx).contains(&"execute Main 2".to_owned()));
     assert_eq!(c.st.running(), Some((Phase::Main, 2)));
     assert_eq!(status(&c, "soak"), StepStatus::Running);
 }
@@ -105,7 +108,7 @@ fn a_trip_during_a_later_manual_step_arms_the_rollback_at_once() {
     let mut c = past_soak();
     c.update(Msg::Next, t(3)).unwrap(); // qa waits for evidence
     let fx = c.update(arm(), t(60)).unwrap();
-    assert_eq!(kinds(&fx), vec!["rollback-armed"]);
+    assert_eq!(quiet_kinds(&fx), vec!["rollback-armed"]);
     assert!(c.st.armed.is_some());
     c.update(done("soak", Outcome::Failed), t(60)).unwrap();
     assert!(matches!(status(&c, "soak"), StepStatus::Failed(_)));
@@ -124,7 +127,7 @@ fn a_trip_during_a_later_manual_step_arms_the_rollback_at_once() {
             t(61),
         )
         .unwrap();
-    let k = kinds(&fx);
+    let k = quiet_kinds(&fx);
     assert_eq!(k[0], "step-finished", "{k:?}");
     assert!(k.contains(&"rollback-started".to_owned()), "{k:?}");
     assert_eq!(c.st.phase, ReleasePhase::RollingBack);
@@ -146,7 +149,10 @@ fn an_auto_rollback_waits_for_a_running_run_step() {
     c.update(Msg::Next, t(7)).unwrap(); // migrate runs
     assert_eq!(c.st.running(), Some((Phase::Main, 4)));
     let fx = c.update(arm(), t(10)).unwrap();
-    assert!(kinds(&fx).contains(&"timer Countdown".to_owned()), "{fx:?}");
+    assert!(
+        quiet_kinds(&fx).contains(&"timer Countdown".to_owned()),
+        "{fx:?}"
+    );
     c.update(done("soak", Outcome::Failed), t(10)).unwrap();
     // The countdown ends while migrate runs: the rollback waits for it.
     let fx = c
@@ -163,7 +169,7 @@ fn an_auto_rollback_waits_for_a_running_run_step() {
     let fx = c
         .update(done("migrate", Outcome::Succeeded), t(50))
         .unwrap();
-    let k = kinds(&fx);
+    let k = quiet_kinds(&fx);
     let fin = k.iter().position(|k| k == "step-finished").unwrap();
     let started = k.iter().position(|k| k == "rollback-started").unwrap();
     assert!(
@@ -193,7 +199,7 @@ fn the_release_does_not_complete_while_the_watch_runs() {
         Some("waiting for background watch soak: 9:51 left")
     );
     let fx = c.update(done("soak", Outcome::Succeeded), t(602)).unwrap();
-    assert_eq!(kinds(&fx), vec!["step-finished", "release-finished"]);
+    assert_eq!(quiet_kinds(&fx), vec!["step-finished", "release-finished"]);
     assert_eq!(
         c.st.phase,
         ReleasePhase::Finished(ReleaseOutcome::Completed)
@@ -218,7 +224,7 @@ fn e_ends_the_background_watch_with_a_note() {
             t(4),
         )
         .unwrap();
-    assert_eq!(kinds(&fx), vec!["note", "control End"]);
+    assert_eq!(quiet_kinds(&fx), vec!["note", "control End"]);
     let Effect::Control { index, .. } = fx[1] else {
         panic!("{fx:?}")
     };
@@ -261,7 +267,7 @@ fn replay_rebuilds_a_running_background_watch_and_resume_restarts_it() {
     );
     let mut c = Core::new(st.clone(), Policy::default());
     let fx = c.update(Msg::ResumeBackground, t(64)).unwrap();
-    assert_eq!(kinds(&fx), vec!["note", "execute Main 1"]);
+    assert_eq!(quiet_kinds(&fx), vec!["note", "execute Main 1"]);
     assert_eq!(c.st.steps[1].watch_left_ms(t(64)), 540_000);
     // Resumed after its time: it fails (nothing watched it), with what to do.
     let mut c = Core::new(st, Policy::default());
@@ -285,7 +291,7 @@ fn a_rollback_cancels_the_background_watches() {
             t(4),
         )
         .unwrap();
-    let k = kinds(&fx);
+    let k = quiet_kinds(&fx);
     assert!(k.contains(&"cancel Main 1".to_owned()), "{k:?}");
     assert!(matches!(status(&c, "soak"), StepStatus::Failed(_)));
 }
@@ -316,7 +322,7 @@ fn a_watch_that_saw_warnings_asks_for_an_acknowledgement_before_it_passes() {
         .unwrap();
     // The watch's time ends: it asks instead of passing.
     let fx = c.update(done("soak", Outcome::Succeeded), t(602)).unwrap();
-    assert_eq!(kinds(&fx), vec!["note", "execute Main 1"]);
+    assert_eq!(quiet_kinds(&fx), vec!["note", "execute Main 1"]);
     assert!(c.st.steps[1].ack_pending);
     assert_eq!(status(&c, "soak"), StepStatus::Running);
     assert_eq!(c.st.phase, ReleasePhase::InProgress);
@@ -354,7 +360,7 @@ fn a_watch_that_saw_warnings_asks_for_an_acknowledgement_before_it_passes() {
         )
         .unwrap();
     assert_eq!(
-        kinds(&fx),
+        quiet_kinds(&fx),
         vec!["note", "step-finished", "release-finished"]
     );
     let Effect::Journal(Event::Note { action, text, .. }) = &fx[0] else {
@@ -369,11 +375,11 @@ fn a_watch_without_warnings_passes_at_its_end_and_a_failed_one_never_asks() {
     let mut c = past_soak();
     c.update(warn_result("soak"), t(30)).unwrap();
     let fx = c.update(done("soak", Outcome::Failed), t(31)).unwrap();
-    assert_eq!(kinds(&fx), vec!["step-finished"]);
+    assert_eq!(quiet_kinds(&fx), vec!["step-finished"]);
     assert!(!c.st.steps[1].ack_pending);
     let mut c = past_soak();
     let fx = c.update(done("soak", Outcome::Succeeded), t(602)).unwrap();
-    assert_eq!(kinds(&fx), vec!["step-finished"]);
+    assert_eq!(quiet_kinds(&fx), vec!["step-finished"]);
 }
 
 #[test]
@@ -387,7 +393,7 @@ fn a_foreground_watch_with_warnings_holds_the_checklist_until_acknowledged_or_ca
     c.update(Msg::Next, t(1)).unwrap();
     c.update(warn_result("watch"), t(5)).unwrap();
     let fx = c.update(done("watch", Outcome::Succeeded), t(9)).unwrap();
-    assert_eq!(kinds(&fx), vec!["note", "execute Main 0"]);
+    assert_eq!(quiet_kinds(&fx), vec!["note", "execute Main 0"]);
     assert_eq!(
         c.st.running(),
         Some((Phase::Main, 0)),
@@ -407,4 +413,12 @@ fn a_foreground_watch_with_warnings_holds_the_checklist_until_acknowledged_or_ca
     c.update(m, t(11)).unwrap();
     assert!(matches!(status(&c, "watch"), StepStatus::Failed(_)));
     assert!(!c.st.steps[0].ack_pending);
+}
+
+/// [`kinds`] without the notifications the core decides alongside (tested in `notify.rs`).
+fn quiet_kinds(effects: &[Effect]) -> Vec<String> {
+    kinds(effects)
+        .into_iter()
+        .filter(|k| !k.starts_with("notify "))
+        .collect()
 }

@@ -9,6 +9,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use super::*;
 
 mod background;
+mod baseline;
+mod notify;
 mod policy;
 mod replay;
 mod rollback;
@@ -115,6 +117,8 @@ pub(super) fn kinds(effects: &[Effect]) -> Vec<String> {
             Effect::Cancel { phase, index } => format!("cancel {phase:?} {index}"),
             Effect::Control { control, .. } => format!("control {control:?}"),
             Effect::Timer { id, .. } => format!("timer {id:?}"),
+            Effect::MeasureBaseline { gate, .. } => format!("baseline {gate}"),
+            Effect::Notify { event, .. } => format!("notify {event}"),
         })
         .collect()
 }

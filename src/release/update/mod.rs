@@ -13,7 +13,9 @@ use crate::runbook::StepType;
 
 mod answers;
 pub mod background;
+pub mod baseline;
 mod flow;
+pub mod notify;
 mod operator;
 
 use answers::{approve, end_watch, evidence, extend_watch};

@@ -140,7 +140,12 @@ pub(crate) fn address(cx: &mut Cx, t: &Tpl, key: &str, what: &str) {
 
 pub(crate) fn condition(cx: &mut Cx, s: &Str, key: &str, what: &str) -> bool {
     match Condition::compile(s.get_ref()) {
-        Ok(_) => true,
+        Ok(c) => {
+            if c.uses_baseline() {
+                cx.baseline_uses.push(s.span());
+            }
+            true
+        }
         Err(e) => {
             cx.error(
                 s.span(),

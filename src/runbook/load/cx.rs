@@ -64,6 +64,10 @@ pub(crate) struct Cx {
     /// Gate ids and service names with the span of their first definition.
     pub gate_ids: BTreeMap<String, Span>,
     pub service_names: BTreeMap<String, Span>,
+    /// Spans of conditions that read `baseline`, taken by the gate being read.
+    pub baseline_uses: Vec<Span>,
+    /// `before` of every gate's `baseline`: must name a step of `[[steps]]`.
+    pub baseline_befores: Vec<NameRef>,
     /// Span of `rollback.auto`'s value when it is `true`.
     pub auto_rollback: Option<Span>,
 }

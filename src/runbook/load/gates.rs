@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use super::checks;
-use super::cx::{Cx, Scope};
+use super::cx::{Cx, NameRef, Scope};
 use super::fields::Fields;
 use super::gate_kinds;
 use super::value::{Str, UnknownKind, Val, tables};
-use crate::runbook::schema::{Dur, GATE_KINDS, Gate, GateKind, TriggerSpec};
+use crate::runbook::schema::{Baseline, Dur, GATE_KINDS, Gate, GateKind, Span, TriggerSpec};
 
 pub(crate) fn gates(cx: &mut Cx, v: Option<&Val<'_>>) -> Vec<Gate> {
     let mut out = Vec::new();
@@ -16,6 +16,8 @@ pub(crate) fn gates(cx: &mut Cx, v: Option<&Val<'_>>) -> Vec<Gate> {
     cx.scope = Some(Scope::Shared);
     for (table, span) in tables(cx, v, "gates") {
         let mut f = Fields::new(table, span, "[[gates]] entry");
+        // Conditions that read `baseline`, from here to `refuse_baseline_uses`.
+        cx.baseline_uses.clear();
         let id = f.req_string(cx, "id", "a gate id, e.g. \"health\"");
         if let Some(id) = &id {
             f.what = format!("gate `{}`", id.get_ref());
@@ -29,12 +31,14 @@ pub(crate) fn gates(cx: &mut Cx, v: Option<&Val<'_>>) -> Vec<Gate> {
             .dur(cx, "timeout")
             .unwrap_or(Dur::Fixed(Duration::from_secs(5)));
         let trigger = trigger(cx, &mut f);
+        let baseline = baseline(cx, &mut f);
         // Without a kind, its fields cannot be told from unknown ones: report nothing more.
         let Some(kind) = kind else { continue };
         let Ok(gate_kind) = dispatch(cx, &mut f, &kind) else {
             continue;
         };
         f.finish(cx);
+        refuse_baseline_uses(cx, &f_what(id.as_ref()), baseline.is_some());
         if let (Some(id), Some(kind)) = (id, gate_kind) {
             out.push(Gate {
                 span: id.span(),
@@ -43,6 +47,7 @@ pub(crate) fn gates(cx: &mut Cx, v: Option<&Val<'_>>) -> Vec<Gate> {
                 interval,
                 timeout,
                 trigger,
+                baseline: baseline.map(|(b, _)| b),
             });
         }
     }
@@ -68,6 +73,64 @@ fn register(cx: &mut Cx, id: &Str) -> bool {
     }
     cx.gate_ids.insert(id.get_ref().clone(), id.span());
     true
+}
+
+fn f_what(id: Option<&Str>) -> String {
+    id.map_or_else(
+        || "this gate".into(),
+        |id| format!("gate `{}`", id.get_ref()),
+    )
+}
+
+/// `baseline = { before = "STEP", samples = N }`; the step is checked once steps are read.
+fn baseline(cx: &mut Cx, f: &mut Fields<'_, '_>) -> Option<(Baseline, Span)> {
+    let mut b = f.table(cx, "baseline")?;
+    let span = b.table_span();
+    let before = b.req_string(
+        cx,
+        "before",
+        "the id of the step the baseline is taken before, e.g. \"deploy\"",
+    );
+    let samples = b.uint::<u32>(cx, "samples").unwrap_or(3);
+    if samples == 0 || samples > 100 {
+        let at = b.get("samples").map_or(span.clone(), toml::Spanned::span);
+        cx.error(
+            at,
+            format!(
+                "`samples` in {} is {samples}; expected 1 to 100, e.g. 3",
+                b.what
+            ),
+        );
+    }
+    b.finish(cx);
+    let before = before?;
+    cx.baseline_befores.push(NameRef {
+        name: before.get_ref().clone(),
+        span: before.span(),
+    });
+    Some((
+        Baseline {
+            before: before.into_inner(),
+            samples: samples.clamp(1, 100),
+        },
+        span,
+    ))
+}
+
+/// A condition that reads `baseline` in a gate without a `baseline` field.
+fn refuse_baseline_uses(cx: &mut Cx, what: &str, has_baseline: bool) {
+    let uses = std::mem::take(&mut cx.baseline_uses);
+    if has_baseline {
+        return;
+    }
+    for span in uses {
+        cx.error(
+            span,
+            format!(
+                "this condition reads `baseline`, but {what} has no `baseline` field; add `baseline = {{ before = \"STEP\", samples = 3 }}` to the gate, or compare `result` with a number"
+            ),
+        );
+    }
 }
 
 fn trigger(cx: &mut Cx, f: &mut Fields<'_, '_>) -> TriggerSpec {

@@ -6,6 +6,7 @@ mod cx;
 mod fields;
 mod gate_kinds;
 mod gates;
+mod notifications;
 mod refs;
 mod release;
 mod rollback;
@@ -130,6 +131,7 @@ fn convert(cx: &mut Cx, doc: &DeTable<'_>, path: &Path) -> Option<Runbook> {
     );
     let trust = trust::trust(cx, top.get("trust"), &env_names);
     let journal = trust::journal(cx, top.get("journal"), top.has("git"));
+    let notifications = notifications::notifications(cx, top.get("notifications"));
     top.finish(cx);
 
     let mut defined: BTreeSet<String> = vars.keys().cloned().collect();
@@ -138,6 +140,7 @@ fn convert(cx: &mut Cx, doc: &DeTable<'_>, path: &Path) -> Option<Runbook> {
     }
     vars::check_templates(cx, &vars::Defined { vars: defined });
     refs::check_names(cx, &secrets);
+    refs::check_baselines(cx, &gates, &steps);
     refs::check_auto_rollback(cx, environment.as_deref(), &protected, &environments);
 
     let dir = match path.parent() {
@@ -160,5 +163,6 @@ fn convert(cx: &mut Cx, doc: &DeTable<'_>, path: &Path) -> Option<Runbook> {
         rollback,
         trust,
         journal,
+        notifications,
     })
 }

@@ -84,3 +84,27 @@ pub(crate) fn check_auto_rollback(
         cx.error(span, msg);
     }
 }
+
+/// Every `baseline.before` names a step of `[[steps]]`.
+pub(crate) fn check_baselines(
+    cx: &mut Cx,
+    _gates: &[crate::runbook::schema::Gate],
+    steps: &[crate::runbook::schema::Step],
+) {
+    let ids: Vec<String> = steps.iter().map(|s| s.id.clone()).collect();
+    for r in std::mem::take(&mut cx.baseline_befores) {
+        if ids.contains(&r.name) {
+            continue;
+        }
+        let h = crate::runbook::diag::hint(&r.name, ids.iter().map(String::as_str), "steps");
+        let h = if ids.is_empty() {
+            "; no [[steps]] are defined".into()
+        } else {
+            h
+        };
+        cx.error(
+            r.span,
+            format!("`before = \"{}\"` in `baseline` names no step{h}", r.name),
+        );
+    }
+}

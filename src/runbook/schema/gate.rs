@@ -38,8 +38,18 @@ pub struct Gate {
     pub interval: Dur,
     pub timeout: Dur,
     pub trigger: TriggerSpec,
+    /// `baseline = { before = "STEP", samples = N }` (DESIGN.md §10).
+    pub baseline: Option<Baseline>,
     /// Span of the gate's `id` value.
     pub span: Span,
+}
+
+/// A gate's baseline: measured `samples` times at its `interval` right before step `before`
+/// runs; the median is `baseline` in the gate's conditions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Baseline {
+    pub before: String,
+    pub samples: u32,
 }
 
 #[derive(Debug, Clone)]

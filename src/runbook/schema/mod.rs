@@ -12,9 +12,11 @@ mod gate;
 mod step;
 
 mod kinds;
+mod notifications;
 mod trust;
 pub use gate::*;
 pub use kinds::{GateType, StepType};
+pub use notifications::*;
 pub use step::*;
 pub use trust::*;
 
@@ -78,6 +80,8 @@ pub struct Runbook {
     /// `[trust]`, when given.
     pub trust: Option<Trust>,
     pub journal: JournalConfig,
+    /// `[[notifications]]` (DESIGN.md §10).
+    pub notifications: Vec<Notification>,
 }
 
 impl Runbook {

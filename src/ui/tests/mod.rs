@@ -2,8 +2,8 @@
 //! state, insta snapshots of the panes and whole screens, and style asserts on key cells.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod background;
 mod anchor;
+mod background;
 mod drawing;
 mod fleet;
 mod keys;
