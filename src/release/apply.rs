@@ -48,6 +48,7 @@ impl ReleaseState {
             drill,
             steps,
             rollback_steps,
+            trust,
             ..
         } = ev
         else {
@@ -61,6 +62,7 @@ impl ReleaseState {
         self.drill = *drill;
         self.previous.clone_from(previous);
         self.lkg.clone_from(lkg);
+        self.trust = trust.clone().unwrap_or_default();
         self.steps = steps.iter().map(StepState::new).collect();
         self.rollback_steps = rollback_steps.iter().map(StepState::new).collect();
         self.phase = ReleasePhase::InProgress;
@@ -82,6 +84,8 @@ impl ReleaseState {
                     s.finished_at = None;
                     s.duration_ms = None;
                     s.exit_code = None;
+                    // A new attempt of an approval step collects its approvals anew.
+                    s.approvals.clear();
                 }
             }
             Event::Output {
@@ -144,10 +148,23 @@ impl ReleaseState {
                 }
             }
             Event::Approval {
-                step, name, reason, ..
+                step,
+                name,
+                reason,
+                key,
+                decision,
+                ..
             } => {
                 if let Some(s) = self.step_in_any(step) {
                     s.approval = Some((name.clone(), reason.clone()));
+                    if decision.as_deref() != Some("reject")
+                        && !s.approvals.iter().any(|a| &a.principal == name)
+                    {
+                        s.approvals.push(super::state::Approver {
+                            principal: name.clone(),
+                            key: key.clone(),
+                        });
+                    }
                 }
             }
             Event::Note {

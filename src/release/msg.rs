@@ -72,6 +72,8 @@ pub enum Msg {
 pub enum TimerId {
     /// The auto-rollback countdown.
     Countdown,
+    /// The running approval step's `timeout` (DESIGN.md §9.1).
+    ApprovalTimeout,
 }
 
 /// A verified, signed approval or rejection: what `flightdeck approve` dropped in the inbox (or a

@@ -62,6 +62,8 @@ pub struct PolicyState {
     counted: bool,
     /// A rollback decided while a step ran: it starts when that step finishes.
     pub pending_rollback: Option<(String, Option<String>)>,
+    /// The running approval step's timeout timer is set for this time.
+    approval_timer: Option<DateTime<Utc>>,
 }
 
 /// The release state machine with its policy: what the driver owns.
@@ -87,6 +89,12 @@ impl Core {
             Msg::Timer {
                 id: TimerId::Countdown,
             } => self.countdown_due(now)?,
+            Msg::Timer {
+                id: TimerId::ApprovalTimeout,
+            } => {
+                self.ps.approval_timer = None;
+                super::update::approval_due(&mut self.st, now)
+            }
             Msg::StopCountdown => {
                 if self.ps.countdown.take().is_none() {
                     return Err(Refusal("no auto-rollback countdown is running".into()));
@@ -147,6 +155,7 @@ impl Core {
     /// After every message: start the countdown when a trigger armed the rollback, forget it
     /// when the arming is gone, and start a rollback that waited for the running step.
     fn after(&mut self, now: DateTime<Utc>, effects: &mut Vec<Effect>) {
+        self.arm_approval_timeout(effects);
         let armed = self.st.armed.is_some() && self.st.phase == ReleasePhase::InProgress;
         if !armed {
             self.ps.countdown = None;
@@ -173,6 +182,20 @@ impl Core {
             // A refusal means the release ended meanwhile (completed or abandoned): nothing to do.
             if let Ok(more) = update(&mut self.st, Msg::Rollback { by, target }, now) {
                 effects.extend(more);
+            }
+        }
+    }
+
+    /// A running approval step with a `timeout` has its timer (set once per attempt).
+    fn arm_approval_timeout(&mut self, effects: &mut Vec<Effect>) {
+        let due = self.st.approval_deadline().map(|(_, _, at)| at);
+        if due != self.ps.approval_timer {
+            self.ps.approval_timer = due;
+            if let Some(at) = due {
+                effects.push(Effect::Timer {
+                    id: TimerId::ApprovalTimeout,
+                    at,
+                });
             }
         }
     }

@@ -8,6 +8,7 @@ use chrono::{DateTime, TimeZone, Utc};
 
 use super::*;
 
+mod approvals;
 mod policy;
 mod replay;
 mod rollback;
@@ -27,6 +28,9 @@ pub(super) fn info(id: &str, kind: &str) -> StepInfo {
         approvers: (kind == "approval").then(|| vec!["alice".to_owned()]),
         reason_required: kind == "approval",
         duration_ms: None,
+        min_approvals: None,
+        self_approval: false,
+        approval_timeout_ms: None,
     }
 }
 
@@ -43,6 +47,7 @@ pub(super) fn begin(steps: &[(&str, &str)], rollback: &[(&str, &str)]) -> Event 
         drill: false,
         steps: steps.iter().map(|(i, k)| info(i, k)).collect(),
         rollback_steps: rollback.iter().map(|(i, k)| info(i, k)).collect(),
+        trust: None,
     }
 }
 

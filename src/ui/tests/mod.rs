@@ -52,6 +52,9 @@ fn info(id: &str, kind: &str, title: &str) -> StepInfo {
         approvers: (kind == "approval").then(|| vec!["alice".to_owned(), "bob".to_owned()]),
         reason_required: kind == "approval",
         duration_ms: (kind == "watch").then_some(300_000),
+        min_approvals: None,
+        self_approval: false,
+        approval_timeout_ms: None,
     }
 }
 
@@ -104,6 +107,7 @@ fn begin(environment: &str, protected: bool) -> Event {
         drill: false,
         steps: STEPS.iter().map(|(i, k, t)| info(i, k, t)).collect(),
         rollback_steps: ROLLBACK.iter().map(|(i, k, t)| info(i, k, t)).collect(),
+        trust: None,
     }
 }
 
