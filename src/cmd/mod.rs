@@ -1,5 +1,7 @@
 //! The subcommands: each turns parsed arguments into an exit code.
 
+pub mod approve;
+pub mod approve_pre;
 pub mod ask;
 pub mod check;
 pub mod describe;

@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 
 use color_eyre::eyre::{Result, eyre};
 
-use super::start::{REFUSED, release_started};
+use super::start::{REFUSED, release_started_with};
 use crate::answers::Answers;
 use crate::cli::RunArgs;
 use crate::exec::resolve::{Resolved, rollback_target};
@@ -58,10 +58,11 @@ impl Session<'_> {
                 format!("release resumed by {}", self.r.ctx.operator),
             ));
         } else {
-            initial.push(Msg::Begin(release_started(
+            initial.push(Msg::Begin(release_started_with(
                 self.r,
                 self.id,
                 self.args.drill,
+                self.args.key.as_deref(),
             )));
         }
         if let Some(prev) = &self.taken_from {

@@ -4,6 +4,7 @@
 //! they turn its [`DriverEvent`]s into a screen or lines, and keys or answers into `Msg`s.
 
 mod inbound;
+mod inbox;
 mod journal;
 mod rows;
 mod setup;
@@ -27,6 +28,7 @@ use crate::release::{
     Core, Effect, Event, Mode, Msg, Phase, PolicyView, ReleaseState, Routed, route,
 };
 
+pub use inbox::INBOX_REFUSED;
 pub use journal::PENDING_AFTER;
 pub use setup::{headless, live, policy_for};
 pub use sources::Sources;

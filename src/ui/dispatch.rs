@@ -134,6 +134,11 @@ impl App {
     /// Open the prompt that answers the manual or approval step `index` of `phase`.
     pub(crate) fn open_prompt(&mut self, phase: Phase, index: usize) {
         let s = &self.release.list(phase)[index];
+        if s.kind == crate::runbook::StepType::Approval && self.release.trust.signed_approvals {
+            // Signed approvals come from the approvers' shells (`flightdeck approve`): the
+            // checklist says so; there is nothing to type here.
+            return;
+        }
         self.modal = Some(if s.kind == crate::runbook::StepType::Approval {
             Modal::Approval(Approval {
                 phase,

@@ -102,6 +102,9 @@ fn detail(app: &App, s: &StepState) -> String {
         StepStatus::Interrupted => "└ interrupted: outcome unknown".to_owned(),
         StepStatus::Skipped(why) => format!("└ skipped: {why}"),
         _ if s.kind == StepType::Watch => watch_gauge(app, s),
+        _ if let Some(line) = crate::ui::approvals::waiting_line(&app.release, s) => {
+            format!("└ {line}")
+        }
         _ if s.kind == StepType::Approval => format!(
             "└ waiting for approval ({})",
             app.keymap.short(Action::Next)

@@ -1,0 +1,42 @@
+//! The line a waiting approval step shows (DESIGN.md §9.2), in the cockpit's checklist, in
+//! `observe` (the same screen) and as a plain-mode line:
+//! `waiting: 1/2 approvals (bob ✔ · alice: operator, cannot approve) · flightdeck approve cab`.
+
+use crate::release::{ReleaseState, StepState, StepStatus};
+use crate::runbook::StepType;
+
+/// What the running approval step `s` waits for; `None` when it is not one, or when the release
+/// has no `[trust]` and needs a single approval (the classic typed prompt).
+pub fn waiting_line(st: &ReleaseState, s: &StepState) -> Option<String> {
+    if s.kind != StepType::Approval || s.status != StepStatus::Running {
+        return None;
+    }
+    let trust = &st.trust;
+    let need = s.approvals_needed();
+    if trust.operator_principals.is_empty() && need == 1 {
+        return None;
+    }
+    let mut who: Vec<String> = s
+        .approvals
+        .iter()
+        .map(|a| format!("{} ✔", a.principal))
+        .collect();
+    if !s.info.self_approval {
+        let approvers = s.info.approvers.as_ref();
+        let operator = trust
+            .operator_principals
+            .iter()
+            .find(|p| approvers.is_none_or(|a| a.contains(p)));
+        if let Some(op) = operator {
+            who.push(format!("{op}: operator, cannot approve"));
+        }
+    }
+    let mut line = format!("waiting: {}/{need} approvals", s.approvals.len());
+    if !who.is_empty() {
+        line.push_str(&format!(" ({})", who.join(" · ")));
+    }
+    if trust.signed_approvals {
+        line.push_str(&format!(" · flightdeck approve {}", s.id));
+    }
+    Some(line)
+}
