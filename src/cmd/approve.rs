@@ -151,6 +151,7 @@ fn approve(a: &ApproveArgs, out: &mut impl Write) -> Result<i32, Stop> {
     );
     let live = matches!(lock::peek(&dir), Ok(Some(lock::Acquire::HeldBy(_))));
     let found = latest_unfinished(&dir, &rb.release.name).map_err(|e| Stop(1, e.to_string()))?;
+    let found = found.and_then(|(id, _)| Some((id.clone(), live_state(&dir, &id)?)));
     let Some((id, st)) = found.filter(|_| live) else {
         return Err(refused(format!(
             "no release of `{}` is running in {} (no flightdeck holds its lock): nothing waits on step `{}`",
@@ -224,6 +225,18 @@ fn approve(a: &ApproveArgs, out: &mut impl Write) -> Result<i32, Stop> {
     approval_file::write(&inbox.join(&name), &file, mode)
         .map_err(|e| Stop(1, format!("cannot write into {}: {e}", inbox.display())))?;
     wait_recorded(&dir, &id, &step.id, &signature, &name, out)
+}
+
+/// The state of a release that is running: its journal folded without marking the running
+/// step interrupted (as a resume would).
+fn live_state(dir: &StateDir, id: &str) -> Option<ReleaseState> {
+    let read = crate::journal::read(&dir.journal_path(id)).ok()?;
+    let mut st = ReleaseState::default();
+    for r in &read.records {
+        let (ev, at) = replay::event_of(r).ok()?;
+        st.apply(&ev, at);
+    }
+    Some(st)
 }
 
 /// The approval step `step` when the release waits on it.

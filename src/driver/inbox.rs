@@ -217,6 +217,8 @@ fn spawn(
     binding: Binding,
     tx: mpsc::UnboundedSender<Item>,
 ) -> notify::Result<notify::RecommendedWatcher> {
+    // Events name absolute paths: compare against the inbox's canonical path.
+    let inbox = std::fs::canonicalize(&inbox).unwrap_or(inbox);
     let (ev_tx, ev_rx) = std::sync::mpsc::channel::<Vec<PathBuf>>();
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
         if let Ok(ev) = res {
@@ -261,7 +263,8 @@ fn spawn(
 
 /// A file directly in the inbox, not hidden (temporaries start with `.`), ending `.json`.
 fn is_candidate(inbox: &Path, p: &Path) -> bool {
-    p.parent() == Some(inbox)
+    p.parent()
+        .is_some_and(|d| d == inbox || std::fs::canonicalize(d).is_ok_and(|d| d == inbox))
         && p.extension().is_some_and(|e| e == "json")
         && p.file_name()
             .and_then(|n| n.to_str())

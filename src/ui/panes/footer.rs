@@ -30,6 +30,11 @@ fn hint(app: &App) -> String {
                 idx + 1,
                 k(Action::Next)
             ),
+            StepType::Approval if rel.trust.signed_approvals => format!(
+                "step {} {}",
+                idx + 1,
+                crate::ui::approvals::waiting_line(rel, step).unwrap_or_default()
+            ),
             StepType::Approval => format!(
                 "step {} waits for approval: {} to answer",
                 idx + 1,
