@@ -147,7 +147,8 @@ fn items(app: &App) -> Vec<(Action, &'static str, u8)> {
                 let kind = r.list(p)[i].kind;
                 if kind == StepType::Manual {
                     v.push((Action::Next, "evidence", 1));
-                } else if kind == StepType::Approval {
+                } else if kind == StepType::Approval && !r.trust.signed_approvals {
+                    // Signed approvals come from `flightdeck approve`, not from a key here.
                     v.push((Action::Next, "approve", 1));
                 } else if kind == StepType::Watch {
                     v.push((Action::ExtendWatch, "extend 5m", 1));

@@ -2,6 +2,7 @@
 //! state, insta snapshots of the panes and whole screens, and style asserts on key cells.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod approvals;
 mod drawing;
 mod fleet;
 mod keys;
@@ -94,7 +95,7 @@ pub const ROLLBACK: [(&str, &str, &str); 3] = [
     ("rollback-3", "notify", "Notify #releases"),
 ];
 
-fn begin(environment: &str, protected: bool) -> Event {
+pub(super) fn begin(environment: &str, protected: bool) -> Event {
     Event::ReleaseStarted {
         release_id: "backend-1.4.2-20261125T060000Z".into(),
         name: "backend".into(),
