@@ -186,6 +186,21 @@ fn approve(a: &ApproveArgs, out: &mut impl Write) -> Result<i32, Stop> {
     if !a.yes && !confirmed(a.reject) {
         return Err(Stop(1, "not confirmed: nothing was signed".into()));
     }
+    let (signature, name) = sign_and_drop(a, &dir, &st, step, &head, &principal, &me)?;
+    wait_recorded(&dir, &id, &step.id, &signature, &name, out)
+}
+
+/// Sign the approval of `step` and drop it into the inbox: its signature and file name.
+fn sign_and_drop(
+    a: &ApproveArgs,
+    dir: &StateDir,
+    st: &ReleaseState,
+    step: &StepState,
+    head: &Head,
+    principal: &str,
+    me: &Signer,
+) -> Result<(String, PathBuf), Stop> {
+    let id = st.release_id.clone();
     let runbook_sha256 = trust::runbook_sha256(&a.file).map_err(|e| Stop(1, e.to_string()))?;
     let payload = Payload {
         decision: if a.reject {
@@ -208,7 +223,7 @@ fn approve(a: &ApproveArgs, out: &mut impl Write) -> Result<i32, Stop> {
     let signature =
         trust::sign(&text, &me.key).map_err(|e| Stop(1, format!("cannot sign: {e}")))?;
     let file = ApprovalFile::new(&payload, signature.clone());
-    let inbox = inbox_dir(&dir);
+    let inbox = inbox_dir(dir);
     if !inbox.is_dir() {
         return Err(refused(format!(
             "{} does not exist: the running release does not take signed approvals (is it an older flightdeck?)",
@@ -216,7 +231,7 @@ fn approve(a: &ApproveArgs, out: &mut impl Write) -> Result<i32, Stop> {
         )));
     }
     let name =
-        approval_file::inbox_name(&step.id, &principal, chrono::Utc::now().timestamp_millis());
+        approval_file::inbox_name(&step.id, principal, chrono::Utc::now().timestamp_millis());
     let mode = if dir.shared_group.is_some() {
         0o640
     } else {
@@ -224,7 +239,7 @@ fn approve(a: &ApproveArgs, out: &mut impl Write) -> Result<i32, Stop> {
     };
     approval_file::write(&inbox.join(&name), &file, mode)
         .map_err(|e| Stop(1, format!("cannot write into {}: {e}", inbox.display())))?;
-    wait_recorded(&dir, &id, &step.id, &signature, &name, out)
+    Ok((signature, name))
 }
 
 /// The state of a release that is running: its journal folded without marking the running

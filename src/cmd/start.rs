@@ -108,7 +108,7 @@ pub fn release_started_with(
             .iter()
             .map(|s| info(s, &r.ctx))
             .collect(),
-        trust: release_trust(r, key),
+        trust: release_trust(r, key).map(Box::new),
     }
 }
 

@@ -160,10 +160,10 @@ impl Masker {
             | Msg::Rollback { .. }
             | Msg::Timer { .. }
             | Msg::StopCountdown
-            | Msg::ExtendWatch { .. } => {}
+            | Msg::ExtendWatch { .. }
             // A signed approval is journaled exactly as signed: masking its reason would make
             // the record disagree with its signature. The approver chose what to sign.
-            Msg::Signed(_) => {}
+            | Msg::Signed(_) => {}
         }
     }
 }

@@ -62,7 +62,7 @@ impl ReleaseState {
         self.drill = *drill;
         self.previous.clone_from(previous);
         self.lkg.clone_from(lkg);
-        self.trust = trust.clone().unwrap_or_default();
+        self.trust = trust.as_deref().cloned().unwrap_or_default();
         self.steps = steps.iter().map(StepState::new).collect();
         self.rollback_steps = rollback_steps.iter().map(StepState::new).collect();
         self.phase = ReleasePhase::InProgress;

@@ -113,7 +113,7 @@ pub enum Event {
         rollback_steps: Vec<StepInfo>,
         /// The operator's identity and the signing rule; absent from old journals.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        trust: Option<ReleaseTrust>,
+        trust: Option<Box<ReleaseTrust>>,
     },
     StepStarted {
         step: String,

@@ -2,6 +2,8 @@
 //! `observe` (the same screen) and as a plain-mode line:
 //! `waiting: 1/2 approvals (bob ✔ · alice: operator, cannot approve) · flightdeck approve cab`.
 
+use std::fmt::Write as _;
+
 use crate::release::{ReleaseState, StepState, StepStatus};
 use crate::runbook::StepType;
 
@@ -33,10 +35,10 @@ pub fn waiting_line(st: &ReleaseState, s: &StepState) -> Option<String> {
     }
     let mut line = format!("waiting: {}/{need} approvals", s.approvals.len());
     if !who.is_empty() {
-        line.push_str(&format!(" ({})", who.join(" · ")));
+        let _ = write!(line, " ({})", who.join(" · "));
     }
     if trust.signed_approvals {
-        line.push_str(&format!(" · flightdeck approve {}", s.id));
+        let _ = write!(line, " · flightdeck approve {}", s.id);
     }
     Some(line)
 }

@@ -21,11 +21,11 @@ fn release(min: u32, signed: bool, timeout_ms: Option<u64>, self_approval: bool)
         cab.min_approvals = Some(min);
         cab.approval_timeout_ms = timeout_ms;
         cab.self_approval = self_approval;
-        *trust = Some(ReleaseTrust {
+        *trust = Some(Box::new(ReleaseTrust {
             signed_approvals: signed,
             operator_principals: vec!["alice".into()],
             operator_key: Some("SHA256:alice".into()),
-        });
+        }));
     }
     ev
 }

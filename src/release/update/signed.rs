@@ -76,6 +76,7 @@ pub(super) fn count(o: &mut Out<'_>, p: Phase, i: usize) {
 }
 
 /// A verified signed approval or rejection.
+#[allow(clippy::many_single_char_names)] // o, a, p, i, s: the core's usual names
 pub(super) fn signed(o: &mut Out<'_>, a: SignedApproval) -> Result<(), Refusal> {
     o.require_active()?;
     let (p, i) = waiting_step(o, &a.step)?;

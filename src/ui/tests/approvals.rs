@@ -13,11 +13,11 @@ fn waiting(approvals: &[&str]) -> H {
     let mut ev = begin("production", true);
     if let Event::ReleaseStarted { steps, trust, .. } = &mut ev {
         steps[3].min_approvals = Some(2);
-        *trust = Some(ReleaseTrust {
+        *trust = Some(Box::new(ReleaseTrust {
             signed_approvals: true,
             operator_principals: vec!["alice".into()],
             operator_key: Some("SHA256:alice".into()),
-        });
+        }));
     }
     let mut st = ReleaseState::default();
     let at = t(0);
