@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::release::{ReleaseState, StepState, StepStatus};
+use crate::release::{Event, ReleaseState, StepState, StepStatus};
 use crate::runbook::StepType;
 
 /// What the running approval step `s` waits for; `None` when it is not one, or when the release
@@ -39,6 +39,42 @@ pub fn waiting_line(st: &ReleaseState, s: &StepState) -> Option<String> {
     }
     if trust.signed_approvals {
         let _ = write!(line, " · flightdeck approve {}", s.id);
+    }
+    Some(line)
+}
+
+/// A signed approval record as a line (`cab approved by bob (SHA256:…) ✔ signature verified:
+/// CAB-77`), followed by the step's waiting line while it still waits; `st` is the state after
+/// the record. `None` for other events.
+pub fn recorded(ev: &Event, st: &ReleaseState) -> Option<String> {
+    let Event::Approval {
+        step,
+        name,
+        reason,
+        key: Some(key),
+        decision,
+        ..
+    } = ev
+    else {
+        return None;
+    };
+    let what = if decision.as_deref() == Some("reject") {
+        "rejected"
+    } else {
+        "approved"
+    };
+    let mut line = format!("  {step} {what} by {name} ({key}) ✔ signature verified");
+    if !reason.is_empty() {
+        let _ = write!(line, ": {reason}");
+    }
+    let waiting = st
+        .steps
+        .iter()
+        .chain(&st.rollback_steps)
+        .find(|s| &s.id == step)
+        .and_then(|s| waiting_line(st, s));
+    if let Some(w) = waiting {
+        let _ = write!(line, "\nstep `{step}`: {w}");
     }
     Some(line)
 }

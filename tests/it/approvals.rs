@@ -323,6 +323,14 @@ fn two_signed_approvals_open_the_step_headless_and_the_operator_and_strangers_ar
         plain.contains("step `cab`: waiting: 0/2 approvals (alice: operator, cannot approve) · flightdeck approve cab"),
         "{plain}"
     );
+    assert!(plain.contains("cab approved by bob (SHA256:"), "{plain}");
+    assert!(
+        plain.contains(") ✔ signature verified: CAB-77\n")
+            && plain.contains(
+                "step `cab`: waiting: 1/2 approvals (bob ✔ · alice: operator, cannot approve)"
+            ),
+        "{plain}"
+    );
     let signed = signed_by(&t.approvals());
     assert_eq!(
         signed,
