@@ -221,7 +221,9 @@ fn spawn(
     let inbox = std::fs::canonicalize(&inbox).unwrap_or(inbox);
     let (ev_tx, ev_rx) = std::sync::mpsc::channel::<Vec<PathBuf>>();
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-        if let Ok(ev) = res {
+        if let Ok(ev) = res
+            && complete(ev.kind)
+        {
             let _ = ev_tx.send(ev.paths);
         }
     })?;
@@ -261,6 +263,17 @@ fn spawn(
     Ok(watcher)
 }
 
+/// An event after which a file is complete: renamed into place (as `approve` writes), or
+/// closed after writing (a plain copy). A bare create is not: the file may still be empty.
+fn complete(kind: notify::EventKind) -> bool {
+    use notify::event::{AccessKind, AccessMode, ModifyKind};
+    matches!(
+        kind,
+        notify::EventKind::Modify(ModifyKind::Name(_))
+            | notify::EventKind::Access(AccessKind::Close(AccessMode::Write))
+    )
+}
+
 /// A file directly in the inbox, not hidden (temporaries start with `.`), ending `.json`.
 fn is_candidate(inbox: &Path, p: &Path) -> bool {
     p.parent()
@@ -273,7 +286,8 @@ fn is_candidate(inbox: &Path, p: &Path) -> bool {
 
 /// Read and verify one inbox file against the release.
 pub fn check(path: &Path, b: &Binding) -> Result<SignedApproval, String> {
-    let (file, payload) = trust::approval_file::read(path)?;
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read it: {e}"))?;
+    let (file, payload) = ApprovalFile::parse(&text)?;
     bound(&payload, b)?;
     in_chain(payload.journal_head.as_deref().unwrap_or_default(), b)?;
     let v = trust::verify(&file.payload, &file.signature, &b.allowed_signers)

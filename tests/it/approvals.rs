@@ -438,6 +438,45 @@ fn a_forged_or_foreign_inbox_file_is_moved_aside_with_a_journaled_reason() {
     std::fs::copy(&pre, inbox.join("cab.bob.1.json")).expect("copy");
     t.wait_journal("approval file cab.bob.1.json refused: a pre-approval goes in the answers file");
     assert!(inbox.join("rejected/cab.bob.1.json").is_file());
+
+    // bob's real signature over this release's payload, with the reason changed afterwards.
+    let (records, st) = t.d.latest();
+    let head =
+        flightdeck::journal::Head::read(&t.d.state().head_path(&st.release_id)).expect("head");
+    assert!(records.len() >= 2);
+    let mut payload = flightdeck::trust::Payload {
+        decision: flightdeck::trust::Decision::Approve,
+        environment: "production".into(),
+        expires: None,
+        journal_head: Some(head.last_hash.clone()),
+        name: "backend".into(),
+        reason: "CAB-77".into(),
+        release_id: Some(st.release_id.clone()),
+        runbook_sha256: flightdeck::trust::runbook_sha256(&t.d.path().join("flightdeck.toml"))
+            .expect("sha"),
+        step: "cab".into(),
+        ts: chrono::Utc::now(),
+        version: "2.4.0".into(),
+    };
+    let sig = flightdeck::trust::sign(&payload.canonical(), &t.keys.path("bob")).expect("signs");
+    payload.reason = "CAB-77, and skip the smoke test".into();
+    let forged = flightdeck::trust::ApprovalFile::new(&payload, sig.clone());
+    flightdeck::trust::approval_file::write(&inbox.join("cab.bob.2.json"), &forged, 0o600)
+        .expect("write");
+    t.wait_journal("approval file cab.bob.2.json refused: signature by bob");
+    // The same signature for another release id is refused before it is verified.
+    payload.reason = "CAB-77".into();
+    payload.release_id = Some("backend-2.4.0-20200101T000000Z".into());
+    let other = flightdeck::trust::ApprovalFile::new(&payload, sig);
+    flightdeck::trust::approval_file::write(&inbox.join("cab.bob.3.json"), &other, 0o600)
+        .expect("write");
+    t.wait_journal(
+        "approval file cab.bob.3.json refused: it is for release `backend-2.4.0-20200101T000000Z`",
+    );
+    let (_, st) = t.d.latest();
+    assert!(st.steps[0].approvals.is_empty(), "nothing counted");
+    // Replayed while it runs, the waiting step reads as interrupted: it did not finish.
+    assert_eq!(st.steps[0].status, StepStatus::Interrupted);
     let _ = run.kill();
     let _ = run.wait();
 }
@@ -477,9 +516,29 @@ fn the_cockpit_shows_the_count_and_two_approvers_open_the_step() {
         "step 1 waiting: 1/2 approvals (bob ✔ · alice: operator, cannot approve) · flightdeck approve cab",
     );
     assert!(s.contains("└ waiting: 1/2 approvals (bob ✔ · alice"), "{s}");
-    let (code, text) = t.approve("carol", &["cab", "--yes"]);
-    assert_eq!(code, Some(0), "{text}");
-    assert!(text.contains("recorded: 2/2 approvals"), "{text}");
+    // `observe` from another session shows the same line.
+    let obs = Tmux::start(t.d.path(), &format!("{} observe; sleep 30", bin()), 160, 48);
+    obs.wait_for("OBSERVING alice's release");
+    obs.wait_for("step 1 waiting: 1/2 approvals (bob ✔ · alice: operator, cannot approve)");
+    // carol confirms on her terminal (no --yes).
+    let carol = Tmux::start(
+        t.d.path(),
+        &format!(
+            "env -u SSH_AUTH_SOCK {} approve cab --key {} --reason LGTM; echo approve-exit=$?; sleep 30",
+            bin(),
+            t.key("carol")
+        ),
+        120,
+        30,
+    );
+    let s = carol.wait_for("approve? [y/N]");
+    assert!(s.contains("still to run cab · deploy"), "{s}");
+    assert!(s.contains("decision     approve: LGTM"), "{s}");
+    carol.text("y");
+    carol.keys(&["Enter"]);
+    let s = carol.wait_for("approve-exit=");
+    assert!(s.contains("recorded: 2/2 approvals"), "{s}");
+    assert!(s.contains("approve-exit=0"), "{s}");
     tm.wait_for("✔ 1");
     tm.keys(&["Enter"]);
     tm.wait_for("✔ 2");
