@@ -5,7 +5,6 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use color_eyre::eyre::Result;
 
@@ -13,12 +12,9 @@ use super::load::state_dir;
 use super::start::{REFUSED, latest_unfinished};
 use crate::cli::ApproveArgs;
 use crate::journal::{Head, StateDir, lock};
-use crate::release::{Event, ReleaseState, StepState, replay};
+use crate::release::{ReleaseState, StepState, replay};
 use crate::runbook::Runbook;
 use crate::trust::{self, AllowedSigners, ApprovalFile, Decision, Payload, approval_file};
-
-/// How long `approve` waits for the release to record the approval.
-pub const WAIT: Duration = Duration::from_secs(10);
 
 /// The `inbox/` of a state dir, where signed approvals are dropped.
 pub fn inbox_dir(dir: &StateDir) -> PathBuf {
@@ -28,7 +24,7 @@ pub fn inbox_dir(dir: &StateDir) -> PathBuf {
 /// A refusal or failure: its exit code and what to print.
 pub(super) struct Stop(pub i32, pub String);
 
-fn refused(why: impl Into<String>) -> Stop {
+pub(super) fn refused(why: impl Into<String>) -> Stop {
     Stop(REFUSED, format!("refused: {}", why.into()))
 }
 
@@ -187,7 +183,7 @@ fn approve(a: &ApproveArgs, out: &mut impl Write) -> Result<i32, Stop> {
         return Err(Stop(1, "not confirmed: nothing was signed".into()));
     }
     let (signature, name) = sign_and_drop(a, &dir, &st, step, &head, &principal, &me)?;
-    wait_recorded(&dir, &id, &step.id, &signature, &name, out)
+    super::approve_wait::wait_recorded(&dir, &id, &step.id, &signature, &name, out)
 }
 
 /// Sign the approval of `step` and drop it into the inbox: its signature and file name.
@@ -327,103 +323,4 @@ fn confirmed(reject: bool) -> bool {
     };
     crate::plain::ask_tty(q)
         .is_some_and(|l| l.eq_ignore_ascii_case("y") || l.eq_ignore_ascii_case("yes"))
-}
-
-/// Wait until the release's journal holds the approval signed with `signature` (exit 0), or
-/// says it refused the file `name` (exit 4), or [`WAIT`] passes (exit 1). Woken by file events
-/// on the journal and the inbox.
-fn wait_recorded(
-    dir: &StateDir,
-    id: &str,
-    step: &str,
-    signature: &str,
-    name: &Path,
-    out: &mut impl Write,
-) -> Result<i32, Stop> {
-    use notify::Watcher as _;
-    let (tx, rx) = std::sync::mpsc::channel();
-    let mut watcher = notify::recommended_watcher(move |_| {
-        let _ = tx.send(());
-    })
-    .map_err(|e| Stop(1, format!("cannot watch the journal: {e}")))?;
-    let _ = watcher.watch(&dir.journal_dir(), notify::RecursiveMode::NonRecursive);
-    let _ = watcher.watch(&inbox_dir(dir), notify::RecursiveMode::Recursive);
-    let deadline = Instant::now() + WAIT;
-    let file = name.display().to_string();
-    loop {
-        if let Some(done) = recorded(dir, id, step, signature, &file) {
-            return match done {
-                Ok(line) => {
-                    writeln!(out, "{line}").map_err(|e| Stop(1, e.to_string()))?;
-                    Ok(0)
-                }
-                Err(why) => Err(refused(format!("the release did not accept it: {why}"))),
-            };
-        }
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(Stop(
-                1,
-                format!(
-                    "not picked up in {} s; the approval stays in the inbox ({})",
-                    WAIT.as_secs(),
-                    inbox_dir(dir).join(name).display()
-                ),
-            ));
-        }
-        let _ = rx.recv_timeout(left);
-    }
-}
-
-/// `Ok(line)` when the journal records the approval, `Err(why)` when the release refused the
-/// file, `None` while neither.
-fn recorded(
-    dir: &StateDir,
-    id: &str,
-    step: &str,
-    signature: &str,
-    file: &str,
-) -> Option<Result<String, String>> {
-    let read = crate::journal::read(&dir.journal_path(id)).ok()?;
-    for r in &read.records {
-        match replay::event_of(r) {
-            Ok((
-                Event::Approval {
-                    signature: Some(s),
-                    decision,
-                    ..
-                },
-                _,
-            )) if s == signature => {
-                let st =
-                    replay::from_records(&read.records[..=usize::try_from(r.seq).ok()?]).ok()?;
-                let s = st
-                    .steps
-                    .iter()
-                    .chain(&st.rollback_steps)
-                    .find(|s| s.id == step)?;
-                return Some(Ok(if decision.as_deref() == Some("reject") {
-                    format!("recorded: rejection of `{step}`")
-                } else {
-                    format!(
-                        "recorded: {}/{} approvals",
-                        s.approvals.len(),
-                        s.approvals_needed()
-                    )
-                }));
-            }
-            Ok((
-                Event::Note {
-                    action: Some(a),
-                    text,
-                    ..
-                },
-                _,
-            )) if a == crate::driver::INBOX_REFUSED && text.contains(file) => {
-                return Some(Err(text));
-            }
-            _ => {}
-        }
-    }
-    None
 }

@@ -2,6 +2,7 @@
 
 pub mod approve;
 pub mod approve_pre;
+pub mod approve_wait;
 pub mod ask;
 pub mod check;
 pub mod describe;

@@ -9,9 +9,12 @@ use std::time::{Duration, Instant};
 
 use flightdeck::release::{Event, StepStatus, replay};
 
+mod cockpit;
+mod inbox;
+
 use crate::run::{Dir, out};
 use crate::skip::{self, Component};
-use crate::tmux::{Tmux, bin};
+use crate::tmux::bin;
 use crate::trust::Keys;
 
 /// alice operates; alice, bob and carol are approvers with keys; mallory has a key nobody
@@ -41,14 +44,14 @@ run = "echo deployed"
 "#;
 
 /// A runbook directory with the team's keys (bob's in an agent when `agent`).
-struct Team {
-    d: Dir,
-    keys: Keys,
-    agent: Option<Agent>,
+pub(super) struct Team {
+    pub(super) d: Dir,
+    pub(super) keys: Keys,
+    pub(super) agent: Option<Agent>,
 }
 
 impl Team {
-    fn new(timeout: Option<&str>, shared_group: Option<&str>) -> Team {
+    pub(super) fn new(timeout: Option<&str>, shared_group: Option<&str>) -> Team {
         let runbook = RUNBOOK
             .replace(
                 "TIMEOUT",
@@ -85,18 +88,18 @@ impl Team {
     }
 
     /// Hold bob's private key in an agent: bob then signs with `bob.pub` through it.
-    fn bob_in_agent(&mut self) {
+    pub(super) fn bob_in_agent(&mut self) {
         let a = Agent::start();
         a.add(&self.keys.path("bob"));
         self.agent = Some(a);
     }
 
-    fn key(&self, name: &str) -> String {
+    pub(super) fn key(&self, name: &str) -> String {
         self.keys.path(name).display().to_string()
     }
 
     /// `flightdeck approve ARGS` as `name` (with `--key`; bob's is the agent's `.pub`).
-    fn approve(&self, name: &str, args: &[&str]) -> (Option<i32>, String) {
+    pub(super) fn approve(&self, name: &str, args: &[&str]) -> (Option<i32>, String) {
         let key = if name == "bob" && self.agent.is_some() {
             format!("{}.pub", self.key("bob"))
         } else {
@@ -115,7 +118,7 @@ impl Team {
     }
 
     /// `run --plain` by alice with her key, in the background, its output in `run.out`.
-    fn run_plain(&self) -> Child {
+    pub(super) fn run_plain(&self) -> Child {
         let log = std::fs::File::create(self.d.path().join("run.out")).expect("log");
         Command::new(bin())
             .current_dir(self.d.path())
@@ -139,7 +142,7 @@ impl Team {
             .expect("run starts")
     }
 
-    fn journal(&self) -> String {
+    pub(super) fn journal(&self) -> String {
         self.d
             .state()
             .resolve("latest")
@@ -149,7 +152,7 @@ impl Team {
     }
 
     /// Wait (10 s) until the journal contains `text`.
-    fn wait_journal(&self, text: &str) {
+    pub(super) fn wait_journal(&self, text: &str) {
         let deadline = Instant::now() + Duration::from_secs(10);
         while !self.journal().contains(text) {
             assert!(
@@ -163,7 +166,7 @@ impl Team {
     }
 
     /// The signed approval records of the latest release.
-    fn approvals(&self) -> Vec<Event> {
+    pub(super) fn approvals(&self) -> Vec<Event> {
         let (records, _) = self.d.latest();
         records
             .iter()
@@ -175,7 +178,7 @@ impl Team {
 }
 
 /// An `ssh-agent -D` on a socket in a temporary directory; killed on drop.
-struct Agent {
+pub(super) struct Agent {
     child: Child,
     sock: PathBuf,
     _dir: tempfile::TempDir,
@@ -223,7 +226,7 @@ impl Drop for Agent {
     }
 }
 
-fn wait_exit(child: &mut Child, secs: u64) -> Option<i32> {
+pub(super) fn wait_exit(child: &mut Child, secs: u64) -> Option<i32> {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
         if let Some(s) = child.try_wait().expect("wait") {
@@ -237,7 +240,7 @@ fn wait_exit(child: &mut Child, secs: u64) -> Option<i32> {
     }
 }
 
-fn signed_by(events: &[Event]) -> Vec<(String, String, String)> {
+pub(super) fn signed_by(events: &[Event]) -> Vec<(String, String, String)> {
     events
         .iter()
         .filter_map(|e| match e {
@@ -402,232 +405,4 @@ fn the_timeout_fails_a_waiting_approval() {
         st.steps[0].status,
         StepStatus::Failed("approval timed out after 2s (1/2 approvals)".into())
     );
-}
-
-#[test]
-fn a_forged_or_foreign_inbox_file_is_moved_aside_with_a_journaled_reason() {
-    if !skip::need(Component::OpenSsh) {
-        return;
-    }
-    let t = Team::new(None, None);
-    let mut run = t.run_plain();
-    t.wait_journal("\"kind\":\"step-started\",\"step\":\"cab\"");
-    // A pre-approval dropped into the inbox is not for this release's inbox.
-    let pre = t.d.path().join("pre.json");
-    let (code, text) = t.approve(
-        "bob",
-        &[
-            "--pre",
-            "--release-version",
-            "2.4.0",
-            "--env",
-            "production",
-            "cab",
-            "-o",
-            pre.to_str().expect("utf-8"),
-        ],
-    );
-    assert_eq!(code, Some(0), "{text}");
-    assert!(text.contains("pre-approval of `cab` by bob"), "{text}");
-    let file: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&pre).expect("pre")).expect("json");
-    let payload = file["payload"].as_str().expect("payload");
-    assert!(payload.contains("\"expires\":"), "{payload}");
-    assert!(!payload.contains("release_id"), "{payload}");
-    let inbox = t.d.state().root.join("inbox");
-    std::fs::copy(&pre, inbox.join("cab.bob.1.json")).expect("copy");
-    t.wait_journal("approval file cab.bob.1.json refused: a pre-approval goes in the answers file");
-    assert!(inbox.join("rejected/cab.bob.1.json").is_file());
-
-    // bob's real signature over this release's payload, with the reason changed afterwards.
-    let (records, st) = t.d.latest();
-    let head =
-        flightdeck::journal::Head::read(&t.d.state().head_path(&st.release_id)).expect("head");
-    assert!(records.len() >= 2);
-    let mut payload = flightdeck::trust::Payload {
-        decision: flightdeck::trust::Decision::Approve,
-        environment: "production".into(),
-        expires: None,
-        journal_head: Some(head.last_hash.clone()),
-        name: "backend".into(),
-        reason: "CAB-77".into(),
-        release_id: Some(st.release_id.clone()),
-        runbook_sha256: flightdeck::trust::runbook_sha256(&t.d.path().join("flightdeck.toml"))
-            .expect("sha"),
-        step: "cab".into(),
-        ts: chrono::Utc::now(),
-        version: "2.4.0".into(),
-    };
-    let sig = flightdeck::trust::sign(&payload.canonical(), &t.keys.path("bob")).expect("signs");
-    payload.reason = "CAB-77, and skip the smoke test".into();
-    let forged = flightdeck::trust::ApprovalFile::new(&payload, sig.clone());
-    flightdeck::trust::approval_file::write(&inbox.join("cab.bob.2.json"), &forged, 0o600)
-        .expect("write");
-    t.wait_journal("approval file cab.bob.2.json refused: signature by bob");
-    // The same signature for another release id is refused before it is verified.
-    payload.reason = "CAB-77".into();
-    payload.release_id = Some("backend-2.4.0-20200101T000000Z".into());
-    let other = flightdeck::trust::ApprovalFile::new(&payload, sig);
-    flightdeck::trust::approval_file::write(&inbox.join("cab.bob.3.json"), &other, 0o600)
-        .expect("write");
-    t.wait_journal(
-        "approval file cab.bob.3.json refused: it is for release `backend-2.4.0-20200101T000000Z`",
-    );
-    let (_, st) = t.d.latest();
-    assert!(st.steps[0].approvals.is_empty(), "nothing counted");
-    // Replayed while it runs, the waiting step reads as interrupted: it did not finish.
-    assert_eq!(st.steps[0].status, StepStatus::Interrupted);
-    let _ = run.kill();
-    let _ = run.wait();
-}
-
-/// The cockpit in tmux: alice cannot approve her own release, mallory's key is refused, bob
-/// alone leaves the step at 1/2 on screen, bob + carol open it.
-#[test]
-fn the_cockpit_shows_the_count_and_two_approvers_open_the_step() {
-    if !skip::need(Component::OpenSsh) || !skip::need(Component::Tmux) {
-        return;
-    }
-    let mut t = Team::new(None, None);
-    t.bob_in_agent();
-    let cmd = format!(
-        "{} run --operator alice --key {}; echo exit=$? > exit.txt; sleep 30",
-        bin(),
-        t.key("alice")
-    );
-    let tm = Tmux::start(t.d.path(), &cmd, 160, 48);
-    tm.wait_for("Change advisory board");
-    tm.keys(&["Enter"]);
-    // The checklist's detail line, and in full on the status line.
-    let s = tm.wait_for(
-        "step 1 waiting: 0/2 approvals (alice: operator, cannot approve) · flightdeck approve cab",
-    );
-    assert!(
-        s.contains("└ waiting: 0/2 approvals (alice: operator"),
-        "{s}"
-    );
-    let (code, text) = t.approve("alice", &["cab", "--yes"]);
-    assert_eq!(code, Some(4), "{text}");
-    let (code, text) = t.approve("mallory", &["cab", "--yes"]);
-    assert_eq!(code, Some(4), "{text}");
-    let (code, text) = t.approve("bob", &["cab", "--yes"]);
-    assert_eq!(code, Some(0), "{text}");
-    let s = tm.wait_for(
-        "step 1 waiting: 1/2 approvals (bob ✔ · alice: operator, cannot approve) · flightdeck approve cab",
-    );
-    assert!(s.contains("└ waiting: 1/2 approvals (bob ✔ · alice"), "{s}");
-    // `observe` from another session shows the same line.
-    let obs = Tmux::start(t.d.path(), &format!("{} observe; sleep 30", bin()), 160, 48);
-    obs.wait_for("OBSERVING alice's release");
-    obs.wait_for("step 1 waiting: 1/2 approvals (bob ✔ · alice: operator, cannot approve)");
-    // carol confirms on her terminal (no --yes).
-    let carol = Tmux::start(
-        t.d.path(),
-        &format!(
-            "env -u SSH_AUTH_SOCK {} approve cab --key {} --reason LGTM; echo approve-exit=$?; sleep 30",
-            bin(),
-            t.key("carol")
-        ),
-        120,
-        30,
-    );
-    let s = carol.wait_for("approve? [y/N]");
-    assert!(s.contains("still to run cab · deploy"), "{s}");
-    assert!(s.contains("decision     approve: LGTM"), "{s}");
-    carol.text("y");
-    carol.keys(&["Enter"]);
-    let s = carol.wait_for("approve-exit=");
-    assert!(s.contains("recorded: 2/2 approvals"), "{s}");
-    assert!(s.contains("approve-exit=0"), "{s}");
-    tm.wait_for("✔ 1");
-    tm.keys(&["Enter"]);
-    tm.wait_for("✔ 2");
-    let signed = signed_by(&t.approvals());
-    assert_eq!(signed.len(), 2, "{signed:?}");
-    assert_eq!(signed[0].0, "bob");
-    assert_eq!(signed[1].0, "carol");
-}
-
-/// An approver logged in as another Unix user drops the approval through the shared group's
-/// inbox (`release.shared_group`).
-#[test]
-fn an_approver_on_another_unix_account_approves_through_the_shared_group() {
-    if !skip::need(Component::OpenSsh) {
-        return;
-    }
-    if !nix::unistd::Uid::effective().is_root() {
-        eprintln!("SKIP: needs root to create a second Unix user with useradd");
-        return;
-    }
-    let n = std::process::id();
-    let (group, user) = (format!("fdg{n}"), format!("fdu{n}"));
-    let _cleanup = Users(user.clone(), group.clone());
-    let ok = |c: &mut Command| c.status().is_ok_and(|s| s.success());
-    assert!(ok(Command::new("groupadd").arg(&group)), "groupadd");
-    assert!(
-        ok(Command::new("useradd").args(["-M", "-N", "-g", &group, &user])),
-        "useradd"
-    );
-    let mut t = Team::new(None, Some(&group));
-    // The approver reads the runbook directory; their key is theirs alone.
-    let mode = |p: &Path, m: u32| {
-        std::fs::set_permissions(p, std::os::unix::fs::PermissionsExt::from_mode(m))
-            .expect("chmod");
-    };
-    mode(t.d.path(), 0o755);
-    let home = tempfile::tempdir().expect("tempdir");
-    mode(home.path(), 0o755);
-    let bin_copy = home.path().join("flightdeck");
-    std::fs::copy(bin(), &bin_copy).expect("copy the binary");
-    mode(&bin_copy, 0o755);
-    let key = home.path().join("carol");
-    std::fs::copy(t.keys.path("carol"), &key).expect("key");
-    std::fs::copy(t.keys.path("carol.pub"), home.path().join("carol.pub")).expect("pub");
-    let chown = Command::new("chown")
-        .arg(format!("{user}:{group}"))
-        .arg(&key)
-        .arg(home.path().join("carol.pub"))
-        .status()
-        .expect("chown");
-    assert!(chown.success());
-    mode(&key, 0o600);
-    t.agent = None;
-    let mut run = t.run_plain();
-    t.wait_journal("\"kind\":\"step-started\",\"step\":\"cab\"");
-    let inbox = t.d.state().root.join("inbox");
-    let meta = std::fs::metadata(&inbox).expect("inbox");
-    assert_eq!(
-        std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o7777,
-        0o2770,
-        "group-writable and setgid"
-    );
-    let (code, text) = t.approve("bob", &["cab", "--yes"]);
-    assert_eq!(code, Some(0), "{text}");
-    let o = Command::new("runuser")
-        .args(["-u", &user, "--"])
-        .arg(&bin_copy)
-        .args(["approve", "cab", "--yes", "--key"])
-        .arg(&key)
-        .current_dir(t.d.path())
-        .env("RUST_BACKTRACE", "0")
-        .env_remove("SSH_AUTH_SOCK")
-        .env_remove("FLIGHTDECK_KEY")
-        .output()
-        .expect("runuser runs");
-    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
-    assert!(String::from_utf8_lossy(&o.stdout).contains("recorded: 2/2 approvals"));
-    assert_eq!(wait_exit(&mut run, 20), Some(0));
-    let signed = signed_by(&t.approvals());
-    assert_eq!(signed.len(), 2, "{signed:?}");
-    assert_eq!(signed[1].0, "carol");
-}
-
-/// Removes the test's user and group.
-struct Users(String, String);
-
-impl Drop for Users {
-    fn drop(&mut self) {
-        let _ = Command::new("userdel").arg(&self.0).status();
-        let _ = Command::new("groupdel").arg(&self.1).status();
-    }
 }
