@@ -76,6 +76,15 @@ fn a_forged_or_foreign_inbox_file_is_moved_aside_with_a_journaled_reason() {
     t.wait_journal(
         "approval file cab.bob.3.json refused: it is for release `backend-2.4.0-20200101T000000Z`",
     );
+    // The operator's own valid signature, dropped by hand past `approve`'s checks: the core
+    // refuses it (separation of duties) and the file goes aside with that reason.
+    payload.release_id = Some(st.release_id.clone());
+    let own = flightdeck::trust::sign(&payload.canonical(), &t.keys.path("alice")).expect("signs");
+    let own = flightdeck::trust::ApprovalFile::new(&payload, own);
+    flightdeck::trust::approval_file::write(&inbox.join("cab.alice.4.json"), &own, 0o600)
+        .expect("write");
+    t.wait_journal("approval file cab.alice.4.json refused: `alice` is the operator of this release and cannot approve it");
+    assert!(inbox.join("rejected/cab.alice.4.json").is_file());
     let (_, st) = t.d.latest();
     assert!(st.steps[0].approvals.is_empty(), "nothing counted");
     // Replayed while it runs, the waiting step reads as interrupted: it did not finish.
