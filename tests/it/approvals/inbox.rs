@@ -92,3 +92,34 @@ fn a_forged_or_foreign_inbox_file_is_moved_aside_with_a_journaled_reason() {
     let _ = run.kill();
     let _ = run.wait();
 }
+
+/// A release that does not pick the file up (stopped with SIGSTOP) makes `approve` exit 1 after
+/// 10 s with the file left in the inbox; once the release runs again, it takes it from there.
+#[test]
+fn an_approval_not_picked_up_in_ten_seconds_stays_in_the_inbox() {
+    if !skip::need(Component::OpenSsh) {
+        return;
+    }
+    let t = Team::new(None, None);
+    let mut run = t.run_plain();
+    t.wait_journal("\"kind\":\"step-started\",\"step\":\"cab\"");
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(run.id()).expect("pid"));
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGSTOP).expect("stop");
+    let started = std::time::Instant::now();
+    let (code, text) = t.approve("bob", &["cab", "--yes"]);
+    let waited = started.elapsed();
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGCONT).expect("continue");
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("not picked up in 10 s; the approval stays in the inbox"),
+        "{text}"
+    );
+    assert!(waited >= std::time::Duration::from_secs(10), "{waited:?}");
+    // Running again, the release records it from the inbox.
+    t.wait_journal("\"source\":\"signed\"");
+    let (_, st) = t.d.latest();
+    assert_eq!(st.steps[0].approvals.len(), 1);
+    assert_eq!(st.steps[0].approvals[0].principal, "bob");
+    let _ = run.kill();
+    let _ = run.wait();
+}
