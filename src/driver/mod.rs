@@ -361,7 +361,13 @@ impl Driver {
             Msg::Record(Event::OperatorDisconnected { reason }),
             now_ms(),
         );
-        while self.state().is_some_and(|s| s.running().is_some()) || !self.settled() {
+        // A step a person answers (an approval waiting for approvers) has nothing running to
+        // finish: it stays open in the journal, to be resumed.
+        let busy = |s: &ReleaseState| {
+            s.running()
+                .is_some_and(|(p, i)| !s.list(p)[i].kind.is_answered())
+        };
+        while self.state().is_some_and(busy) || !self.settled() {
             if self.halted.is_some() {
                 break;
             }

@@ -123,3 +123,26 @@ fn an_approval_not_picked_up_in_ten_seconds_stays_in_the_inbox() {
     let _ = run.kill();
     let _ = run.wait();
 }
+
+/// A hang-up while the release waits for approvers: nothing runs that could finish, so the
+/// release records the disconnect and exits at once; the step stays open for a resume.
+#[test]
+fn a_hang_up_while_waiting_for_approvers_exits_and_leaves_the_step_open() {
+    if !skip::need(Component::OpenSsh) {
+        return;
+    }
+    let t = Team::new(None, None);
+    let mut run = t.run_plain();
+    t.wait_journal("\"kind\":\"step-started\",\"step\":\"cab\"");
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(run.id()).expect("pid"));
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGHUP).expect("hup");
+    assert_eq!(super::wait_exit(&mut run, 10), Some(0));
+    let (records, st) = t.d.latest();
+    assert!(
+        records
+            .iter()
+            .any(|r| r.kind.to_string() == "operator-disconnected"),
+        "{records:?}"
+    );
+    assert_eq!(st.steps[0].status, StepStatus::Interrupted);
+}
