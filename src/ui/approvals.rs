@@ -43,6 +43,26 @@ pub fn waiting_line(st: &ReleaseState, s: &StepState) -> Option<String> {
     Some(line)
 }
 
+/// The signed approvals a finished approval step counted, as the cockpit lists them under it:
+/// `bob (SHA256:ab12cd34…) ✔ signature verified · carol (…) ✔ signature verified`. `None` for
+/// a step without signed approvals.
+pub fn verified_line(s: &StepState) -> Option<String> {
+    let signed: Vec<String> = s
+        .approvals
+        .iter()
+        .filter_map(|a| {
+            let key = a.key.as_deref()?;
+            let short: String = key.chars().take(15).collect();
+            let more = if key.chars().count() > 15 { "…" } else { "" };
+            Some(format!(
+                "{} ({short}{more}) ✔ signature verified",
+                a.principal
+            ))
+        })
+        .collect();
+    (s.kind == StepType::Approval && !signed.is_empty()).then(|| signed.join(" · "))
+}
+
 /// A signed approval record as a line (`cab approved by bob (SHA256:…) ✔ signature verified:
 /// CAB-77`), followed by the step's waiting line while it still waits; `st` is the state after
 /// the record. `None` for other events.

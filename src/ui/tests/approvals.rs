@@ -112,3 +112,31 @@ fn screen_waiting_for_signed_approvals() {
     );
     assert_snapshot!("signed_approval_waiting_160x48", big);
 }
+
+#[test]
+fn a_finished_step_lists_each_signed_approval_as_verified() {
+    let mut h = waiting(&["bob", "carol"]);
+    let mut st = h.app.release.clone();
+    st.apply(
+        &Event::StepFinished {
+            step: "go".into(),
+            phase: Phase::Main,
+            outcome: Outcome::Succeeded,
+            exit_code: None,
+            reason: None,
+            duration_ms: 60_000,
+            captures: BTreeMap::new(),
+        },
+        t(60),
+    );
+    h.set_release(st);
+    assert_eq!(
+        crate::ui::approvals::verified_line(&h.app.release.steps[3]).as_deref(),
+        Some("bob (SHA256:bob) ✔ signature verified · carol (SHA256:carol) ✔ signature verified")
+    );
+    let big = screen(&mut h, 160, 48);
+    assert!(
+        big.contains("└ bob (SHA256:bob) ✔ signature verified · carol (SHA256:"),
+        "{big}"
+    );
+}
