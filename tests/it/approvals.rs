@@ -282,6 +282,27 @@ fn two_signed_approvals_open_the_step_headless_and_the_operator_and_strangers_ar
         "{text}"
     );
 
+    // An operator key that cannot be read stops the run before anything is journaled.
+    let o =
+        t.d.cmd(&[
+            "run",
+            "--plain",
+            "--answers",
+            "answers.toml",
+            "--key",
+            "missing",
+        ])
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(
+        out(&o).contains("--key / FLIGHTDECK_KEY missing: cannot read the key"),
+        "{}",
+        out(&o)
+    );
+    assert!(t.d.state().resolve("latest").is_err(), "no journal");
+
     let mut run = t.run_plain();
     t.wait_journal("\"kind\":\"step-started\",\"step\":\"cab\"");
     let (code, text) = t.approve("alice", &["cab", "--yes"]);
