@@ -37,6 +37,9 @@ fn step(i: usize) -> StepInfo {
         reason_required: false,
         duration_ms: None,
         background: false,
+        min_approvals: None,
+        self_approval: false,
+        approval_timeout_ms: None,
     }
 }
 
@@ -134,6 +137,7 @@ fn app(steps: usize, lines: usize, containers: usize) -> App {
                 drill: false,
                 steps: (0..steps).map(step).collect(),
                 rollback_steps: vec![step(99)],
+                trust: None,
             },
             t(0),
         ),

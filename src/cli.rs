@@ -115,6 +115,9 @@ pub enum Command {
     },
     /// Print the man page (roff).
     Man,
+    /// Approve (or reject) the approval step a running release waits on, signed with your SSH
+    /// key, from your own shell; `--pre` writes a pre-approval for a headless run.
+    Approve(ApproveArgs),
     /// Inspect and verify journals.
     Journal {
         #[command(flatten)]
@@ -167,6 +170,57 @@ pub struct RunArgs {
     /// With `--drill`: skip the deploy and rehearse only the rollback.
     #[arg(long, requires = "drill")]
     pub rollback_only: bool,
+    /// The operator's SSH key (a private key file, or a public key whose private half is in
+    /// ssh-agent): it names the operator among `allowed_signers`, who never approves their own
+    /// release.
+    #[arg(long, value_name = "PATH", env = "FLIGHTDECK_KEY")]
+    pub key: Option<PathBuf>,
+}
+
+/// `flightdeck approve`.
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    /// The runbook (its directory holds `.flightdeck/`).
+    #[arg(
+        short = 'f',
+        long = "file",
+        value_name = "FILE",
+        default_value = "flightdeck.toml"
+    )]
+    pub file: PathBuf,
+    /// Where state and journals live; default: `.flightdeck/` beside the runbook.
+    #[arg(long = "state-dir", value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// The approval step's id.
+    #[arg(value_name = "STEP")]
+    pub step: String,
+    /// Why (required with --reject, and by steps with `reason = "required"`).
+    #[arg(long, value_name = "TEXT", default_value = "")]
+    pub reason: String,
+    /// Reject instead: the step fails with your reason.
+    #[arg(long)]
+    pub reject: bool,
+    /// Your SSH key: a private key file, or a public key whose private half is in ssh-agent.
+    #[arg(long, value_name = "PATH", env = "FLIGHTDECK_KEY")]
+    pub key: Option<PathBuf>,
+    /// Do not ask for confirmation (allowed in every environment: approving is your act).
+    #[arg(long)]
+    pub yes: bool,
+    /// Write a pre-approval for a headless run to `-o FILE` instead (no running release).
+    #[arg(long, requires_all = ["output", "pre_version", "pre_env"])]
+    pub pre: bool,
+    /// With --pre: the release version it approves.
+    #[arg(long = "release-version", value_name = "V", requires = "pre")]
+    pub pre_version: Option<String>,
+    /// With --pre: the environment it approves.
+    #[arg(long = "env", value_name = "NAME", requires = "pre")]
+    pub pre_env: Option<String>,
+    /// With --pre: where to write the signed pre-approval.
+    #[arg(short = 'o', long = "output", value_name = "FILE", requires = "pre")]
+    pub output: Option<PathBuf>,
+    /// With --pre: how long it stays valid.
+    #[arg(long, value_name = "DURATION", default_value = "24h", requires = "pre")]
+    pub expires: String,
 }
 
 #[derive(Debug, Args)]
@@ -205,6 +259,9 @@ pub struct RollbackArgs {
     /// Answers file whose `[rollback] confirm` names the environment.
     #[arg(long, value_name = "FILE")]
     pub answers: Option<PathBuf>,
+    /// The operator's SSH key (as for `run`).
+    #[arg(long, value_name = "PATH", env = "FLIGHTDECK_KEY")]
+    pub key: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -22,6 +22,7 @@ fn main() {
 fn dispatch(cli: &Cli) -> color_eyre::Result<i32> {
     let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
     Ok(match &cli.command {
+        Command::Approve(a) => cmd::approve::run(a, &mut out, &mut err)?,
         Command::Check { files } => cmd::check::run(files, &mut out, &mut err)?,
         Command::Plan(a) => cmd::plan::run(a, &mut out, &mut err)?,
         Command::Report(a) => cmd::report::run(a, &mut out, &mut err)?,

@@ -1,5 +1,8 @@
 //! The subcommands: each turns parsed arguments into an exit code.
 
+pub mod approve;
+pub mod approve_pre;
+pub mod approve_wait;
 pub mod ask;
 pub mod check;
 pub mod describe;

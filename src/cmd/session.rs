@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 
 use color_eyre::eyre::{Result, eyre};
 
-use super::start::{REFUSED, release_started};
+use super::start::{REFUSED, release_started_with};
 use crate::answers::Answers;
 use crate::cli::RunArgs;
 use crate::exec::resolve::{Resolved, rollback_target};
@@ -25,6 +25,11 @@ pub(super) struct Session<'a> {
 impl Session<'_> {
     /// Open the journal (new or resumed), and list the messages that start the session.
     fn prepare(&self) -> Result<(Writer, ReleaseState, Vec<Msg>)> {
+        if let Some(key) = &self.args.key {
+            // A key that cannot be read would silently name no operator key.
+            crate::trust::fingerprint(key)
+                .map_err(|e| eyre!("--key / FLIGHTDECK_KEY {}: {e}", key.display()))?;
+        }
         let (writer, st, torn) = if self.resume {
             let (w, read) = Writer::open_existing(self.dir, self.id, Hasher::from_env())?;
             let st = replay::from_records(&read.records).map_err(|e| eyre!("{}: {e}", self.id))?;
@@ -61,10 +66,11 @@ impl Session<'_> {
                 initial.push(Msg::ResumeBackground);
             }
         } else {
-            initial.push(Msg::Begin(release_started(
+            initial.push(Msg::Begin(release_started_with(
                 self.r,
                 self.id,
                 self.args.drill,
+                self.args.key.as_deref(),
             )));
         }
         if let Some(prev) = &self.taken_from {

@@ -5,7 +5,7 @@ use color_eyre::eyre::{Result, eyre};
 use crate::exec::resolve::Resolved;
 use crate::journal::{self, LockInfo, StateDir, lock};
 use crate::plain::now_ms;
-use crate::release::{Event, ReleasePhase, ReleaseState, StepInfo, replay};
+use crate::release::{Event, ReleasePhase, ReleaseState, ReleaseTrust, StepInfo, replay};
 use crate::runbook::{Evidence, Step, StepKind};
 
 /// Exit code: refused (lock, protected environment, operator not allowed).
@@ -34,6 +34,7 @@ fn info(s: &Step, ctx: &crate::runbook::Context) -> StepInfo {
             .and_then(|d| u64::try_from(d.as_millis()).ok()),
         _ => None,
     };
+    let policy = s.approval.as_ref();
     StepInfo {
         id: s.id.clone(),
         title,
@@ -49,11 +50,53 @@ fn info(s: &Step, ctx: &crate::runbook::Context) -> StepInfo {
                 ..
             }
         ),
+        min_approvals: policy.map(|p| p.min_approvals).filter(|n| *n > 1),
+        self_approval: policy.is_some_and(|p| p.self_approval),
+        approval_timeout_ms: policy
+            .and(s.timeout.as_ref())
+            .and_then(|d| crate::runbook::render_duration(d, ctx).ok())
+            .and_then(|d| u64::try_from(d.as_millis()).ok()),
     }
+}
+
+/// The operator's identity for a runbook with `[trust]` (DESIGN.md §9.2): the operator's name,
+/// the `allowed_signers` principals of their key (`--key` / `FLIGHTDECK_KEY`) and its
+/// fingerprint, and whether this environment's approvals must be signed. `None` without
+/// `[trust]` (approvals are names, as before).
+pub fn release_trust(r: &Resolved, key: Option<&std::path::Path>) -> Option<ReleaseTrust> {
+    r.runbook.trust.as_ref()?;
+    let mut principals = vec![r.ctx.operator.clone()];
+    let operator_key = key.and_then(|k| crate::trust::fingerprint(k).ok());
+    if let (Some(fp), Some(path)) = (&operator_key, r.runbook.allowed_signers_path())
+        && let Ok((signers, _)) = crate::trust::AllowedSigners::read(&path)
+    {
+        for e in signers.entries.iter().filter(|e| &e.fingerprint() == fp) {
+            for p in &e.principals {
+                if !p.starts_with('!') && !principals.contains(p) {
+                    principals.push(p.clone());
+                }
+            }
+        }
+    }
+    Some(ReleaseTrust {
+        signed_approvals: r.runbook.signs_approvals(&r.env_name),
+        operator_principals: principals,
+        operator_key,
+    })
 }
 
 /// The `release-started` event for `r`.
 pub fn release_started(r: &Resolved, release_id: &str, drill: bool) -> Event {
+    release_started_with(r, release_id, drill, None)
+}
+
+/// The `release-started` event for `r` run by the holder of `key` (`--key`).
+pub fn release_started_with(
+    r: &Resolved,
+    release_id: &str,
+    drill: bool,
+    key: Option<&std::path::Path>,
+) -> Event {
     Event::ReleaseStarted {
         release_id: release_id.to_owned(),
         name: r.runbook.release.name.clone(),
@@ -72,6 +115,7 @@ pub fn release_started(r: &Resolved, release_id: &str, drill: bool) -> Event {
             .iter()
             .map(|s| info(s, &r.ctx))
             .collect(),
+        trust: release_trust(r, key).map(Box::new),
     }
 }
 

@@ -28,6 +28,7 @@ impl Driver {
     /// A record is durable (or read from the followed journal): show it.
     fn durable(&mut self, ev: Event, at: DateTime<Utc>) {
         self.seal_point(&ev);
+        self.inbox_durable(&ev);
         if matches!(ev, Event::StepFinished { .. }) {
             // After a step (a deploy, a rollback), the gates pane measures again at once, and
             // the revisions are read again (a deploy changes the live version).
@@ -69,6 +70,7 @@ impl Driver {
                     }
                 }
             }
+            sources::Reading::Inbox(item) => self.on_inbox(item),
             sources::Reading::Journal(Err(e)) => {
                 self.out
                     .push_back(DriverEvent::Refused(format!("following the journal: {e}")));

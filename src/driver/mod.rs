@@ -5,6 +5,7 @@
 
 mod anchor;
 mod inbound;
+mod inbox;
 mod journal;
 mod notify;
 mod rows;
@@ -30,6 +31,7 @@ use crate::release::{
     Core, Effect, Event, Mode, Msg, Phase, PolicyView, ReleaseState, Routed, route,
 };
 
+pub use inbox::INBOX_REFUSED;
 pub use journal::PENDING_AFTER;
 pub use seal::operator_key;
 pub use setup::{headless, live, policy_for};
@@ -387,10 +389,13 @@ impl Driver {
             Msg::Record(Event::OperatorDisconnected { reason }),
             now_ms(),
         );
-        while self.state().is_some_and(|s| s.running().is_some())
-            || !self.settled()
-            || !self.sealer.idle()
-        {
+        // A step a person answers (an approval waiting for approvers) has nothing running to
+        // finish: it stays open in the journal, to be resumed.
+        let busy = |s: &ReleaseState| {
+            s.running()
+                .is_some_and(|(p, i)| !s.list(p)[i].kind.is_answered())
+        };
+        while self.state().is_some_and(busy) || !self.settled() || !self.sealer.idle() {
             if self.halted.is_some() {
                 break;
             }

@@ -23,6 +23,7 @@ pub fn policy_for(r: &Resolved, headless: bool, auto_approve: bool) -> crate::re
     );
     policy.baselines = baseline_plans(r);
     policy.reminders = reminders(r);
+    policy.notifies = !r.runbook.notifications.is_empty();
     policy
 }
 
@@ -64,16 +65,19 @@ fn reminders(r: &Resolved) -> Vec<crate::release::Reminder> {
 /// A driver for the cockpit: with every live source of the runbook `r`.
 pub fn live(r: &Resolved, writer: Writer, st: ReleaseState) -> color_eyre::eyre::Result<Driver> {
     let masker = crate::exec::runtime::masker_for(r).0;
-    let sources = Sources::live(r, &masker, Some(writer.state_dir().clone()))?;
+    let mut sources = Sources::live(r, &masker, Some(writer.state_dir().clone()))?;
     sources.set_baselines(crate::exec::baseline::values(&r.runbook, &st));
+    sources.inbox.at(writer.state_dir().clone());
     let core = Core::new(st, policy_for(r, false, false));
-    Ok(Driver::new(
+    let mut d = Driver::new(
         r.clone(),
         writer,
         core,
         crate::journal::lock::hostname(),
         sources,
-    )?)
+    )?;
+    d.start_inbox();
+    Ok(d)
 }
 
 /// A driver for a headless run (no live sources).
@@ -84,13 +88,17 @@ pub fn headless(
     auto_approve: bool,
 ) -> color_eyre::eyre::Result<Driver> {
     let core = Core::new(st, policy_for(r, true, auto_approve));
-    Ok(Driver::new(
+    let mut sources = Sources::none();
+    sources.inbox.at(writer.state_dir().clone());
+    let mut d = Driver::new(
         r.clone(),
         writer,
         core,
         crate::journal::lock::hostname(),
-        Sources::none(),
-    )?)
+        sources,
+    )?;
+    d.start_inbox();
+    Ok(d)
 }
 
 pub(super) fn signals() -> std::io::Result<Signals> {

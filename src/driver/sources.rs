@@ -23,6 +23,8 @@ pub enum Reading {
     Gate(GateRow),
     Revisions(RevisionsMsg),
     Journal(Result<Vec<Record>, String>),
+    /// A signed approval file from the inbox (`super::inbox`).
+    Inbox(super::inbox::Item),
 }
 
 /// The running sources; dropping them stops every task.
@@ -37,6 +39,8 @@ pub struct Sources {
     refresh: Option<mpsc::UnboundedSender<()>>,
     revisions: Option<tokio::task::JoinHandle<()>>,
     follower: Option<Follower>,
+    /// The approvals inbox (started once the release is known).
+    pub(super) inbox: super::inbox::Slot,
     // Receivers, with a sender of each kept so that a source that never started pends
     // forever instead of ending.
     docker_rx: mpsc::UnboundedReceiver<DockerMsg>,
@@ -76,6 +80,7 @@ impl Sources {
             refresh: None,
             revisions: None,
             follower: None,
+            inbox: super::inbox::Slot::default(),
             docker_rx,
             docker_tx,
             log_rx,
@@ -142,6 +147,7 @@ impl Sources {
             Some(m) = self.gate_rx.recv() => Reading::Gate(m),
             Some(m) = self.rev_rx.recv() => Reading::Revisions(m),
             Some(m) = self.follow_rx.recv() => Reading::Journal(m),
+            Some(m) = self.inbox.rx.recv() => Reading::Inbox(m),
         }
     }
 

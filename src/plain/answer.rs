@@ -39,6 +39,23 @@ impl<W: Write> Plain<'_, W> {
         ))
     }
 
+    /// Where approvals are signed and the answers file has none for step `index` of `phase`:
+    /// the waiting line (the approvals come from `flightdeck approve` through the inbox).
+    pub(super) fn signed_wait(&self, phase: Phase, index: usize) -> Option<String> {
+        let s = &self.view.list(phase)[index];
+        let answered = self
+            .opts
+            .answers
+            .as_ref()
+            .is_some_and(|a| a.approvals.contains_key(&s.id));
+        if s.kind != StepType::Approval || !self.view.trust.signed_approvals || answered {
+            return None;
+        }
+        let line = crate::ui::approvals::waiting_line(&self.view, s)
+            .unwrap_or_else(|| format!("waiting: flightdeck approve {}", s.id));
+        Some(format!("step `{}`: {line}", s.id))
+    }
+
     /// The answer to step `index` of `phase`: from the answers file, `--auto-approve`, the
     /// terminal, or a failure that says how to give it.
     pub(super) fn answer(&mut self, phase: Phase, index: usize) -> Msg {

@@ -61,6 +61,8 @@ pub fn describe(ev: &Event, st: &ReleaseState) -> Option<String> {
         Event::Evidence { step, note, source } => {
             format!("  evidence for {step} ({source}): {note}")
         }
+        // A signed one (DESIGN.md §9.2), verified before it was journaled.
+        Event::Approval { key: Some(_), .. } => crate::ui::approvals::recorded(ev, st)?,
         Event::Approval {
             step,
             name,

@@ -76,6 +76,11 @@ impl<'a, W: Write> Plain<'a, W> {
                 }
             }
             DriverEvent::Prompt { phase, index } => {
+                if let Some(line) = self.signed_wait(phase, index) {
+                    // Signed approvals come through the inbox: wait for them.
+                    self.line(&line)?;
+                    return Ok(None);
+                }
                 let m = self.answer(phase, index);
                 if let Some(why) = self.send(m)? {
                     // A refused answer fails its step, with the refusal as the reason.

@@ -77,6 +77,7 @@ impl ReleaseState {
             drill,
             steps,
             rollback_steps,
+            trust,
             ..
         } = ev
         else {
@@ -90,6 +91,7 @@ impl ReleaseState {
         self.drill = *drill;
         self.previous.clone_from(previous);
         self.lkg.clone_from(lkg);
+        self.trust = trust.as_deref().cloned().unwrap_or_default();
         self.steps = steps.iter().map(StepState::new).collect();
         self.rollback_steps = rollback_steps.iter().map(StepState::new).collect();
         self.phase = ReleasePhase::InProgress;
@@ -113,6 +115,8 @@ impl ReleaseState {
                     s.exit_code = None;
                     s.warnings.clear();
                     s.ack_pending = false;
+                    // A new attempt of an approval step collects its approvals anew.
+                    s.approvals.clear();
                 }
             }
             Event::Output {
@@ -176,10 +180,23 @@ impl ReleaseState {
                 }
             }
             Event::Approval {
-                step, name, reason, ..
+                step,
+                name,
+                reason,
+                key,
+                decision,
+                ..
             } => {
                 if let Some(s) = self.step_in_any(step) {
                     s.approval = Some((name.clone(), reason.clone()));
+                    if decision.as_deref() != Some("reject")
+                        && !s.approvals.iter().any(|a| &a.principal == name)
+                    {
+                        s.approvals.push(super::state::Approver {
+                            principal: name.clone(),
+                            key: key.clone(),
+                        });
+                    }
                 }
             }
             Event::Note {

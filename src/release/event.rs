@@ -19,6 +19,7 @@ pub enum Phase {
 
 /// A step as announced in `release-started`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[allow(clippy::struct_excessive_bools)] // each flag is a field of the journal's step record
 pub struct StepInfo {
     pub id: String,
     pub title: String,
@@ -38,6 +39,31 @@ pub struct StepInfo {
     /// A watch with `background = true`: the checklist moves on while it runs.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub background: bool,
+    /// An approval step's `min_approvals` (absent: 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_approvals: Option<u32>,
+    /// An approval step's `self_approval`: the operator may count as an approver.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub self_approval: bool,
+    /// An approval step's `timeout`: it fails when no decision came in this long.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval_timeout_ms: Option<u64>,
+}
+
+/// Who runs the release and whether its approvals must be signed (DESIGN.md §9.2), as
+/// `release-started` records them: the core refuses the operator's own approval from these.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseTrust {
+    /// `[trust] signed_approvals` applies to this environment: a typed name is refused.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub signed_approvals: bool,
+    /// The names the operator goes by: `--operator` (or the user), and the `allowed_signers`
+    /// principals of the operator's key (`--key`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub operator_principals: Vec<String>,
+    /// `SHA256:` fingerprint of the operator's key, when `--key` / `FLIGHTDECK_KEY` named one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator_key: Option<String>,
 }
 
 /// How a step ended.
@@ -89,6 +115,9 @@ pub enum Event {
         drill: bool,
         steps: Vec<StepInfo>,
         rollback_steps: Vec<StepInfo>,
+        /// The operator's identity and the signing rule; absent from old journals.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        trust: Option<Box<ReleaseTrust>>,
     },
     StepStarted {
         step: String,

@@ -12,7 +12,7 @@ pub mod trigger;
 pub mod update;
 
 pub use effect::Effect;
-pub use event::{Event, Outcome, Phase, ReleaseOutcome, StepInfo};
+pub use event::{Event, Outcome, Phase, ReleaseOutcome, ReleaseTrust, StepInfo};
 pub use msg::{Msg, SignedApproval, TimerId};
 pub use policy::{BaselinePlan, Core, Mode, Policy, PolicyView, Reminder, exit_code};
 pub use route::{Routed, route};

@@ -84,6 +84,8 @@ pub enum TimerId {
         index: usize,
         event: crate::runbook::NotifyEvent,
     },
+    /// The running approval step's `timeout` (DESIGN.md §9.1).
+    ApprovalTimeout,
 }
 
 /// A verified, signed approval or rejection: what `flightdeck approve` dropped in the inbox (or a

@@ -21,6 +21,8 @@ pub struct Policy {
     pub baselines: Vec<BaselinePlan>,
     /// `[[notifications]]` entries with `remind`.
     pub reminders: Vec<Reminder>,
+    /// The runbook has `[[notifications]]`: the core decides `Effect::Notify`s (none otherwise).
+    pub notifies: bool,
 }
 
 /// A gate's `baseline`: measured `samples` times right before step `before` runs.
@@ -89,6 +91,8 @@ pub struct PolicyState {
     pub baselining: Option<String>,
     /// Warnings already notified, by step and gate (one notification each).
     pub warned: std::collections::BTreeSet<(Option<String>, String)>,
+    /// The running approval step's timeout timer is set for this time.
+    approval_timer: Option<DateTime<Utc>>,
 }
 
 /// The release state machine with its policy: what the driver owns.
@@ -117,6 +121,12 @@ impl Core {
             Msg::Timer {
                 id: TimerId::Remind { index, event },
             } => self.remind_due(index, event, now),
+            Msg::Timer {
+                id: TimerId::ApprovalTimeout,
+            } => {
+                self.ps.approval_timer = None;
+                super::update::approval_due(&mut self.st, now)
+            }
             Msg::Next => self.next_with_baselines(now)?,
             Msg::Cancel if self.cancel_baselining() => Vec::new(),
             Msg::StopCountdown => {
@@ -181,6 +191,7 @@ impl Core {
     /// After every message: start the countdown when a trigger armed the rollback, forget it
     /// when the arming is gone, and start a rollback that waited for the running step.
     fn after(&mut self, now: DateTime<Utc>, effects: &mut Vec<Effect>) {
+        self.arm_approval_timeout(effects);
         let armed = self.st.armed.is_some() && self.st.phase == ReleasePhase::InProgress;
         if !armed {
             self.ps.countdown = None;
@@ -207,6 +218,20 @@ impl Core {
             // A refusal means the release ended meanwhile (completed or abandoned): nothing to do.
             if let Ok(more) = update(&mut self.st, Msg::Rollback { by, target }, now) {
                 effects.extend(more);
+            }
+        }
+    }
+
+    /// A running approval step with a `timeout` has its timer (set once per attempt).
+    fn arm_approval_timeout(&mut self, effects: &mut Vec<Effect>) {
+        let due = self.st.approval_deadline().map(|(_, _, at)| at);
+        if due != self.ps.approval_timer {
+            self.ps.approval_timer = due;
+            if let Some(at) = due {
+                effects.push(Effect::Timer {
+                    id: TimerId::ApprovalTimeout,
+                    at,
+                });
             }
         }
     }

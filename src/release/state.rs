@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use chrono::{DateTime, Utc};
 
-use super::event::{Event, Phase, ReleaseOutcome, StepInfo};
+use super::event::{Event, Phase, ReleaseOutcome, ReleaseTrust, StepInfo};
 
 /// How many output lines each step keeps for the screen, resume and reports.
 pub const OUTPUT_TAIL: usize = 10;
@@ -66,6 +66,8 @@ pub struct StepState {
     pub exit_code: Option<i32>,
     pub evidence: Option<String>,
     pub approval: Option<(String, String)>,
+    /// The approvals counted toward `min_approvals` in this attempt (distinct principals).
+    pub approvals: Vec<Approver>,
     pub note: Option<String>,
     /// How much a watch was extended (`+`), in milliseconds.
     pub extended_ms: u64,
@@ -97,6 +99,7 @@ impl StepState {
             exit_code: None,
             evidence: None,
             approval: None,
+            approvals: Vec::new(),
             note: None,
             extended_ms: 0,
             output_tail: VecDeque::new(),
@@ -104,6 +107,25 @@ impl StepState {
             warnings: BTreeMap::new(),
             ack_pending: false,
         }
+    }
+}
+
+/// One approval an approval step counted (DESIGN.md §9.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Approver {
+    /// The approver's name: the `allowed_signers` principal when signed.
+    pub principal: String,
+    /// The signing key's `SHA256:` fingerprint (signed approvals only).
+    pub key: Option<String>,
+}
+
+impl StepState {
+    /// How many approvals this approval step needs (`min_approvals`, default 1).
+    pub fn approvals_needed(&self) -> usize {
+        self.info
+            .min_approvals
+            .map_or(1, |n| usize::try_from(n).unwrap_or(usize::MAX))
+            .max(1)
     }
 }
 
@@ -144,6 +166,8 @@ pub struct ReleaseState {
     pub disconnected: bool,
     /// Gate baselines taken (`baseline` records), by gate id.
     pub baselines: BTreeMap<String, TakenBaseline>,
+    /// The operator's identity and whether approvals must be signed (from `release-started`).
+    pub trust: ReleaseTrust,
 }
 
 /// A `baseline` record: the median of the samples, or why there is none.
@@ -179,6 +203,7 @@ impl Default for ReleaseState {
             finished_at: None,
             disconnected: false,
             baselines: BTreeMap::new(),
+            trust: ReleaseTrust::default(),
         }
     }
 }
@@ -246,6 +271,30 @@ impl ReleaseState {
                 !(s.status.is_done() || (s.status == StepStatus::Running && s.is_background()))
             })
             .map(|i| (phase, i))
+    }
+
+    /// The running approval step with a `timeout`, and when it expires.
+    pub fn approval_deadline(&self) -> Option<(Phase, usize, DateTime<Utc>)> {
+        let (p, i) = self.running()?;
+        let s = &self.list(p)[i];
+        if s.kind != crate::runbook::StepType::Approval {
+            return None;
+        }
+        let ms = i64::try_from(s.info.approval_timeout_ms?).unwrap_or(i64::MAX);
+        let at = s
+            .started_at?
+            .checked_add_signed(chrono::TimeDelta::milliseconds(ms))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        Some((p, i, at))
+    }
+
+    /// Whether `principal` (or the key `key`) is the operator's own.
+    pub fn is_operator(&self, principal: &str, key: Option<&str>) -> bool {
+        self.trust
+            .operator_principals
+            .iter()
+            .any(|p| p == principal)
+            || key.is_some_and(|k| self.trust.operator_key.as_deref() == Some(k))
     }
 
     pub fn is_finished(&self) -> bool {

@@ -5,6 +5,7 @@
 //! This is the I/O side of trust (files, `ssh-keygen`, `ssh-agent`); the runbook's `[trust]`
 //! fields are parsed statically in `crate::runbook`.
 
+pub mod approval_file;
 mod keygen;
 mod keys;
 mod payload;
@@ -13,6 +14,7 @@ mod signers;
 mod validate;
 mod verify;
 
+pub use approval_file::ApprovalFile;
 pub use keys::{KeyFile, fingerprint, fingerprint_of, key_file};
 pub use payload::{
     Decision, Payload, PayloadError, SealPayload, runbook_sha256, sha256_hex, timestamp,

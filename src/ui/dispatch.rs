@@ -154,6 +154,11 @@ impl App {
             self.modal = Some(Modal::AckWarnings(prompt));
             return;
         }
+        if s.kind == crate::runbook::StepType::Approval && self.release.trust.signed_approvals {
+            // Signed approvals come from the approvers' shells (`flightdeck approve`): the
+            // checklist says so; there is nothing to type here.
+            return;
+        }
         self.modal = Some(if s.kind == crate::runbook::StepType::Approval {
             Modal::Approval(Approval {
                 phase,

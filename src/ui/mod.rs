@@ -7,6 +7,7 @@
 //! [`Keymap::load`] and [`terminal`]'s `enter`/`restore`/`install_panic_hook`/`draw`.
 
 pub mod app;
+pub mod approvals;
 mod dispatch;
 mod input;
 pub mod keymap;

@@ -1,4 +1,5 @@
 //! The one integration test crate (DESIGN.md §2): every module is one area, end to end.
+mod approvals;
 mod background_watch;
 mod baselines;
 mod check;

@@ -8,6 +8,7 @@ use chrono::{DateTime, TimeZone, Utc};
 
 use super::*;
 
+mod approvals;
 mod background;
 mod baseline;
 mod notify;
@@ -31,6 +32,9 @@ pub(super) fn info(id: &str, kind: &str) -> StepInfo {
         reason_required: kind == "approval",
         duration_ms: None,
         background: false,
+        min_approvals: None,
+        self_approval: false,
+        approval_timeout_ms: None,
     }
 }
 
@@ -47,6 +51,7 @@ pub(super) fn begin(steps: &[(&str, &str)], rollback: &[(&str, &str)]) -> Event 
         drill: false,
         steps: steps.iter().map(|(i, k)| info(i, k)).collect(),
         rollback_steps: rollback.iter().map(|(i, k)| info(i, k)).collect(),
+        trust: None,
     }
 }
 

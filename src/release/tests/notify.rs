@@ -10,6 +10,7 @@ use crate::runbook::NotifyEvent;
 fn core(steps: &[(&str, &str)], reminders: Vec<Reminder>) -> Core {
     let policy = Policy {
         reminders,
+        notifies: true,
         ..Policy::default()
     };
     let mut c = Core::new(ReleaseState::default(), policy);

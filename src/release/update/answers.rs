@@ -1,6 +1,6 @@
 //! Answers to the running step: evidence, an approval, extending or ending a watch.
 
-use super::{Out, Refusal};
+use super::{Out, Refusal, signed};
 use crate::release::effect::{Control, Effect};
 use crate::release::event::Event;
 use crate::runbook::StepType;
@@ -21,7 +21,8 @@ pub(super) fn evidence(o: &mut Out<'_>, note: String, source: String) -> Result<
     Ok(())
 }
 
-/// An approval for the running approval step.
+/// A typed approval for the running approval step (a name, not a signature): refused where
+/// approvals must be signed; counts toward `min_approvals` like a signed one.
 pub(super) fn approve(
     o: &mut Out<'_>,
     name: String,
@@ -30,17 +31,19 @@ pub(super) fn approve(
 ) -> Result<(), Refusal> {
     let (p, i) = o.running_step(StepType::Approval)?;
     let s = &o.st.list(p)[i];
+    if o.st.trust.signed_approvals {
+        return Err(Refusal(format!(
+            "this environment needs signed approvals: run `flightdeck approve {}` from the approver's shell",
+            s.id
+        )));
+    }
     if name.trim().is_empty() {
         return Err(Refusal("an approval needs the approver's name".into()));
     }
-    if let Some(allowed) = &s.info.approvers
-        && !allowed.iter().any(|a| a == &name)
-    {
-        return Err(Refusal(format!(
-            "`{name}` may not approve `{}`; approvers: {}",
-            s.id,
-            allowed.join(", ")
-        )));
+    // `--auto-approve` is the operator's own act, outside separation of duties (and refused
+    // in protected environments before it gets here).
+    if source != "auto-approve" {
+        signed::check_approver(o, p, i, &name, None)?;
     }
     if s.info.reason_required && reason.trim().is_empty() {
         return Err(Refusal(format!("approval `{}` needs a reason", s.id)));
@@ -58,7 +61,9 @@ pub(super) fn approve(
         signature: None,
         consumed: None,
     });
-    o.finish_ok(p, i);
+    if o.st.list(p)[i].status == crate::release::state::StepStatus::Running {
+        signed::count(o, p, i);
+    }
     Ok(())
 }
 

@@ -17,6 +17,7 @@ pub mod baseline;
 mod flow;
 pub mod notify;
 mod operator;
+mod signed;
 
 use answers::{approve, end_watch, evidence, extend_watch};
 use flow::{finished, next, rollback};
@@ -25,6 +26,8 @@ use operator::{abandon, mark_done, retry, skip};
 /// Why a message was refused; shown to the operator as it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal(pub String);
+
+pub use signed::SIGNED;
 
 impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -148,6 +151,22 @@ impl Out<'_> {
     }
 }
 
+/// The running approval step's `timeout` (a `TimerId::ApprovalTimeout`): when it has passed,
+/// the step fails. An early timer does nothing here: the policy sets it again.
+pub fn approval_due(st: &mut ReleaseState, now: DateTime<Utc>) -> Vec<Effect> {
+    let mut o = Out {
+        st,
+        now,
+        effects: Vec::new(),
+    };
+    if let Some((p, i, at)) = o.st.approval_deadline()
+        && now >= at
+    {
+        signed::timed_out(&mut o, p, i);
+    }
+    o.effects
+}
+
 /// Apply one message. On refusal the state is unchanged.
 pub fn update(st: &mut ReleaseState, msg: Msg, now: DateTime<Utc>) -> Result<Vec<Effect>, Refusal> {
     let mut o = Out {
@@ -175,11 +194,7 @@ pub fn update(st: &mut ReleaseState, msg: Msg, now: DateTime<Utc>) -> Result<Vec
             reason,
             source,
         } => approve(&mut o, name, reason, source)?,
-        Msg::Signed(_) => {
-            return Err(Refusal(
-                "signed approvals are not counted yet (issue 20 in progress)".into(),
-            ));
-        }
+        Msg::Signed(a) => signed::signed(&mut o, *a)?,
         Msg::Cancel => match o.st.running() {
             Some((phase, index)) => o.effects.push(Effect::Cancel { phase, index }),
             None => return Err(Refusal("no step is running".into())),

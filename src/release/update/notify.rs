@@ -165,6 +165,9 @@ impl Core {
     /// Add the notifications the journaled events of this update give (and start the
     /// reminders of the lasting ones).
     pub(crate) fn notifications(&mut self, now: DateTime<Utc>, effects: &mut Vec<Effect>) {
+        if !self.policy.notifies {
+            return;
+        }
         let mut more = Vec::new();
         for e in effects.iter() {
             let Effect::Journal(ev) = e else { continue };

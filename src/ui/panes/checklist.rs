@@ -36,7 +36,8 @@ fn needs_detail(s: &StepState) -> bool {
     match &s.status {
         StepStatus::Failed(_) | StepStatus::Interrupted | StepStatus::Skipped(_) => true,
         StepStatus::Running => s.kind.is_answered() || s.kind == StepType::Watch,
-        _ => false,
+        StepStatus::Succeeded => crate::ui::approvals::verified_line(s).is_some(),
+        StepStatus::Pending => false,
     }
 }
 
@@ -101,7 +102,14 @@ fn detail(app: &App, s: &StepState) -> String {
         StepStatus::Failed(why) => format!("└ failed: {why}"),
         StepStatus::Interrupted => "└ interrupted: outcome unknown".to_owned(),
         StepStatus::Skipped(why) => format!("└ skipped: {why}"),
+        StepStatus::Succeeded => format!(
+            "└ {}",
+            crate::ui::approvals::verified_line(s).unwrap_or_default()
+        ),
         _ if s.kind == StepType::Watch => watch_gauge(app, s),
+        _ if let Some(line) = crate::ui::approvals::waiting_line(&app.release, s) => {
+            format!("└ {line}")
+        }
         _ if s.kind == StepType::Approval => format!(
             "└ waiting for approval ({})",
             app.keymap.short(Action::Next)

@@ -37,6 +37,11 @@ fn hint(app: &App) -> String {
                 idx + 1,
                 k(Action::Next)
             ),
+            StepType::Approval if rel.trust.signed_approvals => format!(
+                "step {} {}",
+                idx + 1,
+                crate::ui::approvals::waiting_line(rel, step).unwrap_or_default()
+            ),
             StepType::Approval => format!(
                 "step {} waits for approval: {} to answer",
                 idx + 1,
@@ -149,7 +154,8 @@ fn items(app: &App) -> Vec<(Action, &'static str, u8)> {
                 let kind = r.list(p)[i].kind;
                 if kind == StepType::Manual {
                     v.push((Action::Next, "evidence", 1));
-                } else if kind == StepType::Approval {
+                } else if kind == StepType::Approval && !r.trust.signed_approvals {
+                    // Signed approvals come from `flightdeck approve`, not from a key here.
                     v.push((Action::Next, "approve", 1));
                 } else if kind == StepType::Watch {
                     v.push((Action::ExtendWatch, "extend 5m", 1));

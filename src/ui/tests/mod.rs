@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod anchor;
+mod approvals;
 mod background;
 mod drawing;
 mod fleet;
@@ -55,6 +56,9 @@ fn info(id: &str, kind: &str, title: &str) -> StepInfo {
         reason_required: kind == "approval",
         duration_ms: (kind == "watch").then_some(300_000),
         background: false,
+        min_approvals: None,
+        self_approval: false,
+        approval_timeout_ms: None,
     }
 }
 
@@ -94,7 +98,7 @@ pub const ROLLBACK: [(&str, &str, &str); 3] = [
     ("rollback-3", "notify", "Notify #releases"),
 ];
 
-fn begin(environment: &str, protected: bool) -> Event {
+pub(super) fn begin(environment: &str, protected: bool) -> Event {
     Event::ReleaseStarted {
         release_id: "backend-1.4.2-20261125T060000Z".into(),
         name: "backend".into(),
@@ -107,6 +111,7 @@ fn begin(environment: &str, protected: bool) -> Event {
         drill: false,
         steps: STEPS.iter().map(|(i, k, t)| info(i, k, t)).collect(),
         rollback_steps: ROLLBACK.iter().map(|(i, k, t)| info(i, k, t)).collect(),
+        trust: None,
     }
 }
 
