@@ -133,6 +133,7 @@ fn app(steps: usize, lines: usize, containers: usize) -> App {
                 drill: false,
                 steps: (0..steps).map(step).collect(),
                 rollback_steps: vec![step(99)],
+                runbook_sha256: None,
             },
             t(0),
         ),

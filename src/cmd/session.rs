@@ -20,6 +20,8 @@ pub(super) struct Session<'a> {
     pub(super) answers: Option<Answers>,
     pub(super) args: &'a RunArgs,
     pub(super) taken_from: Option<LockInfo>,
+    /// Resuming with a changed runbook, accepted: the note that says so (both hashes).
+    pub(super) pinned: Option<Msg>,
 }
 
 impl Session<'_> {
@@ -57,6 +59,7 @@ impl Session<'_> {
                 "resume",
                 format!("release resumed by {}", self.r.ctx.operator),
             ));
+            initial.extend(self.pinned.clone());
         } else {
             initial.push(Msg::Begin(release_started(
                 self.r,
@@ -103,6 +106,7 @@ impl Session<'_> {
             auto_approve: self.args.auto_approve,
             answers: self.answers.clone(),
             tty: std::io::stdin().is_terminal(),
+            state_dir: Some(self.dir.clone()),
         };
         let mut driver = crate::driver::headless(self.r, writer, st, self.args.auto_approve)?;
         let mut d = Plain::new(&mut driver, &opts, out);

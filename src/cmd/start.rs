@@ -65,6 +65,7 @@ pub fn release_started(r: &Resolved, release_id: &str, drill: bool) -> Event {
             .iter()
             .map(|s| info(s, &r.ctx))
             .collect(),
+        runbook_sha256: crate::trust::runbook_sha256(&r.runbook.path).ok(),
     }
 }
 

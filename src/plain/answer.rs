@@ -7,6 +7,26 @@ use crate::release::{Msg, Outcome, Phase};
 use crate::runbook::StepType;
 
 impl<W: Write> Plain<'_, W> {
+    /// Answer the prompt for step `index` of `phase`: signed pre-approvals when the answers
+    /// file lists them, else one answer; a refused answer fails its step, with the refusal as
+    /// the reason.
+    pub(super) fn prompt(&mut self, phase: Phase, index: usize) -> color_eyre::Result<()> {
+        let s = &self.view.list(phase)[index];
+        let files = match &self.opts.answers {
+            Some(a) if s.kind == StepType::Approval => a.signed_files(&s.id),
+            _ => Vec::new(),
+        };
+        if !files.is_empty() {
+            return self.present_signed(phase, index, &files);
+        }
+        let m = self.answer(phase, index);
+        if let Some(why) = self.send(m)? {
+            let step = self.view.list(phase)[index].id.clone();
+            self.send(super::fail(phase, step, why))?;
+        }
+        Ok(())
+    }
+
     /// The answer to step `index` of `phase`: from the answers file, `--auto-approve`, the
     /// terminal, or a failure that says how to give it.
     pub(super) fn answer(&mut self, phase: Phase, index: usize) -> Msg {
@@ -53,7 +73,22 @@ impl<W: Write> Plain<'_, W> {
                 s.id, s.id
             ));
         }
-        if let Some(a) = answers.and_then(|a| a.approvals.get(&s.id)) {
+        // Where approvals must be signed, neither a typed name nor --auto-approve stands in.
+        let signed = self
+            .d
+            .resolved()
+            .is_some_and(|r| r.runbook.signs_approvals(&r.env_name));
+        if signed {
+            return fail(format!(
+                "step `{}` needs signed approvals in `{}`: a typed name or --auto-approve does not count; list pre-approvals (`flightdeck approve --pre … -o FILE`) in the answers file: [approvals.{}] signed = [\"bob.sig\", …]",
+                s.id,
+                self.d.resolved().map_or("", |r| r.env_name.as_str()),
+                s.id
+            ));
+        }
+        if let Some(a) = answers.and_then(|a| a.approvals.get(&s.id))
+            && !a.name.trim().is_empty()
+        {
             return Msg::Approve {
                 name: a.name.clone(),
                 reason: a.reason.clone(),

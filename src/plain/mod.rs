@@ -12,6 +12,7 @@ use color_eyre::eyre::{Result, eyre};
 
 mod answer;
 mod describe;
+pub mod preapproval;
 
 pub use crate::driver::now_ms;
 pub use crate::release::Mode;
@@ -29,6 +30,8 @@ pub struct PlainOpts {
     pub answers: Option<Answers>,
     /// Ask on `/dev/tty` when nothing else answers.
     pub tty: bool,
+    /// The state dir, whose journals say which pre-approvals were consumed.
+    pub state_dir: Option<crate::journal::StateDir>,
 }
 
 /// Drives one release headless and prints it. Returns the exit code.
@@ -75,14 +78,7 @@ impl<'a, W: Write> Plain<'a, W> {
                     }
                 }
             }
-            DriverEvent::Prompt { phase, index } => {
-                let m = self.answer(phase, index);
-                if let Some(why) = self.send(m)? {
-                    // A refused answer fails its step, with the refusal as the reason.
-                    let step = self.view.list(phase)[index].id.clone();
-                    self.send(fail(phase, step, why))?;
-                }
-            }
+            DriverEvent::Prompt { phase, index } => self.prompt(phase, index)?,
             DriverEvent::Refused(r) => self.line(&format!("refused: {r}"))?,
             DriverEvent::Halted(r) => {
                 self.line(&r)?;

@@ -8,6 +8,7 @@
 mod keygen;
 mod keys;
 mod payload;
+pub mod preapproval;
 mod sign;
 mod signers;
 mod validate;

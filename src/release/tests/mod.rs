@@ -43,6 +43,7 @@ pub(super) fn begin(steps: &[(&str, &str)], rollback: &[(&str, &str)]) -> Event 
         drill: false,
         steps: steps.iter().map(|(i, k)| info(i, k)).collect(),
         rollback_steps: rollback.iter().map(|(i, k)| info(i, k)).collect(),
+        runbook_sha256: None,
     }
 }
 

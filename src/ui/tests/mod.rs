@@ -104,6 +104,7 @@ fn begin(environment: &str, protected: bool) -> Event {
         drill: false,
         steps: STEPS.iter().map(|(i, k, t)| info(i, k, t)).collect(),
         rollback_steps: ROLLBACK.iter().map(|(i, k, t)| info(i, k, t)).collect(),
+        runbook_sha256: None,
     }
 }
 
