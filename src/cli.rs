@@ -260,6 +260,13 @@ pub enum JournalAction {
         #[arg(default_value = "latest")]
         id: String,
     },
-    /// Verify the hash chain and head of one journal, or of all.
-    Verify { id: Option<String> },
+    /// Verify the hash chain and head of one journal, or of all, and the signatures of its
+    /// approvals (against `--allowed-signers`, or the runbook's `[trust] allowed_signers`).
+    Verify {
+        id: Option<String>,
+        /// The OpenSSH allowed_signers file to check approval signatures against; default: the
+        /// runbook's `[trust] allowed_signers`.
+        #[arg(long, value_name = "PATH")]
+        allowed_signers: Option<std::path::PathBuf>,
+    },
 }

@@ -18,6 +18,14 @@ pub fn run(
     match action {
         JournalAction::List => cli::list(&dir, out),
         JournalAction::Show { id } => cli::show(&dir, id, out),
-        JournalAction::Verify { id } => cli::verify_cmd(&dir, id.as_deref(), out, err),
+        JournalAction::Verify {
+            id,
+            allowed_signers,
+        } => {
+            let signers = allowed_signers
+                .clone()
+                .or_else(|| crate::journal::verify_signatures::allowed_signers_for(&state.file));
+            cli::verify_cmd(&dir, id.as_deref(), signers.as_deref(), out, err)
+        }
     }
 }

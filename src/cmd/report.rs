@@ -12,7 +12,8 @@ use crate::journal::report::{Kind, Source, render};
 pub fn run(args: &ReportArgs, out: &mut impl Write, err: &mut impl Write) -> Result<i32> {
     let dir = state_dir(&args.state.file, args.state.state_dir.as_deref(), None);
     let path = dir.resolve(&args.id)?;
-    let src = Source::load(&path, &Hasher::from_env())?;
+    let mut src = Source::load(&path, &Hasher::from_env())?;
+    src.allowed_signers = crate::journal::verify_signatures::allowed_signers_for(&args.state.file);
     let kind = if args.incident {
         Kind::Incident
     } else if src.state.drill {

@@ -9,7 +9,7 @@ use super::hash::Hasher;
 use super::reader::{TornTail, read};
 use super::record::{Kind, Record};
 use super::state_dir::StateDir;
-use super::verify::{VerifyReport, verify};
+use super::verify::{VerifyReport, verify_signed};
 
 /// One line per release, newest first: id, record count, outcome (or "unfinished").
 pub fn list(dir: &StateDir, out: &mut impl Write) -> Result<i32> {
@@ -68,20 +68,36 @@ pub fn show(dir: &StateDir, id_or_latest: &str, out: &mut impl Write) -> Result<
 
 /// Verifies one release (or every release when `id` is `None`) with the key from the
 /// environment. Exit code 0 when all verify, 1 when any has a problem.
+///
+/// Signed approvals are checked against `signers` (an `allowed_signers` file); without one,
+/// a journal that has them does not verify (the signatures were not checked).
 pub fn verify_cmd(
     dir: &StateDir,
     id: Option<&str>,
+    signers: Option<&Path>,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> Result<i32> {
-    verify_cmd_with(dir, id, &Hasher::from_env(), out, err)
+    verify_cmd_signed(dir, id, &Hasher::from_env(), signers, out, err)
 }
 
-/// [`verify_cmd`] with an explicit hasher.
+/// [`verify_cmd`] with an explicit hasher and no `allowed_signers`.
 pub fn verify_cmd_with(
     dir: &StateDir,
     id: Option<&str>,
     hasher: &Hasher,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> Result<i32> {
+    verify_cmd_signed(dir, id, hasher, None, out, err)
+}
+
+/// [`verify_cmd`] with an explicit hasher.
+pub fn verify_cmd_signed(
+    dir: &StateDir,
+    id: Option<&str>,
+    hasher: &Hasher,
+    signers: Option<&Path>,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> Result<i32> {
@@ -97,7 +113,7 @@ pub fn verify_cmd_with(
     }
     let mut code = 0;
     for path in paths {
-        let report = verify(&path, hasher);
+        let report = verify_signed(&path, hasher, signers);
         print_report(&path, &report, out, err)?;
         if !report.ok() {
             code = 1;
@@ -122,6 +138,9 @@ fn print_report(
     }
     if let Some(torn) = report.torn_tail {
         writeln!(err, "{}", torn_warning(path, torn))?;
+    }
+    for a in report.signatures.iter().flat_map(|s| &s.approvals) {
+        writeln!(out, "approval {} (record {}): {}", a.step, a.seq, a.label())?;
     }
     if report.ok() {
         let id = path

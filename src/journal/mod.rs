@@ -22,6 +22,7 @@ pub mod record;
 pub mod report;
 pub mod state_dir;
 pub mod verify;
+pub mod verify_signatures;
 pub mod writer;
 
 pub use batch::OutputBatcher;
@@ -32,5 +33,5 @@ pub use lock::{Acquire, LockInfo};
 pub use reader::{ReadOutcome, TornTail, read};
 pub use record::{Kind, Record};
 pub use state_dir::{ReleaseEntry, StateDir, release_id};
-pub use verify::{Problem, VerifyReport, verify, verify_all};
+pub use verify::{Problem, VerifyReport, verify, verify_all, verify_signed};
 pub use writer::{Entry, Writer};

@@ -9,6 +9,7 @@ use super::hash::{Hasher, KEY_ENV};
 use super::head::Head;
 use super::reader::{Scanned, TornTail, scan};
 use super::state_dir::{ReleaseEntry, StateDir};
+use super::verify_signatures::SignatureReport;
 
 /// One thing wrong with a journal. `line` is 1-based; 0 means the file as a whole.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +28,8 @@ pub struct VerifyReport {
     pub problems: Vec<Problem>,
     /// A torn last line is reported here; it is only a problem if the head file counts it.
     pub torn_tail: Option<TornTail>,
+    /// The approvals and their signatures, when checked ([`verify_signed`]).
+    pub signatures: Option<SignatureReport>,
 }
 
 impl VerifyReport {
@@ -77,6 +80,17 @@ pub fn verify(path: &Path, hasher: &Hasher) -> VerifyReport {
     report.final_hash = line_hashes.last().cloned();
     report.problems = check.problems;
     report.problems.sort_by_key(|p| p.line);
+    report
+}
+
+/// [`verify`], and the signatures of its approvals against `signers` (an `allowed_signers`
+/// file; without one, signed approvals are reported as not checked).
+pub fn verify_signed(path: &Path, hasher: &Hasher, signers: Option<&Path>) -> VerifyReport {
+    let mut report = verify(path, hasher);
+    let sigs = super::verify_signatures::check_file(path, signers);
+    report.problems.extend(sigs.problems());
+    report.problems.sort_by_key(|p| p.line);
+    report.signatures = Some(sigs);
     report
 }
 

@@ -1,6 +1,7 @@
 //! Reports from a journal (Markdown): the release-evidence record, the incident report
 //! (seed 004's template, timeline filled in from the journal) and the rollback-drill record.
 
+mod approvals;
 mod drill;
 mod evidence;
 mod incident;
@@ -27,6 +28,8 @@ pub struct Source {
     pub final_hash: Option<String>,
     pub verify_ok: bool,
     pub problems: Vec<String>,
+    /// The `allowed_signers` file approval signatures are checked against (the runbook's).
+    pub allowed_signers: Option<std::path::PathBuf>,
 }
 
 impl Source {
@@ -53,6 +56,7 @@ impl Source {
                 .iter()
                 .map(|p| format!("line {}: {}", p.line, p.message))
                 .collect(),
+            allowed_signers: None,
         })
     }
 
