@@ -14,6 +14,7 @@ mod mask;
 mod mouse;
 mod picker;
 mod plan;
+mod preapprovals;
 mod prompts;
 mod report;
 mod resume;
