@@ -18,20 +18,31 @@ use crate::release::{Msg, Phase, StepStatus};
 use crate::trust::preapproval::{Consumed, Expected, Use, check, check_consumed, consumed_hash};
 use crate::trust::{Decision, Payload, verify};
 
+/// The `format` tag of an approval file (`crate::trust::approval_file` on h1's branch).
+const FORMAT: &str = "flightdeck-approval/1";
+
 /// A pre-approval file's two parts: the canonical payload text and the armored signature.
 ///
-/// The one reader of the file format (`{"payload": "…", "signature": "…"}`, what `flightdeck
-/// approve --pre -o FILE` writes); point it at `crate::trust::approval_file` when that lands.
+/// The one reader of the file format (`{"format": "flightdeck-approval/1", "payload": "…",
+/// "signature": "…"}`, what `flightdeck approve --pre -o FILE` writes); point it at
+/// `crate::trust::approval_file::read` when that lands.
 pub fn read_signed_file(path: &Path) -> Result<(String, String), String> {
     #[derive(serde::Deserialize)]
     struct File {
+        #[serde(default)]
+        format: Option<String>,
         payload: serde_json::Value,
         signature: String,
     }
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read it: {e}"))?;
     let f: File = serde_json::from_str(&text).map_err(|e| {
-        format!("not a pre-approval file ({e}); expected the JSON `{{payload, signature}}` that `flightdeck approve --pre -o FILE` writes")
+        format!("not a pre-approval file ({e}); expected the JSON `{{format, payload, signature}}` that `flightdeck approve --pre -o FILE` writes")
     })?;
+    if let Some(format) = f.format.as_deref().filter(|f| *f != FORMAT) {
+        return Err(format!(
+            "unknown approval file format `{format}` (this flightdeck reads `{FORMAT}`)"
+        ));
+    }
     let payload = match f.payload {
         serde_json::Value::String(s) => s,
         other => other.to_string(),
@@ -139,18 +150,22 @@ impl<W: Write> Plain<'_, W> {
             }
         };
         let given = msgs.len();
+        let waiting = |p: &Self| {
+            p.d.state()
+                .and_then(|st| st.list(phase).get(index))
+                .is_some_and(|s| s.status == StepStatus::Running)
+        };
         for m in msgs {
+            // The step ends at `min_approvals` (or at a rejection): the rest are not needed.
+            if !waiting(self) {
+                break;
+            }
             if let Some(why) = self.send(Msg::Signed(Box::new(m)))? {
                 self.send(fail(phase, step, why))?;
                 return Ok(());
             }
         }
-        let waiting = self
-            .d
-            .state()
-            .and_then(|st| st.list(phase).get(index))
-            .is_some_and(|s| s.status == StepStatus::Running);
-        if waiting {
+        if waiting(self) {
             let need = self.min_approvals(&step);
             self.send(fail(
                 phase,

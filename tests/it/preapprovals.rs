@@ -62,7 +62,7 @@ impl Team {
     }
 
     /// A pre-approval of step `cab` signed by `who`, valid for `valid` from `signed`, written
-    /// as `FILE` the way `flightdeck approve --pre -o FILE` does (`{payload, signature}`).
+    /// as `FILE` the way `flightdeck approve --pre -o FILE` does (`{format, payload, signature}`).
     fn pre(&self, who: &str, signed: DateTime<Utc>, valid: Duration, file: &str) -> PathBuf {
         let p = Payload {
             decision: Decision::Approve,
@@ -79,7 +79,9 @@ impl Team {
         };
         let text = p.canonical();
         let signature = sign(&text, &self.k.path(who)).expect("ssh-keygen signs");
-        let json = serde_json::json!({ "payload": text, "signature": signature });
+        let json = serde_json::json!({
+            "format": "flightdeck-approval/1", "payload": text, "signature": signature,
+        });
         self.d.write(file, &json.to_string())
     }
 
