@@ -264,7 +264,7 @@ pub enum JournalAction {
     /// approvals (against `--allowed-signers`, or the runbook's `[trust] allowed_signers`).
     Verify {
         id: Option<String>,
-        /// The OpenSSH allowed_signers file to check approval signatures against; default: the
+        /// The OpenSSH `allowed_signers` file to check approval signatures against; default: the
         /// runbook's `[trust] allowed_signers`.
         #[arg(long, value_name = "PATH")]
         allowed_signers: Option<std::path::PathBuf>,

@@ -21,7 +21,7 @@ pub(super) struct Session<'a> {
     pub(super) args: &'a RunArgs,
     pub(super) taken_from: Option<LockInfo>,
     /// Resuming with a changed runbook, accepted: the note that says so (both hashes).
-    pub(super) pinned: Option<Msg>,
+    pub(super) pinned: Option<Box<Msg>>,
 }
 
 impl Session<'_> {
@@ -59,7 +59,7 @@ impl Session<'_> {
                 "resume",
                 format!("release resumed by {}", self.r.ctx.operator),
             ));
-            initial.extend(self.pinned.clone());
+            initial.extend(self.pinned.clone().map(|m| *m));
         } else {
             initial.push(Msg::Begin(release_started(
                 self.r,

@@ -178,20 +178,20 @@ fn check_one(
 
 /// A signed record: `Ok(true)` verified, `Ok(false)` not checked (no signers), or what failed.
 fn signed(
-    c: &ApprovalCheck,
-    r: &Record,
+    check: &ApprovalCheck,
+    rec: &Record,
     release_id: &str,
     started: Option<&serde_json::Value>,
     signature: &str,
     signers: Option<&Path>,
 ) -> Result<bool, String> {
-    let d = &r.data;
-    let text = field(d, "payload")
+    let data = &rec.data;
+    let text = field(data, "payload")
         .ok_or("the record has a signature and no payload: signature cannot be checked")?;
-    let p = Payload::from_canonical(text)
+    let payload = Payload::from_canonical(text)
         .map_err(|e| format!("signature payload cannot be read: {e}"))?;
-    agrees(c, r, &p, release_id, started)?;
-    if let Some(h) = field(d, "consumed")
+    agrees(check, rec, &payload, release_id, started)?;
+    if let Some(h) = field(data, "consumed")
         && h != crate::trust::sha256_hex(signature.as_bytes())
     {
         return Err("the record's consumed hash is not the hash of its signature".into());
@@ -199,30 +199,34 @@ fn signed(
     let Some(signers) = signers else {
         return Ok(false);
     };
-    let v = verify_at(text, signature, signers, Some(p.ts)).map_err(|e| match e {
-        TrustError::NotAllowed { fingerprint } => format!(
-            "signature by key {fingerprint}, which is not an allowed signer: {} is not a principal of that key in {}",
-            c.who,
-            signers.display()
-        ),
-        TrustError::BadSignature { detail, .. } => {
-            format!("signature does not verify over its payload ({detail})")
-        }
-        other => format!("signature cannot be checked: {other}"),
-    })?;
-    if !v.principals.iter().any(|p| p == &c.who) {
+    let who = &check.who;
+    let verified =
+        verify_at(text, signature, signers, Some(payload.ts)).map_err(|e| match e {
+            TrustError::NotAllowed { fingerprint } => format!(
+                "signature by key {fingerprint}, which is not an allowed signer: {who} is not a principal of that key in {}",
+                signers.display()
+            ),
+            TrustError::BadSignature { detail, .. } => {
+                format!("signature does not verify over its payload ({detail})")
+            }
+            other => format!("signature cannot be checked: {other}"),
+        })?;
+    if !verified.principals.iter().any(|p| p == who) {
         return Err(format!(
-            "signature verifies for {}, not for the record's principal {} ({} in {})",
-            v.principals.join(", "),
-            c.who,
-            v.fingerprint,
+            "signature verifies for {}, not for the record's principal {who} ({} in {})",
+            verified.principals.join(", "),
+            verified.fingerprint,
             signers.display()
         ));
     }
-    if c.key.as_deref().is_some_and(|k| k != v.fingerprint) {
+    if check
+        .key
+        .as_deref()
+        .is_some_and(|k| k != verified.fingerprint)
+    {
         return Err(format!(
             "the record's key differs from the key that made the signature ({})",
-            v.fingerprint
+            verified.fingerprint
         ));
     }
     Ok(true)

@@ -95,6 +95,8 @@ pub fn check_consumed(
 mod tests {
     use super::*;
 
+    type Change = fn(&mut Payload);
+
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
     }
@@ -148,7 +150,7 @@ mod tests {
     #[test]
     fn each_binding_is_checked() {
         let now = at("2026-12-06T18:00:00Z");
-        let cases: [(fn(&mut Payload), &str); 5] = [
+        let cases: [(Change, &str); 5] = [
             (|p| p.runbook_sha256 = "bb22".into(), "another runbook"),
             (|p| p.name = "frontend".into(), "release `frontend`"),
             (|p| p.version = "2.4.1".into(), "version `2.4.1`"),
