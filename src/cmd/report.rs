@@ -14,6 +14,17 @@ pub fn run(args: &ReportArgs, out: &mut impl Write, err: &mut impl Write) -> Res
     let path = dir.resolve(&args.id)?;
     let mut src = Source::load(&path, &Hasher::from_env())?;
     src.allowed_signers = crate::journal::verify_signatures::allowed_signers_for(&args.state.file);
+    // An approval whose signature fails makes the journal fail to verify, as in `journal
+    // verify` (signatures not checked for want of allowed_signers are said in the section).
+    let signatures = crate::journal::verify_signatures::check(
+        &src.records,
+        &src.id,
+        src.allowed_signers.as_deref(),
+    );
+    for p in signatures.problems().into_iter().filter(|p| p.line > 0) {
+        src.problems.push(format!("line {}: {}", p.line, p.message));
+        src.verify_ok = false;
+    }
     let kind = if args.incident {
         Kind::Incident
     } else if src.state.drill {

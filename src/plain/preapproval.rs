@@ -80,23 +80,21 @@ pub struct Context<'a> {
     pub now: DateTime<Utc>,
 }
 
-/// Read, verify and check one pre-approval file: the signed approval to send, `None` when
-/// this release already recorded it at this step, or why it is refused.
-pub fn load(path: &Path, cx: &Context<'_>) -> Result<Option<SignedApproval>, String> {
+/// Read, verify and check one pre-approval file: the signed approval to send, or why it is
+/// refused.
+pub fn load(path: &Path, cx: &Context<'_>) -> Result<SignedApproval, String> {
     let (text, signature) = read_signed_file(path)?;
     let payload = Payload::from_canonical(&text).map_err(|e| e.to_string())?;
     let verified = verify(&text, &signature, cx.allowed_signers).map_err(|e| e.to_string())?;
     let decision = check(&payload, &cx.want, cx.now)?;
     let hash = consumed_hash(&signature);
-    if check_consumed(&hash, cx.consumed, cx.release_id, cx.want.step)? {
-        return Ok(None);
-    }
+    check_consumed(&hash, cx.consumed, cx.release_id, cx.want.step)?;
     let principal = cx
         .approvers
         .and_then(|a| verified.principals.iter().find(|p| a.contains(p)))
         .unwrap_or(&verified.principal)
         .clone();
-    Ok(Some(SignedApproval {
+    Ok(SignedApproval {
         step: payload.step.clone(),
         principal,
         key: verified.fingerprint,
@@ -105,7 +103,7 @@ pub fn load(path: &Path, cx: &Context<'_>) -> Result<Option<SignedApproval>, Str
         payload: text,
         signature,
         consumed: Some(hash),
-    }))
+    })
 }
 
 /// Load every file of a step; the first refusal names its file. Two files from one principal,
@@ -115,9 +113,7 @@ pub fn load_all(files: &[PathBuf], cx: &Context<'_>) -> Result<Vec<SignedApprova
     let mut seen = BTreeSet::new();
     for f in files {
         let at = |why: String| format!("pre-approval {}: {why}", f.display());
-        let Some(sa) = load(f, cx).map_err(at)? else {
-            continue;
-        };
+        let sa = load(f, cx).map_err(at)?;
         if out.iter().any(|o| o.principal == sa.principal) {
             return Err(at(format!(
                 "{} already signed another of the listed files; each approver counts once",
@@ -171,7 +167,7 @@ impl<W: Write> Plain<'_, W> {
                 phase,
                 step.clone(),
                 format!(
-                    "the answers file gives {given} new signed approval(s) for `{step}`, and it needs {need} (min_approvals): list more in [approvals.{step}] signed = [...]"
+                    "the answers file gives {given} signed approval(s) for `{step}`, and it needs {need} (min_approvals): list more in [approvals.{step}] signed = [...]"
                 ),
             ))?;
         }

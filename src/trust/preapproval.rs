@@ -72,18 +72,22 @@ pub fn check(p: &Payload, want: &Expected<'_>, now: DateTime<Utc>) -> Result<Dec
     }
 }
 
-/// Refuse a pre-approval whose hash was consumed in an earlier release, or at another step;
-/// `Ok(true)` when this release already recorded it at this step (a retried step: it is not
-/// presented again), `Ok(false)` when it is fresh.
+/// Refuse a pre-approval whose hash was consumed by an earlier release, or by another step of
+/// this one. A new attempt of the same step in the same release (a resumed, retried step
+/// collects its approvals anew) may present it again: it is still this release's one use.
 pub fn check_consumed(
     hash: &str,
     consumed: &Consumed,
     release_id: &str,
     step: &str,
-) -> Result<bool, String> {
+) -> Result<(), String> {
     match consumed.get(hash) {
-        None => Ok(false),
-        Some(u) if u.release_id == release_id && u.step == step => Ok(true),
+        None => Ok(()),
+        Some(u) if u.release_id == release_id && u.step == step => Ok(()),
+        Some(u) if u.release_id == release_id => Err(format!(
+            "it was already consumed by step `{}` of this release; a pre-approval counts once",
+            u.step
+        )),
         Some(u) => Err(format!(
             "it was already consumed by release {} (step `{}`); a pre-approval counts once",
             u.release_id, u.step
@@ -180,7 +184,7 @@ mod tests {
         let hash = consumed_hash(sig);
         assert_eq!(hash, sha256_hex(sig.as_bytes()));
         let mut consumed = Consumed::new();
-        assert_eq!(check_consumed(&hash, &consumed, "r2", "cab"), Ok(false));
+        assert_eq!(check_consumed(&hash, &consumed, "r2", "cab"), Ok(()));
         consumed.insert(
             hash.clone(),
             Use {
@@ -190,7 +194,9 @@ mod tests {
         );
         let e = check_consumed(&hash, &consumed, "r2", "cab").expect_err("reused");
         assert!(e.contains("already consumed by release r1"), "{e}");
-        assert_eq!(check_consumed(&hash, &consumed, "r1", "cab"), Ok(true));
-        assert!(check_consumed(&hash, &consumed, "r1", "other").is_err());
+        // A new attempt of the same step of the same release presents it again.
+        assert_eq!(check_consumed(&hash, &consumed, "r1", "cab"), Ok(()));
+        let e = check_consumed(&hash, &consumed, "r1", "other").expect_err("another step");
+        assert!(e.contains("consumed by step `cab` of this release"), "{e}");
     }
 }

@@ -473,6 +473,15 @@ fn journal_verify_lists_signed_approvals_and_catches_a_rewritten_reason() {
         "{text}"
     );
     assert!(text.contains("reason"), "{text}");
+    // The report says so too, and exits 1.
+    let rep = t.d.cmd(&["report", id]).output().expect("runs");
+    let md = String::from_utf8_lossy(&rep.stdout);
+    assert_eq!(rep.status.code(), Some(1), "{}", out(&rep));
+    assert!(
+        md.contains(&format!("bob ({fp}) ✘ the record's reason differs")),
+        "{md}"
+    );
+    assert!(md.contains("FAILS") && md.contains("signature"), "{md}");
     // Rewriting the signed payload too: the signature no longer verifies over it.
     rewrite(&t.d.state(), &path, 1, |r| {
         let p = r.data["payload"].as_str().expect("payload").replace(
