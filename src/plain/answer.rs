@@ -7,26 +7,6 @@ use crate::release::{Msg, Outcome, Phase};
 use crate::runbook::StepType;
 
 impl<W: Write> Plain<'_, W> {
-    /// Answer the prompt for step `index` of `phase`: signed pre-approvals when the answers
-    /// file lists them, else one answer; a refused answer fails its step, with the refusal as
-    /// the reason.
-    pub(super) fn prompt(&mut self, phase: Phase, index: usize) -> color_eyre::Result<()> {
-        let s = &self.view.list(phase)[index];
-        let files = match &self.opts.answers {
-            Some(a) if s.kind == StepType::Approval => a.signed_files(&s.id),
-            _ => Vec::new(),
-        };
-        if !files.is_empty() {
-            return self.present_signed(phase, index, &files);
-        }
-        let m = self.answer(phase, index);
-        if let Some(why) = self.send(m)? {
-            let step = self.view.list(phase)[index].id.clone();
-            self.send(super::fail(phase, step, why))?;
-        }
-        Ok(())
-    }
-
     /// The answer to step `index` of `phase`: from the answers file, `--auto-approve`, the
     /// terminal, or a failure that says how to give it.
     pub(super) fn answer(&mut self, phase: Phase, index: usize) -> Msg {

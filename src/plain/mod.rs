@@ -78,7 +78,17 @@ impl<'a, W: Write> Plain<'a, W> {
                     }
                 }
             }
-            DriverEvent::Prompt { phase, index } => self.prompt(phase, index)?,
+            DriverEvent::Prompt { phase, index } => {
+                if self.pre_approvals(phase, index)? {
+                    return Ok(None);
+                }
+                let m = self.answer(phase, index);
+                if let Some(why) = self.send(m)? {
+                    // A refused answer fails its step, with the refusal as the reason.
+                    let step = self.view.list(phase)[index].id.clone();
+                    self.send(fail(phase, step, why))?;
+                }
+            }
             DriverEvent::Refused(r) => self.line(&format!("refused: {r}"))?,
             DriverEvent::Halted(r) => {
                 self.line(&r)?;

@@ -15,6 +15,7 @@ use super::{Plain, fail};
 use crate::journal::{Kind, StateDir};
 use crate::release::msg::SignedApproval;
 use crate::release::{Msg, Phase, StepStatus};
+use crate::runbook::StepType;
 use crate::trust::preapproval::{Consumed, Expected, Use, check, check_consumed, consumed_hash};
 use crate::trust::{Decision, Payload, verify};
 
@@ -129,14 +130,24 @@ pub fn load_all(files: &[PathBuf], cx: &Context<'_>) -> Result<Vec<SignedApprova
 }
 
 impl<W: Write> Plain<'_, W> {
+    /// When step `index` of `phase` is an approval step whose answers list signed
+    /// pre-approvals, answer it with them and say so (`true`); else leave it (`false`).
+    pub(super) fn pre_approvals(&mut self, phase: Phase, index: usize) -> Result<bool> {
+        let s = &self.view.list(phase)[index];
+        let files = match &self.opts.answers {
+            Some(a) if s.kind == StepType::Approval => a.signed_files(&s.id),
+            _ => Vec::new(),
+        };
+        if files.is_empty() {
+            return Ok(false);
+        }
+        self.present_signed(phase, index, &files)?;
+        Ok(true)
+    }
+
     /// Answer approval step `index` of `phase` with the pre-approvals in `files`: check them
     /// all, then send each; the step fails when one is refused, or when they are too few.
-    pub(super) fn present_signed(
-        &mut self,
-        phase: Phase,
-        index: usize,
-        files: &[PathBuf],
-    ) -> Result<()> {
+    fn present_signed(&mut self, phase: Phase, index: usize, files: &[PathBuf]) -> Result<()> {
         let step = self.view.list(phase)[index].id.clone();
         let msgs = match self.signed_msgs(&step, files) {
             Ok(m) => m,
