@@ -104,6 +104,7 @@ impl Team {
                 "answers.toml",
             ])
             .env("RUST_BACKTRACE", "0")
+            .timeout(std::time::Duration::from_secs(60))
             .output()
             .expect("runs")
     }
@@ -253,13 +254,15 @@ fn typed_names_and_auto_approve_do_not_stand_in_for_signed_approvals() {
     assert_eq!(o.status.code(), Some(1), "{text}");
     assert!(text.contains("needs signed approvals"), "{text}");
     assert!(!t.deployed(), "{text}");
-    // Unprotected but signed: --auto-approve does not count either.
+    // Unprotected but signed: --auto-approve does not count either. (With the approvals inbox
+    // the step waits for signed approvals instead: its timeout ends the wait.)
     let staging = RUNBOOK
         .replace("protected = true", "protected = false")
         .replace(
             "allowed_signers = \"allowed_signers\"",
             "allowed_signers = \"allowed_signers\"\nsigned_approvals = [\"production\"]",
-        );
+        )
+        .replace("min_approvals = 2", "min_approvals = 2\ntimeout = \"3s\"");
     t.d.write("flightdeck.toml", &staging);
     let o =
         t.d.cmd(&[
@@ -272,12 +275,23 @@ fn typed_names_and_auto_approve_do_not_stand_in_for_signed_approvals() {
             "retry",
         ])
         .env("RUST_BACKTRACE", "0")
+        .timeout(std::time::Duration::from_secs(60))
         .output()
         .expect("runs");
     let text = out(&o);
     assert_eq!(o.status.code(), Some(1), "{text}");
-    assert!(text.contains("needs signed approvals"), "{text}");
     assert!(!t.deployed(), "{text}");
+    let (records, _) = t.d.latest();
+    assert!(
+        !records.iter().any(|r| r.kind == Kind::Approval),
+        "--auto-approve approved a signed step: {records:#?}"
+    );
+    assert!(
+        records
+            .iter()
+            .any(|r| r.kind == Kind::Note && r.data["action"] == "auto-approve"),
+        "the run under test is the --auto-approve one: {records:#?}"
+    );
 }
 
 const PINNED: &str = r#"[release]
