@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::reader::read;
+use super::reader::{Scanned, scan};
 use super::record::{Kind, Record};
 use super::verify::Problem;
 use crate::trust::{Decision, Payload, TrustError, verify_at};
@@ -121,21 +121,49 @@ pub fn check_file(path: &Path, signers: Option<&Path>) -> SignatureReport {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let records = read(path).map(|o| o.records).unwrap_or_default();
-    check(&records, &id, signers)
+    let buf = std::fs::read(path).unwrap_or_default();
+    let (lines, _) = scan(&buf);
+    check_lines(&lines, &id, signers)
+}
+
+/// Check the approvals of a scanned journal (release `release_id`): records keep their line
+/// numbers. This is the one call `verify` makes.
+pub(crate) fn check_lines(
+    lines: &[Scanned<'_>],
+    release_id: &str,
+    signers: Option<&Path>,
+) -> SignatureReport {
+    let numbered: Vec<(usize, &Record)> = lines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| l.record.as_ref().ok().map(|r| (i + 1, r)))
+        .collect();
+    check_numbered(&numbered, release_id, signers)
 }
 
 /// Check every approval record of `records` (one journal, release `release_id`).
 pub fn check(records: &[Record], release_id: &str, signers: Option<&Path>) -> SignatureReport {
-    let started = records
-        .iter()
-        .find(|r| r.kind == Kind::ReleaseStarted)
-        .map(|r| &r.data);
-    let approvals = records
+    let numbered: Vec<(usize, &Record)> = records
         .iter()
         .enumerate()
+        .map(|(i, r)| (i + 1, r))
+        .collect();
+    check_numbered(&numbered, release_id, signers)
+}
+
+fn check_numbered(
+    records: &[(usize, &Record)],
+    release_id: &str,
+    signers: Option<&Path>,
+) -> SignatureReport {
+    let started = records
+        .iter()
+        .find(|(_, r)| r.kind == Kind::ReleaseStarted)
+        .map(|(_, r)| &r.data);
+    let approvals = records
+        .iter()
         .filter(|(_, r)| r.kind == Kind::Approval)
-        .map(|(i, r)| check_one(i + 1, r, release_id, started, signers))
+        .map(|(line, r)| check_one(*line, r, release_id, started, signers))
         .collect();
     SignatureReport {
         signers: signers.map(Path::to_path_buf),
