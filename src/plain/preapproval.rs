@@ -241,3 +241,33 @@ impl<W: Write> Plain<'_, W> {
             .unwrap_or(1)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_file_format_is_read_and_a_foreign_tag_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bob.sig");
+        let good = serde_json::json!({
+            "format": FORMAT, "payload": "{\"a\":1}", "signature": "SIG",
+        });
+        std::fs::write(&path, good.to_string()).unwrap();
+        assert_eq!(
+            read_signed_file(&path),
+            Ok(("{\"a\":1}".to_owned(), "SIG".to_owned()))
+        );
+        let foreign = serde_json::json!({
+            "format": "other/2", "payload": "{}", "signature": "SIG",
+        });
+        std::fs::write(&path, foreign.to_string()).unwrap();
+        let e = read_signed_file(&path).expect_err("foreign format");
+        assert!(e.contains("unknown approval file format `other/2`"), "{e}");
+        std::fs::write(&path, "not json").unwrap();
+        let e = read_signed_file(&path).expect_err("not json");
+        assert!(e.contains("not a pre-approval file"), "{e}");
+        let e = read_signed_file(&dir.path().join("none.sig")).expect_err("missing");
+        assert!(e.starts_with("cannot read it"), "{e}");
+    }
+}
