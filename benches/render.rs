@@ -138,6 +138,7 @@ fn app(steps: usize, lines: usize, containers: usize) -> App {
                 steps: (0..steps).map(step).collect(),
                 rollback_steps: vec![step(99)],
                 trust: None,
+                runbook_sha256: None,
             },
             t(0),
         ),

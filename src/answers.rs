@@ -9,9 +9,14 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct Approval {
+    /// A typed approver (not accepted where approvals must be signed).
+    #[serde(default)]
     pub name: String,
     #[serde(default)]
     pub reason: String,
+    /// Pre-approval files (`flightdeck approve --pre … -o FILE`), relative to the answers file.
+    #[serde(default)]
+    pub signed: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
@@ -70,6 +75,9 @@ pub struct Answers {
     /// The file's text, journaled whole.
     #[serde(skip)]
     pub text: String,
+    /// The directory of the answers file: `signed` paths are relative to it.
+    #[serde(skip)]
+    pub dir: std::path::PathBuf,
 }
 
 impl Answers {
@@ -82,7 +90,7 @@ impl Answers {
                 format!("{line}:{col}: ")
             });
             eyre!(
-                "{file}:{at}{} (expected [evidence], [approvals.ID] with name and reason, [rollback] confirm/target, [resume] interrupted/note, [drill] findings, [warnings] ack)",
+                "{file}:{at}{} (expected [evidence], [approvals.ID] with name and reason or signed = [\"FILE\", …], [rollback] confirm/target, [resume] interrupted/note, [drill] findings)",
                 e.message()
             )
         })?;
@@ -93,7 +101,18 @@ impl Answers {
     pub fn load(path: &Path) -> Result<Answers> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| eyre!("{}: cannot read the answers file: {e}", path.display()))?;
-        Self::parse(&text, &path.display().to_string())
+        let mut a = Self::parse(&text, &path.display().to_string())?;
+        a.dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Ok(a)
+    }
+
+    /// The pre-approval files listed for step `id`, resolved against the answers file's
+    /// directory.
+    pub fn signed_files(&self, id: &str) -> Vec<std::path::PathBuf> {
+        self.approvals
+            .get(id)
+            .map(|a| a.signed.iter().map(|f| self.dir.join(f)).collect())
+            .unwrap_or_default()
     }
 
     /// Whether the file confirms a rollback in `env`.
@@ -131,6 +150,24 @@ mod tests {
             Some("checked the dashboards")
         );
         assert!(Answers::parse("[warnings]\nacks = \"x\"\n", "a.toml").is_err());
+    }
+
+    #[test]
+    fn signed_pre_approvals_are_relative_to_the_answers_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("answers.toml");
+        std::fs::write(
+            &path,
+            "[approvals.cab]\nsigned = [\"bob.sig\", \"sub/carol.sig\"]\n",
+        )
+        .unwrap();
+        let a = Answers::load(&path).expect("parses");
+        assert!(a.approvals["cab"].name.is_empty());
+        assert_eq!(
+            a.signed_files("cab"),
+            vec![dir.path().join("bob.sig"), dir.path().join("sub/carol.sig")]
+        );
+        assert!(a.signed_files("other").is_empty());
     }
 
     #[test]

@@ -163,6 +163,10 @@ pub struct RunArgs {
     /// Close the latest unfinished release as abandoned, with this note, and start a new one.
     #[arg(long, value_name = "NOTE")]
     pub abandon: Option<String>,
+    /// Resume even though the runbook changed since the release started (journaled with both
+    /// SHA-256 hashes).
+    #[arg(long)]
+    pub accept_changed_runbook: bool,
     /// A rollback drill: run the release, then its rollback on purpose, and record findings
     /// (headless; refused in a protected environment — use `--env staging`).
     #[arg(long)]

@@ -42,6 +42,7 @@ pub fn trust_check(file: &Path, allowed_signers: Option<&Path>, offline: bool) -
             .is_some_and(|t| t.seal),
         anchor: rb.as_ref().and_then(target),
         offline,
+        signatures: true,
     }
 }
 

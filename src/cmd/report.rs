@@ -13,7 +13,19 @@ pub fn run(args: &ReportArgs, out: &mut impl Write, err: &mut impl Write) -> Res
     let dir = state_dir(&args.state.file, args.state.state_dir.as_deref(), None);
     let path = dir.resolve(&args.id)?;
     let signers = super::journal_trust::trust_check(&args.state.file, None, true).allowed_signers;
-    let src = Source::load_with(&path, &Hasher::from_env(), signers.as_deref())?;
+    let mut src = Source::load_with(&path, &Hasher::from_env(), signers.as_deref())?;
+    src.allowed_signers = signers;
+    // An approval whose signature fails makes the journal fail to verify, as in `journal
+    // verify` (signatures not checked for want of allowed_signers are said in the section).
+    let signatures = crate::journal::verify_signatures::check(
+        &src.records,
+        &src.id,
+        src.allowed_signers.as_deref(),
+    );
+    for p in signatures.problems().into_iter().filter(|p| p.line > 0) {
+        src.problems.push(format!("line {}: {}", p.line, p.message));
+        src.verify_ok = false;
+    }
     let kind = if args.incident {
         Kind::Incident
     } else if src.state.drill {

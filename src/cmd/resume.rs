@@ -89,3 +89,81 @@ pub(super) async fn abandon(
     d.finish().await?;
     Ok(())
 }
+
+/// Runbook pinning (DESIGN.md §9.2): the hash `release-started` recorded for release `id`, and
+/// the runbook's hash now. `Ok(None)`: unchanged (or an old journal without the field);
+/// `Ok(Some(note))`: changed and accepted, the note to journal; `Err(why)`: changed, refused.
+pub(super) fn pinned_runbook(
+    dir: &StateDir,
+    id: &str,
+    runbook: &std::path::Path,
+    accept: bool,
+) -> Result<std::result::Result<Option<Msg>, String>> {
+    let read = crate::journal::read(&dir.journal_path(id))?;
+    let started = read.records.iter().find_map(|r| match replay::event_of(r) {
+        Ok((crate::release::Event::ReleaseStarted { runbook_sha256, .. }, _)) => {
+            Some(runbook_sha256)
+        }
+        _ => None,
+    });
+    let Some(Some(then)) = started else {
+        return Ok(Ok(None));
+    };
+    let now = crate::trust::runbook_sha256(runbook)
+        .map_err(|e| eyre!("{}: cannot read the runbook: {e}", runbook.display()))?;
+    Ok(pin_decision(&then, &now, accept))
+}
+
+/// The decision of [`pinned_runbook`] for the two hashes.
+pub(super) fn pin_decision(
+    then: &str,
+    now: &str,
+    accept: bool,
+) -> std::result::Result<Option<Msg>, String> {
+    if then == now {
+        return Ok(None);
+    }
+    if !accept {
+        return Err(format!(
+            "refused: the runbook changed since the release started: sha256 {then} → {now}; pass --accept-changed-runbook to resume anyway"
+        ));
+    }
+    Ok(Some(Msg::Record(crate::release::Event::Note {
+        step: None,
+        phase: None,
+        action: Some("accept-changed-runbook".into()),
+        text: format!(
+            "resumed with a changed runbook (--accept-changed-runbook): sha256 {then} → {now}"
+        ),
+        extend_ms: None,
+    })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unchanged_runbook_resumes_quietly() {
+        assert_eq!(pin_decision("aa", "aa", false), Ok(None));
+        assert_eq!(pin_decision("aa", "aa", true), Ok(None));
+    }
+
+    #[test]
+    fn a_changed_runbook_is_refused_with_both_hashes() {
+        let why = pin_decision("aa", "bb", false).expect_err("refused");
+        assert!(why.contains("sha256 aa → bb"), "{why}");
+        assert!(why.contains("--accept-changed-runbook"), "{why}");
+    }
+
+    #[test]
+    fn accepting_a_changed_runbook_journals_both_hashes() {
+        let Ok(Some(Msg::Record(crate::release::Event::Note { action, text, .. }))) =
+            pin_decision("aa", "bb", true)
+        else {
+            panic!("a note");
+        };
+        assert_eq!(action.as_deref(), Some("accept-changed-runbook"));
+        assert!(text.contains("aa → bb"), "{text}");
+    }
+}

@@ -78,6 +78,7 @@ pub async fn run(args: &RollbackArgs, out: &mut impl Write, err: &mut impl Write
         auto_approve: false,
         answers,
         tty: false,
+        state_dir: Some(dir.clone()),
     };
     execute(
         &r,

@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use color_eyre::eyre::Result;
 
 use super::load::{load_resolved, opts_from, state_dir};
-use super::resume::{ResumeAnswer, abandon, ask_resume, stale_lock_confirmed};
+use super::resume::{ResumeAnswer, abandon, ask_resume, pinned_runbook, stale_lock_confirmed};
 use super::session::Session;
 pub use super::session::ssh_warning;
 pub use super::start::{
@@ -73,6 +73,18 @@ pub async fn run(args: &RunArgs, out: &mut impl Write, err: &mut impl Write) -> 
             false,
         ),
     };
+    // A resumed release runs the runbook it started with, unless the change is accepted.
+    let pinned = if resume {
+        match pinned_runbook(&dir, &id, &r.runbook.path, args.accept_changed_runbook)? {
+            Ok(note) => note.map(Box::new),
+            Err(why) => {
+                writeln!(err, "{why}")?;
+                return Ok(REFUSED);
+            }
+        }
+    } else {
+        None
+    };
     let take_over = args.take_over || (!plain && stale_lock_confirmed(&dir));
     let taken_from = match take_lock(&dir, &r.ctx.operator, Some(&id), take_over)? {
         Ok(prev) => prev,
@@ -94,6 +106,7 @@ pub async fn run(args: &RunArgs, out: &mut impl Write, err: &mut impl Write) -> 
             answers,
             args,
             taken_from,
+            pinned,
         };
         Box::pin(s.drive(plain, out, err)).await
     }

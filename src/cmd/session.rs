@@ -20,6 +20,8 @@ pub(super) struct Session<'a> {
     pub(super) answers: Option<Answers>,
     pub(super) args: &'a RunArgs,
     pub(super) taken_from: Option<LockInfo>,
+    /// Resuming with a changed runbook, accepted: the note that says so (both hashes).
+    pub(super) pinned: Option<Box<Msg>>,
 }
 
 impl Session<'_> {
@@ -65,6 +67,7 @@ impl Session<'_> {
             if !st.background_running().is_empty() {
                 initial.push(Msg::ResumeBackground);
             }
+            initial.extend(self.pinned.clone().map(|m| *m));
         } else {
             initial.push(Msg::Begin(release_started_with(
                 self.r,
@@ -112,6 +115,7 @@ impl Session<'_> {
             auto_approve: self.args.auto_approve,
             answers: self.answers.clone(),
             tty: std::io::stdin().is_terminal(),
+            state_dir: Some(self.dir.clone()),
         };
         let mut driver = crate::driver::headless(self.r, writer, st, self.args.auto_approve)?;
         let mut d = Plain::new(&mut driver, &opts, out);

@@ -116,6 +116,7 @@ pub fn release_started_with(
             .map(|s| info(s, &r.ctx))
             .collect(),
         trust: release_trust(r, key).map(Box::new),
+        runbook_sha256: crate::trust::runbook_sha256(&r.runbook.path).ok(),
     }
 }
 

@@ -68,16 +68,25 @@ pub fn show(dir: &StateDir, id_or_latest: &str, out: &mut impl Write) -> Result<
 
 /// Verifies one release (or every release when `id` is `None`) with the key from the
 /// environment. Exit code 0 when all verify, 1 when any has a problem.
+///
+/// Signed approvals are checked against `signers` (an `allowed_signers` file); without one,
+/// a journal that has them does not verify (the signatures were not checked).
 pub fn verify_cmd(
     dir: &StateDir,
     id: Option<&str>,
+    signers: Option<&Path>,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> Result<i32> {
-    verify_cmd_with(dir, id, &Hasher::from_env(), out, err)
+    let trust = TrustCheck {
+        allowed_signers: signers.map(Path::to_path_buf),
+        signatures: true,
+        ..TrustCheck::default()
+    };
+    verify_full(dir, id, &Hasher::from_env(), &trust, out, err)
 }
 
-/// [`verify_cmd`] with an explicit hasher.
+/// [`verify_cmd`] with an explicit hasher and no `allowed_signers`.
 pub fn verify_cmd_with(
     dir: &StateDir,
     id: Option<&str>,
@@ -85,7 +94,11 @@ pub fn verify_cmd_with(
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> Result<i32> {
-    verify_full(dir, id, hasher, &TrustCheck::default(), out, err)
+    let trust = TrustCheck {
+        signatures: true,
+        ..TrustCheck::default()
+    };
+    verify_full(dir, id, hasher, &trust, out, err)
 }
 
 /// [`verify_cmd`], checking seals and anchors as `trust` says.
@@ -147,6 +160,9 @@ fn print_report(
     }
     for n in &report.notes {
         writeln!(err, "note: {file}: {n}")?;
+    }
+    for a in report.signatures.iter().flat_map(|s| &s.approvals) {
+        writeln!(out, "approval {} (record {}): {}", a.step, a.seq, a.label())?;
     }
     if report.ok() {
         let id = path

@@ -24,6 +24,7 @@ pub mod state_dir;
 pub mod verify;
 pub mod verify_anchors;
 pub mod verify_seals;
+pub mod verify_signatures;
 pub mod writer;
 
 pub use batch::OutputBatcher;

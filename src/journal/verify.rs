@@ -9,6 +9,7 @@ use super::hash::{Hasher, KEY_ENV};
 use super::head::Head;
 use super::reader::{Scanned, TornTail, scan};
 use super::state_dir::{ReleaseEntry, StateDir};
+use super::verify_signatures::SignatureReport;
 
 /// One thing wrong with a journal. `line` is 1-based; 0 means the file as a whole.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,10 +30,12 @@ pub struct VerifyReport {
     pub torn_tail: Option<TornTail>,
     /// What was not checked, and why (say, `--offline`).
     pub notes: Vec<String>,
+    /// The approvals and their signatures, when checked ([`TrustCheck::signatures`]).
+    pub signatures: Option<SignatureReport>,
 }
 
-/// What `journal verify` checks beyond the chain and the head (DESIGN.md §9.2–9.3): seals and
-/// anchors, from the runbook and the command line.
+/// What `journal verify` checks beyond the chain and the head (DESIGN.md §9.2–9.3): seals,
+/// anchors and approval signatures, from the runbook and the command line.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TrustCheck {
     /// The `allowed_signers` file signatures are verified against.
@@ -43,6 +46,9 @@ pub struct TrustCheck {
     pub anchor: Option<super::verify_anchors::AnchorTarget>,
     /// Skip fetching the remote's anchors.
     pub offline: bool,
+    /// Check every signed approval against `allowed_signers` (`journal verify`; a resume does
+    /// not: its journal was written by this host's releases).
+    pub signatures: bool,
 }
 
 impl VerifyReport {
@@ -98,6 +104,12 @@ pub fn verify_with(path: &Path, hasher: &Hasher, trust: &TrustCheck) -> VerifyRe
     let (p, notes) = (&mut check.problems, &mut report.notes);
     super::verify_seals::check(&lines, &line_hashes, &genesis, &id, trust, p, notes);
     super::verify_anchors::check(&lines, &line_hashes, &genesis, &id, trust, p, notes);
+    if trust.signatures {
+        let sigs =
+            super::verify_signatures::check_lines(&lines, &id, trust.allowed_signers.as_deref());
+        p.extend(sigs.problems());
+        report.signatures = Some(sigs);
+    }
     report.records = lines.iter().filter(|l| l.record.is_ok()).count();
     report.final_hash = line_hashes.last().cloned();
     report.problems = check.problems;

@@ -105,7 +105,22 @@ impl<W: Write> Plain<'_, W> {
                 s.id, s.id
             ));
         }
-        if let Some(a) = answers.and_then(|a| a.approvals.get(&s.id)) {
+        // Where approvals must be signed, neither a typed name nor --auto-approve stands in.
+        let signed = self
+            .d
+            .resolved()
+            .is_some_and(|r| r.runbook.signs_approvals(&r.env_name));
+        if signed {
+            return fail(format!(
+                "step `{}` needs signed approvals in `{}`: a typed name or --auto-approve does not count; list pre-approvals (`flightdeck approve --pre … -o FILE`) in the answers file: [approvals.{}] signed = [\"bob.sig\", …]",
+                s.id,
+                self.d.resolved().map_or("", |r| r.env_name.as_str()),
+                s.id
+            ));
+        }
+        if let Some(a) = answers.and_then(|a| a.approvals.get(&s.id))
+            && !a.name.trim().is_empty()
+        {
             return Msg::Approve {
                 name: a.name.clone(),
                 reason: a.reason.clone(),

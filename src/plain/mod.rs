@@ -12,6 +12,7 @@ use color_eyre::eyre::{Result, eyre};
 
 mod answer;
 mod describe;
+pub mod preapproval;
 
 pub use crate::driver::now_ms;
 pub use crate::release::Mode;
@@ -29,6 +30,8 @@ pub struct PlainOpts {
     pub answers: Option<Answers>,
     /// Ask on `/dev/tty` when nothing else answers.
     pub tty: bool,
+    /// The state dir, whose journals say which pre-approvals were consumed.
+    pub state_dir: Option<crate::journal::StateDir>,
 }
 
 /// Drives one release headless and prints it. Returns the exit code.
@@ -76,6 +79,9 @@ impl<'a, W: Write> Plain<'a, W> {
                 }
             }
             DriverEvent::Prompt { phase, index } => {
+                if self.pre_approvals(phase, index)? {
+                    return Ok(None);
+                }
                 if let Some(line) = self.signed_wait(phase, index) {
                     // Signed approvals come through the inbox: wait for them.
                     self.line(&line)?;

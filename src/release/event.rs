@@ -118,6 +118,10 @@ pub enum Event {
         /// The operator's identity and the signing rule; absent from old journals.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         trust: Option<Box<ReleaseTrust>>,
+        /// SHA-256 (hex) of the runbook file the release started with (DESIGN.md §9.2): a
+        /// resume with a changed runbook is refused unless accepted. Absent from old journals.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        runbook_sha256: Option<String>,
     },
     StepStarted {
         step: String,

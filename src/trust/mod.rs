@@ -9,6 +9,7 @@ pub mod approval_file;
 mod keygen;
 mod keys;
 mod payload;
+pub mod preapproval;
 mod sign;
 mod signers;
 mod validate;

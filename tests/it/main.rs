@@ -19,6 +19,7 @@ mod notifications;
 mod picker;
 mod plan;
 mod postgres;
+mod preapprovals;
 mod prompts;
 mod report;
 mod resume;

@@ -131,6 +131,7 @@ pub fn render(src: &Source) -> String {
     for (i, s) in st.steps.iter().enumerate() {
         step_section(&mut out, i + 1, s, src, Phase::Main);
     }
+    out.push_str(&super::approvals::section(src));
     gates_section(&mut out, src);
     rollback_section(&mut out, src);
     out.push_str("## Timeline\n\n");

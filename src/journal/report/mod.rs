@@ -1,6 +1,7 @@
 //! Reports from a journal (Markdown): the release-evidence record, the incident report
 //! (seed 004's template, timeline filled in from the journal) and the rollback-drill record.
 
+mod approvals;
 mod drill;
 mod evidence;
 mod incident;
@@ -30,6 +31,8 @@ pub struct Source {
     pub problems: Vec<String>,
     /// The "Seals and anchors" section (empty when the journal has neither).
     pub seals: String,
+    /// The `allowed_signers` file approval signatures are checked against (the runbook's).
+    pub allowed_signers: Option<std::path::PathBuf>,
 }
 
 impl Source {
@@ -66,6 +69,7 @@ impl Source {
                 .map(|p| format!("line {}: {}", p.line, p.message))
                 .collect(),
             seals: seals::section(path, hasher, allowed_signers),
+            allowed_signers: None,
         })
     }
 

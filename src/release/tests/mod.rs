@@ -52,6 +52,7 @@ pub(super) fn begin(steps: &[(&str, &str)], rollback: &[(&str, &str)]) -> Event 
         steps: steps.iter().map(|(i, k)| info(i, k)).collect(),
         rollback_steps: rollback.iter().map(|(i, k)| info(i, k)).collect(),
         trust: None,
+        runbook_sha256: None,
     }
 }
 

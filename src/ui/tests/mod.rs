@@ -112,6 +112,7 @@ pub(super) fn begin(environment: &str, protected: bool) -> Event {
         steps: STEPS.iter().map(|(i, k, t)| info(i, k, t)).collect(),
         rollback_steps: ROLLBACK.iter().map(|(i, k, t)| info(i, k, t)).collect(),
         trust: None,
+        runbook_sha256: None,
     }
 }
 
