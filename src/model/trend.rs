@@ -207,7 +207,10 @@ mod tests {
         assert_eq!(s.median, Some(0.03));
         assert_eq!(s.p95, Some(0.19));
         let none = Stats::of(&pts(&[(Mark::Error, None)]));
-        assert_eq!((none.min, none.median, none.p95, none.max), (None, None, None, None));
+        assert_eq!(
+            (none.min, none.median, none.p95, none.max),
+            (None, None, None, None)
+        );
     }
 
     #[test]

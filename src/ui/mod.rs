@@ -7,6 +7,7 @@
 //! [`Keymap::load`] and [`terminal`]'s `enter`/`restore`/`install_panic_hook`/`draw`.
 
 pub mod app;
+pub mod chart;
 mod dispatch;
 mod input;
 pub mod keymap;
@@ -26,6 +27,7 @@ mod prompts;
 pub mod render;
 mod revisions;
 mod scroll;
+pub mod series;
 mod service_select;
 pub mod terminal;
 pub mod text;

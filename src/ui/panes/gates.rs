@@ -49,7 +49,14 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer, focused: b
         .unwrap_or(0)
         .min(MAX_ID);
     let id_w16 = u16::try_from(id_w).unwrap_or(0);
-    for (g, y) in app.gates[top..].iter().zip(inner.top()..inner.bottom()) {
+    for (i, (g, y)) in app.gates[top..]
+        .iter()
+        .zip(inner.top()..inner.bottom())
+        .enumerate()
+    {
+        if focused && app.gate_selected == Some(top + i) {
+            text::put(buf, inner.x, y, "▸", 1, theme.accent);
+        }
         let style = match g.state {
             GateState::Pending => theme.pending,
             GateState::Pass => theme.ok,

@@ -2,6 +2,7 @@
 //! state, insta snapshots of the panes and whole screens, and style asserts on key cells.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod chart;
 mod drawing;
 mod fleet;
 mod keys;
