@@ -131,6 +131,28 @@ pub fn percentile(sorted: &[f64], pct: usize) -> Option<f64> {
     Some(sorted[rank - 1])
 }
 
+/// The y range of a chart of these values (with its threshold and baseline): a 10 % margin
+/// above and below, never below 0 for values that are all ≥ 0; `[0, 1]` without values.
+pub fn y_range(values: impl Iterator<Item = f64>) -> [f64; 2] {
+    let (lo, hi) = values.fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    if lo > hi {
+        return [0.0, 1.0];
+    }
+    let pad = if hi > lo {
+        (hi - lo) * 0.1
+    } else if lo == 0.0 {
+        1.0
+    } else {
+        lo.abs() * 0.1
+    };
+    let y0 = if lo >= 0.0 && lo - pad < 0.0 {
+        0.0
+    } else {
+        lo - pad
+    };
+    [y0, hi + pad]
+}
+
 /// A number for people: up to 4 significant digits, no trailing zeros (`0.0123`, `41`,
 /// `1.235e6`).
 pub fn fmt_num(v: f64) -> String {
@@ -220,6 +242,19 @@ mod tests {
         assert_eq!(number(&serde_json::json!("1.4.2")), None);
         assert_eq!(number(&serde_json::json!(true)), None);
         assert_eq!(number(&serde_json::Value::Null), None);
+    }
+
+    #[test]
+    fn y_ranges_keep_a_margin() {
+        assert_eq!(y_range([].into_iter()), [0.0, 1.0]);
+        assert_eq!(y_range([0.0].into_iter()), [0.0, 1.0]);
+        assert_eq!(y_range([5.0].into_iter()), [4.5, 5.5]);
+        let [a, b] = y_range([0.01, 0.19].into_iter());
+        assert!(
+            (a - 0.0).abs() < 1e-12 && (b - 0.208).abs() < 1e-12,
+            "{a} {b}"
+        );
+        assert_eq!(y_range([-1.0, 1.0].into_iter()), [-1.2, 1.2]);
     }
 
     #[test]

@@ -197,29 +197,13 @@ fn mark_style(mark: Mark, theme: &Theme) -> Style {
 
 /// The y range: every value, the threshold and the baseline, with a margin.
 fn y_bounds(m: &Model<'_>) -> [f64; 2] {
-    let all = m
-        .points
-        .iter()
-        .filter_map(|p| p.value)
-        .chain(m.bound)
-        .chain(m.baseline);
-    let (lo, hi) = all.fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    if lo > hi {
-        return [0.0, 1.0];
-    }
-    let pad = if hi > lo {
-        (hi - lo) * 0.1
-    } else if lo == 0.0 {
-        1.0
-    } else {
-        lo.abs() * 0.1
-    };
-    let y0 = if lo >= 0.0 && lo - pad < 0.0 {
-        0.0
-    } else {
-        lo - pad
-    };
-    [y0, hi + pad]
+    crate::model::trend::y_range(
+        m.points
+            .iter()
+            .filter_map(|p| p.value)
+            .chain(m.bound)
+            .chain(m.baseline),
+    )
 }
 
 #[allow(clippy::cast_precision_loss)]
