@@ -16,6 +16,7 @@ mod picker;
 mod plan;
 mod prompts;
 mod report;
+mod report_triggers;
 mod resume;
 mod revisions;
 mod run;

@@ -31,9 +31,11 @@ pub enum Component {
     Sshd,
     /// OpenSSH's client tools (`ssh-keygen -Y`, `ssh-agent`, `ssh-add`: openssh-client).
     OpenSsh,
+    /// librsvg's `rsvg-convert` (librsvg2-bin), to render the report's SVG charts.
+    Rsvg,
 }
 
-const ALL: [Component; 8] = [
+const ALL: [Component; 9] = [
     Component::Dockerd,
     Component::Prometheus,
     Component::Tmux,
@@ -42,6 +44,7 @@ const ALL: [Component; 8] = [
     Component::Root,
     Component::Sshd,
     Component::OpenSsh,
+    Component::Rsvg,
 ];
 
 impl Component {
@@ -55,6 +58,7 @@ impl Component {
             Component::Root => "root",
             Component::Sshd => "sshd",
             Component::OpenSsh => "openssh-client",
+            Component::Rsvg => "rsvg-convert",
         }
     }
 
@@ -64,6 +68,7 @@ impl Component {
             Component::Dockerd => runs("docker", &["info", "--format", "{{.ServerVersion}}"]),
             Component::Prometheus => runs("prometheus", &["--version"]),
             Component::Tmux => runs("tmux", &["-V"]),
+            Component::Rsvg => runs("rsvg-convert", &["--version"]),
             Component::DockerCompose => runs("docker-compose", &["version"]),
             Component::Busybox => {
                 if Path::new("/bin/busybox").exists() {
