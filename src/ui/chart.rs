@@ -278,7 +278,16 @@ fn draw_chart(m: &Model<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
         );
     }
     let x_labels = [0.0, x1 / 2.0, x1].map(|s| Span::styled(clock(s), theme.muted));
-    let y_labels = [y0, f64::midpoint(y0, y1), y1].map(|v| Span::styled(fmt_num(v), theme.muted));
+    // Five y labels when there is room for them, else three.
+    let n: u32 = if area.height >= 20 { 4 } else { 2 };
+    let y_labels: Vec<Span<'_>> = (0..=n)
+        .map(|i| {
+            Span::styled(
+                fmt_num(y0 + (y1 - y0) * f64::from(i) / f64::from(n)),
+                theme.muted,
+            )
+        })
+        .collect();
     Chart::new(sets)
         .x_axis(
             Axis::default()

@@ -105,7 +105,11 @@ fn the_report_has_a_triggers_section_and_an_svg_chart_per_trigger() {
     let svg_path = d.path().join("out/evidence-charts/error-rate.svg");
     let svg = std::fs::read_to_string(&svg_path).expect("the chart beside the report");
     let poly = attr(&svg, "values", "points");
-    assert_eq!(poly.split(' ').count(), samples, "a point per sample: {poly}");
+    assert_eq!(
+        poly.split(' ').count(),
+        samples,
+        "a point per sample: {poly}"
+    );
     // Values 0.01‥0.03 and the threshold 0.05: y from 0.006 to 0.054 over 200 px from y=40.
     assert_eq!(attr(&svg, "threshold", "y1"), "56.7", "{svg}");
     assert_eq!(svg.matches(r#"class="mark pass""#).count(), samples);
@@ -132,5 +136,9 @@ fn the_report_has_a_triggers_section_and_an_svg_chart_per_trigger() {
     assert_eq!(&bytes[12..16], b"IHDR");
     let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
     assert_eq!((be(&bytes[16..20]), be(&bytes[20..24])), (720, 300));
-    assert!(bytes.len() > 4_000, "a drawn chart, not a blank: {}", bytes.len());
+    assert!(
+        bytes.len() > 4_000,
+        "a drawn chart, not a blank: {}",
+        bytes.len()
+    );
 }

@@ -207,6 +207,7 @@ fn gates_section(out: &mut String, src: &Source, charts: Option<&super::triggers
     }
     out.push_str("## Triggers\n\n");
     super::triggers::section(out, &super::triggers::collect(src), charts);
+    out.push_str("### Trips\n\n");
     if triggers.is_empty() {
         out.push_str("No trigger tripped.\n\n");
     } else {

@@ -215,27 +215,36 @@ pub fn chart(spec: &Spec<'_>) -> String {
 fn legend(o: &mut String, spec: &Spec<'_>, y: f64) {
     let mut items = vec![
         format!(r#"<tspan fill="{}">● pass</tspan>"#, color(Mark::Pass)),
-        format!(r#"<tspan fill="{}">▲ warn</tspan>"#, color(Mark::Warn)),
-        format!(r#"<tspan fill="{}">■ fail</tspan>"#, color(Mark::Fail)),
-        format!(r#"<tspan fill="{}">? error</tspan>"#, color(Mark::Error)),
+        format!(
+            r#"<tspan dx="14" fill="{}">▲ warn</tspan>"#,
+            color(Mark::Warn)
+        ),
+        format!(
+            r#"<tspan dx="14" fill="{}">■ fail</tspan>"#,
+            color(Mark::Fail)
+        ),
+        format!(
+            r#"<tspan dx="14" fill="{}">? error</tspan>"#,
+            color(Mark::Error)
+        ),
     ];
     if let Some((t, cond)) = spec.threshold {
         items.push(format!(
-            r##"<tspan fill="#d62728">– – threshold {} ({})</tspan>"##,
+            r##"<tspan dx="14" fill="#d62728">– – threshold {} ({})</tspan>"##,
             escape(&fmt_num(t)),
             escape(cond)
         ));
     }
     if let Some(b) = spec.baseline {
         items.push(format!(
-            r##"<tspan fill="#1f77b4">··· baseline {}</tspan>"##,
+            r##"<tspan dx="14" fill="#1f77b4">··· baseline {}</tspan>"##,
             escape(&fmt_num(b))
         ));
     }
     let _ = writeln!(
         o,
         r#"<text class="legend" x="{LEFT:.1}" y="{y:.1}">{}</text>"#,
-        items.join("<tspan>   </tspan>")
+        items.join("")
     );
 }
 
