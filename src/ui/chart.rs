@@ -241,7 +241,7 @@ fn draw_chart(m: &Model<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
         marks(Mark::Fail),
         marks(Mark::Error),
     );
-    let mut sets = vec![
+    let mut datasets = vec![
         Dataset::default()
             .graph_type(GraphType::Line)
             .marker(Marker::Custom('┊'))
@@ -269,7 +269,7 @@ fn draw_chart(m: &Model<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
         (Mark::Fail, &fail),
         (Mark::Error, &error),
     ] {
-        sets.push(
+        datasets.push(
             Dataset::default()
                 .graph_type(GraphType::Scatter)
                 .marker(Marker::Custom(mark.symbol()))
@@ -288,7 +288,7 @@ fn draw_chart(m: &Model<'_>, theme: &Theme, area: Rect, buf: &mut Buffer) {
             )
         })
         .collect();
-    Chart::new(sets)
+    Chart::new(datasets)
         .x_axis(
             Axis::default()
                 .bounds([0.0, x1])

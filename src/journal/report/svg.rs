@@ -99,7 +99,7 @@ fn clock(secs: f64) -> String {
 pub fn chart(spec: &Spec<'_>) -> String {
     let sc = Scale::of(spec);
     let (x0, x1) = (LEFT, WIDTH - RIGHT);
-    let (ytop, ybot) = (TOP, HEIGHT - BOTTOM);
+    let ybot = HEIGHT - BOTTOM;
     let mut o = String::new();
     let _ = writeln!(
         o,
@@ -115,36 +115,7 @@ pub fn chart(spec: &Spec<'_>) -> String {
         r#"<text class="title" x="{x0}" y="24" font-size="14" font-weight="bold">{}</text>"#,
         escape(spec.title)
     );
-    // Axes and their labels.
-    let _ = writeln!(
-        o,
-        r##"<path class="axes" d="M{x0:.1} {ytop:.1} V{ybot:.1} H{x1:.1}" fill="none" stroke="#444444"/>"##
-    );
-    for v in [sc.y0, f64::midpoint(sc.y0, sc.y1), sc.y1] {
-        let y = sc.y(v);
-        let _ = writeln!(
-            o,
-            r##"<text class="y-label" x="{:.1}" y="{:.1}" text-anchor="end" fill="#444444">{}</text>"##,
-            x0 - 6.0,
-            y + 4.0,
-            escape(&fmt_num(v))
-        );
-    }
-    for s in [0.0, sc.x_max / 2.0, sc.x_max] {
-        let _ = writeln!(
-            o,
-            r##"<text class="x-label" x="{:.1}" y="{:.1}" text-anchor="middle" fill="#444444">{}</text>"##,
-            sc.x(s),
-            ybot + 16.0,
-            clock(s)
-        );
-    }
-    let _ = writeln!(
-        o,
-        r##"<text class="x-title" x="{:.1}" y="{:.1}" text-anchor="middle" fill="#444444">time since the watch started</text>"##,
-        f64::midpoint(x0, x1),
-        ybot + 32.0
-    );
+    axes(&mut o, &sc);
     if let Some(b) = spec.baseline {
         let y = sc.y(b);
         let _ = writeln!(
@@ -212,6 +183,41 @@ pub fn chart(spec: &Spec<'_>) -> String {
     o
 }
 
+/// The axes, their labels and the x axis' title.
+fn axes(o: &mut String, sc: &Scale) {
+    let (x0, x1) = (LEFT, WIDTH - RIGHT);
+    let (ytop, ybot) = (TOP, HEIGHT - BOTTOM);
+    let _ = writeln!(
+        o,
+        r##"<path class="axes" d="M{x0:.1} {ytop:.1} V{ybot:.1} H{x1:.1}" fill="none" stroke="#444444"/>"##
+    );
+    for v in [sc.y0, f64::midpoint(sc.y0, sc.y1), sc.y1] {
+        let y = sc.y(v);
+        let _ = writeln!(
+            o,
+            r##"<text class="y-label" x="{:.1}" y="{:.1}" text-anchor="end" fill="#444444">{}</text>"##,
+            x0 - 6.0,
+            y + 4.0,
+            escape(&fmt_num(v))
+        );
+    }
+    for s in [0.0, sc.x_max / 2.0, sc.x_max] {
+        let _ = writeln!(
+            o,
+            r##"<text class="x-label" x="{:.1}" y="{:.1}" text-anchor="middle" fill="#444444">{}</text>"##,
+            sc.x(s),
+            ybot + 16.0,
+            clock(s)
+        );
+    }
+    let _ = writeln!(
+        o,
+        r##"<text class="x-title" x="{:.1}" y="{:.1}" text-anchor="middle" fill="#444444">time since the watch started</text>"##,
+        f64::midpoint(x0, x1),
+        ybot + 32.0
+    );
+}
+
 fn legend(o: &mut String, spec: &Spec<'_>, y: f64) {
     let mut items = vec![
         format!(r#"<tspan fill="{}">● pass</tspan>"#, color(Mark::Pass)),
@@ -249,7 +255,7 @@ fn legend(o: &mut String, spec: &Spec<'_>, y: f64) {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::float_cmp)]
 mod tests {
     use super::*;
 

@@ -160,20 +160,19 @@ pub fn collect(src: &Source) -> Vec<Trigger> {
             mark: Mark::parse(state),
             value: r.data.get("value").and_then(number),
         };
-        let i = match out.iter().position(|t| t.gate == gate) {
-            Some(i) => i,
-            None => {
-                out.push(Trigger {
-                    gate: gate.to_owned(),
-                    steps: Vec::new(),
-                    points: Vec::new(),
-                    start: at,
-                    end: at,
-                    threshold: thresholds.get(gate).cloned(),
-                    baseline: None,
-                });
-                out.len() - 1
-            }
+        let i = if let Some(i) = out.iter().position(|t| t.gate == gate) {
+            i
+        } else {
+            out.push(Trigger {
+                gate: gate.to_owned(),
+                steps: Vec::new(),
+                points: Vec::new(),
+                start: at,
+                end: at,
+                threshold: thresholds.get(gate).cloned(),
+                baseline: None,
+            });
+            out.len() - 1
         };
         let t = &mut out[i];
         if !t.steps.iter().any(|s| s == step) {
