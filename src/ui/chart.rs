@@ -65,13 +65,16 @@ fn model<'a>(app: &'a App, view: &ChartView) -> Model<'a> {
         .get(&view.gate)
         .map(|g| g.of_step(&view.step, start))
         .unwrap_or_default();
-    let total_ms = step.map_or(0, |s| {
-        s.info
+    let running = step.is_some_and(|s| s.status == crate::release::StepStatus::Running);
+    // A running watch's planned length; an ended one's actual length.
+    let total_ms = step.map_or(0, |s| match (running, s.started_at, s.finished_at) {
+        (false, Some(a), Some(b)) => u64::try_from((b - a).num_milliseconds()).unwrap_or(0),
+        _ => s
+            .info
             .duration_ms
             .unwrap_or(0)
-            .saturating_add(s.extended_ms)
+            .saturating_add(s.extended_ms),
     });
-    let running = step.is_some_and(|s| s.status == crate::release::StepStatus::Running);
     let left_s = match (running, start) {
         (true, Some(t)) => {
             let elapsed = (app.now - t).num_milliseconds().max(0);
@@ -93,11 +96,13 @@ fn model<'a>(app: &'a App, view: &ChartView) -> Model<'a> {
     }
 }
 
-/// Draw the chart over the whole screen but the header line.
+/// Draw the chart over the panes: the header and the notice lines (the armed banner, the
+/// warning, the demo's guide) stay in view.
 pub fn render(app: &App, view: &ChartView, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let m = model(app, view);
-    let rect = if area.height > 12 {
-        Rect::new(area.x, area.y + 1, area.width, area.height - 1)
+    let top = super::layout::compute(area, app).map_or(area.y + 1, |a| a.checklist.y);
+    let rect = if area.bottom().saturating_sub(top) > 12 {
+        Rect::new(area.x, top, area.width, area.bottom() - top)
     } else {
         area
     };
