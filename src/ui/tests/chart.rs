@@ -177,3 +177,19 @@ fn help_lists_g() {
     let s = screen(&mut h, 160, 48);
     assert!(s.contains("chart a trigger over its watch"), "{s}");
 }
+
+#[test]
+fn the_armed_banner_stays_in_view_over_the_chart() {
+    let mut h = charted();
+    h.release(Msg::Arm {
+        reason: "trigger error-rate tripped: 0.19 > 0.05".into(),
+        target: Some("v1.4.1".into()),
+    });
+    h.key("g");
+    assert!(matches!(h.modal(), Some(Modal::Chart(_))), "{:?}", h.modal());
+    for (w, rows) in [(80, 24), (160, 48)] {
+        let s = screen(&mut h, w, rows);
+        assert!(s.contains("ROLLBACK ARMED"), "{s}");
+        assert!(s.contains("threshold: fail if result > 0.05"), "{s}");
+    }
+}
