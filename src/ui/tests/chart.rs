@@ -186,7 +186,11 @@ fn the_armed_banner_stays_in_view_over_the_chart() {
         target: Some("v1.4.1".into()),
     });
     h.key("g");
-    assert!(matches!(h.modal(), Some(Modal::Chart(_))), "{:?}", h.modal());
+    assert!(
+        matches!(h.modal(), Some(Modal::Chart(_))),
+        "{:?}",
+        h.modal()
+    );
     for (w, rows) in [(80, 24), (160, 48)] {
         let s = screen(&mut h, w, rows);
         assert!(s.contains("ROLLBACK ARMED"), "{s}");
