@@ -1,11 +1,12 @@
 //! The triggers' series for the chart (`g`): every journaled `gate-result` of a watch step,
 //! per gate (the last [`MAX_POINTS`]), each trigger's threshold (from the runbook) and its
-//! baseline once known.
+//! baseline once known; and which trigger and watch `g` charts.
 
 use std::collections::{BTreeMap, VecDeque};
 
 use chrono::{DateTime, Utc};
 
+use super::app::App;
 use crate::model::threshold::Threshold;
 use crate::model::trend::{Mark, Point, number};
 
@@ -90,6 +91,98 @@ impl Series {
             .collect();
         v.sort_by_key(|(_, at)| *at);
         v.into_iter().map(|(g, _)| g).collect()
+    }
+}
+
+impl App {
+    /// `g`: open the chart of the gate selected in the gates pane, else of the latest
+    /// measured trigger (else the running watch's first trigger).
+    pub(crate) fn open_chart(&mut self) -> Result<(), crate::release::Refusal> {
+        use crate::release::Refusal;
+        let gate = match self.gate_selected.and_then(|i| self.gates.get(i)) {
+            Some(g) => g.id.clone(),
+            None => self.default_trigger().ok_or_else(|| {
+                Refusal(
+                    "no trigger to chart: no watch step has triggers (select a gate with ↑↓ in the gates pane)"
+                        .into(),
+                )
+            })?,
+        };
+        let step = self.watch_of(&gate).ok_or_else(|| {
+            Refusal(format!(
+                "`{gate}` is not a trigger of a watch step: nothing to chart"
+            ))
+        })?;
+        self.modal = Some(super::modal::Modal::Chart(super::chart::ChartView {
+            gate,
+            step,
+        }));
+        Ok(())
+    }
+
+    /// Watch steps, the running ones first, then by start (latest first).
+    fn watch_steps(&self) -> Vec<&crate::release::StepState> {
+        let mut v: Vec<&crate::release::StepState> = self
+            .release
+            .steps
+            .iter()
+            .chain(self.release.rollback_steps.iter())
+            .filter(|s| s.kind == crate::runbook::StepType::Watch)
+            .collect();
+        v.sort_by_key(|s| {
+            (
+                s.status != crate::release::StepStatus::Running,
+                std::cmp::Reverse(s.started_at),
+            )
+        });
+        v
+    }
+
+    fn lists(&self, step: &str, gate: &str) -> bool {
+        self.series
+            .watches
+            .get(step)
+            .is_some_and(|t| t.iter().any(|g| g == gate))
+    }
+
+    /// The watch step whose measurements of `gate` the chart shows.
+    fn watch_of(&self, gate: &str) -> Option<String> {
+        let steps = self.watch_steps();
+        let running = steps
+            .iter()
+            .find(|s| s.status == crate::release::StepStatus::Running && self.lists(&s.id, gate));
+        if let Some(s) = running {
+            return Some(s.id.clone());
+        }
+        if let Some(step) = self.series.gates.get(gate).and_then(|g| g.last_step()) {
+            return Some(step.to_owned());
+        }
+        steps
+            .iter()
+            .find(|s| self.lists(&s.id, gate))
+            .map(|s| s.id.clone())
+    }
+
+    /// The latest measured trigger, else the first trigger of the running (or latest) watch.
+    fn default_trigger(&self) -> Option<String> {
+        if let Some(s) = self
+            .watch_steps()
+            .first()
+            .filter(|s| s.status == crate::release::StepStatus::Running)
+        {
+            let measured = self.series.measured();
+            let of_step = measured.iter().rev().find(|g| self.lists(&s.id, g));
+            if let Some(g) = of_step {
+                return Some((*g).to_owned());
+            }
+        }
+        if let Some(g) = self.series.measured().last() {
+            return Some((*g).to_owned());
+        }
+        self.watch_steps()
+            .iter()
+            .find_map(|s| self.series.watches.get(&s.id).and_then(|t| t.first()))
+            .cloned()
     }
 }
 
