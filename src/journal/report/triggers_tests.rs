@@ -23,13 +23,12 @@ fn file_names_are_safe() {
     assert_eq!(file_name("../p99 ms"), "_p99_ms.svg");
     assert_eq!(file_name("..x"), "x.svg");
 }
+
 /// A journal written with the project's writer: a watch `soak` measuring `error-rate`
 /// four times (and a `gates` step measuring it once, which is not a trigger's measurement).
-#[test]
-fn collect_reads_the_watch_measurements_and_the_runbooks_threshold() {
+fn write_journal(tmp: &Path) -> (PathBuf, DateTime<Utc>) {
     use crate::journal::{Hasher, Kind, StateDir, Writer};
     use crate::release::{Event, Outcome, Phase, StepInfo};
-    let tmp = tempfile::tempdir().unwrap();
     let runbook = r#"
 [release]
 name = "app"
@@ -58,9 +57,9 @@ triggers = ["error-rate"]
 kind = "run"
 run = "true"
 "#;
-    let rb = tmp.path().join("flightdeck.toml");
+    let rb = tmp.join("flightdeck.toml");
     std::fs::write(&rb, runbook).unwrap();
-    let dir = StateDir::new(tmp.path().join(".flightdeck"));
+    let dir = StateDir::new(tmp.join(".flightdeck"));
     dir.ensure().unwrap();
     let mut w = Writer::create(&dir, "app-2.0.0-x", Hasher::plain()).unwrap();
     let t0 = DateTime::parse_from_rfc3339("2026-11-25T06:00:00Z")
@@ -136,7 +135,14 @@ run = "true"
         w.append_at(at, "alice", "host", kind, step.as_deref(), data)
             .unwrap();
     }
-    let src = Source::load(w.path(), &Hasher::plain()).unwrap();
+    (w.path().to_path_buf(), t0)
+}
+
+#[test]
+fn collect_reads_the_watch_measurements_and_the_runbooks_threshold() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (path, t0) = write_journal(tmp.path());
+    let src = Source::load(&path, &crate::journal::Hasher::plain()).unwrap();
     let triggers = collect(&src);
     assert_eq!(triggers.len(), 1);
     let t = &triggers[0];
