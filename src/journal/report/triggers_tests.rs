@@ -24,12 +24,8 @@ fn file_names_are_safe() {
     assert_eq!(file_name("..x"), "x.svg");
 }
 
-/// A journal written with the project's writer: a watch `soak` measuring `error-rate`
-/// four times (and a `gates` step measuring it once, which is not a trigger's measurement).
-fn write_journal(tmp: &Path) -> (PathBuf, DateTime<Utc>) {
-    use crate::journal::{Hasher, Kind, StateDir, Writer};
-    use crate::release::{Event, Outcome, Phase, StepInfo};
-    let runbook = r#"
+/// A runbook with a prometheus trigger `error-rate` watched by `soak`.
+const RUNBOOK: &str = r#"
 [release]
 name = "app"
 environment = "staging"
@@ -57,8 +53,14 @@ triggers = ["error-rate"]
 kind = "run"
 run = "true"
 "#;
+
+/// A journal written with the project's writer: a watch `soak` measuring `error-rate`
+/// four times (and a `gates` step measuring it once, which is not a trigger's measurement).
+fn write_journal(tmp: &Path) -> (PathBuf, DateTime<Utc>) {
+    use crate::journal::{Hasher, Kind, StateDir, Writer};
+    use crate::release::{Event, Outcome, Phase, StepInfo};
     let rb = tmp.join("flightdeck.toml");
-    std::fs::write(&rb, runbook).unwrap();
+    std::fs::write(&rb, RUNBOOK).unwrap();
     let dir = StateDir::new(tmp.join(".flightdeck"));
     dir.ensure().unwrap();
     let mut w = Writer::create(&dir, "app-2.0.0-x", Hasher::plain()).unwrap();
