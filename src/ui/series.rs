@@ -95,11 +95,15 @@ impl Series {
 }
 
 impl App {
-    /// `g`: open the chart of the gate selected in the gates pane, else of the latest
-    /// measured trigger (else the running watch's first trigger).
+    /// `g`: open the chart of the gate selected in the focused gates pane, else of the latest
+    /// measured trigger (of the running watch first; else a watch's first trigger).
     pub(crate) fn open_chart(&mut self) -> Result<(), crate::release::Refusal> {
         use crate::release::Refusal;
-        let gate = match self.gate_selected.and_then(|i| self.gates.get(i)) {
+        let selected = self
+            .gate_selected
+            .filter(|_| self.focus == super::app::Focus::Gates)
+            .and_then(|i| self.gates.get(i));
+        let gate = match selected {
             Some(g) => g.id.clone(),
             None => self.default_trigger().ok_or_else(|| {
                 Refusal(

@@ -197,3 +197,19 @@ fn the_armed_banner_stays_in_view_over_the_chart() {
         assert!(s.contains("threshold: fail if result > 0.05"), "{s}");
     }
 }
+
+#[test]
+fn away_from_the_gates_pane_g_charts_the_latest_trigger() {
+    let mut h = charted();
+    h.app.focus = Focus::Gates;
+    h.key("down");
+    h.key("down");
+    h.key("down");
+    h.app.focus = Focus::Logs;
+    h.key("g");
+    assert!(
+        matches!(h.modal(), Some(Modal::Chart(c)) if c.gate == "error-rate"),
+        "{:?}",
+        h.modal()
+    );
+}
