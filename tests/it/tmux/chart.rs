@@ -59,7 +59,10 @@ run = "echo v1 > version.txt"
     t.keys(&["Tab", "Tab", "Tab", "Down"]);
     t.wait_for("▸✔ error-rate");
     t.keys(&["g"]);
-    let s = t.wait_for("threshold: result <= 0.05");
+    // A whole frame: the screen may be read while the terminal is still drawing.
+    let s = until(&t, |s| {
+        s.contains("threshold: result <= 0.05") && s.contains("esc close") && s.contains("2:00")
+    });
     assert!(
         s.contains("error-rate · step soak · 01:"),
         "title with time left: {s}"
