@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use color_eyre::eyre::{Result, WrapErr};
+use color_eyre::eyre::Result;
 
 use super::load::state_dir;
 use crate::cli::ReportArgs;
@@ -33,13 +33,12 @@ pub fn run(args: &ReportArgs, out: &mut impl Write, err: &mut impl Write) -> Res
     } else {
         Kind::Evidence
     };
-    let text = render(&src, kind);
     match &args.output {
         Some(p) => {
-            std::fs::write(p, &text).wrap_err_with(|| format!("cannot write {}", p.display()))?;
+            crate::journal::report::write(&src, kind, p)?;
             writeln!(err, "wrote {}", p.display())?;
         }
-        None => out.write_all(text.as_bytes())?,
+        None => out.write_all(render(&src, kind).as_bytes())?,
     }
     if !src.verify_ok {
         writeln!(

@@ -70,7 +70,8 @@ pub fn app_for(r: &Resolved, masker: &Masker, st: ReleaseState, keymap: Keymap) 
         .with_services(services)
         .with_instructions(instructions)
         .with_revisions(revisions)
-        .with_rollback_pick(r.runbook.rollback.target == RollbackTarget::Pick);
+        .with_rollback_pick(r.runbook.rollback.target == RollbackTarget::Pick)
+        .with_triggers(thresholds(r), watches(r));
     // Live Docker state, from events (no polling), when the runbook has services.
     if !r.runbook.services.is_empty() {
         let hosts = crate::watch::docker::hosts_for(&r.runbook.dir, &r.runbook.docker_hosts);
@@ -81,6 +82,28 @@ pub fn app_for(r: &Resolved, masker: &Masker, st: ReleaseState, keymap: Keymap) 
         app.deploy_targets = deploy_targets(r);
     }
     app
+}
+
+/// Each gate's threshold, for the trigger chart (`g`).
+fn thresholds(r: &Resolved) -> BTreeMap<String, crate::model::threshold::Threshold> {
+    r.runbook
+        .gates
+        .iter()
+        .filter_map(|g| crate::model::threshold::of_gate(&g.kind).map(|t| (g.id.clone(), t)))
+        .collect()
+}
+
+/// Each watch step's triggers (main and rollback steps).
+fn watches(r: &Resolved) -> BTreeMap<String, Vec<String>> {
+    r.runbook
+        .steps
+        .iter()
+        .chain(r.runbook.rollback.steps.iter())
+        .filter_map(|s| match &s.kind {
+            StepKind::Watch { triggers, .. } => Some((s.id.clone(), triggers.clone())),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The image each `docker-deploy` step of the release deploys, for the services pane.

@@ -18,6 +18,9 @@ pub fn next(app: &App) -> Option<String> {
                 }
                 Modal::Quit(_) => "y quits (the journal keeps the release resumable); n stays.",
                 Modal::Help(_) => "esc closes the help.",
+                Modal::Chart(_) => {
+                    "The trigger's values over the watch; the ─ line is its threshold. esc closes."
+                }
                 _ => "esc closes this prompt.",
             }
             .to_owned(),
@@ -31,7 +34,7 @@ pub fn next(app: &App) -> Option<String> {
         ReleasePhase::Finished(_) => "The release is finished. Press q to quit and get the report.",
         ReleasePhase::RollingBack => "Rolling back: stopping v2 and starting v1 again…",
         ReleasePhase::InProgress if st.armed.is_some() => {
-            "The error-rate trigger tripped and armed the rollback: press R, then y."
+            "The error-rate trigger tripped: g shows its chart; press R, then y to roll back."
         }
         ReleasePhase::InProgress => match st.running().or_else(|| st.current()) {
             Some((p, i)) => {

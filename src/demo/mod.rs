@@ -16,7 +16,7 @@ use color_eyre::eyre::{Result, WrapErr};
 use crate::cmd::load::{load_resolved, state_dir};
 use crate::cmd::run::release_started;
 use crate::exec::resolve::Options;
-use crate::journal::report::{Kind, Source, render};
+use crate::journal::report::{Kind, Source};
 use crate::journal::{Hasher, Writer};
 use crate::release::{Msg, ReleaseState};
 
@@ -65,7 +65,7 @@ pub async fn run(
     let path = dir.resolve("latest")?;
     let src = Source::load(&path, &Hasher::from_env())?;
     let report = report.unwrap_or_else(|| std::env::temp_dir().join("flightdeck-demo-report.md"));
-    std::fs::write(&report, render(&src, Kind::Evidence))
+    crate::journal::report::write(&src, Kind::Evidence, &report)
         .wrap_err_with(|| format!("cannot write the report {}", report.display()))?;
     writeln!(
         out,

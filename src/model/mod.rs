@@ -7,3 +7,5 @@ pub mod gates;
 pub mod git;
 pub mod logs;
 pub mod revisions;
+pub mod threshold;
+pub mod trend;

@@ -48,6 +48,11 @@ pub struct App {
     /// The last 60 measurements of each gate (state and value), for the watch's sparklines.
     pub(crate) gate_history:
         BTreeMap<String, std::collections::VecDeque<(super::model::GateState, Option<f64>)>>,
+    /// The triggers' series for the chart (`g`): journaled watch measurements, thresholds,
+    /// baselines.
+    pub(crate) series: super::series::Series,
+    /// The gate selected in the gates pane (↑↓ while it is focused), for `g`.
+    pub(crate) gate_selected: Option<usize>,
     /// Live Docker state and the runbook's services, when any are configured.
     /// The image each service's `docker-deploy` step deploys (service, image).
     pub deploy_targets: Vec<(String, String)>,
@@ -101,6 +106,8 @@ impl App {
             selected_service: 0,
             expanded: std::collections::BTreeSet::new(),
             gate_history: BTreeMap::new(),
+            series: super::series::Series::default(),
+            gate_selected: None,
             deploy_targets: Vec::new(),
             docker: None,
             size: (80, 24),
@@ -121,6 +128,24 @@ impl App {
     pub fn with_gates(mut self, gates: Vec<GateRow>) -> App {
         self.gates = gates;
         self
+    }
+
+    /// Each trigger's threshold, and each watch step's triggers, for the chart (`g`).
+    #[must_use]
+    pub fn with_triggers(
+        mut self,
+        thresholds: BTreeMap<String, crate::model::threshold::Threshold>,
+        watches: BTreeMap<String, Vec<String>>,
+    ) -> App {
+        self.series.thresholds = thresholds;
+        self.series.watches = watches;
+        self
+    }
+
+    /// A trigger's baseline (its `baseline` record's `value`), for the chart.
+    pub fn set_baseline(&mut self, gate: &str, value: Option<f64>) {
+        self.series.set_baseline(gate, value);
+        self.dirty = true;
     }
 
     /// Show live Docker state for these services in the services pane.

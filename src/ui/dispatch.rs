@@ -140,8 +140,25 @@ impl App {
                 });
                 self.refresh_warning();
             }
+            Event::GateResult {
+                step: Some(step),
+                gate,
+                state,
+                value,
+                ..
+            } if self.is_watch(step) => self.series.record(step, gate, state, value, now),
+            Event::Baseline { gate, value, .. } => self.series.set_baseline(gate, *value),
             _ => {}
         }
+    }
+
+    /// Whether `step` is a watch step (its gate results are its triggers' measurements).
+    fn is_watch(&self, step: &str) -> bool {
+        self.release
+            .steps
+            .iter()
+            .chain(self.release.rollback_steps.iter())
+            .any(|s| s.id == step && s.kind == crate::runbook::StepType::Watch)
     }
 
     /// Open the prompt that answers the manual or approval step `index` of `phase`.

@@ -203,6 +203,7 @@ impl App {
                 .cycle_service(if action == A::NextService { 1 } else { -1 })
                 .map(|name| out.push(AppEffect::SelectService(name))),
             A::Expand | A::Fold => self.fold(action == A::Expand),
+            A::Chart => self.open_chart(),
             A::Help => {
                 self.modal = Some(Modal::Help(Help::default()));
                 Ok(())

@@ -58,6 +58,7 @@ actions! {
     PageDown "page_down" "Panes" "scroll down a page" [p(K::PageDown)],
     Home "home" "Panes" "go to the top" [p(K::Home)],
     End "end" "Panes" "go to the bottom (logs: follow again)" [p(K::End)],
+    Chart "chart" "Panes" "chart a trigger over its watch (gates pane: ↑↓ picks one)" [KeySpec::ch('g')],
     Search "search" "Logs" "search the logs" [KeySpec::ch('/')],
     NextMatch "next_match" "Logs" "next (newer) match" [KeySpec::ch('n')],
     PrevMatch "prev_match" "Logs" "previous (older) match" [KeySpec::ch('N')],

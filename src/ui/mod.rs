@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod approvals;
+pub mod chart;
 mod dispatch;
 mod input;
 pub mod keymap;
@@ -27,6 +28,7 @@ mod prompts;
 pub mod render;
 mod revisions;
 mod scroll;
+pub mod series;
 mod service_select;
 pub mod terminal;
 pub mod text;

@@ -53,9 +53,21 @@ impl App {
                 };
             }
             Focus::Gates => {
+                // ↑↓ select a gate (for `g`); the pane scrolls to keep it in view.
                 let h = rows_of(|a| a.gates);
-                let max = self.gates.len().saturating_sub(h);
-                self.gates_top = step(self.gates_top, action, h).min(max);
+                let last = self.gates.len().saturating_sub(1);
+                let at = match self.gate_selected {
+                    None if matches!(action, A::Up | A::Down) => self.gates_top,
+                    None => step(self.gates_top, action, h),
+                    Some(i) => step(i, action, h),
+                }
+                .min(last);
+                self.gate_selected = (!self.gates.is_empty()).then_some(at);
+                if at < self.gates_top {
+                    self.gates_top = at;
+                } else if at >= self.gates_top + h {
+                    self.gates_top = at + 1 - h;
+                }
             }
             Focus::Services => {
                 let h = rows_of(|a| a.services);

@@ -86,6 +86,15 @@ fn the_demo_tells_the_whole_story_and_cleans_up() {
         s.contains("ROLLBACK ARMED: trigger error-rate tripped: 0.2"),
         "{s}"
     );
+    // `g` charts the trigger that tripped: its threshold line and its fail mark.
+    t.keys(&["g"]);
+    t.wait_for("threshold: result <= 0.05");
+    t.wait_for("error-rate · step watch · watch ended");
+    // Every measurement failed.
+    t.wait_for("• 0 pass ⚠ 0 warn ✖ ");
+    t.wait_for("line is its threshold");
+    t.keys(&["Escape"]);
+    t.wait_for("press R, then y");
     t.keys(&["R"]);
     t.wait_for("press y to confirm the rollback");
     t.keys(&["y"]);

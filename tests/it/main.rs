@@ -22,6 +22,7 @@ mod postgres;
 mod preapprovals;
 mod prompts;
 mod report;
+mod report_triggers;
 mod resume;
 mod revisions;
 mod run;

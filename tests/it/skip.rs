@@ -37,9 +37,11 @@ pub enum Component {
     Postgres,
     /// `curl` (the seed 004 example times requests with it).
     Curl,
+    /// librsvg's `rsvg-convert` (librsvg2-bin), to render the report's SVG charts.
+    Rsvg,
 }
 
-const ALL: [Component; 10] = [
+const ALL: [Component; 11] = [
     Component::Dockerd,
     Component::Prometheus,
     Component::Tmux,
@@ -50,6 +52,7 @@ const ALL: [Component; 10] = [
     Component::OpenSsh,
     Component::Postgres,
     Component::Curl,
+    Component::Rsvg,
 ];
 
 impl Component {
@@ -65,6 +68,7 @@ impl Component {
             Component::OpenSsh => "openssh-client",
             Component::Postgres => "postgresql",
             Component::Curl => "curl",
+            Component::Rsvg => "rsvg-convert",
         }
     }
 
@@ -74,6 +78,7 @@ impl Component {
             Component::Dockerd => runs("docker", &["info", "--format", "{{.ServerVersion}}"]),
             Component::Prometheus => runs("prometheus", &["--version"]),
             Component::Tmux => runs("tmux", &["-V"]),
+            Component::Rsvg => runs("rsvg-convert", &["--version"]),
             Component::DockerCompose => runs("docker-compose", &["version"]),
             Component::Busybox => {
                 if Path::new("/bin/busybox").exists() {

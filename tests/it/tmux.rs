@@ -1,6 +1,7 @@
 //! The real binary in tmux: keys in with `send-keys`, the screen out with `capture-pane`.
 //! This module is the harness; its children hold the tests, by area.
 
+mod chart;
 mod cockpit;
 mod operators;
 mod quit;

@@ -65,7 +65,7 @@ fn step_section(out: &mut String, n: usize, s: &StepState, src: &Source, phase: 
     out.push('\n');
 }
 
-pub fn render(src: &Source) -> String {
+pub fn render(src: &Source, charts: Option<&super::triggers::Charts>) -> String {
     let st = &src.state;
     let mut out = String::new();
     let env = if st.protected {
@@ -132,7 +132,7 @@ pub fn render(src: &Source) -> String {
         step_section(&mut out, i + 1, s, src, Phase::Main);
     }
     out.push_str(&super::approvals::section(src));
-    gates_section(&mut out, src);
+    gates_section(&mut out, src, charts);
     rollback_section(&mut out, src);
     out.push_str("## Timeline\n\n");
     for e in timeline(src) {
@@ -149,7 +149,7 @@ pub fn render(src: &Source) -> String {
     out
 }
 
-fn gates_section(out: &mut String, src: &Source) {
+fn gates_section(out: &mut String, src: &Source, charts: Option<&super::triggers::Charts>) {
     let mut gates = String::new();
     let mut triggers = String::new();
     for r in &src.records {
@@ -207,6 +207,8 @@ fn gates_section(out: &mut String, src: &Source) {
         out.push('\n');
     }
     out.push_str("## Triggers\n\n");
+    super::triggers::section(out, &super::triggers::collect(src), charts);
+    out.push_str("### Trips\n\n");
     if triggers.is_empty() {
         out.push_str("No trigger tripped.\n\n");
     } else {

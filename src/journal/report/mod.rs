@@ -6,7 +6,9 @@ mod drill;
 mod evidence;
 mod incident;
 pub mod seals;
+mod svg;
 mod timeline;
+pub mod triggers;
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -143,13 +145,28 @@ pub enum Kind {
     Drill,
 }
 
-/// Render a report of `src`.
+/// Render a report of `src` (for stdout: the trigger charts are not linked).
 pub fn render(src: &Source, kind: Kind) -> String {
     match kind {
-        Kind::Evidence => evidence::render(src),
+        Kind::Evidence => evidence::render(src, None),
         Kind::Incident => incident::render(src),
         Kind::Drill => drill::render(src),
     }
+}
+
+/// Write the report of `src` to `path`; an evidence report's trigger charts (SVG) go beside it,
+/// in `<stem>-charts/`, linked from the Markdown.
+pub fn write(src: &Source, kind: Kind, path: &Path) -> Result<()> {
+    use color_eyre::eyre::WrapErr;
+    let text = if kind == Kind::Evidence {
+        let charts = triggers::Charts::beside(path);
+        triggers::write_charts(&triggers::collect(src), &charts)
+            .wrap_err_with(|| format!("cannot write the charts in {}", charts.dir.display()))?;
+        evidence::render(src, Some(&charts))
+    } else {
+        render(src, kind)
+    };
+    std::fs::write(path, text).wrap_err_with(|| format!("cannot write {}", path.display()))
 }
 
 /// Escape a value for a Markdown table cell.

@@ -54,6 +54,8 @@ pub enum Modal {
     Picker(picker::RollbackPicker),
     Quit(quit::QuitConfirm),
     Help(help::Help),
+    /// A trigger's chart (`g`).
+    Chart(crate::ui::chart::ChartView),
 }
 
 impl Modal {
@@ -69,6 +71,7 @@ impl Modal {
             Modal::Picker(m) => m.key(ev),
             Modal::Quit(m) => m.key(ev),
             Modal::Help(m) => m.key(ev),
+            Modal::Chart(m) => m.key(ev),
         }
     }
 
@@ -109,6 +112,7 @@ impl Modal {
             Modal::Quit(m) => m.body(theme),
             Modal::Help(m) => return m.render(app, theme, area, buf),
             Modal::Picker(m) => return m.render(app.now, theme, area, buf),
+            Modal::Chart(m) => return crate::ui::chart::render(app, m, theme, area, buf),
         };
         draw(&body, theme, area, buf);
     }

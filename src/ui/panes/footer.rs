@@ -201,6 +201,9 @@ fn items(app: &App) -> Vec<(Action, &'static str, u8)> {
         };
         v.push((Action::Rollback, label, 1));
     }
+    if !app.series.gates.is_empty() {
+        v.push((Action::Chart, "chart", 4));
+    }
     v.push((Action::Search, "search", 5));
     if app.logs.query().is_some() {
         v.push((Action::NextMatch, "next match", 6));

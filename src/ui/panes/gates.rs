@@ -14,7 +14,8 @@ use crate::ui::theme::Theme;
 /// Ids longer than this are cut in the id column.
 const MAX_ID: usize = 16;
 
-pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer, focused: bool) {
+/// The pane's title: `Gates` and the count of each state with its mark.
+fn title<'a>(app: &App, theme: &Theme) -> Vec<Span<'a>> {
     let count = |st| app.gates.iter().filter(|g| g.state == st).count();
     let mut title = vec![Span::styled("Gates", theme.title)];
     for (st, style) in [
@@ -28,7 +29,11 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer, focused: b
             title.push(Span::styled(format!(" {n}{}", st.mark()), style));
         }
     }
-    let block = super::block(title, focused, theme);
+    title
+}
+
+pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer, focused: bool) {
+    let block = super::block(title(app, theme), focused, theme);
     let inner = block.inner(area);
     block.render(area, buf);
     if inner.width < 8 || inner.height == 0 {
@@ -50,7 +55,14 @@ pub fn render(app: &App, theme: &Theme, area: Rect, buf: &mut Buffer, focused: b
         .unwrap_or(0)
         .min(MAX_ID);
     let id_w16 = u16::try_from(id_w).unwrap_or(0);
-    for (g, y) in app.gates[top..].iter().zip(inner.top()..inner.bottom()) {
+    for (i, (g, y)) in app.gates[top..]
+        .iter()
+        .zip(inner.top()..inner.bottom())
+        .enumerate()
+    {
+        if focused && app.gate_selected == Some(top + i) {
+            text::put(buf, inner.x, y, "▸", 1, theme.accent);
+        }
         let style = match g.state {
             GateState::Pending => theme.pending,
             GateState::Pass => theme.ok,

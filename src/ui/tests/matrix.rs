@@ -80,6 +80,7 @@ fn outcome(h: &H, fx: &[AppEffect]) -> String {
             Modal::Picker(_) => "pick",
             Modal::Quit(_) => "quit?",
             Modal::Help(_) => "help",
+            Modal::Chart(_) => "chart",
         };
         return format!("ask {kind}");
     }

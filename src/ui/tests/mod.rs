@@ -5,6 +5,7 @@
 mod anchor;
 mod approvals;
 mod background;
+mod chart;
 mod drawing;
 mod fleet;
 mod keys;
