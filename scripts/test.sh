@@ -9,9 +9,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-pkgs="docker.io busybox-static tmux prometheus docker-compose openssh-server openssh-client git postgresql postgresql-client curl"
+pkgs="docker.io busybox-static tmux prometheus docker-compose openssh-server openssh-client git postgresql postgresql-client curl librsvg2-bin"
 missing=""
-for bin in dockerd busybox tmux prometheus docker-compose /usr/sbin/sshd ssh ssh-keygen ssh-agent git psql pg_dump pg_restore curl; do
+for bin in dockerd busybox tmux prometheus docker-compose /usr/sbin/sshd ssh ssh-keygen ssh-agent git psql pg_dump pg_restore curl rsvg-convert; do
   command -v "$bin" >/dev/null 2>&1 || missing="$missing $bin"
 done
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$missing initdb"
