@@ -337,7 +337,7 @@ impl Task {
                 }
                 last = t;
             }
-            lines.push(LogLine::from_parts(&l.bytes, l.cut, l.ts, &self.masker));
+            lines.push(LogLine::from_bytes(l.bytes, l.cut, l.ts, &self.masker));
         }
         self.last.store(last, Ordering::Relaxed);
         if lines.is_empty() {

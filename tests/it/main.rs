@@ -22,6 +22,7 @@ mod run;
 mod skip;
 mod ssh_session;
 mod sshd;
+mod throttle;
 mod tmux;
 mod trust;
 mod trust_plan;
