@@ -131,8 +131,8 @@ pub async fn run(driver: &mut Driver, mut app: App, opts: &CockpitOpts) -> Resul
     pacer.drawn(t0, Instant::now());
     app.clear_dirty();
     let end = loop {
-        let clock = clock_at(&app);
-        let wake = wake_at(&app, &pacer, clock);
+        let (clock, merge) = deadlines(&app);
+        let wake = wake_at(&app, &pacer, clock.into_iter().chain(merge).min());
         // Input is handled first and drawn at once (the operator waits for it; it is rare);
         // other changes are drawn at most `--fps` times a second, and the log pane's at the
         // pace `ui::throttle` sets (a few frames a second while it scrolls fast).
@@ -268,12 +268,22 @@ fn on_input(
     Ok(Some(app.update(msg, now_ms())))
 }
 
-/// When a clock on screen changes next, if one is shown (or merged log lines are due).
-fn clock_at(app: &App) -> Option<Instant> {
+/// When the loop must wake for the App: `(clock, merge)`, the next change of a clock on
+/// screen (another pane's change, drawn at `--fps`) and the moment merged log lines are due
+/// (the log pane's change, drawn at its own pace).
+fn deadlines(app: &App) -> (Option<Instant>, Option<Instant>) {
     let now = now_ms();
-    app.next_redraw_deadline(now)
-        .and_then(|d| (d - now).to_std().ok())
-        .map(|d| Instant::now() + d)
+    let at = |d: chrono::DateTime<chrono::Utc>| {
+        (d - now)
+            .to_std()
+            .ok()
+            .map(|d| Instant::now() + d)
+            .or(Some(Instant::now()))
+    };
+    let merge = app.logs.merge_deadline();
+    let next = app.next_redraw_deadline(now);
+    let clock = next.filter(|d| Some(*d) != merge).and_then(at);
+    (clock, merge.and_then(at))
 }
 
 /// When the loop must wake without an event: the next clock change, a frame that is due, or
