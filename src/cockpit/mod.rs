@@ -147,32 +147,9 @@ pub async fn run(driver: &mut Driver, mut app: App, opts: &CockpitOpts) -> Resul
                 Ok(None) => Vec::new(),
                 Err(end) => break end,
             },
-            ev = driver.next() => {
-                // Everything the driver has ready is applied before the next key: a key never
-                // acts on a screen that lags what is already decided (a prompt that opened).
-                let mut fx = Vec::new();
-                let mut next = Some(ev);
-                let mut gone = None;
-                while let Some(ev) = next {
-                    match app_msg(ev) {
-                        Ok(m) => {
-                            match &m {
-                                AppMsg::Log(l) => pacer.log_changed(Instant::now(), l.lines.len()),
-                                _ => pacer.other_changed(),
-                            }
-                            fx.extend(app.update(m, now_ms()));
-                        }
-                        Err(why) => {
-                            gone = Some(why);
-                            break;
-                        }
-                    }
-                    next = driver.ready();
-                }
-                if let Some(why) = gone {
-                    break End::Disconnected(why);
-                }
-                fx
+            ev = driver.next() => match on_driver(driver, &mut app, &mut pacer, ev) {
+                Ok(fx) => fx,
+                Err(end) => break end,
             },
             () = sleep_until(wake) => {
                 let now = Instant::now();
@@ -189,25 +166,9 @@ pub async fn run(driver: &mut Driver, mut app: App, opts: &CockpitOpts) -> Resul
             break End::Quit;
         }
         // Keys are handled before frames: what the terminal has ready now goes in first.
-        let mut quit = None;
-        while let Some(ev) = events.next().now_or_never() {
-            match on_input(&mut app, ev, opts) {
-                Ok(Some(fx)) => {
-                    input = true;
-                    if effects(driver, &mut app, fx, now_ms()) {
-                        quit = Some(End::Quit);
-                        break;
-                    }
-                }
-                Ok(None) => {}
-                Err(end) => {
-                    quit = Some(end);
-                    break;
-                }
-            }
-        }
-        if let Some(end) = quit {
-            break end;
+        match ready_input(driver, &mut app, &mut events, opts) {
+            Ok(more) => input |= more,
+            Err(end) => break end,
         }
         if let Some(guide) = opts.guide {
             let g = guide(&app);
@@ -248,6 +209,49 @@ pub async fn run(driver: &mut Driver, mut app: App, opts: &CockpitOpts) -> Resul
         .await
         .map_err(|e| color_eyre::eyre::eyre!("{e}"))?;
     Ok(driver.exit_code(Mode::Run))
+}
+
+/// A driver event, and everything else the driver has ready, into the App (a key never acts
+/// on a screen that lags what is already decided, e.g. a prompt that opened); each tells the
+/// pacer what changed. `Err` when the driver says the session is over.
+fn on_driver(
+    driver: &mut Driver,
+    app: &mut App,
+    pacer: &mut Pacer,
+    ev: DriverEvent,
+) -> Result<Vec<AppEffect>, End> {
+    let mut fx = Vec::new();
+    let mut next = Some(ev);
+    while let Some(ev) = next {
+        let m = app_msg(ev).map_err(End::Disconnected)?;
+        match &m {
+            AppMsg::Log(l) => pacer.log_changed(Instant::now(), l.lines.len()),
+            _ => pacer.other_changed(),
+        }
+        fx.extend(app.update(m, now_ms()));
+        next = driver.ready();
+    }
+    Ok(fx)
+}
+
+/// The terminal events ready now, into the App and their effects to the driver: whether there
+/// was input; `Err` to end the loop (quit, or the terminal is gone).
+fn ready_input(
+    driver: &mut Driver,
+    app: &mut App,
+    events: &mut EventStream,
+    opts: &CockpitOpts,
+) -> Result<bool, End> {
+    let mut input = false;
+    while let Some(ev) = events.next().now_or_never() {
+        if let Some(fx) = on_input(app, ev, opts)? {
+            input = true;
+            if effects(driver, app, fx, now_ms()) {
+                return Err(End::Quit);
+            }
+        }
+    }
+    Ok(input)
 }
 
 /// A terminal event into the App: `Some(effects)` for input (a key, a resize, a mouse event

@@ -187,16 +187,16 @@ impl Masker {
                 }
             }
             Msg::Record(ev) | Msg::Begin(ev) => self.mask_event(ev),
-            Msg::Next
+            // A signed approval is journaled exactly as signed: masking its reason would make
+            // the record disagree with its signature. The approver chose what to sign.
+            Msg::Signed(_)
+            | Msg::Next
             | Msg::Retry
             | Msg::Cancel
             | Msg::Rollback { .. }
             | Msg::Timer { .. }
             | Msg::StopCountdown
             | Msg::ExtendWatch { .. } => {}
-            // A signed approval is journaled exactly as signed: masking its reason would make
-            // the record disagree with its signature. The approver chose what to sign.
-            Msg::Signed(_) => {}
         }
     }
 }

@@ -146,6 +146,7 @@ pub fn key_event(spec: &str) -> KeyEvent {
 /// What the harness saw of one message: the core's effects (journal records, and steps handed
 /// to the executors) and the App's other effects.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)] // a test harness's record, moved once
 pub enum AppEffect {
     Release(Effect),
     Quit,
