@@ -73,7 +73,8 @@ impl LogLine {
         let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         let end = cut_point(raw);
-        LogLine::from_bytes(raw[..end].to_vec(), already_cut, ts, masker)
+        let cut = already_cut + (raw.len() - end);
+        LogLine::from_bytes(raw[..end].to_vec(), cut, ts, masker)
     }
 
     /// [`LogLine::from_parts`] for bytes the caller owns: the stored text reuses their
