@@ -12,7 +12,7 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use color_eyre::eyre::{Result, WrapErr};
 use crossterm::event::{Event as TermEvent, EventStream};
-use futures::{FutureExt, StreamExt};
+use futures::StreamExt;
 
 use crate::driver::{Driver, DriverEvent, now_ms};
 use crate::release::Mode;
@@ -165,11 +165,6 @@ pub async fn run(driver: &mut Driver, mut app: App, opts: &CockpitOpts) -> Resul
         if effects(driver, &mut app, fx, now_ms()) {
             break End::Quit;
         }
-        // Keys are handled before frames: what the terminal has ready now goes in first.
-        match ready_input(driver, &mut app, &mut events, opts) {
-            Ok(more) => input |= more,
-            Err(end) => break end,
-        }
         if let Some(guide) = opts.guide {
             let g = guide(&app);
             if g != guide_shown {
@@ -181,6 +176,11 @@ pub async fn run(driver: &mut Driver, mut app: App, opts: &CockpitOpts) -> Resul
         let throttled = pacer.throttled(now);
         if throttled != app.logs.throttled {
             app.update(AppMsg::LogThrottled(throttled), now_ms());
+        }
+        if !input && crossterm::event::poll(std::time::Duration::ZERO).unwrap_or(false) {
+            // Keys are handled before frames: a key already waiting goes in first (the select
+            // is biased towards the terminal), and this frame is drawn with it.
+            continue;
         }
         if !app.dirty() {
             pacer.idle();
@@ -232,26 +232,6 @@ fn on_driver(
         next = driver.ready();
     }
     Ok(fx)
-}
-
-/// The terminal events ready now, into the App and their effects to the driver: whether there
-/// was input; `Err` to end the loop (quit, or the terminal is gone).
-fn ready_input(
-    driver: &mut Driver,
-    app: &mut App,
-    events: &mut EventStream,
-    opts: &CockpitOpts,
-) -> Result<bool, End> {
-    let mut input = false;
-    while let Some(ev) = events.next().now_or_never() {
-        if let Some(fx) = on_input(app, ev, opts)? {
-            input = true;
-            if effects(driver, app, fx, now_ms()) {
-                return Err(End::Quit);
-            }
-        }
-    }
-    Ok(input)
 }
 
 /// A terminal event into the App: `Some(effects)` for input (a key, a resize, a mouse event
