@@ -12,7 +12,7 @@
 #   scale-compare.sh  N containers at 20 lines/s each: listed after (s), CPU against N
 #                     `docker logs -f`, RSS
 #
-# Usage: scripts/storm-bench.sh [storm] [tty] [keys] [scale]   (default: all four)
+# Usage: scripts/storm-bench.sh [storm] [keys] [tty] [scale]   (default: all four)
 #   FLIGHTDECK_BIN=path  a prebuilt binary (else `cargo build --release`)
 #   BENCH=dir            the bench scripts (default ../shared/bench beside the checkout)
 #   N=100                containers for the scale run;  FPS=n  adds `--fps n` (default: none)
@@ -33,7 +33,11 @@ WORK=$(mktemp -d)
 PNAME=fdbench$$
 PNAME=${PNAME:0:15}
 
+# A cockpit whose terminal was taken away under script(1) (tty-bytes.sh kills script) can stay
+# behind and would follow the next case's storm: end this run's copies (their name is unique).
+leftovers() { pgrep -x "$PNAME" | xargs -r kill 2>/dev/null || true; sleep 1; }
 cleanup() {
+    leftovers
     tmux kill-session -t "keys-$$" 2>/dev/null || true
     docker rm -f fdbar-storm >/dev/null 2>&1 || true
     docker ps -aq --filter label=fdbar=scale | xargs -r docker rm -f >/dev/null 2>&1 || true
@@ -110,10 +114,10 @@ if [[ -n ${SOAK:-} ]]; then
     soak
     exit 0
 fi
-for what in "${@:-storm tty keys scale}"; do
+for what in "${@:-storm keys tty scale}"; do
     for w in $what; do
         case $w in
-            storm | tty | keys | scale) "$w" ;;
+            storm | tty | keys | scale) "$w"; leftovers ;;
             *) echo "unknown case: $w (storm, tty, keys, scale)" >&2; exit 2 ;;
         esac
     done
