@@ -1,12 +1,13 @@
 //! The cockpit front end: the terminal, the `App` and the driver. Keys and resizes go to the App
-//! and are drawn at once; the driver's events are applied and drawn at most `--fps` times a
-//! second; what the App asks for (a message for the core, quit, save) goes to the driver. The
+//! first and are drawn at once; the driver's events are applied and drawn at most `--fps` times
+//! a second, the log pane's changes at the pace `ui::throttle` sets (a few frames a second while
+//! it scrolls fast or the terminal backs up, with `throttled` in its title); what the App asks for (a message for the core, quit, save) goes to the driver. The
 //! same loop serves `flightdeck observe`, over an observing driver.
 //!
 //! On SIGHUP, or when the terminal goes away, it restores what it can of the terminal and lets
 //! the driver journal the hang-up and finish the running step; nothing new starts.
 
-use std::time::Duration;
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use color_eyre::eyre::{Result, WrapErr};
@@ -18,6 +19,7 @@ use crate::release::Mode;
 use crate::ui::app::{App, AppEffect, AppMsg};
 use crate::ui::terminal;
 use crate::ui::theme::Theme;
+use crate::ui::throttle::Pacer;
 
 mod setup;
 
@@ -123,56 +125,42 @@ pub async fn run(driver: &mut Driver, mut app: App, opts: &CockpitOpts) -> Resul
     }
     let mut events = EventStream::new();
     let mut guide_shown: Option<String> = None;
-    let frame = Duration::from_millis(1000 / u64::from(opts.fps.max(1)));
-    let mut last_draw = tokio::time::Instant::now() - frame;
+    let mut pacer = Pacer::new(opts.fps, Instant::now());
+    let t0 = Instant::now();
     terminal::draw(&mut term, &app, &theme)?;
+    pacer.drawn(t0, Instant::now());
     app.clear_dirty();
     let end = loop {
-        let wake = wake_at(&app, last_draw, frame);
-        // Input is drawn at once (the operator waits for it; it is rare); everything else is
-        // drawn at most `--fps` times a second.
+        let (clock, merge) = deadlines(&app);
+        let wake = wake_at(&app, &pacer, clock.into_iter().chain(merge).min());
+        // Input is handled first and drawn at once (the operator waits for it; it is rare);
+        // other changes are drawn at most `--fps` times a second, and the log pane's at the
+        // pace `ui::throttle` sets (a few frames a second while it scrolls fast).
         let mut input = false;
         let fx = tokio::select! {
             biased;
-            ev = events.next() => match ev {
-                Some(Ok(TermEvent::Key(k))) => {
+            ev = events.next() => match on_input(&mut app, ev, opts) {
+                Ok(Some(fx)) => {
                     input = true;
-                    app.update(AppMsg::Key(k), now_ms())
+                    fx
                 }
-                Some(Ok(TermEvent::Resize(w, h))) => {
-                    input = true;
-                    app.update(AppMsg::Resize(w, h), now_ms())
-                }
-                Some(Ok(TermEvent::Mouse(m))) if opts.mouse => {
-                    input = true;
-                    app.update(AppMsg::Mouse(m), now_ms())
-                }
-                Some(Ok(_)) => Vec::new(),
-                Some(Err(e)) => break End::Disconnected(format!("terminal read failed: {e}")),
-                None => break End::Disconnected("the terminal closed".into()),
+                Ok(None) => Vec::new(),
+                Err(end) => break end,
             },
-            ev = driver.next() => {
-                // Everything the driver has ready is applied before the next key: a key never
-                // acts on a screen that lags what is already decided (a prompt that opened).
-                let mut fx = Vec::new();
-                let mut next = Some(ev);
-                let mut gone = None;
-                while let Some(ev) = next {
-                    match app_msg(ev) {
-                        Ok(m) => fx.extend(app.update(m, now_ms())),
-                        Err(why) => {
-                            gone = Some(why);
-                            break;
-                        }
-                    }
-                    next = driver.ready();
-                }
-                if let Some(why) = gone {
-                    break End::Disconnected(why);
-                }
-                fx
+            ev = driver.next() => match on_driver(driver, &mut app, &mut pacer, ev) {
+                Ok(fx) => fx,
+                Err(end) => break end,
             },
-            () = sleep_until(wake) => app.update(AppMsg::Tick, now_ms()),
+            () = sleep_until(wake) => {
+                let now = Instant::now();
+                if clock.is_some_and(|c| c <= now) {
+                    pacer.other_changed();
+                } else {
+                    // Merged log lines released after their reorder window.
+                    pacer.log_changed(now, 0);
+                }
+                app.update(AppMsg::Tick, now_ms())
+            },
         };
         if effects(driver, &mut app, fx, now_ms()) {
             break End::Quit;
@@ -184,12 +172,24 @@ pub async fn run(driver: &mut Driver, mut app: App, opts: &CockpitOpts) -> Resul
                 app.update(AppMsg::Guide(g), now_ms());
             }
         }
-        if app.dirty() && (input || tokio::time::Instant::now() >= last_draw + frame) {
+        let now = Instant::now();
+        let throttled = pacer.throttled(now);
+        if throttled != app.logs.throttled {
+            app.update(AppMsg::LogThrottled(throttled), now_ms());
+        }
+        if !input && crossterm::event::poll(std::time::Duration::ZERO).unwrap_or(false) {
+            // Keys are handled before frames: a key already waiting goes in first (the select
+            // is biased towards the terminal), and this frame is drawn with it.
+            continue;
+        }
+        if !app.dirty() {
+            pacer.idle();
+        } else if input || pacer.is_due(now) {
             if let Err(e) = terminal::draw(&mut term, &app, &theme) {
                 break End::Disconnected(format!("terminal write failed: {e}"));
             }
+            pacer.drawn(now, Instant::now());
             app.clear_dirty();
-            last_draw = tokio::time::Instant::now();
         }
     };
     if matches!(end, End::Disconnected(_)) {
@@ -211,22 +211,78 @@ pub async fn run(driver: &mut Driver, mut app: App, opts: &CockpitOpts) -> Resul
     Ok(driver.exit_code(Mode::Run))
 }
 
-/// When the loop must wake without an event: the next clock change, or a frame that is due.
+/// A driver event, and everything else the driver has ready, into the App (a key never acts
+/// on a screen that lags what is already decided, e.g. a prompt that opened); each tells the
+/// pacer what changed. `Err` when the driver says the session is over.
+fn on_driver(
+    driver: &mut Driver,
+    app: &mut App,
+    pacer: &mut Pacer,
+    ev: DriverEvent,
+) -> Result<Vec<AppEffect>, End> {
+    let mut fx = Vec::new();
+    let mut next = Some(ev);
+    while let Some(ev) = next {
+        let m = app_msg(ev).map_err(End::Disconnected)?;
+        match &m {
+            AppMsg::Log(l) => pacer.log_changed(Instant::now(), l.lines.len()),
+            _ => pacer.other_changed(),
+        }
+        fx.extend(app.update(m, now_ms()));
+        next = driver.ready();
+    }
+    Ok(fx)
+}
+
+/// A terminal event into the App: `Some(effects)` for input (a key, a resize, a mouse event
+/// with `--mouse`), `None` for what is ignored, `Err` when the terminal is gone.
+fn on_input(
+    app: &mut App,
+    ev: Option<std::io::Result<TermEvent>>,
+    opts: &CockpitOpts,
+) -> Result<Option<Vec<AppEffect>>, End> {
+    let msg = match ev {
+        Some(Ok(TermEvent::Key(k))) => AppMsg::Key(k),
+        Some(Ok(TermEvent::Resize(w, h))) => AppMsg::Resize(w, h),
+        Some(Ok(TermEvent::Mouse(m))) if opts.mouse => AppMsg::Mouse(m),
+        Some(Ok(_)) => return Ok(None),
+        Some(Err(e)) => return Err(End::Disconnected(format!("terminal read failed: {e}"))),
+        None => return Err(End::Disconnected("the terminal closed".into())),
+    };
+    Ok(Some(app.update(msg, now_ms())))
+}
+
+/// When the loop must wake for the App: `(clock, merge)`, the next change of a clock on
+/// screen (another pane's change, drawn at `--fps`) and the moment merged log lines are due
+/// (the log pane's change, drawn at its own pace).
+fn deadlines(app: &App) -> (Option<Instant>, Option<Instant>) {
+    let now = now_ms();
+    let at = |d: chrono::DateTime<chrono::Utc>| {
+        (d - now)
+            .to_std()
+            .ok()
+            .map(|d| Instant::now() + d)
+            .or(Some(Instant::now()))
+    };
+    let merge = app.logs.merge_deadline();
+    let next = app.next_redraw_deadline(now);
+    let clock = next.filter(|d| Some(*d) != merge).and_then(at);
+    (clock, merge.and_then(at))
+}
+
+/// When the loop must wake without an event: the next clock change, a frame that is due, or
+/// the moment to notice the log pane went quiet.
 pub(crate) fn wake_at(
     app: &App,
-    last_draw: tokio::time::Instant,
-    frame: Duration,
+    pacer: &Pacer,
+    clock: Option<Instant>,
 ) -> Option<tokio::time::Instant> {
-    let now = now_ms();
-    let clock = app
-        .next_redraw_deadline(now)
-        .and_then(|d| (d - now).to_std().ok())
-        .map(|d| tokio::time::Instant::now() + d);
-    let frame_due = app.dirty().then_some(last_draw + frame);
-    match (clock, frame_due) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
+    let frame_due = if app.dirty() { pacer.due() } else { None };
+    [clock, frame_due, pacer.recheck_at()]
+        .into_iter()
+        .flatten()
+        .min()
+        .map(tokio::time::Instant::from_std)
 }
 
 pub(crate) async fn sleep_until(at: Option<tokio::time::Instant>) {

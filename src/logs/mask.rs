@@ -26,6 +26,36 @@ static PAIRS: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
+/// The keys of [`PAIRS`] (lower case), each directly before `=` in a line it masks.
+const PAIR_KEYS: [&[u8]; 7] = [
+    b"password",
+    b"passwd",
+    b"token",
+    b"secret",
+    b"apikey",
+    b"api_key",
+    b"api-key",
+];
+
+/// Whether [`URL_PASSWORD`] or [`PAIRS`] can match `text` at all, by one pass over its bytes:
+/// a URL password needs `://` and `@`; a pair needs one of its keys (any case) right before
+/// `=`, or `authorization` right before `:`. Most log lines have neither, and skip both
+/// regexes (the check errs towards running them: it never skips a line they would mask).
+fn may_hold_pattern(text: &str) -> bool {
+    let b = text.as_bytes();
+    let ends_with = |end: usize, key: &[u8]| {
+        end >= key.len() && b[end - key.len()..end].eq_ignore_ascii_case(key)
+    };
+    if b.contains(&b'@') && text.contains("://") {
+        return true;
+    }
+    b.iter().enumerate().any(|(i, &c)| match c {
+        b'=' => PAIR_KEYS.iter().any(|k| ends_with(i, k)),
+        b':' => ends_with(i, b"authorization"),
+        _ => false,
+    })
+}
+
 /// Masks known secret values and secret-looking patterns.
 #[derive(Debug, Clone, Default)]
 pub struct Masker {
@@ -80,6 +110,9 @@ impl Masker {
             && re.is_match(&out)
         {
             out = Cow::Owned(re.replace_all(&out, MASK).into_owned());
+        }
+        if !may_hold_pattern(&out) {
+            return out;
         }
         if URL_PASSWORD.is_match(&out) {
             out = Cow::Owned(
@@ -162,17 +195,17 @@ impl Masker {
                 }
             }
             Msg::Record(ev) | Msg::Begin(ev) => self.mask_event(ev),
-            Msg::Next
+            // A signed approval is journaled exactly as signed: masking its reason would make
+            // the record disagree with its signature. The approver chose what to sign.
+            Msg::Signed(_)
+            | Msg::Next
             | Msg::Retry
             | Msg::Cancel
             | Msg::Rollback { .. }
             | Msg::Timer { .. }
             | Msg::StopCountdown
             | Msg::ResumeBackground
-            | Msg::ExtendWatch { .. }
-            // A signed approval is journaled exactly as signed: masking its reason would make
-            // the record disagree with its signature. The approver chose what to sign.
-            | Msg::Signed(_) => {}
+            | Msg::ExtendWatch { .. } => {}
         }
     }
 }
@@ -204,6 +237,34 @@ mod tests {
             "Authorization: Basic ••••"
         );
         assert!(matches!(m.mask("nothing here"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn the_quick_check_never_skips_a_line_the_patterns_mask() {
+        let m = Masker::default();
+        for line in [
+            "postgres://app:hunter22@127.0.0.1:5432/db",
+            "HTTPS://u:p@h",
+            "login token=xyz123 ok",
+            "API_KEY=k1 Password=p",
+            "x Api-Key=1",
+            "set apikey=2; passwd=3 SECRET=4",
+            "Authorization: Basic dXNlcjpwYXNz",
+            "AUTHORIZATION:bearer abc",
+        ] {
+            assert!(may_hold_pattern(line), "{line}");
+            assert!(matches!(m.mask(line), Cow::Owned(_)), "{line}");
+        }
+        for line in [
+            "2026-11-24T00:00:00Z INFO request handled path=/api/v1/orders status=200",
+            "user@example.com said hi",
+            "see https://example.com/x",
+            "tokens=5 apis=3",
+            "authorization failed",
+        ] {
+            assert!(!may_hold_pattern(line), "{line}");
+            assert!(matches!(m.mask(line), Cow::Borrowed(_)), "{line}");
+        }
     }
 
     #[test]

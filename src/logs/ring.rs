@@ -72,19 +72,37 @@ impl LogLine {
     ) -> LogLine {
         let raw = raw.strip_suffix(b"\n").unwrap_or(raw);
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        let (kept, cut) = if raw.len() > MAX_LINE {
-            let mut end = MAX_LINE;
-            // Back off to a character start so the cut itself is not a replacement char.
-            while end > MAX_LINE - 4 && raw[end] & 0xC0 == 0x80 {
-                end -= 1;
-            }
-            (&raw[..end], raw.len() - end)
-        } else {
-            (raw, 0)
+        let end = cut_point(raw);
+        let cut = already_cut + (raw.len() - end);
+        LogLine::from_bytes(raw[..end].to_vec(), cut, ts, masker)
+    }
+
+    /// [`LogLine::from_parts`] for bytes the caller owns: the stored text reuses their
+    /// allocation when they are valid UTF-8 without escapes or secrets (the common line costs
+    /// no allocation beyond its own bytes, and no parsing beyond one scan for ESC).
+    pub fn from_bytes(
+        mut raw: Vec<u8>,
+        already_cut: usize,
+        ts: Option<DateTime<Utc>>,
+        masker: &Masker,
+    ) -> LogLine {
+        if raw.last() == Some(&b'\n') {
+            raw.pop();
+        }
+        if raw.last() == Some(&b'\r') {
+            raw.pop();
+        }
+        let end = cut_point(&raw);
+        let cut = raw.len() - end + already_cut;
+        raw.truncate(end);
+        let mut text = match String::from_utf8(raw) {
+            Ok(t) => t,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
         };
-        let cut = cut + already_cut;
-        let decoded = String::from_utf8_lossy(kept);
-        let (mut text, mut runs) = ansi::parse(&decoded);
+        let mut runs = Vec::new();
+        if text.as_bytes().contains(&0x1b) {
+            (text, runs) = ansi::parse(&text);
+        }
         if let std::borrow::Cow::Owned(m) = masker.mask(&text) {
             // Offsets moved: the masked line loses its colours rather than its mask.
             text = m;
@@ -105,6 +123,19 @@ impl LogLine {
     pub fn cost(&self) -> usize {
         self.text.len() + self.runs.len() * std::mem::size_of::<Run>() + LINE_OVERHEAD
     }
+}
+
+/// Where a line over [`MAX_LINE`] is cut: at most [`MAX_LINE`] bytes, backed off to a
+/// character start so the cut itself is not a replacement char.
+fn cut_point(raw: &[u8]) -> usize {
+    if raw.len() <= MAX_LINE {
+        return raw.len();
+    }
+    let mut end = MAX_LINE;
+    while end > MAX_LINE - 4 && raw[end] & 0xC0 == 0x80 {
+        end -= 1;
+    }
+    end
 }
 
 /// A bounded ring of lines.

@@ -350,6 +350,10 @@ impl App {
                 self.dirty = true;
                 self.revisions_msg(m);
             }
+            AppMsg::LogThrottled(on) => {
+                self.dirty |= self.logs.throttled != on;
+                self.logs.throttled = on;
+            }
         }
         if self.logs.release_merged(now) {
             self.dirty = true;

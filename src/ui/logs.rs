@@ -52,6 +52,8 @@ pub struct Logs {
     /// The merged sources' lines waiting out the reorder window, by service (see
     /// `ui/logmerge.rs`); their views are `services` entries labelled `SERVICE/*`.
     pub(crate) merges: Vec<(String, super::merge::Merge)>,
+    /// The front end skips this pane's frames (`AppMsg::LogThrottled`): the title says so.
+    pub throttled: bool,
 }
 
 impl Logs {

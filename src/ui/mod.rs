@@ -33,6 +33,7 @@ mod service_select;
 pub mod terminal;
 pub mod text;
 pub mod theme;
+pub mod throttle;
 mod warning;
 
 #[cfg(test)]

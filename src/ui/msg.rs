@@ -51,6 +51,9 @@ pub enum AppMsg {
     Docker(crate::model::docker::DockerMsg),
     /// A reading from the revisions watcher (git, a command source, a version endpoint).
     Revisions(RevisionsMsg),
+    /// The front end skips log pane frames (the pane scrolls fast, or the terminal backs up):
+    /// the pane's title says `throttled` (see `ui/throttle.rs`).
+    LogThrottled(bool),
 }
 
 /// Effects out of the App, for the runtime to perform in order.

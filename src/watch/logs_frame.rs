@@ -26,14 +26,49 @@ pub fn split_ts(frame: &[u8]) -> (Option<DateTime<Utc>>, &[u8]) {
     let Some(sp) = frame.iter().take(40).position(|&b| b == b' ') else {
         return (None, frame);
     };
-    let ts = std::str::from_utf8(&frame[..sp])
-        .ok()
-        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-        .map(|t| t.with_timezone(&Utc));
+    let ts = docker_ts(&frame[..sp]).or_else(|| {
+        std::str::from_utf8(&frame[..sp])
+            .ok()
+            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+            .map(|t| t.with_timezone(&Utc))
+    });
     match ts {
         Some(t) => (Some(t), &frame[sp + 1..]),
         None => (None, frame),
     }
+}
+
+/// Docker's own timestamp form, `YYYY-MM-DDTHH:MM:SS[.fraction]Z`, read without a general
+/// RFC 3339 parser (one per line under a storm); anything else is left to chrono.
+fn docker_ts(s: &[u8]) -> Option<DateTime<Utc>> {
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        s.get(r)?.iter().try_fold(0u32, |n, &b| {
+            b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+        })
+    };
+    let (head, frac) = s.strip_suffix(b"Z")?.split_at_checked(19)?;
+    if head[4] != b'-'
+        || head[7] != b'-'
+        || head[10] != b'T'
+        || head[13] != b':'
+        || head[16] != b':'
+    {
+        return None;
+    }
+    let nanos = match frac {
+        [] => 0,
+        [b'.', digits @ ..] if (1..=9).contains(&digits.len()) => {
+            let n = digits.iter().try_fold(0u32, |n, &b| {
+                b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+            })?;
+            n * 10u32.pow(u32::try_from(9 - digits.len()).unwrap_or(0))
+        }
+        _ => return None,
+    };
+    let date =
+        chrono::NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)?;
+    let time = date.and_hms_nano_opt(num(11..13)?, num(14..16)?, num(17..19)?, nanos)?;
+    Some(time.and_utc())
 }
 
 impl Assembler {
@@ -70,6 +105,29 @@ impl Assembler {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn docker_timestamps_read_like_rfc3339() {
+        for t in [
+            "2024-05-01T10:00:00.123456789Z",
+            "2024-05-01T10:00:00.1Z",
+            "2024-05-01T10:00:00Z",
+            "2024-12-31T23:59:59.000000001Z",
+        ] {
+            let want = DateTime::parse_from_rfc3339(t).map(|t| t.with_timezone(&Utc));
+            assert_eq!(docker_ts(t.as_bytes()), want.ok(), "{t}");
+        }
+        for bad in [
+            "2024-05-01T10:00:00",
+            "2024-13-01T10:00:00Z",
+            "2024-05-01 10:00:00Z",
+        ] {
+            assert_eq!(docker_ts(bad.as_bytes()), None, "{bad}");
+        }
+        let (ts, body) = split_ts(b"2024-05-01T10:00:00+02:00 x");
+        assert_eq!(body, b"x", "other offsets are read by chrono");
+        assert!(ts.is_some());
+    }
 
     #[test]
     fn timestamps_and_partial_frames() {

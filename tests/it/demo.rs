@@ -202,7 +202,11 @@ fn the_docker_demo_runs_the_story_with_containers_and_removes_them() {
         120,
         32,
     );
-    t.wait_for("Press ⏎ to run the preflight gates");
+    // The demo builds its two images first (without the layer cache): slow on a busy host.
+    t.wait_for_within(
+        "Press ⏎ to run the preflight gates",
+        std::time::Duration::from_secs(90),
+    );
     // This demo's id (its directory is `flightdeck-demo-<id>`): other demos may share the daemon.
     let id = std::fs::read_dir(&tmp)
         .expect("tmp")

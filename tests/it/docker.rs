@@ -10,14 +10,14 @@ mod fleet;
 mod fleet_tmux;
 mod gate;
 mod images;
-mod logrig;
+pub(crate) mod logrig;
 mod logs;
 mod observe;
 mod pane;
 mod select;
 mod ssh;
 mod status;
-mod support;
+pub(crate) mod support;
 mod swarm;
 mod tls;
 

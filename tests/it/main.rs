@@ -30,6 +30,7 @@ mod seal_anchor;
 mod skip;
 mod ssh_session;
 mod sshd;
+mod throttle;
 mod tmux;
 mod trust;
 mod trust_plan;

@@ -96,7 +96,12 @@ impl Tmux {
 
     /// Wait (at most 10 s) until the screen contains `text`; returns the screen.
     pub fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        self.wait_for_within(text, Duration::from_secs(10))
+    }
+
+    /// [`Tmux::wait_for`], at most `limit`: for a first screen that builds images first.
+    pub fn wait_for_within(&self, text: &str, limit: Duration) -> String {
+        let deadline = Instant::now() + limit;
         loop {
             let s = self.screen();
             if s.contains(text) {

@@ -36,6 +36,9 @@ fn title<'a>(app: &App, theme: &Theme, shown: Option<&(LogSource, &LogView)>) ->
     } else {
         t.push(Span::styled("paused", theme.warn));
     }
+    if logs.throttled {
+        t.push(Span::styled(" · throttled", theme.warn));
+    }
     let n = v.len();
     let plural = if n == 1 { "" } else { "s" };
     t.push(Span::styled(format!(" · {n} line{plural}"), theme.muted));

@@ -104,3 +104,21 @@ fn ansi_colours_and_markers_are_styled() {
         .any(|y| (0..80u16).any(|x| buf[(x, y)].symbol() == "E" && buf[(x, y)].fg == Color::Red));
     assert!(found, "the red ERROR keeps its colour");
 }
+
+#[test]
+fn log_pane_says_throttled_while_the_front_end_skips_its_frames() {
+    let mut h = streaming(40);
+    assert!(!pane(&mut h).contains("throttled"));
+    h.app.clear_dirty();
+    h.send(AppMsg::LogThrottled(true));
+    assert!(h.app.dirty(), "the title changed: a frame is due");
+    h.app.clear_dirty();
+    h.send(AppMsg::LogThrottled(true));
+    assert!(!h.app.dirty(), "no change, no frame");
+    let p = pane(&mut h);
+    let title = p.lines().next().unwrap_or_default();
+    assert!(title.contains("following · throttled"), "{p}");
+    assert_snapshot!("log_pane_throttled", p);
+    h.send(AppMsg::LogThrottled(false));
+    assert!(!pane(&mut h).contains("throttled"));
+}
