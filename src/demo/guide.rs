@@ -10,6 +10,9 @@ pub fn next(app: &App) -> Option<String> {
     if let Some(m) = app.modal() {
         return Some(
             match m {
+                Modal::Evidence(e) if e.step == "announce" => {
+                    "Type where you announced it (say #releases), then ⏎. The watch keeps running."
+                }
                 Modal::Evidence(_) => {
                     "Type a note such as QA-42 passed, then press ⏎ to record it as evidence."
                 }
@@ -34,7 +37,7 @@ pub fn next(app: &App) -> Option<String> {
         ReleasePhase::Finished(_) => "The release is finished. Press q to quit and get the report.",
         ReleasePhase::RollingBack => "Rolling back: stopping v2 and starting v1 again…",
         ReleasePhase::InProgress if st.armed.is_some() => {
-            "The error-rate trigger tripped: g shows its chart; press R, then y to roll back."
+            "The trigger tripped: g charts it; press R, then y to roll back."
         }
         ReleasePhase::InProgress => match st.running().or_else(|| st.current()) {
             Some((p, i)) => {
@@ -53,10 +56,13 @@ pub fn next(app: &App) -> Option<String> {
                         "Press ⏎ to smoke-test v2 (health, and its version is 2.0.0)."
                     }
                     ("watch", StepStatus::Pending) => {
-                        "Press ⏎ to watch v2's error rate for a minute."
+                        "Press ⏎ to watch v2's error rate for a minute, in the background."
                     }
                     ("watch", StepStatus::Running) => {
                         "Watching: v2 serves 20% errors; the trigger trips after 3s of failing."
+                    }
+                    ("announce", StepStatus::Pending) => {
+                        "Watching v2 in the background (it trips after 3s): press ⏎ to announce v2."
                     }
                     (_, StepStatus::Running) => "Running… its output is in the log pane.",
                     (_, StepStatus::Failed(_)) => "That step failed: r retries it, R rolls back.",

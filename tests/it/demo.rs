@@ -80,8 +80,10 @@ fn the_demo_tells_the_whole_story_and_cleans_up() {
     t.wait_for("current  2.0.0 (live)");
     t.wait_for("Press ⏎ to watch");
     t.keys(&["Enter"]);
-    t.wait_for("Watching: v2 serves 20% errors");
+    // A background watch: the checklist moves on to the announcement while it runs.
+    t.wait_for("Watching v2 in the background");
     let s = t.wait_for("press R, then y");
+    assert!(s.contains("· 6 Announce v2.0.0 in #releases"), "{s}");
     assert!(
         s.contains("ROLLBACK ARMED: trigger error-rate tripped: 0.2"),
         "{s}"
