@@ -422,3 +422,68 @@ fn quiet_kinds(effects: &[Effect]) -> Vec<String> {
         .filter(|k| !k.starts_with("notify "))
         .collect()
 }
+
+/// DESIGN.md §10 with §9.2: a signed approval that arrives just after the background trigger
+/// tripped is journaled (it is the approver's act, and evidence), but it does not disarm: the
+/// rollback wins, and the waiting approval step is cut short when it starts.
+#[test]
+fn an_approval_arriving_as_the_background_trigger_trips_is_journaled_and_the_rollback_wins() {
+    let mut ev = begin(
+        &[("deploy", "run"), ("soak", "watch"), ("ok", "approval")],
+        &[("undo", "run")],
+    );
+    if let Event::ReleaseStarted { steps, trust, .. } = &mut ev {
+        steps[1].background = true;
+        steps[1].duration_ms = Some(600_000);
+        steps[2].approvers = Some(vec!["bob".into(), "carol".into()]);
+        steps[2].reason_required = false;
+        steps[2].min_approvals = Some(2);
+        *trust = Some(Box::new(crate::release::ReleaseTrust {
+            signed_approvals: true,
+            operator_principals: vec!["alice".into()],
+            operator_key: Some("SHA256:alice".into()),
+        }));
+    }
+    let mut c = Core::new(ReleaseState::default(), Policy::default());
+    c.update(Msg::Begin(ev), t(0)).unwrap();
+    c.update(Msg::Next, t(1)).unwrap();
+    c.update(done("deploy", Outcome::Succeeded), t(1)).unwrap();
+    c.update(Msg::Next, t(2)).unwrap(); // soak runs in the background
+    c.update(Msg::Next, t(3)).unwrap(); // ok waits for two approvals
+    assert_eq!(status(&c, "ok"), StepStatus::Running);
+    c.update(arm(), t(60)).unwrap();
+    assert!(c.st.armed.is_some());
+    let bob = crate::release::SignedApproval {
+        step: "ok".into(),
+        principal: "bob".into(),
+        key: "SHA256:bob".into(),
+        approve: true,
+        reason: String::new(),
+        payload: "{}".into(),
+        signature: "-----BEGIN SSH SIGNATURE-----".into(),
+        consumed: None,
+    };
+    let fx = c.update(Msg::Signed(Box::new(bob)), t(61)).unwrap();
+    assert!(quiet_kinds(&fx).contains(&"approval".to_owned()), "{fx:?}");
+    assert!(
+        c.st.armed.is_some(),
+        "an approval does not disarm the rollback"
+    );
+    assert_eq!(status(&c, "ok"), StepStatus::Running, "1/2: still waiting");
+    let fx = c
+        .update(
+            Msg::Rollback {
+                by: "alice".into(),
+                target: None,
+            },
+            t(62),
+        )
+        .unwrap();
+    assert_eq!(c.st.phase, ReleasePhase::RollingBack, "{fx:?}");
+    assert!(
+        quiet_kinds(&fx).contains(&"execute Rollback 0".to_owned()),
+        "the rollback starts at once: the approval step is cut short: {fx:?}"
+    );
+    assert_ne!(status(&c, "ok"), StepStatus::Running);
+    assert_ne!(status(&c, "soak"), StepStatus::Running);
+}
