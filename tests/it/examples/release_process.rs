@@ -6,6 +6,13 @@
 //! `report --incident` tells the story. Then 1.2.1 with a slow `/slow` trips the p99 trigger
 //! (a percentile of 100 timed requests), and 1.2.2 whose `/health` goes down during the watch
 //! trips the health trigger; each is rolled back.
+//!
+//! Every final approval is signed by two test keys (bob and carol, `flightdeck approve --pre`);
+//! the operator alice's own pre-approval is refused. The operator seals the journal; the tags
+//! and the anchors `refs/flightdeck/<release-id>` are pushed to a bare `origin` over the test
+//! sshd, and `journal verify` checks them there. A receiver on 127.0.0.1 is `RELEASE_WEBHOOK`:
+//! it gets `approval-waiting`, and for every trip `trigger-tripped`, `rollback-armed` and
+//! `release-rolled-back`.
 
 use std::path::Path;
 
@@ -17,6 +24,7 @@ use super::support::{
     PidFile, bin_dir, copy_example, fixture_path, get, git_init, prometheus, prometheus_ready,
     secs, sh, wait_for,
 };
+use super::team::{Origin, Receiver, Team};
 use crate::run::{Dir, out};
 use crate::watch::free_port;
 
@@ -24,10 +32,6 @@ const ANSWERS: &str = r#"
 [evidence]
 m2-tasks = "M2 board: 14/14 done; LKGC streak 5 (tier 2 needs 3)"
 blockers = "none open in the M2 milestone"
-
-[approvals.final-approval]
-name = "alice"
-reason = "CAB-77: rollback plan verified, window 06:00-08:00 UTC"
 
 [rollback]
 confirm = "production"
@@ -59,6 +63,9 @@ struct Setup {
     prom: u16,
     answers: String,
     pg: Postgres,
+    team: Team,
+    origin: Origin,
+    hook: Receiver,
 }
 
 const PG_PASSWORD: &str = "m2-db-pass-7731";
@@ -85,13 +92,26 @@ impl Setup {
     }
 }
 
+/// `run` with bob's and carol's pre-approvals for the version of `extra`, confirming a rollback.
 fn run(d: &Dir, s: &Setup, env: &str, extra: &[&str]) -> std::process::Output {
-    run_with(d, s, env, extra, true)
+    run_with(d, s, env, extra, true, &["bob", "carol"])
 }
 
-/// `run` with the answers file; `confirm`: whether it confirms a rollback of a failed step.
-fn run_with(d: &Dir, s: &Setup, env: &str, extra: &[&str], confirm: bool) -> std::process::Output {
+/// `run` with the answers file; `confirm`: whether it confirms a rollback of a failed step;
+/// `signers`: whose pre-approvals of `final-approval` it lists (made now, for this version).
+fn run_with(
+    d: &Dir,
+    s: &Setup,
+    env: &str,
+    extra: &[&str],
+    confirm: bool,
+    signers: &[&str],
+) -> std::process::Output {
     let port = if env == "staging" { s.staging } else { s.prod };
+    let version = extra
+        .iter()
+        .position(|a| *a == "--release-version")
+        .map_or("1.2.0", |i| extra[i + 1]);
     // The answers live outside the repository (the `clean-tree` gate); each confirms its env.
     let file = Path::new(&s.answers).with_extension(format!("{env}.toml"));
     let mut answers = ANSWERS.replace("\"production\"", &format!("\"{env}\""));
@@ -100,13 +120,18 @@ fn run_with(d: &Dir, s: &Setup, env: &str, extra: &[&str], confirm: bool) -> std
             .replace("[rollback]", "")
             .replace("confirm = ", "# confirm = ");
     }
+    if !signers.is_empty() {
+        answers.push_str(&s.team.signed(d, signers, version, env, "final-approval"));
+    }
     std::fs::write(&file, answers).unwrap();
     let sets = [
         format!("vars.port={port}"),
         format!("vars.prometheus=http://127.0.0.1:{}", s.prom),
         format!("vars.pg_url={}", s.pg_url(env)),
     ];
+    let key = s.team.key("alice");
     let mut args = vec!["run", "--plain", "--env", env, "--operator", "alice"];
+    args.extend(["--key", key.to_str().unwrap()]);
     args.extend(["--answers", file.to_str().unwrap()]);
     for v in &sets {
         args.extend(["--set", v.as_str()]);
@@ -116,8 +141,40 @@ fn run_with(d: &Dir, s: &Setup, env: &str, extra: &[&str], confirm: bool) -> std
     let mut c = d.cmd(&args);
     c.env("PATH", path)
         .env("PGPASSWORD", PG_PASSWORD)
+        .env("GIT_SSH_COMMAND", s.origin.ssh_command())
+        .env("RELEASE_WEBHOOK", s.hook.url())
         .timeout(secs(180));
     c.output().unwrap()
+}
+
+/// `flightdeck journal verify` of the latest release (seals against allowed_signers, the
+/// approvals' signatures, and the anchors fetched from origin).
+fn verify(d: &Dir, s: &Setup) {
+    let v = d
+        .cmd(&["journal", "verify"])
+        .env("GIT_SSH_COMMAND", s.origin.ssh_command())
+        .timeout(secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(v.status.code(), Some(0), "{}", out(&v));
+    let text = String::from_utf8_lossy(&v.stdout);
+    assert!(text.contains("✔ signature verified"), "{text}");
+}
+
+/// The latest release's anchor ref reached origin.
+fn anchored(d: &Dir, s: &Setup) {
+    let (records, _) = d.latest();
+    let anchors: Vec<_> = records
+        .iter()
+        .filter(|r| r.kind.as_str() == "anchor")
+        .collect();
+    assert!(
+        !anchors.is_empty() && anchors.iter().all(|a| a.data["pushed"] == true),
+        "{anchors:#?}"
+    );
+    let name = anchors[0].data["ref"].as_str().unwrap();
+    assert!(name.starts_with("refs/flightdeck/m2-platform-"), "{name}");
+    assert!(s.origin.has(name), "{name} is on origin");
 }
 
 fn live_version(port: u16) -> Option<String> {
@@ -141,6 +198,12 @@ fn release_process_stages_then_promotes_and_rolls_back_production() {
     pg.create_db("m2_production", "m2", PG_PASSWORD);
     pg.psql("postgres", "create database m2_staging owner m2");
     let d = copy_example("release-process");
+    let team = Team::new(d.path());
+    d.write("baseline.toml", BASELINE);
+    git_init(d.path(), &["v1.0.0"]);
+    let Some(origin) = Origin::add(d.path()) else {
+        return;
+    };
     let side = tempfile::tempdir().unwrap();
     let _prod_app = PidFile(d.path().join(".deploy/production/pid"));
     let _staging_app = PidFile(d.path().join(".deploy/staging/pid"));
@@ -150,14 +213,15 @@ fn release_process_stages_then_promotes_and_rolls_back_production() {
         prom: free_port(),
         answers: side.path().join("answers").display().to_string(),
         pg,
+        team,
+        origin,
+        hook: Receiver::start(),
     };
     let _prom = prometheus(
         &side.path().join("prom"),
         s.prom,
         &[("m2-platform", s.prod), ("m2-platform-staging", s.staging)],
     );
-    d.write("baseline.toml", BASELINE);
-    git_init(d.path(), &["v1.0.0"]);
     for (env, port) in [("staging", s.staging), ("production", s.prod)] {
         let o = run_baseline(&d, env, port, &s);
         assert_eq!(o.status.code(), Some(0), "{}", out(&o));
@@ -165,7 +229,14 @@ fn release_process_stages_then_promotes_and_rolls_back_production() {
     assert_eq!(live_version(s.prod).as_deref(), Some("1.0.0"));
 
     // Production before staging is refused by the release gate.
-    let o = run_with(&d, &s, "production", &["--release-version", "1.1.0"], false);
+    let o = run_with(
+        &d,
+        &s,
+        "production",
+        &["--release-version", "1.1.0"],
+        false,
+        &[],
+    );
     assert_eq!(o.status.code(), Some(1), "{}", out(&o));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(
@@ -195,11 +266,44 @@ fn release_process_stages_then_promotes_and_rolls_back_production() {
         )
         .is_some_and(|b| b.contains("\"value\""))
     });
-    let o = run(
+    // The operator's own pre-approval is refused (separation of duties): nothing deployed.
+    let o = run_with(
         &d,
         &s,
         "production",
         &["--release-version", "1.1.0", "--set", "vars.watch=5s"],
+        false,
+        &["alice", "bob"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("`alice` is the operator of this release and cannot approve it"),
+        "{text}"
+    );
+    assert!(
+        text.contains("stopped: step `final-approval` failed"),
+        "{text}"
+    );
+    assert_eq!(live_version(s.prod).as_deref(), Some("1.0.0"));
+    let (records, _) = d.latest();
+    assert!(
+        !records.iter().any(|r| r.kind.as_str() == "approval"),
+        "nothing counted"
+    );
+    s.hook.wait("approval-waiting", "1.1.0");
+    let o = run(
+        &d,
+        &s,
+        "production",
+        &[
+            "--release-version",
+            "1.1.0",
+            "--set",
+            "vars.watch=5s",
+            "--abandon",
+            "alice cannot approve her own release",
+        ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     let text = String::from_utf8_lossy(&o.stdout);
@@ -217,14 +321,26 @@ fn release_process_stages_then_promotes_and_rolls_back_production() {
         t.contains("staging-v1.1.0") && t.contains("\nv1.1.0"),
         "{t}"
     );
+    for tag in ["refs/tags/staging-v1.1.0", "refs/tags/v1.1.0"] {
+        assert!(s.origin.has(tag), "{tag} was pushed to origin");
+    }
     let (records, st) = d.latest();
     assert_eq!(st.phase, ReleasePhase::Finished(ReleaseOutcome::Completed));
-    let approval = records
+    let approvers: Vec<_> = records
         .iter()
-        .find(|r| r.kind.as_str() == "approval")
-        .expect("approval");
-    assert_eq!(approval.data["name"], "alice");
+        .filter(|r| r.kind.as_str() == "approval")
+        .map(|r| (r.data["name"].clone(), r.data["source"].clone()))
+        .collect();
+    assert_eq!(
+        approvers,
+        [
+            (serde_json::json!("bob"), serde_json::json!("signed")),
+            (serde_json::json!("carol"), serde_json::json!("signed"))
+        ]
+    );
     d.verify_latest();
+    anchored(&d, &s);
+    verify(&d, &s);
 
     production_1_2_0_rolls_back(&d, &s);
     // 1.2.0's fault ends (its staging service still ran with it).
@@ -310,6 +426,18 @@ fn production_1_2_0_rolls_back(d: &Dir, s: &Setup) {
         .expect("confirmed");
     assert_eq!(confirmed.data["target"], "v1.1.0");
     d.verify_latest();
+    anchored(d, s);
+    verify(d, s);
+    assert!(!s.origin.has("refs/tags/v1.2.0"), "no tag pushed");
+    let tripped = s.hook.wait("trigger-tripped", "1.2.0");
+    assert_eq!(tripped["step"], "monitor", "{tripped}");
+    assert_eq!(tripped["environment"], "production", "{tripped}");
+    assert!(
+        tripped["message"].as_str().unwrap().contains("error-rate"),
+        "{tripped}"
+    );
+    s.hook.wait("rollback-armed", "1.2.0");
+    s.hook.wait("release-rolled-back", "1.2.0");
 
     let rep = d
         .cmd(&["report", "--incident", "-o", "incident.md"])
@@ -381,6 +509,13 @@ fn production_trips(d: &Dir, s: &Setup, version: &str, trigger: &str, sets: &[&s
             .iter()
             .any(|r| r.kind.as_str() == "trigger-tripped" && r.data.to_string().contains(trigger))
     );
+    let tripped = s.hook.wait("trigger-tripped", version);
+    assert!(
+        tripped["message"].as_str().unwrap().contains(trigger),
+        "{tripped}"
+    );
+    s.hook.wait("release-rolled-back", version);
+    anchored(d, s);
     text
 }
 
