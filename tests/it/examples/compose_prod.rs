@@ -90,7 +90,10 @@ fn run_with(d: &Dir, e: &Env, extra: &[&str], env: &[(&str, &str)]) -> std::proc
         .position(|a| *a == "--release-version")
         .map_or("1.4.2", |i| extra[i + 1]);
     let mut text = std::fs::read_to_string(d.path().join(answers)).unwrap();
-    text.push_str(&e.team.signed(d, &["bob", "carol"], version, "production", "go"));
+    text.push_str(
+        &e.team
+            .signed(d, &["bob", "carol"], version, "production", "go"),
+    );
     let signed = e.team.path().join(answers);
     std::fs::write(&signed, text).unwrap();
     let answers = signed.to_str().unwrap();
@@ -312,7 +315,12 @@ fn release_1_4_2(d: &Dir, e: &Env) {
     let approvals: Vec<_> = records
         .iter()
         .filter(|r| r.kind.as_str() == "approval" && r.step.as_deref() == Some("go"))
-        .map(|r| (r.data["name"].as_str().unwrap().to_owned(), r.data["source"].clone()))
+        .map(|r| {
+            (
+                r.data["name"].as_str().unwrap().to_owned(),
+                r.data["source"].clone(),
+            )
+        })
         .collect();
     assert_eq!(
         approvals,

@@ -102,7 +102,12 @@ fn anchored_and_verified(d: &Dir, s: &Setup) {
     assert!(s.origin.has(name), "{name} is on origin");
     assert!(
         records.iter().any(|r| r.kind.as_str() == "seal"),
-        "the operator sealed the journal"
+        "the operator sealed the journal: {:?}",
+        records
+            .iter()
+            .filter(|r| r.kind.as_str().starts_with("seal") || r.kind.as_str() == "anchor")
+            .map(|r| &r.data)
+            .collect::<Vec<_>>()
     );
     let v = d
         .cmd(&["journal", "verify"])

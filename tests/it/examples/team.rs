@@ -93,7 +93,14 @@ impl Team {
     pub fn signed(&self, d: &Dir, who: &[&str], version: &str, env: &str, step: &str) -> String {
         let files: Vec<String> = who
             .iter()
-            .map(|w| format!("{:?}", self.preapprove(d, w, version, env, step).display().to_string()))
+            .map(|w| {
+                format!(
+                    "{:?}",
+                    self.preapprove(d, w, version, env, step)
+                        .display()
+                        .to_string()
+                )
+            })
             .collect();
         format!("\n[approvals.{step}]\nsigned = [{}]\n", files.join(", "))
     }
