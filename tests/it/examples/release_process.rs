@@ -151,7 +151,7 @@ fn run_with(
 /// approvals' signatures, and the anchors fetched from origin).
 fn verify(d: &Dir, s: &Setup) {
     let v = d
-        .cmd(&["journal", "verify"])
+        .cmd(&["journal", "verify", "latest"])
         .env("GIT_SSH_COMMAND", s.origin.ssh_command())
         .timeout(secs(60))
         .output()
