@@ -86,7 +86,7 @@ fn run(d: &Dir, s: &Setup, env: &str, extra: &[&str]) -> std::process::Output {
 }
 
 /// The latest release's anchors were all pushed, its ref is on origin, and `journal verify`
-/// (seals against allowed_signers, anchors fetched from origin) passes.
+/// (seals against `allowed_signers`, anchors fetched from origin) passes.
 fn anchored_and_verified(d: &Dir, s: &Setup) {
     let (records, _) = d.latest();
     let anchors: Vec<_> = records

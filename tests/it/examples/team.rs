@@ -3,6 +3,7 @@
 //! with `flightdeck approve --pre`, a bare `origin` served over the test sshd (tags and journal
 //! anchors are pushed there), and a webhook receiver on 127.0.0.1 for `[[notifications]]`.
 
+use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -37,10 +38,11 @@ impl Team {
             assert!(o.status.success(), "ssh-keygen: {}", out(&o));
             let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
             let public: Vec<&str> = public.split_whitespace().take(2).collect();
-            lines.push_str(&format!(
-                "{who} namespaces=\"flightdeck,git\" {}\n",
+            let _ = writeln!(
+                lines,
+                "{who} namespaces=\"flightdeck,git\" {}",
                 public.join(" ")
-            ));
+            );
         }
         std::fs::write(example.join("allowed_signers"), lines).unwrap();
         Team { dir }
