@@ -7,6 +7,8 @@
 //! The operator alice has a real key (`allowed_signers` written in the temp copy) and seals
 //! the journal; `origin` is a bare repository over the test sshd: the tags and the anchors
 //! `refs/flightdeck/<release-id>` arrive there and `journal verify` fetches and checks them.
+//! A receiver on 127.0.0.1 (`RELEASE_WEBHOOK`) hears the bad commit's failed smoke and its
+//! rolled-back release.
 
 use std::path::Path;
 
@@ -16,7 +18,7 @@ use super::support::{
     ComposeCleanup, copy_example, docker_ready, fixture_path, get, git_init, secs, sh, unique,
     wait_for,
 };
-use super::team::{Origin, Team};
+use super::team::{Origin, Receiver, Team};
 use crate::run::{Dir, out};
 use crate::watch::free_port;
 
@@ -48,6 +50,7 @@ struct Setup {
     answers: tempfile::TempDir,
     team: Team,
     origin: Origin,
+    hook: Receiver,
 }
 
 fn run(d: &Dir, s: &Setup, env: &str, extra: &[&str]) -> std::process::Output {
@@ -81,6 +84,7 @@ fn run(d: &Dir, s: &Setup, env: &str, extra: &[&str]) -> std::process::Output {
             "postgres://app:db-pass-2291@127.0.0.1:5432/leversafe",
         )
         .env("GIT_SSH_COMMAND", s.origin.ssh_command())
+        .env("RELEASE_WEBHOOK", s.hook.url())
         .timeout(secs(240));
     c.output().unwrap()
 }
@@ -151,6 +155,7 @@ fn manual_release_tags_deploys_captures_drills_and_rolls_back() {
         answers: tempfile::tempdir().unwrap(),
         team,
         origin,
+        hook: Receiver::start(),
     };
     let _cleanup = ComposeCleanup {
         project: s.project.clone(),
@@ -274,4 +279,9 @@ fn bad_commit_rolls_back(d: &Dir, s: &Setup) {
     assert_eq!(st.phase, ReleasePhase::Finished(ReleaseOutcome::RolledBack));
     d.verify_latest();
     anchored_and_verified(d, s);
+    // The on-call webhook heard it: the failed smoke, then the rolled-back release.
+    let failed = s.hook.wait("step-failed", "2024.11.26-1");
+    assert_eq!(failed["step"], "smoke", "{failed}");
+    let done = s.hook.wait("release-rolled-back", "2024.11.26-1");
+    assert_eq!(done["release"], "leversafe", "{done}");
 }
