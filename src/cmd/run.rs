@@ -30,6 +30,8 @@ pub async fn run(args: &RunArgs, out: &mut impl Write, err: &mut impl Write) -> 
         Ok(r) => r,
         Err(code) => return Ok(code),
     };
+    // `--key` seals the journal too, not only FLIGHTDECK_KEY.
+    r.operator_key.clone_from(&args.key);
     // Approvers that are no principals of `allowed_signers`, or too few without the operator.
     let trust = crate::trust::problems(&r);
     r.problems.extend(trust);

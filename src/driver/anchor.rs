@@ -174,7 +174,7 @@ pub(super) fn for_release(
             release_id: writer.release_id().to_owned(),
             head: writer.path().with_extension("head"),
             seal,
-            key: operator_key(),
+            key: r.operator_key.clone().or_else(operator_key),
         })
     } else {
         Sealer::off()

@@ -35,6 +35,8 @@ pub struct Resolved {
     pub git: Option<GitInfo>,
     /// Everything that could not be resolved, each with its place.
     pub problems: Vec<String>,
+    /// `run --key` (else `FLIGHTDECK_KEY` is read where it is needed): the key that seals.
+    pub operator_key: Option<PathBuf>,
 }
 
 impl Resolved {
@@ -192,6 +194,7 @@ pub fn resolve(mut rb: Runbook, source: String, opts: &Options) -> Result<Resolv
         ctx,
         git,
         problems,
+        operator_key: None,
     })
 }
 

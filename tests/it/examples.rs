@@ -14,3 +14,4 @@ mod helm_rollback;
 mod manual_release;
 mod release_process;
 mod support;
+mod team;

@@ -9,6 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::many_single_char_names)]
 
 mod anchors;
+mod key_flag;
 mod seals;
 mod signals;
 

@@ -6,6 +6,10 @@
 //! rollback, `pg_restore` puts the database back on 1.4.2 (queried) and the stack serves 1.4.2;
 //! last, the same bad build with a restore that does nothing: the schema query fails the
 //! rollback instead of passing it.
+//!
+//! Every run that reaches the `go` approval presents two pre-approvals signed with real test
+//! keys of bob and carol (`flightdeck approve --pre`, `allowed_signers` written in the temp
+//! copy); the operator is alice.
 
 use flightdeck::release::{ReleaseOutcome, ReleasePhase};
 
@@ -13,6 +17,7 @@ use super::support::{
     ComposeCleanup, Tls, copy_example, docker_ready, fixture_path, get, git_init, secs, sh, unique,
     wait_for,
 };
+use super::team::Team;
 use crate::postgres::Postgres;
 use crate::run::{Dir, out};
 use crate::watch::free_port;
@@ -24,6 +29,7 @@ struct Env {
     image: String,
     app_port: u16,
     vars: Vec<(&'static str, String)>,
+    team: Team,
 }
 
 fn env(d: &Dir, pg: Postgres) -> Env {
@@ -55,6 +61,7 @@ fn env(d: &Dir, pg: Postgres) -> Env {
         ("APP_PORT", app_port.to_string()),
     ];
     Env {
+        team: Team::new(d.path()),
         tls: Tls::start(d.path(), 90),
         pg,
         project,
@@ -77,6 +84,20 @@ fn run_with(d: &Dir, e: &Env, extra: &[&str], env: &[(&str, &str)]) -> std::proc
         .iter()
         .find(|(k, _)| *k == "ANSWERS")
         .map_or("answers.toml", |(_, v)| *v);
+    // The answers file, plus bob's and carol's pre-approvals of `go` for this version.
+    let version = extra
+        .iter()
+        .position(|a| *a == "--release-version")
+        .map_or("1.4.2", |i| extra[i + 1]);
+    let mut text = std::fs::read_to_string(d.path().join(answers)).unwrap();
+    text.push_str(
+        &e.team
+            .signed(d, &["bob", "carol"], version, "production", "go"),
+    );
+    let signed = e.team.path().join(answers);
+    std::fs::write(&signed, text).unwrap();
+    let answers = signed.to_str().unwrap();
+    let key = e.team.key("alice");
     let sets = [
         format!("vars.project={}", e.project),
         format!("vars.image={}", e.image),
@@ -91,6 +112,8 @@ fn run_with(d: &Dir, e: &Env, extra: &[&str], env: &[(&str, &str)]) -> std::proc
         answers,
         "--operator",
         "alice",
+        "--key",
+        key.to_str().unwrap(),
     ];
     for s in &sets {
         args.extend(["--set", s.as_str()]);
@@ -288,6 +311,24 @@ fn release_1_4_2(d: &Dir, e: &Env) {
     ] {
         assert!(gate_ok(g), "gate {g} passed in the journal");
     }
+    // The go: two signed approvals, neither the operator's.
+    let approvals: Vec<_> = records
+        .iter()
+        .filter(|r| r.kind.as_str() == "approval" && r.step.as_deref() == Some("go"))
+        .map(|r| {
+            (
+                r.data["name"].as_str().unwrap().to_owned(),
+                r.data["source"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        approvals,
+        [
+            ("bob".to_owned(), serde_json::json!("signed")),
+            ("carol".to_owned(), serde_json::json!("signed"))
+        ]
+    );
     assert_eq!(
         schema(e),
         "1.4.2",
@@ -301,6 +342,10 @@ fn release_1_4_2(d: &Dir, e: &Env) {
     assert!(
         report.contains(&digest),
         "the digest is in the report:\n{report}"
+    );
+    assert!(
+        report.contains("bob (SHA256:") && report.contains("✔ signature verified"),
+        "the approvals are in the report, verified:\n{report}"
     );
 }
 

@@ -5,7 +5,9 @@
 //! evidence report; then 1.10.1 whose workflow made no new revision (the old one keeps 100 %
 //! of traffic): the new-revision check fails and the release rolls back; then 1.10.1 on a new
 //! revision with 30 % 5xx, whose error-rate trigger trips, and the rollback script brings
-//! 1.10.0 back.
+//! 1.10.0 back. A webhook receiver on 127.0.0.1 is `RELEASE_WEBHOOK`: it gets the
+//! `approval-waiting`, and for the trip `trigger-tripped`, `rollback-armed` and
+//! `release-rolled-back`.
 
 use flightdeck::release::{ReleaseOutcome, ReleasePhase};
 
@@ -13,6 +15,7 @@ use super::support::{
     PidFile, bin_dir, copy_example, fixture_path, get, httpd, prometheus, prometheus_ready, secs,
     wait_for,
 };
+use super::team::Receiver;
 use crate::run::{Dir, out};
 use crate::watch::free_port;
 
@@ -50,6 +53,7 @@ struct Ports {
     app: u16,
     incidents: u16,
     prom: u16,
+    hook: Receiver,
 }
 
 fn run(d: &Dir, p: &Ports, file: &str, extra: &[&str]) -> std::process::Output {
@@ -95,7 +99,9 @@ fn run_env(
     args.extend(extra);
     let path = format!("{}:{}", bin_dir().display(), fixture_path());
     let mut c = d.cmd(&args);
-    c.env("PATH", path).timeout(secs(180));
+    c.env("PATH", path)
+        .env("RELEASE_WEBHOOK", p.hook.url())
+        .timeout(secs(180));
     for (k, v) in env {
         c.env(k, v);
     }
@@ -119,6 +125,7 @@ fn container_apps_promotes_then_a_tripped_error_rate_rolls_back() {
         app: free_port(),
         incidents: free_port(),
         prom: free_port(),
+        hook: Receiver::start(),
     };
     let _incidents = httpd(&d.path().join("standins"), p.incidents);
     let _prom = prometheus(&d.path().join(".prom"), p.prom, &[("app", p.app)]);
@@ -145,6 +152,8 @@ fn container_apps_promotes_then_a_tripped_error_rate_rolls_back() {
 fn promote_1_10_0(d: &Dir, p: &Ports) {
     let o = run(d, p, "flightdeck.toml", &["--set", "vars.watch=5s"]);
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let waiting = p.hook.wait("approval-waiting", "1.10.0");
+    assert_eq!(waiting["step"], "pr-approval", "{waiting}");
     let text = String::from_utf8_lossy(&o.stdout);
     for want in [
         "✔ ci-green: exit 0",
@@ -286,4 +295,20 @@ fn bad_1_10_1_rolls_back(d: &Dir, p: &Ports) {
         "the release stopped at the watch"
     );
     d.verify_latest();
+    // The on-call webhook heard the trip, the armed rollback and its end.
+    let tripped = p.hook.wait("trigger-tripped", "1.10.1");
+    assert_eq!(tripped["step"], "watch", "{tripped}");
+    assert_eq!(tripped["release"], "trade-nexus-backend", "{tripped}");
+    assert!(
+        tripped["message"].as_str().unwrap().contains("error-rate"),
+        "{tripped}"
+    );
+    p.hook.wait("rollback-armed", "1.10.1");
+    let done = p.hook.wait("release-rolled-back", "1.10.1");
+    assert_eq!(done["environment"], "production", "{done}");
+    let delivered = records
+        .iter()
+        .filter(|r| r.kind.as_str() == "notification" && r.data["delivered"] == true)
+        .count();
+    assert!(delivered >= 3, "journaled deliveries: {delivered}");
 }

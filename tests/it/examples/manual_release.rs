@@ -3,6 +3,12 @@
 //! template, tag, backup, compose deploy, smoke, log watch cut to 5 s, tx hash / block /
 //! address captured into the report), the staging drill, then a bad commit whose smoke fails
 //! and is rolled back to 2024.11.25-1.
+//!
+//! The operator alice has a real key (`allowed_signers` written in the temp copy) and seals
+//! the journal; `origin` is a bare repository over the test sshd: the tags and the anchors
+//! `refs/flightdeck/<release-id>` arrive there and `journal verify` fetches and checks them.
+//! A receiver on 127.0.0.1 (`RELEASE_WEBHOOK`) hears the bad commit's failed smoke and its
+//! rolled-back release.
 
 use std::path::Path;
 
@@ -12,6 +18,7 @@ use super::support::{
     ComposeCleanup, copy_example, docker_ready, fixture_path, get, git_init, secs, sh, unique,
     wait_for,
 };
+use super::team::{Origin, Receiver, Team};
 use crate::run::{Dir, out};
 use crate::watch::free_port;
 
@@ -41,6 +48,9 @@ struct Setup {
     port: u16,
     staging_port: u16,
     answers: tempfile::TempDir,
+    team: Team,
+    origin: Origin,
+    hook: Receiver,
 }
 
 fn run(d: &Dir, s: &Setup, env: &str, extra: &[&str]) -> std::process::Output {
@@ -57,7 +67,9 @@ fn run(d: &Dir, s: &Setup, env: &str, extra: &[&str]) -> std::process::Output {
         format!("vars.image={}", s.image),
         "vars.watch=5s".to_owned(),
     ];
+    let key = s.team.key("alice");
     let mut args = vec!["run", "--plain", "--env", env, "--operator", "alice"];
+    args.extend(["--key", key.to_str().unwrap()]);
     args.extend(["--answers", file.to_str().unwrap()]);
     for v in &sets {
         args.extend(["--set", v.as_str()]);
@@ -71,8 +83,43 @@ fn run(d: &Dir, s: &Setup, env: &str, extra: &[&str]) -> std::process::Output {
             "DATABASE_URL",
             "postgres://app:db-pass-2291@127.0.0.1:5432/leversafe",
         )
+        .env("GIT_SSH_COMMAND", s.origin.ssh_command())
+        .env("RELEASE_WEBHOOK", s.hook.url())
         .timeout(secs(240));
     c.output().unwrap()
+}
+
+/// The latest release's anchors were all pushed, its ref is on origin, and `journal verify`
+/// (seals against `allowed_signers`, anchors fetched from origin) passes.
+fn anchored_and_verified(d: &Dir, s: &Setup) {
+    let (records, _) = d.latest();
+    let anchors: Vec<_> = records
+        .iter()
+        .filter(|r| r.kind.as_str() == "anchor")
+        .collect();
+    assert!(
+        !anchors.is_empty() && anchors.iter().all(|a| a.data["pushed"] == true),
+        "{anchors:#?}"
+    );
+    let name = anchors[0].data["ref"].as_str().unwrap();
+    assert!(name.starts_with("refs/flightdeck/leversafe-"), "{name}");
+    assert!(s.origin.has(name), "{name} is on origin");
+    assert!(
+        records.iter().any(|r| r.kind.as_str() == "seal"),
+        "the operator sealed the journal: {:?}",
+        records
+            .iter()
+            .filter(|r| r.kind.as_str().starts_with("seal") || r.kind.as_str() == "anchor")
+            .map(|r| &r.data)
+            .collect::<Vec<_>>()
+    );
+    let v = d
+        .cmd(&["journal", "verify"])
+        .env("GIT_SSH_COMMAND", s.origin.ssh_command())
+        .timeout(secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(v.status.code(), Some(0), "{}", out(&v));
 }
 
 fn live_version(port: u16) -> Option<String> {
@@ -93,6 +140,11 @@ fn manual_release_tags_deploys_captures_drills_and_rolls_back() {
         return;
     }
     let d = copy_example("manual-release");
+    let team = Team::new(d.path());
+    git_init(d.path(), &[]);
+    let Some(origin) = Origin::add(d.path()) else {
+        return;
+    };
     let project = unique("fdex");
     let s = Setup {
         staging_project: format!("{project}s"),
@@ -101,6 +153,9 @@ fn manual_release_tags_deploys_captures_drills_and_rolls_back() {
         port: free_port(),
         staging_port: free_port(),
         answers: tempfile::tempdir().unwrap(),
+        team,
+        origin,
+        hook: Receiver::start(),
     };
     let _cleanup = ComposeCleanup {
         project: s.project.clone(),
@@ -110,7 +165,6 @@ fn manual_release_tags_deploys_captures_drills_and_rolls_back() {
         project: s.staging_project.clone(),
         image: s.image.clone(),
     };
-    git_init(d.path(), &[]);
 
     // The previous release, 2024.11.18-1.
     let o = run(&d, &s, "production", &["--release-version", "2024.11.18-1"]);
@@ -129,6 +183,10 @@ fn release(d: &Dir, s: &Setup) {
     assert!(!text.contains("db-pass-2291"), "secrets are masked: {text}");
     assert_eq!(live_version(s.port).as_deref(), Some("2024.11.25-1"));
     assert!(tags(d.path()).contains("v2024.11.25-1"));
+    assert!(
+        s.origin.has("refs/tags/v2024.11.25-1"),
+        "the tag was pushed to origin"
+    );
     let (records, st) = d.latest();
     assert_eq!(st.phase, ReleasePhase::Finished(ReleaseOutcome::Completed));
     assert_eq!(
@@ -170,6 +228,7 @@ fn release(d: &Dir, s: &Setup) {
             "missing `{want}` in the report:\n{report}"
         );
     }
+    anchored_and_verified(d, s);
 }
 
 fn drill(d: &Dir, s: &Setup) {
@@ -194,6 +253,10 @@ fn drill(d: &Dir, s: &Setup) {
         "{report}"
     );
     assert_eq!(live_version(s.port).as_deref(), Some("2024.11.25-1"));
+    assert!(
+        s.origin.has("refs/tags/staging-v2024.11.25-1"),
+        "the drill's tag was pushed to origin"
+    );
 }
 
 fn bad_commit_rolls_back(d: &Dir, s: &Setup) {
@@ -215,4 +278,10 @@ fn bad_commit_rolls_back(d: &Dir, s: &Setup) {
     let (_, st) = d.latest();
     assert_eq!(st.phase, ReleasePhase::Finished(ReleaseOutcome::RolledBack));
     d.verify_latest();
+    anchored_and_verified(d, s);
+    // The on-call webhook heard it: the failed smoke, then the rolled-back release.
+    let failed = s.hook.wait("step-failed", "2024.11.26-1");
+    assert_eq!(failed["step"], "smoke", "{failed}");
+    let done = s.hook.wait("release-rolled-back", "2024.11.26-1");
+    assert_eq!(done["release"], "leversafe", "{done}");
 }

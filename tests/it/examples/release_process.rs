@@ -6,6 +6,15 @@
 //! `report --incident` tells the story. Then 1.2.1 with a slow `/slow` trips the p99 trigger
 //! (a percentile of 100 timed requests), and 1.2.2 whose `/health` goes down during the watch
 //! trips the health trigger; each is rolled back.
+//!
+//! Every final approval is signed by two test keys (bob and carol, `flightdeck approve --pre`);
+//! the operator alice's own pre-approval is refused. The operator seals the journal; the tags
+//! and the anchors `refs/flightdeck/<release-id>` are pushed to a bare `origin` over the test
+//! sshd, and `journal verify` checks them there. A receiver on 127.0.0.1 is `RELEASE_WEBHOOK`:
+//! it gets `approval-waiting`, and for every trip `trigger-tripped`, `rollback-armed` and
+//! `release-rolled-back`.
+
+mod trips;
 
 use std::path::Path;
 
@@ -17,6 +26,7 @@ use super::support::{
     PidFile, bin_dir, copy_example, fixture_path, get, git_init, prometheus, prometheus_ready,
     secs, sh, wait_for,
 };
+use super::team::{Origin, Receiver, Team};
 use crate::run::{Dir, out};
 use crate::watch::free_port;
 
@@ -24,10 +34,6 @@ const ANSWERS: &str = r#"
 [evidence]
 m2-tasks = "M2 board: 14/14 done; LKGC streak 5 (tier 2 needs 3)"
 blockers = "none open in the M2 milestone"
-
-[approvals.final-approval]
-name = "alice"
-reason = "CAB-77: rollback plan verified, window 06:00-08:00 UTC"
 
 [rollback]
 confirm = "production"
@@ -59,6 +65,9 @@ struct Setup {
     prom: u16,
     answers: String,
     pg: Postgres,
+    team: Team,
+    origin: Origin,
+    hook: Receiver,
 }
 
 const PG_PASSWORD: &str = "m2-db-pass-7731";
@@ -85,13 +94,26 @@ impl Setup {
     }
 }
 
+/// `run` with bob's and carol's pre-approvals for the version of `extra`, confirming a rollback.
 fn run(d: &Dir, s: &Setup, env: &str, extra: &[&str]) -> std::process::Output {
-    run_with(d, s, env, extra, true)
+    run_with(d, s, env, extra, true, &["bob", "carol"])
 }
 
-/// `run` with the answers file; `confirm`: whether it confirms a rollback of a failed step.
-fn run_with(d: &Dir, s: &Setup, env: &str, extra: &[&str], confirm: bool) -> std::process::Output {
+/// `run` with the answers file; `confirm`: whether it confirms a rollback of a failed step;
+/// `signers`: whose pre-approvals of `final-approval` it lists (made now, for this version).
+fn run_with(
+    d: &Dir,
+    s: &Setup,
+    env: &str,
+    extra: &[&str],
+    confirm: bool,
+    signers: &[&str],
+) -> std::process::Output {
     let port = if env == "staging" { s.staging } else { s.prod };
+    let version = extra
+        .iter()
+        .position(|a| *a == "--release-version")
+        .map_or("1.2.0", |i| extra[i + 1]);
     // The answers live outside the repository (the `clean-tree` gate); each confirms its env.
     let file = Path::new(&s.answers).with_extension(format!("{env}.toml"));
     let mut answers = ANSWERS.replace("\"production\"", &format!("\"{env}\""));
@@ -100,13 +122,18 @@ fn run_with(d: &Dir, s: &Setup, env: &str, extra: &[&str], confirm: bool) -> std
             .replace("[rollback]", "")
             .replace("confirm = ", "# confirm = ");
     }
+    if !signers.is_empty() {
+        answers.push_str(&s.team.signed(d, signers, version, env, "final-approval"));
+    }
     std::fs::write(&file, answers).unwrap();
     let sets = [
         format!("vars.port={port}"),
         format!("vars.prometheus=http://127.0.0.1:{}", s.prom),
         format!("vars.pg_url={}", s.pg_url(env)),
     ];
+    let key = s.team.key("alice");
     let mut args = vec!["run", "--plain", "--env", env, "--operator", "alice"];
+    args.extend(["--key", key.to_str().unwrap()]);
     args.extend(["--answers", file.to_str().unwrap()]);
     for v in &sets {
         args.extend(["--set", v.as_str()]);
@@ -116,8 +143,40 @@ fn run_with(d: &Dir, s: &Setup, env: &str, extra: &[&str], confirm: bool) -> std
     let mut c = d.cmd(&args);
     c.env("PATH", path)
         .env("PGPASSWORD", PG_PASSWORD)
+        .env("GIT_SSH_COMMAND", s.origin.ssh_command())
+        .env("RELEASE_WEBHOOK", s.hook.url())
         .timeout(secs(180));
     c.output().unwrap()
+}
+
+/// `flightdeck journal verify` of the latest release (seals against `allowed_signers`, the
+/// approvals' signatures, and the anchors fetched from origin).
+fn verify(d: &Dir, s: &Setup) {
+    let v = d
+        .cmd(&["journal", "verify", "latest"])
+        .env("GIT_SSH_COMMAND", s.origin.ssh_command())
+        .timeout(secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(v.status.code(), Some(0), "{}", out(&v));
+    let text = String::from_utf8_lossy(&v.stdout);
+    assert!(text.contains("✔ signature verified"), "{text}");
+}
+
+/// The latest release's anchor ref reached origin.
+fn anchored(d: &Dir, s: &Setup) {
+    let (records, _) = d.latest();
+    let anchors: Vec<_> = records
+        .iter()
+        .filter(|r| r.kind.as_str() == "anchor")
+        .collect();
+    assert!(
+        !anchors.is_empty() && anchors.iter().all(|a| a.data["pushed"] == true),
+        "{anchors:#?}"
+    );
+    let name = anchors[0].data["ref"].as_str().unwrap();
+    assert!(name.starts_with("refs/flightdeck/m2-platform-"), "{name}");
+    assert!(s.origin.has(name), "{name} is on origin");
 }
 
 fn live_version(port: u16) -> Option<String> {
@@ -141,6 +200,12 @@ fn release_process_stages_then_promotes_and_rolls_back_production() {
     pg.create_db("m2_production", "m2", PG_PASSWORD);
     pg.psql("postgres", "create database m2_staging owner m2");
     let d = copy_example("release-process");
+    let team = Team::new(d.path());
+    d.write("baseline.toml", BASELINE);
+    git_init(d.path(), &["v1.0.0"]);
+    let Some(origin) = Origin::add(d.path()) else {
+        return;
+    };
     let side = tempfile::tempdir().unwrap();
     let _prod_app = PidFile(d.path().join(".deploy/production/pid"));
     let _staging_app = PidFile(d.path().join(".deploy/staging/pid"));
@@ -150,14 +215,15 @@ fn release_process_stages_then_promotes_and_rolls_back_production() {
         prom: free_port(),
         answers: side.path().join("answers").display().to_string(),
         pg,
+        team,
+        origin,
+        hook: Receiver::start(),
     };
     let _prom = prometheus(
         &side.path().join("prom"),
         s.prom,
         &[("m2-platform", s.prod), ("m2-platform-staging", s.staging)],
     );
-    d.write("baseline.toml", BASELINE);
-    git_init(d.path(), &["v1.0.0"]);
     for (env, port) in [("staging", s.staging), ("production", s.prod)] {
         let o = run_baseline(&d, env, port, &s);
         assert_eq!(o.status.code(), Some(0), "{}", out(&o));
@@ -165,7 +231,14 @@ fn release_process_stages_then_promotes_and_rolls_back_production() {
     assert_eq!(live_version(s.prod).as_deref(), Some("1.0.0"));
 
     // Production before staging is refused by the release gate.
-    let o = run_with(&d, &s, "production", &["--release-version", "1.1.0"], false);
+    let o = run_with(
+        &d,
+        &s,
+        "production",
+        &["--release-version", "1.1.0"],
+        false,
+        &[],
+    );
     assert_eq!(o.status.code(), Some(1), "{}", out(&o));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(
@@ -195,11 +268,55 @@ fn release_process_stages_then_promotes_and_rolls_back_production() {
         )
         .is_some_and(|b| b.contains("\"value\""))
     });
-    let o = run(
-        &d,
-        &s,
+    production_1_1_0(&d, &s);
+    trips::production_1_2_0_rolls_back(&d, &s);
+    // 1.2.0's fault ends (its staging service still ran with it).
+    std::fs::remove_file(d.path().join("faults/1.2.0")).unwrap();
+    trips::p99_trips(&d, &s);
+    trips::health_trips(&d, &s);
+}
+
+/// Production of 1.1.0: alice's own pre-approval is refused; bob's and carol's pass; the tags
+/// reach origin, the journal is anchored there and verifies.
+fn production_1_1_0(d: &Dir, s: &Setup) {
+    // The operator's own pre-approval is refused (separation of duties): nothing deployed.
+    let o = run_with(
+        d,
+        s,
         "production",
         &["--release-version", "1.1.0", "--set", "vars.watch=5s"],
+        false,
+        &["alice", "bob"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("`alice` is the operator of this release and cannot approve it"),
+        "{text}"
+    );
+    assert!(
+        text.contains("stopped: step `final-approval` failed"),
+        "{text}"
+    );
+    assert_eq!(live_version(s.prod).as_deref(), Some("1.0.0"));
+    let (records, _) = d.latest();
+    assert!(
+        !records.iter().any(|r| r.kind.as_str() == "approval"),
+        "nothing counted"
+    );
+    s.hook.wait("approval-waiting", "1.1.0");
+    let o = run(
+        d,
+        s,
+        "production",
+        &[
+            "--release-version",
+            "1.1.0",
+            "--set",
+            "vars.watch=5s",
+            "--abandon",
+            "alice cannot approve her own release",
+        ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     let text = String::from_utf8_lossy(&o.stdout);
@@ -212,25 +329,31 @@ fn release_process_stages_then_promotes_and_rolls_back_production() {
     assert_eq!(s.schema("production"), "1.1.0");
     assert_eq!(s.schema("staging"), "1.1.0");
     assert_eq!(s.columns("production"), "id,email");
-    let t = tags(&d);
+    let t = tags(d);
     assert!(
         t.contains("staging-v1.1.0") && t.contains("\nv1.1.0"),
         "{t}"
     );
+    for tag in ["refs/tags/staging-v1.1.0", "refs/tags/v1.1.0"] {
+        assert!(s.origin.has(tag), "{tag} was pushed to origin");
+    }
     let (records, st) = d.latest();
     assert_eq!(st.phase, ReleasePhase::Finished(ReleaseOutcome::Completed));
-    let approval = records
+    let approvers: Vec<_> = records
         .iter()
-        .find(|r| r.kind.as_str() == "approval")
-        .expect("approval");
-    assert_eq!(approval.data["name"], "alice");
+        .filter(|r| r.kind.as_str() == "approval")
+        .map(|r| (r.data["name"].clone(), r.data["source"].clone()))
+        .collect();
+    assert_eq!(
+        approvers,
+        [
+            (serde_json::json!("bob"), serde_json::json!("signed")),
+            (serde_json::json!("carol"), serde_json::json!("signed"))
+        ]
+    );
     d.verify_latest();
-
-    production_1_2_0_rolls_back(&d, &s);
-    // 1.2.0's fault ends (its staging service still ran with it).
-    std::fs::remove_file(d.path().join("faults/1.2.0")).unwrap();
-    p99_trips(&d, &s);
-    health_trips(&d, &s);
+    anchored(d, s);
+    verify(d, s);
 }
 
 fn run_baseline(d: &Dir, env: &str, port: u16, s: &Setup) -> std::process::Output {
@@ -253,180 +376,4 @@ fn run_baseline(d: &Dir, env: &str, port: u16, s: &Setup) -> std::process::Outpu
     .timeout(secs(60))
     .output()
     .unwrap()
-}
-
-fn production_1_2_0_rolls_back(d: &Dir, s: &Setup) {
-    let o = run(
-        d,
-        s,
-        "staging",
-        &["--release-version", "1.2.0", "--set", "vars.watch=5s"],
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
-    assert_eq!(s.columns("staging"), "id,email,plan");
-    // A fault that only production traffic shows.
-    std::fs::write(d.path().join("faults/1.2.0"), "0.3").unwrap();
-    let o = run(
-        d,
-        s,
-        "production",
-        &[
-            "--release-version",
-            "1.2.0",
-            "--set",
-            "vars.watch=90s",
-            "--set",
-            "vars.error_window=15s",
-        ],
-    );
-    assert_eq!(o.status.code(), Some(3), "{}", out(&o));
-    let text = String::from_utf8_lossy(&o.stdout);
-    assert!(text.contains("trigger error-rate tripped"), "{text}");
-    assert!(
-        text.contains("migrated up: schema 1.1.0 -> 1.2.0"),
-        "{text}"
-    );
-    assert!(
-        text.contains("migrated down: schema 1.2.0 -> 1.1.0"),
-        "{text}"
-    );
-    assert_eq!(live_version(s.prod).as_deref(), Some("1.1.0"));
-    assert_eq!(s.schema("production"), "1.1.0", "migrated down");
-    assert_eq!(
-        s.columns("production"),
-        "id,email",
-        "1.2.0's column is gone"
-    );
-    let t = tags(d);
-    assert!(
-        !t.contains("\nv1.2.0"),
-        "no tag for a rolled-back release: {t}"
-    );
-    let (records, st) = d.latest();
-    assert_eq!(st.phase, ReleasePhase::Finished(ReleaseOutcome::RolledBack));
-    let confirmed = records
-        .iter()
-        .find(|r| r.kind.as_str() == "rollback-confirmed")
-        .expect("confirmed");
-    assert_eq!(confirmed.data["target"], "v1.1.0");
-    d.verify_latest();
-
-    let rep = d
-        .cmd(&["report", "--incident", "-o", "incident.md"])
-        .timeout(secs(30))
-        .output()
-        .unwrap();
-    assert_eq!(rep.status.code(), Some(0), "{}", out(&rep));
-    let report = std::fs::read_to_string(d.path().join("incident.md")).unwrap();
-    for want in ["## Timeline", "error-rate", "## Root Cause", "1.2.0"] {
-        assert!(report.contains(want), "missing `{want}`:\n{report}");
-    }
-}
-
-/// Waits until `job` answered no 5xx in the last 15 s (Prometheus): the error-rate trigger,
-/// over a 15 s window, then measures this release alone.
-fn no_recent_errors(s: &Setup, job: &str) {
-    let q = format!(
-        "/api/v1/query?query=sum(rate(http_requests_total%7Bjob%3D%22{job}%22%2Ccode%3D~%225..%22%7D%5B15s%5D))"
-    );
-    wait_for(secs(90), &format!("no 5xx in 15 s from {job}"), || {
-        get(s.prom, &q).is_some_and(|b| b.contains("\"0\"]"))
-    });
-}
-
-/// `version` through staging (the fault files come after it).
-fn stage(d: &Dir, s: &Setup, version: &str) {
-    no_recent_errors(s, "m2-platform-staging");
-    let o = run(
-        d,
-        s,
-        "staging",
-        &[
-            "--release-version",
-            version,
-            "--set",
-            "vars.watch=5s",
-            "--set",
-            "vars.error_window=15s",
-        ],
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
-}
-
-/// Production of `version` with `--set` values: it must roll back on `trigger`.
-fn production_trips(d: &Dir, s: &Setup, version: &str, trigger: &str, sets: &[&str]) -> String {
-    no_recent_errors(s, "m2-platform");
-    let mut args = vec![
-        "--release-version",
-        version,
-        "--set",
-        "vars.error_window=15s",
-    ];
-    for v in sets {
-        args.extend(["--set", v]);
-    }
-    let o = run(d, s, "production", &args);
-    assert_eq!(o.status.code(), Some(3), "{}", out(&o));
-    let text = String::from_utf8_lossy(&o.stdout).into_owned();
-    assert!(
-        text.contains(&format!("trigger {trigger} tripped")),
-        "{trigger}: {text}"
-    );
-    assert_eq!(live_version(s.prod).as_deref(), Some("1.1.0"));
-    assert_eq!(s.schema("production"), "1.1.0", "migrated down");
-    let (records, st) = d.latest();
-    assert_eq!(st.phase, ReleasePhase::Finished(ReleaseOutcome::RolledBack));
-    assert!(
-        records
-            .iter()
-            .any(|r| r.kind.as_str() == "trigger-tripped" && r.data.to_string().contains(trigger))
-    );
-    text
-}
-
-/// 1.2.1 answers `/slow` in 2.5 s in production: the p99 of 100 timed requests is over 2 s.
-fn p99_trips(d: &Dir, s: &Setup) {
-    stage(d, s, "1.2.1");
-    std::fs::write(d.path().join("faults/1.2.1.delay_ms"), "2500").unwrap();
-    let text = production_trips(d, s, "1.2.1", "p99", &["vars.watch=90s"]);
-    assert!(text.contains("over 100 requests"), "{text}");
-}
-
-/// 1.2.2's `/health` goes down once the production watch runs: down for 5 s trips it.
-fn health_trips(d: &Dir, s: &Setup) {
-    stage(d, s, "1.2.2");
-    let journals = d.path().join(".flightdeck/journal");
-    let before: Vec<_> = std::fs::read_dir(&journals)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    let down = d.path().join("faults/1.2.2.down");
-    let watcher = std::thread::spawn(move || {
-        let deadline = std::time::Instant::now() + secs(170);
-        while std::time::Instant::now() < deadline {
-            let watching = std::fs::read_dir(&journals).unwrap().any(|e| {
-                let p = e.unwrap().path();
-                !before.contains(&p)
-                    && std::fs::read_to_string(&p).is_ok_and(|t| {
-                        t.lines()
-                            .any(|l| l.contains("step-started") && l.contains("\"monitor\""))
-                    })
-            });
-            if watching {
-                std::fs::write(&down, "").unwrap();
-                return true;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        false
-    });
-    let text = production_trips(
-        d,
-        s,
-        "1.2.2",
-        "health",
-        &["vars.watch=90s", "vars.health_for=5s"],
-    );
-    assert!(watcher.join().unwrap(), "the watch started");
-    assert!(text.contains("health: 503"), "{text}");
 }
