@@ -7,6 +7,13 @@ use crate::ui::modal::Modal;
 /// The guide for the cockpit as it stands.
 pub fn next(app: &App) -> Option<String> {
     let st = app.release();
+    if let Some(Modal::Evidence(_)) = app.modal()
+        && st.armed.is_some()
+    {
+        return Some(
+            "The trigger tripped: esc closes this prompt; then R, then y rolls back.".into(),
+        );
+    }
     if let Some(m) = app.modal() {
         return Some(
             match m {
