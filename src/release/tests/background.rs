@@ -10,7 +10,7 @@ use super::*;
 use crate::release::policy::{Core, Policy};
 
 /// deploy (run) · soak (background watch, 10 min) · qa (manual) · ok (approval) · migrate (run)
-fn core(policy: Policy) -> Core {
+pub(super) fn core(policy: Policy) -> Core {
     let mut ev = begin(
         &[
             ("deploy", "run"),
@@ -30,7 +30,7 @@ fn core(policy: Policy) -> Core {
     c
 }
 
-fn done(id: &str, outcome: Outcome) -> Msg {
+pub(super) fn done(id: &str, outcome: Outcome) -> Msg {
     Msg::Finished {
         phase: Phase::Main,
         step: id.into(),
@@ -42,13 +42,13 @@ fn done(id: &str, outcome: Outcome) -> Msg {
     }
 }
 
-fn status(c: &Core, id: &str) -> StepStatus {
+pub(super) fn status(c: &Core, id: &str) -> StepStatus {
     let i = c.st.find(Phase::Main, id).unwrap();
     c.st.steps[i].status.clone()
 }
 
 /// deploy done, the background watch started (at t=2), the checklist at `qa`.
-fn past_soak() -> Core {
+pub(super) fn past_soak() -> Core {
     let mut c = core(Policy::default());
     c.update(Msg::Next, t(1)).unwrap();
     c.update(done("deploy", Outcome::Succeeded), t(1)).unwrap();
@@ -60,7 +60,7 @@ fn past_soak() -> Core {
     c
 }
 
-fn approve() -> Msg {
+pub(super) fn approve() -> Msg {
     Msg::Approve {
         name: "alice".into(),
         reason: "CAB-1".into(),
@@ -68,14 +68,14 @@ fn approve() -> Msg {
     }
 }
 
-fn evidence() -> Msg {
+pub(super) fn evidence() -> Msg {
     Msg::Evidence {
         note: "QA-1".into(),
         source: "operator".into(),
     }
 }
 
-fn arm() -> Msg {
+pub(super) fn arm() -> Msg {
     Msg::Arm {
         reason: "trigger error-rate tripped".into(),
         target: Some("v0.9.0".into()),
@@ -296,127 +296,8 @@ fn a_rollback_cancels_the_background_watches() {
     assert!(matches!(status(&c, "soak"), StepStatus::Failed(_)));
 }
 
-fn warn_result(step: &str) -> Msg {
-    Msg::Record(Event::GateResult {
-        step: Some(step.into()),
-        gate: "error-rate".into(),
-        state: "warn".into(),
-        value: serde_json::json!(0.02),
-        message: "0.02 — fails warn `result < 0.01`".into(),
-        expected: None,
-    })
-}
-
-#[test]
-fn a_watch_that_saw_warnings_asks_for_an_acknowledgement_before_it_passes() {
-    let mut c = past_soak();
-    c.update(warn_result("soak"), t(30)).unwrap();
-    c.update(warn_result("soak"), t(40)).unwrap();
-    assert_eq!(c.st.steps[1].warnings_text(), "error-rate ×2");
-    c.update(Msg::Next, t(41)).unwrap();
-    c.update(evidence(), t(42)).unwrap();
-    c.update(Msg::Next, t(43)).unwrap();
-    c.update(approve(), t(44)).unwrap();
-    c.update(Msg::Next, t(45)).unwrap();
-    c.update(done("migrate", Outcome::Succeeded), t(46))
-        .unwrap();
-    // The watch's time ends: it asks instead of passing.
-    let fx = c.update(done("soak", Outcome::Succeeded), t(602)).unwrap();
-    assert_eq!(quiet_kinds(&fx), vec!["note", "execute Main 1"]);
-    assert!(c.st.steps[1].ack_pending);
-    assert_eq!(status(&c, "soak"), StepStatus::Running);
-    assert_eq!(c.st.phase, ReleasePhase::InProgress);
-    assert_eq!(
-        route(&c.st, fx[1].clone(), t(602)),
-        Routed::Prompt {
-            phase: Phase::Main,
-            index: 1
-        }
-    );
-    assert!(
-        c.update(Msg::Next, t(603))
-            .unwrap_err()
-            .0
-            .contains("saw warnings (error-rate ×2)")
-    );
-    let why = c
-        .update(
-            Msg::AckWarnings {
-                note: " ".into(),
-                source: "operator".into(),
-            },
-            t(603),
-        )
-        .unwrap_err()
-        .0;
-    assert!(why.contains("needs a note"), "{why}");
-    let fx = c
-        .update(
-            Msg::AckWarnings {
-                note: "a 2% blip from the batch job".into(),
-                source: "answers".into(),
-            },
-            t(604),
-        )
-        .unwrap();
-    assert_eq!(
-        quiet_kinds(&fx),
-        vec!["note", "step-finished", "release-finished"]
-    );
-    let Effect::Journal(Event::Note { action, text, .. }) = &fx[0] else {
-        panic!("{fx:?}")
-    };
-    assert_eq!(action.as_deref(), Some("warnings-ack"));
-    assert!(text.starts_with("a 2% blip"), "{text}");
-}
-
-#[test]
-fn a_watch_without_warnings_passes_at_its_end_and_a_failed_one_never_asks() {
-    let mut c = past_soak();
-    c.update(warn_result("soak"), t(30)).unwrap();
-    let fx = c.update(done("soak", Outcome::Failed), t(31)).unwrap();
-    assert_eq!(quiet_kinds(&fx), vec!["step-finished"]);
-    assert!(!c.st.steps[1].ack_pending);
-    let mut c = past_soak();
-    let fx = c.update(done("soak", Outcome::Succeeded), t(602)).unwrap();
-    assert_eq!(quiet_kinds(&fx), vec!["step-finished"]);
-}
-
-#[test]
-fn a_foreground_watch_with_warnings_holds_the_checklist_until_acknowledged_or_cancelled() {
-    let mut c = Core::new(ReleaseState::default(), Policy::default());
-    c.update(
-        Msg::Begin(begin(&[("watch", "watch"), ("tag", "git-tag")], &[])),
-        t(0),
-    )
-    .unwrap();
-    c.update(Msg::Next, t(1)).unwrap();
-    c.update(warn_result("watch"), t(5)).unwrap();
-    let fx = c.update(done("watch", Outcome::Succeeded), t(9)).unwrap();
-    assert_eq!(quiet_kinds(&fx), vec!["note", "execute Main 0"]);
-    assert_eq!(
-        c.st.running(),
-        Some((Phase::Main, 0)),
-        "it still holds the checklist"
-    );
-    assert!(
-        c.update(Msg::Next, t(10))
-            .unwrap_err()
-            .0
-            .contains("still running")
-    );
-    // `x` on it is answered by the core at once (no executor runs it any more).
-    let fx = c.update(Msg::Cancel, t(11)).unwrap();
-    let Routed::Core(m) = route(&c.st, fx[0].clone(), t(11)) else {
-        panic!("{fx:?}")
-    };
-    c.update(m, t(11)).unwrap();
-    assert!(matches!(status(&c, "watch"), StepStatus::Failed(_)));
-    assert!(!c.st.steps[0].ack_pending);
-}
-
 /// [`kinds`] without the notifications the core decides alongside (tested in `notify.rs`).
-fn quiet_kinds(effects: &[Effect]) -> Vec<String> {
+pub(super) fn quiet_kinds(effects: &[Effect]) -> Vec<String> {
     kinds(effects)
         .into_iter()
         .filter(|k| !k.starts_with("notify "))

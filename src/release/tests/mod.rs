@@ -16,6 +16,7 @@ mod policy;
 mod replay;
 mod rollback;
 mod steps;
+mod warn;
 mod watch;
 
 pub(super) fn t(secs: i64) -> DateTime<Utc> {
