@@ -107,14 +107,6 @@ impl SignatureReport {
     }
 }
 
-/// The `allowed_signers` of the runbook at `runbook` (its `[trust]`), when it loads and has one.
-pub fn allowed_signers_for(runbook: &Path) -> Option<PathBuf> {
-    crate::runbook::load::load_file(runbook)
-        .ok()?
-        .runbook
-        .allowed_signers_path()
-}
-
 /// Check the approvals of a scanned journal (release `release_id`): records keep their line
 /// numbers. This is the one call `verify` makes.
 pub(crate) fn check_lines(
