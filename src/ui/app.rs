@@ -63,6 +63,9 @@ pub struct App {
         crate::model::docker::DockerModel,
         Vec<crate::runbook::Service>,
     )>,
+    /// Each log source's prefix in its service's merged source, worked out once per
+    /// membership of the Docker model (emptied by every Docker message but stats).
+    pub(crate) log_prefixes: std::collections::HashMap<String, String>,
     pub(crate) size: (u16, u16),
     /// The policy's state as the driver last reported it.
     pub(crate) policy: PolicyView,
@@ -113,6 +116,7 @@ impl App {
             gate_selected: None,
             deploy_targets: Vec::new(),
             docker: None,
+            log_prefixes: std::collections::HashMap::new(),
             size: (80, 24),
             policy: PolicyView::default(),
             countdown_stopped: false,
@@ -275,6 +279,9 @@ impl App {
                 self.base_warning = w;
             }
             AppMsg::Docker(m) => {
+                if !matches!(m, crate::model::docker::DockerMsg::Stats { .. }) {
+                    self.log_prefixes.clear();
+                }
                 if let Some((model, _)) = &mut self.docker
                     && model.apply(m)
                 {

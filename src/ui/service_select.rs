@@ -66,8 +66,12 @@ impl App {
         now: chrono::DateTime<chrono::Utc>,
     ) {
         self.dirty = true;
-        let prefix = self.log_prefix(&m.source);
-        self.logs.container_lines(&m.source, m.lines, &prefix, now);
+        if !self.log_prefixes.contains_key(&m.source) {
+            let prefix = self.log_prefix(&m.source);
+            self.log_prefixes.insert(m.source.clone(), prefix);
+        }
+        let prefix = self.log_prefixes.get(&m.source).map_or("", String::as_str);
+        self.logs.container_lines(&m.source, m.lines, prefix, now);
     }
 
     /// The prefix of a container's lines in its service's merged source: the part of its

@@ -86,6 +86,7 @@ async fn services_show_healthy_unhealthy_and_stopped_containers() {
         )
         .await;
         assert_eq!(find(&f.model, &stopped).unwrap().exit_code, Some(137));
+        listing_first_shows_what_docker_ps_knows(&host, &services, [&ok, &bad, &stopped]).await;
 
         // Stats only for the selected service.
         f.watch.select_stats(Some("ok"));
@@ -134,6 +135,45 @@ async fn services_show_healthy_unhealthy_and_stopped_containers() {
         );
     })
     .await;
+}
+
+/// A new watcher's first snapshot is `docker ps`'s view (state, health, exit code; no start
+/// time), sent before the containers are inspected; the next one is the inspected view.
+async fn listing_first_shows_what_docker_ps_knows(
+    host: &flightdeck::runbook::DockerHost,
+    services: &[flightdeck::runbook::Service],
+    [ok, bad, stopped]: [&String; 3],
+) {
+    let mut f = Fold::start(vec![host.clone()], services);
+    let snaps = f.snapshots(2, Duration::from_secs(20)).await;
+    let get = |k: usize, name: &str| {
+        snaps[k]
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("{name} not in snapshot {k}: {:?}", snaps[k]))
+            .clone()
+    };
+    let (first_ok, first_bad, first_stopped) = (get(0, ok), get(0, bad), get(0, stopped));
+    assert_eq!(
+        (first_ok.state, first_ok.health),
+        (RunState::Running, Health::Healthy)
+    );
+    assert_eq!(
+        (first_bad.state, first_bad.health),
+        (RunState::Running, Health::Unhealthy)
+    );
+    assert_eq!(
+        (first_stopped.state, first_stopped.exit_code),
+        (RunState::Exited, Some(137))
+    );
+    assert_eq!(first_ok.started_at, None, "not inspected yet");
+    let full = get(1, ok);
+    assert!(full.started_at.is_some(), "inspected: {full:?}");
+    assert_eq!(
+        (full.state, full.health, &full.image),
+        (first_ok.state, first_ok.health, &first_ok.image)
+    );
+    assert_eq!(get(1, stopped).exit_code, Some(137));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

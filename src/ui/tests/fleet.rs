@@ -21,7 +21,7 @@ fn services() -> Vec<Service> {
         .collect()
 }
 
-fn replica(host: &str, i: usize, service: &str) -> ContainerInfo {
+pub(super) fn replica(host: &str, i: usize, service: &str) -> ContainerInfo {
     let name = format!("fdbar-{service}-{host}{i:02}");
     ContainerInfo {
         id: format!("id-{name}"),

@@ -176,3 +176,35 @@ fn the_app_asks_for_a_tick_when_merged_lines_are_due() {
     assert_eq!(h.app.log_lines("web/*").unwrap(), ["a01 │ x"]);
     assert_eq!(h.app.next_redraw_deadline(due), None);
 }
+
+#[test]
+fn the_prefix_follows_the_replicas_as_they_come_and_go() {
+    let mut h = cockpit(1);
+    let merged = |h: &mut H| {
+        h.app.update(AppMsg::Tick, h.now() + Duration::seconds(1));
+        h.app.log_lines("web/*").unwrap().last().cloned()
+    };
+    batch(&mut h, "fdbar-web-a01", &[("alone", 0)]);
+    assert_eq!(
+        merged(&mut h).as_deref(),
+        Some("fdbar-web-a01 │ alone"),
+        "a lone replica is named whole"
+    );
+    // A second replica starts: the first one's lines are told apart by what differs.
+    h.send(AppMsg::Docker(crate::model::docker::DockerMsg::Changed {
+        host: "edge-a".into(),
+        container: super::fleet::replica("a", 2, "web"),
+    }));
+    batch(&mut h, "fdbar-web-a01", &[("sibling", 0)]);
+    assert_eq!(merged(&mut h).as_deref(), Some("a01           │ sibling"));
+    // It goes again: whole names once more.
+    h.send(AppMsg::Docker(crate::model::docker::DockerMsg::Removed {
+        host: "edge-a".into(),
+        id: "id-fdbar-web-a02".into(),
+    }));
+    batch(&mut h, "fdbar-web-a01", &[("alone again", 0)]);
+    assert_eq!(
+        merged(&mut h).as_deref(),
+        Some("fdbar-web-a01 │ alone again")
+    );
+}

@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 
 use bollard::models::{
-    ContainerInspectResponse, ContainerStateStatusEnum, ContainerStatsResponse, HealthStatusEnum,
+    ContainerInspectResponse, ContainerStateStatusEnum, ContainerStatsResponse, ContainerSummary,
+    ContainerSummaryStateEnum, HealthStatusEnum,
 };
 use chrono::{DateTime, Utc};
 
@@ -77,6 +78,68 @@ pub fn container_info(c: &ContainerInspectResponse, matchers: &Matchers) -> Opti
             .restart_count
             .and_then(|n| u64::try_from(n).ok())
             .unwrap_or(0),
+    })
+}
+
+/// A first, provisional view of a listed container, when it matches a service: what
+/// `docker ps` knows (state, health and exit code from its status line, image, creation
+/// time). The inspect that follows replaces it with the start time and restart count.
+pub fn summary_info(c: &ContainerSummary, matchers: &Matchers) -> Option<ContainerInfo> {
+    let name = c.names.as_ref()?.first()?;
+    let name = name.strip_prefix('/').unwrap_or(name).to_owned();
+    let empty = HashMap::new();
+    let services = matchers.services_for(&name, c.labels.as_ref().unwrap_or(&empty));
+    if services.is_empty() {
+        return None;
+    }
+    let state = match c.state {
+        Some(ContainerSummaryStateEnum::CREATED) => RunState::Created,
+        Some(ContainerSummaryStateEnum::RUNNING | ContainerSummaryStateEnum::STOPPING) => {
+            RunState::Running
+        }
+        Some(ContainerSummaryStateEnum::PAUSED) => RunState::Paused,
+        Some(ContainerSummaryStateEnum::RESTARTING) => RunState::Restarting,
+        Some(ContainerSummaryStateEnum::REMOVING) => RunState::Removing,
+        Some(ContainerSummaryStateEnum::EXITED) => RunState::Exited,
+        Some(ContainerSummaryStateEnum::DEAD) => RunState::Dead,
+        _ => RunState::Unknown,
+    };
+    let status = c.status.as_deref().unwrap_or_default();
+    let live = matches!(
+        state,
+        RunState::Running | RunState::Paused | RunState::Restarting
+    );
+    let health = match status {
+        _ if !live => Health::None,
+        s if s.contains("(healthy)") => Health::Healthy,
+        s if s.contains("(unhealthy)") => Health::Unhealthy,
+        s if s.contains("(health: starting)") => Health::Starting,
+        _ => Health::None,
+    };
+    // `Exited (137) 5 seconds ago`, `Restarting (1) 2 seconds ago`.
+    let exit_code = status
+        .split_once('(')
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .and_then(|(code, _)| code.parse().ok())
+        .filter(|_| {
+            matches!(
+                state,
+                RunState::Exited | RunState::Restarting | RunState::Dead
+            )
+        });
+    let digest = c.image_id.as_deref().unwrap_or_default();
+    Some(ContainerInfo {
+        id: c.id.clone()?,
+        name,
+        services,
+        image: c.image.clone().unwrap_or_default(),
+        image_digest: digest.strip_prefix("sha256:").unwrap_or(digest).to_owned(),
+        state,
+        exit_code,
+        health,
+        started_at: None,
+        finished_at: None,
+        restart_count: 0,
     })
 }
 

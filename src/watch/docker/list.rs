@@ -2,8 +2,6 @@
 //! for its health, start time and restart count. Also the one-shot [`snapshot`] of every host
 //! that `flightdeck status` uses (no streams).
 
-use std::collections::HashMap;
-
 use bollard::Docker;
 use bollard::errors::Error as BollardError;
 use bollard::query_parameters::{InspectContainerOptions, ListContainersOptions};
@@ -11,7 +9,7 @@ use chrono::Utc;
 use color_eyre::eyre::Result;
 
 use super::connect::{api_version, connect, describe};
-use super::convert::container_info;
+use super::convert::{container_info, summary_info};
 use super::matcher::Matchers;
 use crate::model::docker::ContainerInfo;
 use crate::model::docker::DockerModel;
@@ -47,6 +45,16 @@ pub async fn inspect(
 
 /// Every matching container of the host, sorted by name.
 pub async fn list(docker: &Docker, matchers: &Matchers) -> Result<Vec<ContainerInfo>, String> {
+    let first = list_summaries(docker, matchers).await?;
+    inspect_all(docker, matchers, &first).await
+}
+
+/// The host's matching containers as `docker ps` lists them (one request; see
+/// [`summary_info`]), sorted by name: shown at once, then replaced by [`inspect_all`].
+pub async fn list_summaries(
+    docker: &Docker,
+    matchers: &Matchers,
+) -> Result<Vec<ContainerInfo>, String> {
     if matchers.is_empty() {
         // Still a request, so that an unreachable daemon is noticed.
         docker.ping().await.map_err(|e| describe(&e))?;
@@ -59,16 +67,25 @@ pub async fn list(docker: &Docker, matchers: &Matchers) -> Result<Vec<ContainerI
         }))
         .await
         .map_err(|e| describe(&e))?;
-    let empty = HashMap::new();
-    let ids = summaries.iter().filter_map(|s| {
-        let name = s.names.as_ref().and_then(|n| n.first())?;
-        let labels = s.labels.as_ref().unwrap_or(&empty);
-        (!matchers.services_for(name, labels).is_empty())
-            .then(|| s.id.clone())
-            .flatten()
-    });
+    let mut out: Vec<ContainerInfo> = summaries
+        .iter()
+        .filter_map(|s| summary_info(s, matchers))
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+/// Inspect every container of a listing, concurrently: the full view, sorted by name
+/// (containers gone meanwhile are left out).
+pub async fn inspect_all(
+    docker: &Docker,
+    matchers: &Matchers,
+    listed: &[ContainerInfo],
+) -> Result<Vec<ContainerInfo>, String> {
     let found = futures::future::try_join_all(
-        ids.map(|id| async move { inspect(docker, &id, matchers).await }),
+        listed
+            .iter()
+            .map(|c| async move { inspect(docker, &c.id, matchers).await }),
     )
     .await?;
     let mut out: Vec<ContainerInfo> = found.into_iter().flatten().collect();

@@ -29,7 +29,7 @@ pub use crate::model::docker::{
     ContainerInfo, ContainerStats, DockerModel, DockerMsg, Health, HostStatus, HostView, RunState,
 };
 pub use connect::{LOCAL_SOCKET, api_version, client, connect, default_host, describe, hosts_for};
-pub use convert::{container_info, stats as stats_of, time as api_time};
+pub use convert::{container_info, stats as stats_of, summary_info, time as api_time};
 pub use list::{list, snapshot};
 pub use matcher::{Matchers, SWARM_SERVICE_LABEL};
 pub use watcher::RELIST_EVERY;

@@ -174,3 +174,28 @@ fn the_daemon_clock_becomes_an_events_since() {
     );
     assert_eq!(watcher::daemon_time(Some("garbage")), None);
 }
+
+#[test]
+fn a_listing_gives_a_provisional_view_from_the_status_line() {
+    let list: Vec<bollard::models::ContainerSummary> = fixture("list.json");
+    let m = api_matchers();
+    let infos: Vec<_> = list.iter().filter_map(|c| summary_info(c, &m)).collect();
+    let by = |n: &str| infos.iter().find(|i| i.name == n).unwrap();
+    let up = by("fdfixture-api-1");
+    assert_eq!(up.services, ["api"]);
+    assert_eq!(up.state, RunState::Running);
+    assert_eq!(up.health, Health::Healthy, "from `Up 4 seconds (healthy)`");
+    assert_eq!(up.image, "flightdeck-test/httpd:healthy");
+    assert_eq!(up.exit_code, None);
+    let gone = by("fdfixture-api-2");
+    assert_eq!(gone.state, RunState::Exited);
+    assert_eq!(gone.exit_code, Some(3), "from `Exited (3) 4 seconds ago`");
+    assert_eq!(
+        gone.health,
+        Health::None,
+        "a stopped container shows no health"
+    );
+    assert!(!gone.image_digest.starts_with("sha256:"));
+    let other = Matchers::new(&[svc("web", label("app", Some("web")))]).unwrap();
+    assert!(list.iter().all(|c| summary_info(c, &other).is_none()));
+}

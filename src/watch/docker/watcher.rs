@@ -1,4 +1,5 @@
-//! One tokio task per host: connect, list, then follow the `/events` stream (type
+//! One tokio task per host: connect, list (what `docker ps` knows at once, then every
+//! container inspected), then follow the `/events` stream (type
 //! container) and send owned [`DockerMsg`]s. No polling: a full re-list every 10 s is only a
 //! safety net; network hosts also get a 1 s ping heartbeat. When the daemon goes away the
 //! task sends `HostDown` and reconnects with backoff (250 ms doubling to 5 s), then re-lists
@@ -15,7 +16,7 @@ use futures::StreamExt;
 use tokio::sync::{mpsc, watch};
 
 use super::connect::{api_version, connect, describe};
-use super::list::{inspect, list};
+use super::list::{inspect, inspect_all, list, list_summaries};
 use super::matcher::Matchers;
 use super::stats::StatsSet;
 use crate::model::docker::ContainerInfo;
@@ -117,26 +118,39 @@ impl<M: From<DockerMsg> + Send + 'static> HostTask<M> {
             ..events_options(&filters)
         }));
         let mut events = Box::pin(events);
-        let listed = match list(docker, &self.matchers).await {
+        // What `docker ps` knows shows at once; the inspects that follow fill in start times
+        // and restart counts (100 containers are 100 requests).
+        let first = match list_summaries(docker, &self.matchers).await {
             Ok(l) => l,
             Err(e) => return End::Lost(e),
         };
-        let at = Utc::now();
         let host = self.host.name.clone();
         let up = DockerMsg::HostUp {
             host: host.clone(),
-            at,
+            at: Utc::now(),
             api: api_version(docker),
             down_since: down_since.take(),
+        };
+        let provisional = DockerMsg::Snapshot {
+            host: host.clone(),
+            at: Utc::now(),
+            containers: first.clone(),
+        };
+        if let Err(end) = self.send(up).and_then(|()| self.send(provisional)) {
+            return end;
+        }
+        let listed = match inspect_all(docker, &self.matchers, &first).await {
+            Ok(l) => l,
+            Err(e) => return End::Lost(e),
         };
         let mut known: HashMap<String, ContainerInfo> =
             listed.iter().map(|c| (c.id.clone(), c.clone())).collect();
         let snap = DockerMsg::Snapshot {
             host: host.clone(),
-            at,
+            at: Utc::now(),
             containers: listed,
         };
-        if let Err(end) = self.send(up).and_then(|()| self.send(snap)) {
+        if let Err(end) = self.send(snap) {
             return end;
         }
         let mut stats = StatsSet::default();

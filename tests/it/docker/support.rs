@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use bollard::Docker;
 use flightdeck::runbook::{DockerHost, Service, ServiceMatch};
-use flightdeck::watch::docker::{self, DockerModel, DockerMsg, DockerWatch};
+use flightdeck::watch::docker::{self, ContainerInfo, DockerModel, DockerMsg, DockerWatch};
 use tokio::sync::mpsc;
 
 use crate::skip::Component;
@@ -170,6 +170,29 @@ impl Fold {
             }
         }
         start.elapsed()
+    }
+
+    /// The containers of the next `n` snapshots (folded into the model as they come).
+    pub async fn snapshots(&mut self, n: usize, within: Duration) -> Vec<Vec<ContainerInfo>> {
+        let deadline = tokio::time::Instant::now() + within;
+        let mut out = Vec::new();
+        while out.len() < n {
+            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                Ok(Some(msg)) => {
+                    if let DockerMsg::Snapshot { containers, .. } = &msg {
+                        out.push(containers.clone());
+                    }
+                    self.seen.push(msg.clone());
+                    self.model.apply(msg);
+                }
+                Ok(None) => panic!("the watchers stopped while waiting for {n} snapshots"),
+                Err(elapsed) => panic!(
+                    "{elapsed}: {} of {n} snapshots within {within:?}",
+                    out.len()
+                ),
+            }
+        }
+        out
     }
 
     pub fn dump(&self) -> String {

@@ -101,10 +101,18 @@ pub fn host_header(h: &HostView, st: &ServiceStyles) -> Vec<Span<'static>> {
             let plural = if n == 1 { "" } else { "s" };
             ("●", st.ok, format!("live{api} · {n} container{plural}"))
         }
-        HostStatus::Relisting { stale_since, .. } => {
-            let stale = stale_since.map_or(String::new(), |t| format!(" · STALE since {}", hms(t)));
-            ("↻", st.warn, format!("reconnected, re-listing{stale}"))
-        }
+        // Without a time it went stale, this is the first connection, not a reconnection.
+        HostStatus::Relisting {
+            stale_since: None, ..
+        } => ("…", st.warn, "connected, listing".to_owned()),
+        HostStatus::Relisting {
+            stale_since: Some(t),
+            ..
+        } => (
+            "↻",
+            st.warn,
+            format!("reconnected, re-listing · STALE since {}", hms(*t)),
+        ),
         HostStatus::Stale { since, reason } => (
             "✖",
             st.stale,
