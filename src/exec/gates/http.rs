@@ -87,7 +87,7 @@ async fn check(
         .map_err(|e| GateOutcome::error(format!("invalid URL `{url}`: {e}")))?;
     let method = reqwest::Method::from_bytes(method.as_bytes())
         .map_err(|_| GateOutcome::error(format!("invalid HTTP method `{method}`")))?;
-    let mut req = cx.http.request(method, url).timeout(timeout);
+    let mut req = cx.http().request(method, url).timeout(timeout);
     for (k, v) in headers {
         req = req.header(k, cx.render(v).map_err(GateOutcome::error)?);
     }

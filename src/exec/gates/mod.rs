@@ -142,8 +142,10 @@ pub struct GateCx {
     pub git_path: Option<PathBuf>,
     /// The `[git] release_tags` glob: what `head_tagged` counts (any tag without `[git]`).
     pub release_tags: Option<String>,
-    /// One client for every HTTP gate of this context (connections are not pooled).
-    pub http: reqwest::Client,
+    /// One client for every HTTP and Prometheus gate of this context (connections are not
+    /// pooled), built at the first request: loading the system's roots costs start-up time
+    /// that a runbook without such gates should not pay. See [`GateCx::http`].
+    http_client: std::sync::Arc<std::sync::OnceLock<reqwest::Client>>,
     /// `[[services]]` and the Docker hosts, for `docker` gates.
     pub services: Vec<crate::runbook::Service>,
     pub docker_hosts: Vec<crate::runbook::DockerHost>,
@@ -168,12 +170,17 @@ impl GateCx {
             masker: Masker::default(),
             git_path: None,
             release_tags: None,
-            http: http::client(),
+            http_client: std::sync::Arc::default(),
             services: Vec::new(),
             docker_hosts: Vec::new(),
             baseline: None,
             live_baselines: None,
         }
+    }
+
+    /// The HTTP client, built on first use and shared by clones of this context.
+    pub fn http(&self) -> &reqwest::Client {
+        self.http_client.get_or_init(http::client)
     }
 
     /// The context of a resolved runbook.

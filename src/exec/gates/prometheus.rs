@@ -90,7 +90,7 @@ pub fn judge_with(
 async fn fetch(server: &str, query: &str, cx: &GateCx, timeout: Duration) -> Result<f64, String> {
     let url = format!("{}/api/v1/query", server.trim_end_matches('/'));
     let resp = cx
-        .http
+        .http()
         .get(&url)
         .query(&[("query", query)])
         .timeout(timeout)
