@@ -60,6 +60,7 @@ fn info(id: &str, kind: &str, title: &str) -> StepInfo {
         min_approvals: None,
         self_approval: false,
         approval_timeout_ms: None,
+        wait_for: Vec::new(),
     }
 }
 
