@@ -110,3 +110,134 @@ fn background_before(steps: &[Step], pos: usize) -> Vec<&str> {
         .map(|s| s.id.as_str())
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::runbook::load::load_str;
+
+    const HEAD: &str = r#"[release]
+name = "svc"
+environment = "staging"
+version = "1.0.0"
+
+[[gates]]
+id = "health"
+kind = "command"
+run = "true"
+"#;
+
+    /// Load `HEAD` + `steps`; every diagnostic as `FILE:LINE:COL: message`.
+    fn diags(steps: &str) -> Vec<String> {
+        let src = format!("{HEAD}{steps}");
+        match load_str(&src, Path::new("rb.toml")) {
+            Ok(l) => l
+                .warnings
+                .iter()
+                .map(|d| d.render("rb.toml", &src))
+                .collect(),
+            Err(d) => d.iter().map(|d| d.render("rb.toml", &src)).collect(),
+        }
+    }
+
+    const SOAK: &str = r#"
+[[steps]]
+id = "soak"
+kind = "watch"
+duration = "3s"
+triggers = ["health"]
+background = true
+"#;
+
+    #[test]
+    fn an_earlier_background_watch_is_accepted_and_kept() {
+        let src = format!(
+            "{HEAD}{SOAK}\n[[steps]]\nid = \"tag\"\nkind = \"run\"\nrun = \"true\"\nwait_for = [\"soak\"]\n"
+        );
+        let loaded = load_str(&src, Path::new("rb.toml")).expect("valid");
+        assert_eq!(loaded.runbook.steps[1].wait_for, vec!["soak".to_owned()]);
+        assert!(loaded.runbook.steps[0].wait_for.is_empty());
+    }
+
+    #[test]
+    fn an_unknown_id_is_refused_at_its_place() {
+        let d = diags(&format!(
+            "{SOAK}\n[[steps]]\nid = \"tag\"\nkind = \"run\"\nrun = \"true\"\nwait_for = [\"sok\"]\n"
+        ));
+        assert_eq!(
+            d,
+            vec![
+                "rb.toml:22:13: wait_for names `sok`, which is not a background watch before step `tag` (no step of [[steps]] has that id; did you mean `soak`?); list the id of an earlier `watch` step with `background = true`"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_watch_without_background_is_refused() {
+        let d = diags(
+            "\n[[steps]]\nid = \"soak\"\nkind = \"watch\"\nduration = \"3s\"\ntriggers = [\"health\"]\n\n[[steps]]\nid = \"tag\"\nkind = \"run\"\nrun = \"true\"\nwait_for = [\"soak\"]\n",
+        );
+        assert_eq!(
+            d,
+            vec![
+                "rb.toml:21:13: wait_for names `soak`, which is not a background watch before step `tag` (`soak` is a watch without `background = true`); list the id of an earlier `watch` step with `background = true`"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_step_of_another_kind_is_refused() {
+        let d = diags(
+            "\n[[steps]]\nid = \"qa\"\nkind = \"manual\"\n\n[[steps]]\nid = \"tag\"\nkind = \"run\"\nrun = \"true\"\nwait_for = [\"qa\"]\n",
+        );
+        assert_eq!(
+            d,
+            vec![
+                "rb.toml:19:13: wait_for names `qa`, which is not a background watch before step `tag` (`qa` is a manual step); list the id of an earlier `watch` step with `background = true`"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_later_watch_and_the_step_itself_are_refused() {
+        let d = diags(&format!(
+            "\n[[steps]]\nid = \"tag\"\nkind = \"run\"\nrun = \"true\"\nwait_for = [\"tag\", \"soak\"]\n{SOAK}"
+        ));
+        assert_eq!(
+            d,
+            vec![
+                "rb.toml:15:13: wait_for names `tag`, which is not a background watch before step `tag` (it is this step); list the id of an earlier `watch` step with `background = true`",
+                "rb.toml:15:20: wait_for names `soak`, which is not a background watch before step `tag` (`soak` comes after it); list the id of an earlier `watch` step with `background = true`",
+            ]
+        );
+    }
+
+    #[test]
+    fn rollback_steps_cannot_wait() {
+        let d = diags(&format!(
+            "{SOAK}\n[[rollback.steps]]\nid = \"undo\"\nkind = \"run\"\nrun = \"true\"\nwait_for = [\"soak\"]\n"
+        ));
+        assert_eq!(
+            d,
+            vec![
+                "rb.toml:22:12: rollback step `undo` cannot wait for background watches: the rollback stops every watch and runs its steps one by one; remove `wait_for`"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_empty_list_a_repeat_and_a_wrong_type_are_refused() {
+        let d = diags(&format!(
+            "{SOAK}\n[[steps]]\nid = \"a\"\nkind = \"run\"\nrun = \"true\"\nwait_for = []\n\n[[steps]]\nid = \"b\"\nkind = \"run\"\nrun = \"true\"\nwait_for = [\"soak\", \"soak\"]\n\n[[steps]]\nid = \"c\"\nkind = \"run\"\nrun = \"true\"\nwait_for = \"soak\"\n"
+        ));
+        assert_eq!(
+            d,
+            vec![
+                "rb.toml:22:12: `wait_for` in step `a` is empty; list the id of an earlier `watch` step with `background = true`, or remove `wait_for`",
+                "rb.toml:28:21: wait_for of step `b` lists `soak` twice; list each watch once",
+                "rb.toml:34:12: expected an array of strings for `wait_for` in step `c`, found string \"soak\"",
+            ]
+        );
+    }
+}
