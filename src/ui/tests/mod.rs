@@ -18,6 +18,7 @@ mod revisions;
 mod rollback;
 mod screens;
 mod styles;
+mod wait_for;
 mod watch;
 
 use std::collections::BTreeMap;
