@@ -175,3 +175,42 @@ fn the_step_never_runs_when_the_watch_trips() {
     );
     d.verify_latest();
 }
+
+#[test]
+fn plan_and_check_show_the_field() {
+    let d = Dir::new("");
+    d.write("flightdeck.toml", &runbook("true"));
+    let o = d.cmd(&["plan"]).output().expect("runs");
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let tag = stdout
+        .lines()
+        .position(|l| l.contains("tag [run]"))
+        .expect("the tag step");
+    assert_eq!(
+        stdout.lines().nth(tag + 1).map(str::trim),
+        Some("waits for background watch soak to end"),
+        "{stdout}"
+    );
+    // A typo in the id: `check` names the place and the fix.
+    d.write(
+        "flightdeck.toml",
+        &runbook("true").replace("wait_for = [\"soak\"]", "wait_for = [\"sok\"]"),
+    );
+    let o = d
+        .cmd(&["check", "flightdeck.toml"])
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .expect("runs");
+    assert_ne!(o.status.code(), Some(0), "{}", out(&o));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        text.contains("flightdeck.toml:29:13: wait_for names `sok`, which is not a background watch before step `tag`"),
+        "{text}"
+    );
+    assert!(text.contains("did you mean `soak`?"), "{text}");
+}
