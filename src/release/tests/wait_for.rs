@@ -170,6 +170,11 @@ fn plus_extends_the_watch_the_step_waits_for() {
 #[test]
 fn after_a_trip_the_held_step_never_starts() {
     let mut w = W::at_tag(Policy::default());
+    let why = w.send(Msg::Next, 30).unwrap_err().0;
+    assert!(
+        why.starts_with("step tag waits for"),
+        "held before the trip: {why}"
+    );
     let fx = w.ok(arm(), 60);
     assert_eq!(quiet_kinds(&fx), vec!["rollback-armed"]);
     w.done("soak", Outcome::Failed, 60);
