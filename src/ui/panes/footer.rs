@@ -172,9 +172,16 @@ fn items(app: &App) -> Vec<(Action, &'static str, u8)> {
             None if current.is_none() && r.ack_pending().is_some() => {
                 v.push((Action::Next, "acknowledge", 1));
             }
-            None if (current.is_none() || r.held().is_some())
-                && !r.background_running().is_empty() =>
-            {
+            None if r.held().is_some() => {
+                // A step held by `wait_for`: the keys act on the watch it waits for.
+                if r.ack_pending().is_some() {
+                    v.push((Action::Next, "acknowledge", 1));
+                }
+                v.push((Action::EndWatch, "end watch", 1));
+                v.push((Action::ExtendWatch, "extend 5m", 2));
+                v.push((Action::Skip, "skip", 4));
+            }
+            None if current.is_none() && !r.background_running().is_empty() => {
                 v.push((Action::EndWatch, "end watch", 1));
                 v.push((Action::ExtendWatch, "extend 5m", 2));
             }
