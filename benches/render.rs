@@ -40,6 +40,7 @@ fn step(i: usize) -> StepInfo {
         min_approvals: None,
         self_approval: false,
         approval_timeout_ms: None,
+        wait_for: Vec::new(),
     }
 }
 

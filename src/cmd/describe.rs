@@ -68,6 +68,10 @@ impl<'a> Described<'a> {
             step.id,
             step.kind.name(),
         ));
+        if !step.wait_for.is_empty() {
+            let ids = step.wait_for.join(", ");
+            self.push(format!("       waits for background watch {ids} to end"));
+        }
         match &step.kind {
             StepKind::Manual {
                 instructions,

@@ -56,6 +56,7 @@ fn info(s: &Step, ctx: &crate::runbook::Context) -> StepInfo {
             .and(s.timeout.as_ref())
             .and_then(|d| crate::runbook::render_duration(d, ctx).ok())
             .and_then(|d| u64::try_from(d.as_millis()).ok()),
+        wait_for: s.wait_for.clone(),
     }
 }
 

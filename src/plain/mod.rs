@@ -174,6 +174,8 @@ impl<'a, W: Write> Plain<'a, W> {
 
     async fn run(&mut self, mode: Mode) -> Result<i32> {
         let mut said_waiting = false;
+        // The step held by `wait_for` that was announced (issue 24).
+        let mut said_held: Option<String> = None;
         loop {
             if let Some(code) = self.settle().await? {
                 return Ok(code);
@@ -198,7 +200,14 @@ impl<'a, W: Write> Plain<'a, W> {
                 }
                 continue;
             }
-            if st.running().is_some() || waiting || background {
+            let held = held_lines(st, &mut said_held);
+            if !held.lines.is_empty() {
+                for l in held.lines {
+                    self.line(&l)?;
+                }
+                continue;
+            }
+            if st.running().is_some() || waiting || background || held.holds {
                 let ev = self.d.next().await;
                 if let Some(code) = self.on_event(ev).await? {
                     return Ok(code);
@@ -295,6 +304,35 @@ impl<'a, W: Write> Plain<'a, W> {
             answer.and_then(|a| a.target.as_deref()),
             fixed.or_else(|| st.rollback_target.clone()),
         )
+    }
+}
+
+/// What [`held_lines`] found: whether a step is held, and the lines to print.
+struct Held {
+    holds: bool,
+    lines: Vec<String>,
+}
+
+/// A step held by `wait_for` (issue 24): the line when it is first held (`said` remembers it),
+/// and the line when every watch it waits for has ended.
+fn held_lines(st: &ReleaseState, said: &mut Option<String>) -> Held {
+    use crate::release::update::wait_for;
+    let mut lines = Vec::new();
+    let hold = st.held();
+    if let Some(step) = said.take_if(|s| hold.as_ref().is_none_or(|h| h.step != *s))
+        && let Some(l) = wait_for::released_line(st, &step)
+    {
+        lines.push(l);
+    }
+    if let Some(h) = &hold
+        && said.is_none()
+    {
+        *said = Some(h.step.clone());
+        lines.extend(wait_for::guide_line(st, now_ms()));
+    }
+    Held {
+        holds: hold.is_some(),
+        lines,
     }
 }
 

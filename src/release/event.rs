@@ -48,6 +48,10 @@ pub struct StepInfo {
     /// An approval step's `timeout`: it fails when no decision came in this long.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval_timeout_ms: Option<u64>,
+    /// `wait_for`: the background watches (ids of earlier steps) that must have ended before
+    /// this step starts (issue 24).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub wait_for: Vec<String>,
 }
 
 /// Who runs the release and whether its approvals must be signed (DESIGN.md §9.2), as

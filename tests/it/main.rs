@@ -34,5 +34,6 @@ mod throttle;
 mod tmux;
 mod trust;
 mod trust_plan;
+mod wait_for;
 mod watch;
 mod watch_prom;

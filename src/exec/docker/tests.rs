@@ -68,6 +68,7 @@ fn docker_steps_are_refused_while_a_host_is_not_live() {
         kind,
         span: 0..1,
         approval: None,
+        wait_for: Vec::new(),
     };
     let rollback = step(StepKind::DockerRollback {
         service: "web".into(),

@@ -79,6 +79,7 @@ fn write_journal(tmp: &Path) -> (PathBuf, DateTime<Utc>) {
         min_approvals: None,
         self_approval: false,
         approval_timeout_ms: None,
+        wait_for: Vec::new(),
     };
     let gate = |step: &str, state: &str, value: serde_json::Value| Event::GateResult {
         step: Some(step.into()),

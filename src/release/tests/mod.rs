@@ -16,6 +16,7 @@ mod policy;
 mod replay;
 mod rollback;
 mod steps;
+mod wait_for;
 mod warn;
 mod watch;
 
@@ -36,6 +37,7 @@ pub(super) fn info(id: &str, kind: &str) -> StepInfo {
         min_approvals: None,
         self_approval: false,
         approval_timeout_ms: None,
+        wait_for: Vec::new(),
     }
 }
 

@@ -62,7 +62,7 @@ impl StepState {
 }
 
 /// `12:31`: minutes and seconds (hours as minutes past 99 stay readable as `125:00`).
-fn mmss(ms: u64) -> String {
+pub(super) fn mmss(ms: u64) -> String {
     let s = ms.div_ceil(1000);
     format!("{}:{:02}", s / 60, s % 60)
 }

@@ -99,6 +99,7 @@ impl Core {
         &mut self,
         now: DateTime<Utc>,
     ) -> Result<Vec<Effect>, Refusal> {
+        super::wait_for::refuse(&self.st, now)?;
         if let Some(step) = &self.ps.baselining {
             return Err(Refusal(format!(
                 "measuring the baseline before step `{step}`; it starts when the baseline is taken (x cancels)"

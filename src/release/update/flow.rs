@@ -24,6 +24,7 @@ pub(super) fn next(o: &mut Out<'_>) -> Result<(), Refusal> {
                     s.id
                 ))),
                 _ => {
+                    super::wait_for::refuse(o.st, o.now)?;
                     o.start(p, i);
                     Ok(())
                 }

@@ -18,6 +18,7 @@ mod flow;
 pub mod notify;
 mod operator;
 mod signed;
+pub mod wait_for;
 
 use answers::{approve, end_watch, evidence, extend_watch};
 use flow::{finished, next, rollback};

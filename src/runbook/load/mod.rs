@@ -17,6 +17,7 @@ mod title;
 mod trust;
 mod value;
 mod vars;
+mod wait_for;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

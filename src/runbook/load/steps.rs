@@ -9,6 +9,7 @@ use super::fields::Fields;
 use super::step_kinds;
 use super::title::default_title;
 use super::value::{Str, UnknownKind, Val, tables};
+use super::wait_for;
 use crate::runbook::schema::{STEP_KINDS, Span, Step, StepKind};
 
 /// Which list a step belongs to.
@@ -28,16 +29,27 @@ pub(crate) fn steps(cx: &mut Cx, v: Option<&Val<'_>>, list: List, ids: &mut Ids)
         List::Steps => "steps",
         List::Rollback => "rollback.steps",
     };
+    let mut waits = Vec::new();
     for (index, (table, span)) in tables(cx, v, name).into_iter().enumerate() {
         cx.scope = Some(match list {
             List::Steps => Scope::Step(index),
             List::Rollback => Scope::Rollback(index),
         });
-        if let Some(step) = step(cx, Fields::new(table, span, ""), index, list, ids) {
+        let mut wait = Vec::new();
+        if let Some(step) = step(
+            cx,
+            Fields::new(table, span, ""),
+            index,
+            list,
+            ids,
+            &mut wait,
+        ) {
+            waits.push((out.len(), wait));
             out.push(step);
         }
     }
     cx.scope = None;
+    wait_for::check(cx, &out, &waits, ids);
     out
 }
 
@@ -47,6 +59,7 @@ fn step(
     index: usize,
     list: List,
     ids: &mut Ids,
+    wait: &mut Vec<Str>,
 ) -> Option<Step> {
     let label = match list {
         List::Steps => "step",
@@ -67,6 +80,7 @@ fn step(
     let kind = f.req_string(cx, "kind", &format!("one of: {}", STEP_KINDS.join(", ")));
     let title = f.string(cx, "title").map(toml::Spanned::into_inner);
     let timeout = f.dur(cx, "timeout");
+    *wait = wait_for::field(cx, &mut f, list);
     let kind_name = kind?;
     let (step_kind, approval) = if kind_name.get_ref() == "approval" {
         let (k, p) = super::trust::approval(cx, &mut f);
@@ -117,6 +131,7 @@ fn step(
         kind: step_kind,
         span,
         approval,
+        wait_for: wait.iter().map(|w| w.get_ref().clone()).collect(),
     })
 }
 

@@ -122,4 +122,7 @@ pub struct Step {
     pub span: Span,
     /// `min_approvals`, `self_approval` and the spans of `approvers`: `Some` for approval steps.
     pub approval: Option<ApprovalPolicy>,
+    /// `wait_for`: ids of earlier background watches that must have ended before this step
+    /// starts (checked by the loader; empty when absent, always empty for rollback steps).
+    pub wait_for: Vec<String>,
 }

@@ -55,6 +55,9 @@ fn hint(app: &App) -> String {
             ),
         };
     }
+    if let Some(held) = crate::release::update::wait_for::guide_line(rel, app.now) {
+        return held;
+    }
     match rel.current() {
         Some((phase, idx)) => {
             let step = &rel.list(phase)[idx];
@@ -168,6 +171,15 @@ fn items(app: &App) -> Vec<(Action, &'static str, u8)> {
             }
             None if current.is_none() && r.ack_pending().is_some() => {
                 v.push((Action::Next, "acknowledge", 1));
+            }
+            None if r.held().is_some() => {
+                // A step held by `wait_for`: the keys act on the watch it waits for.
+                if r.ack_pending().is_some() {
+                    v.push((Action::Next, "acknowledge", 1));
+                }
+                v.push((Action::EndWatch, "end watch", 1));
+                v.push((Action::ExtendWatch, "extend 5m", 2));
+                v.push((Action::Skip, "skip", 4));
             }
             None if current.is_none() && !r.background_running().is_empty() => {
                 v.push((Action::EndWatch, "end watch", 1));

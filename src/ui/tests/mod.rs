@@ -18,6 +18,7 @@ mod revisions;
 mod rollback;
 mod screens;
 mod styles;
+mod wait_for;
 mod watch;
 
 use std::collections::BTreeMap;
@@ -60,6 +61,7 @@ fn info(id: &str, kind: &str, title: &str) -> StepInfo {
         min_approvals: None,
         self_approval: false,
         approval_timeout_ms: None,
+        wait_for: Vec::new(),
     }
 }
 
