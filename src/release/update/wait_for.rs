@@ -69,6 +69,15 @@ pub fn guide_line(st: &ReleaseState, now: DateTime<Utc>) -> Option<String> {
     ))
 }
 
+/// The checklist's line under the held step: `waits for soak · 12:31 left`.
+pub fn held_line(st: &ReleaseState, h: &Hold, now: DateTime<Utc>) -> String {
+    format!(
+        "waits for {} · {}",
+        h.watch,
+        left(&st.steps[h.watch_index], now)
+    )
+}
+
 /// Refuse to start the held step: `step tag waits for background watch soak (12:31 left)`.
 pub(super) fn refuse(st: &ReleaseState, now: DateTime<Utc>) -> Result<(), Refusal> {
     match st.held() {

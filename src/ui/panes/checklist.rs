@@ -43,19 +43,20 @@ fn needs_detail(s: &StepState) -> bool {
 
 /// Every row, in order (cheap: no text is built).
 pub fn rows(app: &App) -> Vec<Row> {
-    fn push(out: &mut Vec<Row>, phase: Phase, list: &[StepState]) {
+    fn push(out: &mut Vec<Row>, phase: Phase, list: &[StepState], held: Option<usize>) {
         for (i, s) in list.iter().enumerate() {
             out.push(Row::Step(phase, i));
-            if needs_detail(s) {
+            if needs_detail(s) || held == Some(i) {
                 out.push(Row::Detail(phase, i));
             }
         }
     }
     let mut out = Vec::new();
-    push(&mut out, Phase::Main, &app.release.steps);
+    let held = app.release.held().map(|h| h.index);
+    push(&mut out, Phase::Main, &app.release.steps, held);
     if rolling_back(app) {
         out.push(Row::Heading);
-        push(&mut out, Phase::Rollback, &app.release.rollback_steps);
+        push(&mut out, Phase::Rollback, &app.release.rollback_steps, None);
     }
     out
 }
@@ -106,6 +107,15 @@ fn detail(app: &App, s: &StepState) -> String {
             "└ {}",
             crate::ui::approvals::verified_line(s).unwrap_or_default()
         ),
+        StepStatus::Pending => app
+            .release
+            .held()
+            .filter(|h| h.step == s.id)
+            .map(|h| {
+                let line = crate::release::update::wait_for::held_line(&app.release, &h, app.now);
+                format!("└ {line}")
+            })
+            .unwrap_or_default(),
         _ if s.kind == StepType::Watch => watch_gauge(app, s),
         _ if let Some(line) = crate::ui::approvals::waiting_line(&app.release, s) => {
             format!("└ {line}")
