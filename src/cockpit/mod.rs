@@ -11,8 +11,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use color_eyre::eyre::{Result, WrapErr};
-use crossterm::event::{Event as TermEvent, EventStream};
-use futures::StreamExt;
+use crossterm::event::Event as TermEvent;
 
 use crate::driver::{Driver, DriverEvent, now_ms};
 use crate::release::Mode;
@@ -21,6 +20,7 @@ use crate::ui::terminal;
 use crate::ui::theme::Theme;
 use crate::ui::throttle::Pacer;
 
+mod input;
 mod setup;
 
 use setup::save_log;
@@ -123,7 +123,7 @@ pub async fn run(driver: &mut Driver, mut app: App, opts: &CockpitOpts) -> Resul
     if let Ok((w, h)) = crossterm::terminal::size() {
         app.update(AppMsg::Resize(w, h), now_ms());
     }
-    let mut events = EventStream::new();
+    let mut events = input::Input::spawn().wrap_err("starting the terminal reader")?;
     let mut guide_shown: Option<String> = None;
     let mut pacer = Pacer::new(opts.fps, Instant::now());
     let t0 = Instant::now();
@@ -177,7 +177,7 @@ pub async fn run(driver: &mut Driver, mut app: App, opts: &CockpitOpts) -> Resul
         if throttled != app.logs.throttled {
             app.update(AppMsg::LogThrottled(throttled), now_ms());
         }
-        if !input && crossterm::event::poll(std::time::Duration::ZERO).unwrap_or(false) {
+        if !input && events.pending() {
             // Keys are handled before frames: a key already waiting goes in first (the select
             // is biased towards the terminal), and this frame is drawn with it.
             continue;
