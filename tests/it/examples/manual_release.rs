@@ -275,7 +275,7 @@ fn log_errors_trip(d: &Dir, s: &Setup) {
         secs(30),
     );
     assert!(ok, "{text}");
-    let v = "2024.11.26-1";
+    let v = "2024.11.25-2";
     let o = run(d, s, "staging", &["--release-version", v]);
     assert_eq!(o.status.code(), Some(3), "{}", out(&o));
     let text = String::from_utf8_lossy(&o.stdout);
