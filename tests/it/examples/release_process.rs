@@ -346,6 +346,17 @@ fn production_1_1_0(d: &Dir, s: &Setup) {
     }
     let (records, st) = d.latest();
     assert_eq!(st.phase, ReleasePhase::Finished(ReleaseOutcome::Completed));
+    // The tag waited for the background watch (`wait_for`): it started after `monitor` ended.
+    let at = |kind: &str, step: &str| {
+        records
+            .iter()
+            .position(|r| r.kind.as_str() == kind && r.step.as_deref() == Some(step))
+            .unwrap_or_else(|| panic!("no {kind} of {step}"))
+    };
+    assert!(
+        at("step-finished", "monitor") < at("step-started", "tag"),
+        "tagged only after the watch passed"
+    );
     let approvers: Vec<_> = records
         .iter()
         .filter(|r| r.kind.as_str() == "approval")

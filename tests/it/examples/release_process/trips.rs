@@ -7,7 +7,7 @@
 use flightdeck::release::{ReleaseOutcome, ReleasePhase};
 
 use super::super::support::{get, secs, wait_for};
-use super::{Setup, anchored, live_version, run, verify};
+use super::{Setup, anchored, live_version, run, tags, verify};
 use crate::run::{Dir, out};
 
 pub(super) fn production_1_2_0_rolls_back(d: &Dir, s: &Setup) {
@@ -35,7 +35,7 @@ pub(super) fn production_1_2_0_rolls_back(d: &Dir, s: &Setup) {
         ],
     );
     assert_eq!(o.status.code(), Some(3), "{}", out(&o));
-    untag_interim(d, "1.2.0");
+    never_tagged(d, s, "1.2.0");
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("trigger error-rate tripped"), "{text}");
     assert!(
@@ -78,10 +78,25 @@ pub(super) fn production_1_2_0_rolls_back(d: &Dir, s: &Setup) {
     }
 }
 
-/// Interim, until the `tag` step can wait for the background watch (`wait_for`): the tag may
-/// be made before a later trip, so it is dropped here, locally, to keep `previous` on 1.1.0.
-fn untag_interim(d: &Dir, version: &str) {
-    let _ = super::super::support::sh(d.path(), &format!("git tag -d v{version}"), &[], secs(30));
+/// The rolled-back `version` was never tagged: its `tag` step (held by `wait_for` until the
+/// background watch passed) never started, and no `v{version}` exists here or on origin.
+fn never_tagged(d: &Dir, s: &Setup, version: &str) {
+    let (records, _) = d.latest();
+    assert!(
+        !records
+            .iter()
+            .any(|r| r.kind.as_str() == "step-started" && r.step.as_deref() == Some("tag")),
+        "the tag step never started for {version}"
+    );
+    let t = tags(d);
+    assert!(
+        !t.lines().any(|l| l == format!("v{version}")),
+        "no tag for a rolled-back release: {t}"
+    );
+    assert!(
+        !s.origin.has(&format!("refs/tags/v{version}")),
+        "no tag pushed for {version}"
+    );
 }
 
 /// Waits until `job` answered no 5xx in the last 15 s (Prometheus): the error-rate trigger,
@@ -128,7 +143,7 @@ fn production_trips(d: &Dir, s: &Setup, version: &str, trigger: &str, sets: &[&s
     }
     let o = run(d, s, "production", &args);
     assert_eq!(o.status.code(), Some(3), "{}", out(&o));
-    untag_interim(d, version);
+    never_tagged(d, s, version);
     let text = String::from_utf8_lossy(&o.stdout).into_owned();
     assert!(
         text.contains(&format!("trigger {trigger} tripped")),
