@@ -3,9 +3,10 @@
 //! 127.0.0.1 port in a temporary directory, then runs the cockpit with a guide line. The
 //! service processes and the directory are removed on every exit path.
 //!
-//! Parts: [`service`] (the demo HTTP service), [`guide`] (what to press next), [`setup`].
+//! Parts: [`service`] (the demo HTTP service), [`latency`] (its latency histogram), [`guide`] (what to press next), [`setup`].
 
 pub mod guide;
+pub mod latency;
 pub mod service;
 mod setup;
 

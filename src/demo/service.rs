@@ -4,7 +4,7 @@
 //! | --- | --- |
 //! | `/health` | 200 `ok`, or 503 `down` while `--down-file` exists |
 //! | `/api/system/version` | `{"version", "sha", "environment"}` |
-//! | `/metrics` | Prometheus text: `http_requests_total{code="…"}` counters |
+//! | `/metrics` | Prometheus text: `http_requests_total{code="…"}` counters and the latency histogram `http_request_duration_seconds` ([`super::latency`]) |
 //! | `/stats` | `{"error_rate", "requests"}` |
 //! | `/work` | 500 at the fail rate, else 200 |
 //! | `/slow` | 200 after `--delay-ms` |
@@ -12,6 +12,8 @@
 //! The fail rate is `--fail-rate`, overridden by the content of `--fail-rate-file` while that
 //! file exists. Failures are spread evenly (a rate of 0.2 fails exactly every fifth request).
 //! Synthetic `/work` traffic (`--synthetic-rps`) keeps the counters moving with no client.
+//! Every answered request, synthetic ones included, is timed into the histogram (from its
+//! request head read to its response written), so `/slow` after `--delay-ms` shows there.
 //! GET and HEAD only; every response closes the connection.
 
 use std::fmt::Write as _;
@@ -24,6 +26,7 @@ use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+use super::latency::Histogram;
 use crate::cli::DemoServiceArgs;
 
 /// Longest request head read.
@@ -42,6 +45,8 @@ struct Counters {
     work: AtomicU64,
     /// Fail-rate accumulator in millionths: a request fails each time it reaches [`WHOLE`].
     debt: AtomicU64,
+    /// Request latency, `http_request_duration_seconds`.
+    latency: Histogram,
 }
 
 struct Service {
@@ -106,6 +111,7 @@ impl Service {
             "# HELP demo_service_info The version served.\n# TYPE demo_service_info gauge\ndemo_service_info{{version=\"{}\"}} 1",
             self.args.service_version
         );
+        self.counters.latency.write(&mut s);
         s
     }
 
@@ -185,6 +191,7 @@ async fn handle(mut conn: TcpStream, svc: Arc<Service>) {
     let Some(head) = read_head(&mut conn).await else {
         return;
     };
+    let started = std::time::Instant::now();
     let mut parts = head.lines().next().unwrap_or_default().split_whitespace();
     let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
     let path = target.split('?').next().unwrap_or("");
@@ -204,6 +211,7 @@ async fn handle(mut conn: TcpStream, svc: Arc<Service>) {
     }
     let _ = conn.write_all(resp.as_bytes()).await;
     let _ = conn.shutdown().await;
+    svc.counters.latency.observe(started.elapsed());
 }
 
 /// Serve until interrupted. Prints `demo-service V listening on http://127.0.0.1:PORT` first.
@@ -224,8 +232,10 @@ pub async fn run(args: DemoServiceArgs) -> Result<i32> {
             let mut tick = tokio::time::interval(every);
             loop {
                 tick.tick().await;
+                let started = std::time::Instant::now();
                 let code = s.work();
                 s.count(code);
+                s.counters.latency.observe(started.elapsed());
             }
         });
     }
@@ -281,6 +291,28 @@ mod tests {
         );
         s.count(404);
         assert!(s.metrics().contains("http_requests_total{code=\"404\"} 1"));
+    }
+
+    #[test]
+    fn metrics_carry_the_latency_histogram() {
+        let s = svc(0.0);
+        s.counters.latency.observe(Duration::from_millis(30));
+        s.counters.latency.observe(Duration::from_millis(2_300));
+        let m = s.metrics();
+        assert!(
+            m.contains("# TYPE http_request_duration_seconds histogram\n"),
+            "{m}"
+        );
+        for want in [
+            "http_request_duration_seconds_bucket{le=\"0.05\"} 1\n",
+            "http_request_duration_seconds_bucket{le=\"2\"} 1\n",
+            "http_request_duration_seconds_bucket{le=\"2.5\"} 2\n",
+            "http_request_duration_seconds_bucket{le=\"+Inf\"} 2\n",
+            "http_request_duration_seconds_sum 2.33\n",
+            "http_request_duration_seconds_count 2\n",
+        ] {
+            assert!(m.contains(want), "missing {want:?} in\n{m}");
+        }
     }
 
     #[test]

@@ -299,13 +299,21 @@ fn bad_1_10_1_rolls_back(d: &Dir, p: &Ports) {
     let tripped = p.hook.wait("trigger-tripped", "1.10.1");
     assert_eq!(tripped["step"], "watch", "{tripped}");
     assert_eq!(tripped["release"], "trade-nexus-backend", "{tripped}");
+    assert_eq!(tripped["environment"], "production", "{tripped}");
     assert!(
-        tripped["message"].as_str().unwrap().contains("error-rate"),
+        tripped["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("trigger error-rate tripped"),
         "{tripped}"
     );
-    p.hook.wait("rollback-armed", "1.10.1");
-    let done = p.hook.wait("release-rolled-back", "1.10.1");
+    // 1.10.1 was released twice (the first rolled back without a trip): this release's events.
+    let id = &tripped["release_id"];
+    p.hook.wait_release("rollback-armed", id);
+    let done = p.hook.wait_release("release-rolled-back", id);
     assert_eq!(done["environment"], "production", "{done}");
+    assert_eq!(done["release"], "trade-nexus-backend", "{done}");
+    assert_eq!(done["release_id"], tripped["release_id"], "{done}");
     let delivered = records
         .iter()
         .filter(|r| r.kind.as_str() == "notification" && r.data["delivered"] == true)

@@ -8,7 +8,9 @@
 //! the journal; `origin` is a bare repository over the test sshd: the tags and the anchors
 //! `refs/flightdeck/<release-id>` arrive there and `journal verify` fetches and checks them.
 //! A receiver on 127.0.0.1 (`RELEASE_WEBHOOK`) hears the bad commit's failed smoke and its
-//! rolled-back release.
+//! rolled-back release; before that, a build that logs an `ERROR` line trips the log watch's
+//! `log-errors` trigger in staging, and the receiver hears `trigger-tripped`, `rollback-armed`
+//! and `release-rolled-back` (payloads checked field by field).
 
 use std::path::Path;
 
@@ -172,6 +174,7 @@ fn manual_release_tags_deploys_captures_drills_and_rolls_back() {
 
     release(&d, &s);
     drill(&d, &s);
+    log_errors_trip(&d, &s);
     bad_commit_rolls_back(&d, &s);
 }
 
@@ -257,6 +260,61 @@ fn drill(d: &Dir, s: &Setup) {
         s.origin.has("refs/tags/staging-v2024.11.25-1"),
         "the drill's tag was pushed to origin"
     );
+}
+
+/// A build that logs `ERROR` at start (a fault file committed to the api image's `faults/`)
+/// passes its smoke test; the log watch's `log-errors` trigger trips, and staging is rolled
+/// back to the previous `v*` tag, 2024.11.25-1. The fault is reverted after.
+fn log_errors_trip(d: &Dir, s: &Setup) {
+    let (ok, text) = sh(
+        d.path(),
+        "printf 'ERROR ledger sync failed: connection reset by peer\\n' \
+           > infra/docker/api/faults/ledger.log && git add -A && \
+         git -c user.name=Test -c user.email=test@example.invalid commit -qm 'ledger sync'",
+        &[],
+        secs(30),
+    );
+    assert!(ok, "{text}");
+    let v = "2024.11.25-2";
+    let o = run(d, s, "staging", &["--release-version", v]);
+    assert_eq!(o.status.code(), Some(3), "{}", out(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("✔ health: 200"), "the smoke passed: {text}");
+    assert!(text.contains("trigger log-errors tripped"), "{text}");
+    wait_for(secs(30), "staging answers 2024.11.25-1 again", || {
+        live_version(s.staging_port).as_deref() == Some("2024.11.25-1")
+    });
+    let (records, st) = d.latest();
+    assert_eq!(st.phase, ReleasePhase::Finished(ReleaseOutcome::RolledBack));
+    assert!(
+        records
+            .iter()
+            .any(|r| r.kind.as_str() == "trigger-tripped"
+                && r.data.to_string().contains("log-errors")),
+        "journaled trip"
+    );
+    let tripped = s.hook.wait("trigger-tripped", v);
+    assert_eq!(tripped["release"], "leversafe", "{tripped}");
+    assert_eq!(tripped["environment"], "staging", "{tripped}");
+    assert_eq!(tripped["step"], "log-watch", "{tripped}");
+    let message = tripped["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("trigger log-errors tripped"),
+        "{tripped}"
+    );
+    s.hook.wait("rollback-armed", v);
+    let done = s.hook.wait("release-rolled-back", v);
+    assert_eq!(done["release"], "leversafe", "{done}");
+    assert_eq!(done["environment"], "staging", "{done}");
+    assert_eq!(done["release_id"], tripped["release_id"], "{done}");
+    let (ok, text) = sh(
+        d.path(),
+        "git rm -q infra/docker/api/faults/ledger.log && \
+         git -c user.name=Test -c user.email=test@example.invalid commit -qm 'revert ledger sync'",
+        &[],
+        secs(30),
+    );
+    assert!(ok, "{text}");
 }
 
 fn bad_commit_rolls_back(d: &Dir, s: &Setup) {

@@ -34,6 +34,7 @@ const ANSWERS: &str = r#"
 [evidence]
 m2-tasks = "M2 board: 14/14 done; LKGC streak 5 (tier 2 needs 3)"
 blockers = "none open in the M2 milestone"
+monitoring-setup = "M2 Grafana board; PagerDuty and Slack alerts on; logs streaming to Loki"
 
 [rollback]
 confirm = "production"
@@ -130,6 +131,8 @@ fn run_with(
         format!("vars.port={port}"),
         format!("vars.prometheus=http://127.0.0.1:{}", s.prom),
         format!("vars.pg_url={}", s.pg_url(env)),
+        // p99 over the last 15 s of the latency histogram (scraped every second).
+        "vars.p99_window=15s".to_owned(),
     ];
     let key = s.team.key("alice");
     let mut args = vec!["run", "--plain", "--env", env, "--operator", "alice"];
@@ -325,6 +328,10 @@ fn production_1_1_0(d: &Dir, s: &Setup) {
         "{text}"
     );
     assert!(text.contains("✔ error-rate: 0"), "{text}");
+    // Under normal load (synthetic traffic, scrapes) the histogram's p99 is far below 2 s.
+    let p99 = trips::measured(&text, "p99");
+    assert!(p99 < 0.5, "p99 {p99}: {text}");
+    assert!(text.contains("✔ scraped: 1"), "{text}");
     assert_eq!(live_version(s.prod).as_deref(), Some("1.1.0"));
     assert_eq!(s.schema("production"), "1.1.0");
     assert_eq!(s.schema("staging"), "1.1.0");
@@ -339,6 +346,17 @@ fn production_1_1_0(d: &Dir, s: &Setup) {
     }
     let (records, st) = d.latest();
     assert_eq!(st.phase, ReleasePhase::Finished(ReleaseOutcome::Completed));
+    // The tag waited for the background watch (`wait_for`): it started after `monitor` ended.
+    let at = |kind: &str, step: &str| {
+        records
+            .iter()
+            .position(|r| r.kind.as_str() == kind && r.step.as_deref() == Some(step))
+            .unwrap_or_else(|| panic!("no {kind} of {step}"))
+    };
+    assert!(
+        at("step-finished", "monitor") < at("step-started", "tag"),
+        "tagged only after the watch passed"
+    );
     let approvers: Vec<_> = records
         .iter()
         .filter(|r| r.kind.as_str() == "approval")

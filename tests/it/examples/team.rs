@@ -202,22 +202,31 @@ impl Receiver {
     }
 
     /// Every post so far, waiting up to 20 s for one whose `event` is `event` and whose
-    /// `version` is `version`; that post.
+    /// `version` is `version`; the first such post.
     pub fn wait(&self, event: &str, version: &str) -> Post {
+        self.wait_until(&format!("`{event}` for {version}"), |p| {
+            p["event"] == event && p["version"] == version
+        })
+    }
+
+    /// Like [`Receiver::wait`], for the release `release_id` (when one version was released
+    /// more than once).
+    pub fn wait_release(&self, event: &str, release_id: &serde_json::Value) -> Post {
+        self.wait_until(&format!("`{event}` for {release_id}"), |p| {
+            p["event"] == event && p["release_id"] == *release_id
+        })
+    }
+
+    fn wait_until(&self, what: &str, pick: impl Fn(&Post) -> bool) -> Post {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             self.got.borrow_mut().extend(self.rx.try_iter());
-            if let Some(p) = self
-                .got
-                .borrow()
-                .iter()
-                .find(|p| p["event"] == event && p["version"] == version)
-            {
+            if let Some(p) = self.got.borrow().iter().find(|p| pick(p)) {
                 return p.clone();
             }
             assert!(
                 Instant::now() < deadline,
-                "no `{event}` for {version} in 20 s; got: {:#?}",
+                "no {what} in 20 s; got: {:#?}",
                 self.got.borrow()
             );
             std::thread::sleep(Duration::from_millis(100));
