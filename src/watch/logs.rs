@@ -41,7 +41,7 @@ impl Default for StreamOpts {
         StreamOpts {
             tail: 200,
             skip_tail: 300,
-            max_lag: Duration::from_millis(700),
+            max_lag: Duration::from_millis(500),
             batch: 2000,
         }
     }
