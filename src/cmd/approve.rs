@@ -182,22 +182,42 @@ fn approve(a: &ApproveArgs, out: &mut impl Write) -> Result<i32, Stop> {
     if !a.yes && !confirmed(a.reject) {
         return Err(Stop(1, "not confirmed: nothing was signed".into()));
     }
-    let (signature, name) = sign_and_drop(a, &dir, &st, step, &head, &principal, &me)?;
+    let signing = Signing {
+        st: &st,
+        step,
+        head: &head,
+        principal: &principal,
+        runbook_sha256: &rb.sha256,
+    };
+    let (signature, name) = sign_and_drop(a, &dir, &signing, &me)?;
     super::approve_wait::wait_recorded(&dir, &id, &step.id, &signature, &name, out)
+}
+
+/// What an approval is signed for: the release, its waiting step, the journal head, the
+/// principal, and the runbook as the approver's copy reads.
+struct Signing<'a> {
+    st: &'a ReleaseState,
+    step: &'a StepState,
+    head: &'a Head,
+    principal: &'a str,
+    runbook_sha256: &'a str,
 }
 
 /// Sign the approval of `step` and drop it into the inbox: its signature and file name.
 fn sign_and_drop(
     a: &ApproveArgs,
     dir: &StateDir,
-    st: &ReleaseState,
-    step: &StepState,
-    head: &Head,
-    principal: &str,
+    g: &Signing<'_>,
     me: &Signer,
 ) -> Result<(String, PathBuf), Stop> {
+    let Signing {
+        st,
+        step,
+        head,
+        principal,
+        runbook_sha256,
+    } = *g;
     let id = st.release_id.clone();
-    let runbook_sha256 = trust::runbook_sha256(&a.file).map_err(|e| Stop(1, e.to_string()))?;
     let payload = Payload {
         decision: if a.reject {
             Decision::Reject
@@ -210,7 +230,7 @@ fn sign_and_drop(
         name: st.name.clone(),
         reason: a.reason.clone(),
         release_id: Some(id.clone()),
-        runbook_sha256,
+        runbook_sha256: runbook_sha256.to_owned(),
         step: step.id.clone(),
         ts: chrono::Utc::now(),
         version: st.version.clone(),

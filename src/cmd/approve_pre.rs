@@ -64,7 +64,7 @@ pub(super) fn write(
         name: rb.release.name.clone(),
         reason: a.reason.clone(),
         release_id: None,
-        runbook_sha256: trust::runbook_sha256(&a.file).map_err(|e| Stop(1, e.to_string()))?,
+        runbook_sha256: rb.sha256.clone(),
         step: step.id.clone(),
         ts: now,
         version: version.clone(),

@@ -96,7 +96,7 @@ pub(super) async fn abandon(
 pub(super) fn pinned_runbook(
     dir: &StateDir,
     id: &str,
-    runbook: &std::path::Path,
+    runbook_sha256: &str,
     accept: bool,
 ) -> Result<std::result::Result<Option<Msg>, String>> {
     let read = crate::journal::read(&dir.journal_path(id))?;
@@ -109,9 +109,7 @@ pub(super) fn pinned_runbook(
     let Some(Some(then)) = started else {
         return Ok(Ok(None));
     };
-    let now = crate::trust::runbook_sha256(runbook)
-        .map_err(|e| eyre!("{}: cannot read the runbook: {e}", runbook.display()))?;
-    Ok(pin_decision(&then, &now, accept))
+    Ok(pin_decision(&then, runbook_sha256, accept))
 }
 
 /// The decision of [`pinned_runbook`] for the two hashes.

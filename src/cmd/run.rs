@@ -77,7 +77,7 @@ pub async fn run(args: &RunArgs, out: &mut impl Write, err: &mut impl Write) -> 
     };
     // A resumed release runs the runbook it started with, unless the change is accepted.
     let pinned = if resume {
-        match pinned_runbook(&dir, &id, &r.runbook.path, args.accept_changed_runbook)? {
+        match pinned_runbook(&dir, &id, &r.runbook.sha256, args.accept_changed_runbook)? {
             Ok(note) => note.map(Box::new),
             Err(why) => {
                 writeln!(err, "{why}")?;

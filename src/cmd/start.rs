@@ -117,7 +117,7 @@ pub fn release_started_with(
             .map(|s| info(s, &r.ctx))
             .collect(),
         trust: release_trust(r, key).map(Box::new),
-        runbook_sha256: crate::trust::runbook_sha256(&r.runbook.path).ok(),
+        runbook_sha256: Some(r.runbook.sha256.clone()),
     }
 }
 

@@ -129,7 +129,7 @@ impl Driver {
         if st.release_id.is_empty() {
             return;
         }
-        let binding = binding(st, dir, allowed_signers, &r.runbook.path);
+        let binding = binding(st, dir, allowed_signers, &r.runbook.sha256);
         let started = make_dirs(dir).and_then(|inbox| {
             spawn(inbox, binding, slot.tx.clone()).map_err(std::io::Error::other)
         });
@@ -198,10 +198,15 @@ impl Driver {
     }
 }
 
-fn binding(st: &ReleaseState, dir: &StateDir, allowed_signers: PathBuf, runbook: &Path) -> Binding {
+fn binding(
+    st: &ReleaseState,
+    dir: &StateDir,
+    allowed_signers: PathBuf,
+    runbook_sha256: &str,
+) -> Binding {
     Binding {
         release_id: st.release_id.clone(),
-        runbook_sha256: trust::runbook_sha256(runbook).unwrap_or_default(),
+        runbook_sha256: runbook_sha256.to_owned(),
         name: st.name.clone(),
         environment: st.environment.clone(),
         version: st.version.clone(),

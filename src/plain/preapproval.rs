@@ -194,8 +194,7 @@ impl<W: Write> Plain<'_, W> {
         let signers = r.runbook.allowed_signers_path().ok_or_else(|| {
             format!("step `{step}` lists signed pre-approvals, and the runbook has no [trust] allowed_signers to verify them against")
         })?;
-        let runbook_sha = crate::trust::runbook_sha256(&r.runbook.path)
-            .map_err(|e| format!("cannot read the runbook: {e}"))?;
+        let runbook_sha = r.runbook.sha256.clone();
         let dir = self
             .opts
             .state_dir

@@ -17,9 +17,7 @@ mod verify;
 
 pub use approval_file::ApprovalFile;
 pub use keys::{KeyFile, fingerprint, fingerprint_of, key_file};
-pub use payload::{
-    Decision, Payload, PayloadError, SealPayload, runbook_sha256, sha256_hex, timestamp,
-};
+pub use payload::{Decision, Payload, PayloadError, SealPayload, sha256_hex, timestamp};
 pub use sign::{sign, sign_with_agent};
 pub use signers::{AllowedSigners, Entry, LineError, Principal};
 pub use validate::{problems, validate};

@@ -7,8 +7,6 @@
 //! order and `serde_json` writes them in declaration order, so `to_string` *is* the canonical
 //! form; [`Payload::from_canonical`] refuses any text that does not round-trip byte for byte.
 
-use std::path::Path;
-
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -138,11 +136,6 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// The SHA-256 of the runbook file, as `runbook_sha256` and `release-started` carry it.
-pub fn runbook_sha256(path: &Path) -> std::io::Result<String> {
-    Ok(sha256_hex(&std::fs::read(path)?))
-}
-
 mod ts {
     use chrono::{DateTime, Utc};
     use serde::{Deserialize, Deserializer, Serializer, de::Error};
@@ -267,17 +260,5 @@ mod tests {
         let text = s.canonical();
         assert_eq!(text, r#"{"count":41,"last_hash":"cd34","release_id":"r1"}"#);
         assert_eq!(SealPayload::from_canonical(&text).unwrap(), s);
-    }
-
-    #[test]
-    fn sha256_of_a_runbook_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("flightdeck.toml");
-        std::fs::write(&path, "abc").unwrap();
-        assert_eq!(
-            runbook_sha256(&path).unwrap(),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-        assert!(runbook_sha256(&dir.path().join("none")).is_err());
     }
 }

@@ -58,7 +58,9 @@ impl Team {
     }
 
     fn runbook_sha(&self) -> String {
-        trust::runbook_sha256(&self.d.path().join("flightdeck.toml")).expect("runbook hash")
+        std::fs::read(self.d.path().join("flightdeck.toml"))
+            .map(|b| trust::sha256_hex(&b))
+            .expect("runbook hash")
     }
 
     /// A pre-approval of step `cab` signed by `who`, valid for `valid` from `signed`, written
@@ -313,7 +315,9 @@ run = "echo after > after.txt"
 #[test]
 fn a_changed_runbook_refuses_resume_and_accepting_it_journals_both_hashes() {
     let d = Dir::new(PINNED);
-    let before = trust::runbook_sha256(&d.path().join("flightdeck.toml")).expect("hash");
+    let before = std::fs::read(d.path().join("flightdeck.toml"))
+        .map(|b| trust::sha256_hex(&b))
+        .expect("hash");
     let o = d.cmd(&["run", "--plain"]).output().expect("runs");
     assert_eq!(o.status.code(), Some(1), "{}", out(&o));
     let (records, _) = d.latest();
@@ -323,7 +327,9 @@ fn a_changed_runbook_refuses_resume_and_accepting_it_journals_both_hashes() {
     );
     // The runbook changes while the release is unfinished.
     d.write("flightdeck.toml", &format!("{PINNED}\n# edited\n"));
-    let after = trust::runbook_sha256(&d.path().join("flightdeck.toml")).expect("hash");
+    let after = std::fs::read(d.path().join("flightdeck.toml"))
+        .map(|b| trust::sha256_hex(&b))
+        .expect("hash");
     let o = d
         .cmd(&["run", "--plain", "--resume"])
         .env("RUST_BACKTRACE", "0")

@@ -19,6 +19,7 @@ mod value;
 mod vars;
 mod wait_for;
 
+use sha2::Digest as _;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -150,6 +151,7 @@ fn convert(cx: &mut Cx, doc: &DeTable<'_>, path: &Path) -> Option<Runbook> {
     };
     Some(Runbook {
         path: path.to_path_buf(),
+        sha256: hex::encode(sha2::Sha256::digest(cx.src.as_bytes())),
         dir,
         release: release?,
         environments,
@@ -166,4 +168,23 @@ fn convert(cx: &mut Cx, doc: &DeTable<'_>, path: &Path) -> Option<Runbook> {
         journal,
         notifications,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use sha2::Digest as _;
+
+    #[test]
+    fn the_runbook_carries_the_sha256_of_the_source_it_was_read_from() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("flightdeck.toml");
+        let src = "[release]\nname = \"web\"\nenvironment = \"staging\"\nversion = \"1.0.0\"\n\n[[steps]]\nid = \"go\"\nkind = \"manual\"\n";
+        std::fs::write(&path, src).unwrap();
+        let rb = super::load_file(&path).unwrap().runbook;
+        assert_eq!(rb.sha256, hex::encode(sha2::Sha256::digest(src.as_bytes())));
+        // Edited on disk afterwards: the loaded runbook keeps the hash of what it runs.
+        std::fs::write(&path, format!("{src}# edited\n")).unwrap();
+        assert_eq!(rb.sha256, hex::encode(sha2::Sha256::digest(src.as_bytes())));
+        assert_ne!(super::load_file(&path).unwrap().runbook.sha256, rb.sha256);
+    }
 }

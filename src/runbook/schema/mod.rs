@@ -64,6 +64,10 @@ impl Dur {
 pub struct Runbook {
     /// The path as given on the command line.
     pub path: PathBuf,
+    /// Lowercase hex SHA-256 of the source this runbook was loaded from: what
+    /// `release-started` records and approvals are bound to (the file as it was read, not as
+    /// it may be on disk later).
+    pub sha256: String,
     /// The directory relative paths resolve against.
     pub dir: PathBuf,
     pub release: Release,

@@ -124,7 +124,7 @@ fn detail(app: &App, s: &StepState) -> String {
             "└ waiting for approval ({})",
             app.keymap.short(Action::Next)
         ),
-        _ => format!(
+        StepStatus::Running => format!(
             "└ waiting for evidence ({})",
             app.keymap.short(Action::Next)
         ),

@@ -55,7 +55,8 @@ fn a_forged_or_foreign_inbox_file_is_moved_aside_with_a_journaled_reason() {
         name: "backend".into(),
         reason: "CAB-77".into(),
         release_id: Some(st.release_id.clone()),
-        runbook_sha256: flightdeck::trust::runbook_sha256(&t.d.path().join("flightdeck.toml"))
+        runbook_sha256: std::fs::read(t.d.path().join("flightdeck.toml"))
+            .map(|b| flightdeck::trust::sha256_hex(&b))
             .expect("sha"),
         step: "cab".into(),
         ts: chrono::Utc::now(),
