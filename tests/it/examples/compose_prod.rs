@@ -5,11 +5,14 @@
 //! build 1.5.0 whose `/ready` is missing: the smoke fails, the answers file confirms the
 //! rollback, `pg_restore` puts the database back on 1.4.2 (queried) and the stack serves 1.4.2;
 //! last, the same bad build with a restore that does nothing: the schema query fails the
-//! rollback instead of passing it.
+//! rollback instead of passing it. Between the release and the bad build, 1.4.2 is released
+//! again with a real registry (`pushed.rs`): pushed, and its repo digest recorded.
 //!
 //! Every run that reaches the `go` approval presents two pre-approvals signed with real test
 //! keys of bob and carol (`flightdeck approve --pre`, `allowed_signers` written in the temp
 //! copy); the operator is alice.
+
+mod pushed;
 
 use flightdeck::release::{ReleaseOutcome, ReleasePhase};
 
@@ -183,6 +186,7 @@ fn compose_prod_releases_then_rolls_back_a_bad_build() {
 
     guard_refuses_without_the_opt_in(&d, &e);
     release_1_4_2(&d, &e);
+    pushed::release_1_4_2_pushed(&d, &e);
     bad_build_rolls_back(&d, &e);
     a_restore_that_did_nothing_fails_the_rollback(&d, &e);
 }
@@ -244,7 +248,8 @@ fn guard_refuses_without_the_opt_in(d: &Dir, e: &Env) {
     );
 }
 
-/// The release of VERSION (1.4.2): every gate passes, the digest is captured and reported.
+/// The release of VERSION (1.4.2) with no registry configured: every gate passes, `push` says
+/// it skips, the digest is the local image Id, labelled, and reported.
 fn release_1_4_2(d: &Dir, e: &Env) {
     let o = run(
         d,
@@ -289,6 +294,10 @@ fn release_1_4_2(d: &Dir, e: &Env) {
     );
     assert!(
         text.contains("(image id: ") && text.contains("has no repo digest)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("push skipped: no registry configured (vars.registry is empty)"),
         "{text}"
     );
     let gate_ok = |id: &str| {
