@@ -7,6 +7,7 @@
 //! Use: `let Some(reg) = Registry::start() else { return };` (a skip through `crate::skip`
 //! when `docker-registry` is missing).
 
+use std::fmt::Write as _;
 use std::io::{Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -89,7 +90,7 @@ impl Registry {
             &format!("/v2/{repo}/manifests/{tag}"),
             &[("Accept", MANIFEST_V2)],
         )
-            .ok_or("the registry did not answer")?;
+        .ok_or("the registry did not answer")?;
         if code != 200 {
             return Err(format!("{code}: {body}"));
         }
@@ -118,7 +119,7 @@ fn get(port: u16, path: &str, headers: &[(&str, &str)]) -> Option<Answer> {
     s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
     let mut req = format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n");
     for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
+        let _ = write!(req, "{k}: {v}\r\n");
     }
     req.push_str("Connection: close\r\n\r\n");
     s.write_all(req.as_bytes()).ok()?;

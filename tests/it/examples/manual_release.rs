@@ -261,7 +261,11 @@ fn stakeholders_notified(s: &Setup, records: &[flightdeck::journal::Record], tex
         .filter_map(|r| r.step.as_deref())
         .filter(|s| ["post-deploy", "notify-stakeholders"].contains(s))
         .collect();
-    assert_eq!(order, ["post-deploy", "notify-stakeholders"], "after the QA subset");
+    assert_eq!(
+        order,
+        ["post-deploy", "notify-stakeholders"],
+        "after the QA subset"
+    );
     assert!(
         records.iter().any(|r| r.kind.as_str() == "step-finished"
             && r.step.as_deref() == Some("notify-stakeholders")
@@ -277,6 +281,18 @@ fn drill(d: &Dir, s: &Setup) {
         live_version(s.staging_port).as_deref(),
         Some("2024.11.18-1"),
         "the drill rolled staging back"
+    );
+    // A drill is a release in staging: the stakeholders hear of it, naming staging.
+    let post = s
+        .stakeholders
+        .wait_until("the stakeholders' message for the drill", |p| {
+            p["text"].as_str().is_some_and(|t| t.contains("in staging"))
+        });
+    assert_eq!(
+        post["text"],
+        "Release leversafe 2024.11.25-1 is live in staging (tag staging-v2024.11.25-1), \
+         released by alice.",
+        "{post}"
     );
     let (records, st) = d.latest();
     assert!(st.drill);
@@ -330,7 +346,9 @@ fn log_errors_trip(d: &Dir, s: &Setup) {
         "journaled trip"
     );
     assert!(
-        !records.iter().any(|r| r.step.as_deref() == Some("notify-stakeholders")),
+        !records
+            .iter()
+            .any(|r| r.step.as_deref() == Some("notify-stakeholders")),
         "the trip rolled back before the stakeholders were told"
     );
     let tripped = s.hook.wait("trigger-tripped", v);
@@ -376,7 +394,9 @@ fn bad_commit_rolls_back(d: &Dir, s: &Setup) {
     let (records, st) = d.latest();
     assert_eq!(st.phase, ReleasePhase::Finished(ReleaseOutcome::RolledBack));
     assert!(
-        !records.iter().any(|r| r.step.as_deref() == Some("notify-stakeholders")),
+        !records
+            .iter()
+            .any(|r| r.step.as_deref() == Some("notify-stakeholders")),
         "stakeholders are not told of a release that rolled back"
     );
     d.verify_latest();

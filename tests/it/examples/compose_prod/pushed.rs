@@ -39,14 +39,20 @@ pub(super) fn release_1_4_2_pushed(d: &Dir, e: &Env) {
         .strip_prefix(&prefix)
         .unwrap_or_else(|| panic!("{digest} is not {prefix}…"));
     assert!(
-        hex.len() == 64 && hex.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)),
+        hex.len() == 64
+            && hex
+                .chars()
+                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)),
         "{digest}"
     );
     assert_eq!(
         st.captures.get("digest_kind").map(String::as_str),
         Some("repo digest")
     );
-    assert!(text.contains(&format!("digest: {digest} (repo digest)")), "{text}");
+    assert!(
+        text.contains(&format!("digest: {digest} (repo digest)")),
+        "{text}"
+    );
     // What Docker says the image's repo digests are.
     let (ok, inspect) = sh(
         d.path(),
@@ -59,7 +65,7 @@ pub(super) fn release_1_4_2_pushed(d: &Dir, e: &Env) {
     );
     assert!(ok, "{inspect}");
     let repo_digests: Vec<String> = serde_json::from_str(inspect.trim()).expect(&inspect);
-    assert_eq!(repo_digests, [digest.clone()], "{inspect}");
+    assert_eq!(repo_digests, std::slice::from_ref(&digest), "{inspect}");
     // What the registry serves for the tag.
     assert_eq!(
         reg.manifest_digest(&e.image, "1.4.2"),
