@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # Runs flightdeck's whole test suite. As root, it installs (Debian packages) what the tests need
 # (dockerd, tmux, prometheus, busybox-static, docker-compose, openssh-server and -client, git,
-# postgresql and its clients, curl) and starts dockerd (no bridge, no iptables); tests that need
-# Prometheus, sshd or PostgreSQL start their own (sshd on 127.0.0.1, a high port, key-only:
+# postgresql and its clients, curl, docker-registry) and starts dockerd (no bridge, no iptables); tests that need
+# Prometheus, sshd, PostgreSQL or a registry start their own (sshd on 127.0.0.1, a high port, key-only:
 # tests/it/sshd.rs; PostgreSQL as user postgres on 127.0.0.1: tests/it/postgres.rs). Without
 # root it says what to install; tests needing a missing part skip (or fail, under FLIGHTDECK_REQUIRE_DOCKER=1, as CI sets).
 # At the end: the skipped tests by name, `N passed, N failed, N skipped` and the wall time.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-pkgs="docker.io busybox-static tmux prometheus docker-compose openssh-server openssh-client git postgresql postgresql-client curl librsvg2-bin"
+pkgs="docker.io busybox-static tmux prometheus docker-compose openssh-server openssh-client git postgresql postgresql-client curl librsvg2-bin docker-registry"
 missing=""
-for bin in dockerd busybox tmux prometheus docker-compose /usr/sbin/sshd ssh ssh-keygen ssh-agent git psql pg_dump pg_restore curl rsvg-convert; do
+for bin in dockerd busybox tmux prometheus docker-compose /usr/sbin/sshd ssh ssh-keygen ssh-agent git psql pg_dump pg_restore curl rsvg-convert docker-registry; do
   command -v "$bin" >/dev/null 2>&1 || missing="$missing $bin"
 done
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$missing initdb"

@@ -21,6 +21,7 @@ mod plan;
 mod postgres;
 mod preapprovals;
 mod prompts;
+mod registry;
 mod report;
 mod report_triggers;
 mod resume;

@@ -1,5 +1,5 @@
 //! The one skip rule for tests that need a real component (dockerd, Prometheus, tmux,
-//! docker-compose, busybox, root, sshd, postgresql, curl): a test whose component is missing
+//! docker-compose, busybox, root, sshd, postgresql, curl, docker-registry): a test whose component is missing
 //! returns early, and the skip is never silent. Each skip appends `test-name: component: why`
 //! to the file named by `FLIGHTDECK_SKIP_LOG` (scripts/test.sh sets it, counts and names the
 //! skips) and prints a SKIP line; under `FLIGHTDECK_REQUIRE_DOCKER=1` (CI) every
@@ -39,9 +39,12 @@ pub enum Component {
     Curl,
     /// librsvg's `rsvg-convert` (librsvg2-bin), to render the report's SVG charts.
     Rsvg,
+    /// An image registry: `docker-registry` (Debian's package of distribution 2.8;
+    /// `crate::registry` starts one per test on 127.0.0.1).
+    Registry,
 }
 
-const ALL: [Component; 11] = [
+const ALL: [Component; 12] = [
     Component::Dockerd,
     Component::Prometheus,
     Component::Tmux,
@@ -53,6 +56,7 @@ const ALL: [Component; 11] = [
     Component::Postgres,
     Component::Curl,
     Component::Rsvg,
+    Component::Registry,
 ];
 
 impl Component {
@@ -69,6 +73,7 @@ impl Component {
             Component::Postgres => "postgresql",
             Component::Curl => "curl",
             Component::Rsvg => "rsvg-convert",
+            Component::Registry => "docker-registry",
         }
     }
 
@@ -102,6 +107,8 @@ impl Component {
                 }
             }
             Component::Curl => runs("curl", &["--version"]),
+            Component::Registry => runs("docker-registry", &["--version"])
+                .map_err(|e| format!("{e} (install docker-registry)")),
             Component::Postgres => {
                 let bin = crate::postgres::bin_dir().ok_or_else(|| {
                     "no /usr/lib/postgresql/N/bin/initdb (install postgresql)".to_owned()

@@ -5,11 +5,14 @@
 //! build 1.5.0 whose `/ready` is missing: the smoke fails, the answers file confirms the
 //! rollback, `pg_restore` puts the database back on 1.4.2 (queried) and the stack serves 1.4.2;
 //! last, the same bad build with a restore that does nothing: the schema query fails the
-//! rollback instead of passing it.
+//! rollback instead of passing it. Between the release and the bad build, 1.4.2 is released
+//! again with a real registry (`pushed.rs`): pushed, and its repo digest recorded.
 //!
 //! Every run that reaches the `go` approval presents two pre-approvals signed with real test
 //! keys of bob and carol (`flightdeck approve --pre`, `allowed_signers` written in the temp
 //! copy); the operator is alice.
+
+mod pushed;
 
 use flightdeck::release::{ReleaseOutcome, ReleasePhase};
 
@@ -183,6 +186,7 @@ fn compose_prod_releases_then_rolls_back_a_bad_build() {
 
     guard_refuses_without_the_opt_in(&d, &e);
     release_1_4_2(&d, &e);
+    pushed::release_1_4_2_pushed(&d, &e);
     bad_build_rolls_back(&d, &e);
     a_restore_that_did_nothing_fails_the_rollback(&d, &e);
 }
@@ -244,7 +248,8 @@ fn guard_refuses_without_the_opt_in(d: &Dir, e: &Env) {
     );
 }
 
-/// The release of VERSION (1.4.2): every gate passes, the digest is captured and reported.
+/// The release of VERSION (1.4.2) with no registry configured: every gate passes, `push` says
+/// it skips, the digest is the local image Id, labelled, and reported.
 fn release_1_4_2(d: &Dir, e: &Env) {
     let o = run(
         d,
@@ -264,33 +269,7 @@ fn release_1_4_2(d: &Dir, e: &Env) {
     assert_eq!(live_version(e.app_port).as_deref(), Some("1.4.2"));
     let (records, st) = d.latest();
     assert_eq!(st.phase, ReleasePhase::Finished(ReleaseOutcome::Completed));
-    let digest = st.captures.get("digest").cloned().expect("digest captured");
-    assert!(
-        digest.starts_with("sha256:") && digest.len() == 71,
-        "{digest}"
-    );
-    // Built here and never pushed: no repo digest, so the image Id is recorded, labelled.
-    let (ok, inspect) = sh(
-        d.path(),
-        &format!(
-            "docker image inspect --format '{{{{.Id}}}} [{{{{range .RepoDigests}}}}{{{{.}}}}{{{{end}}}}]' {}:1.4.2",
-            e.image
-        ),
-        &[],
-        secs(30),
-    );
-    assert!(
-        ok && inspect.trim() == format!("{digest} []"),
-        "{inspect} vs {digest}"
-    );
-    assert_eq!(
-        st.captures.get("digest_kind").map(String::as_str),
-        Some("image id")
-    );
-    assert!(
-        text.contains("(image id: ") && text.contains("has no repo digest)"),
-        "{text}"
-    );
+    let digest = image_id_recorded(d, e, &st.captures, &text);
     let gate_ok = |id: &str| {
         records.iter().any(|r| {
             r.kind.as_str() == "gate-result" && r.data["gate"] == id && r.data["state"] == "pass"
@@ -347,6 +326,46 @@ fn release_1_4_2(d: &Dir, e: &Env) {
         report.contains("bob (SHA256:") && report.contains("✔ signature verified"),
         "the approvals are in the report, verified:\n{report}"
     );
+}
+
+/// Built here and never pushed (no registry set): the push was skipped and the digest recorded
+/// is the local image Id, labelled `image id`, as Docker has it with no repo digest. The digest.
+fn image_id_recorded(
+    d: &Dir,
+    e: &Env,
+    captures: &std::collections::BTreeMap<String, String>,
+    text: &str,
+) -> String {
+    let digest = captures.get("digest").cloned().expect("digest captured");
+    assert!(
+        digest.starts_with("sha256:") && digest.len() == 71,
+        "{digest}"
+    );
+    let (ok, inspect) = sh(
+        d.path(),
+        &format!(
+            "docker image inspect --format '{{{{.Id}}}} [{{{{range .RepoDigests}}}}{{{{.}}}}{{{{end}}}}]' {}:1.4.2",
+            e.image
+        ),
+        &[],
+        secs(30),
+    );
+    assert!(
+        ok && inspect.trim() == format!("{digest} []"),
+        "{inspect} vs {digest}"
+    );
+    assert_eq!(
+        captures.get("digest_kind").map(String::as_str),
+        Some("image id")
+    );
+    for want in [
+        "push skipped: no registry configured (vars.registry is empty)",
+        "(image id: ",
+        "has no repo digest)",
+    ] {
+        assert!(text.contains(want), "{want}: {text}");
+    }
+    digest
 }
 
 /// A bad build 1.5.0: /ready is missing, the smoke fails, the rollback runs.

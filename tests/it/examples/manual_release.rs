@@ -10,7 +10,9 @@
 //! A receiver on 127.0.0.1 (`RELEASE_WEBHOOK`) hears the bad commit's failed smoke and its
 //! rolled-back release; before that, a build that logs an `ERROR` line trips the log watch's
 //! `log-errors` trigger in staging, and the receiver hears `trigger-tripped`, `rollback-armed`
-//! and `release-rolled-back` (payloads checked field by field).
+//! and `release-rolled-back` (payloads checked field by field). A second receiver is the
+//! stakeholders' channel (`STAKEHOLDERS_WEBHOOK`): the `notify-stakeholders` step posts the
+//! release's message there, and a release that rolls back never reaches it.
 
 use std::path::Path;
 
@@ -53,6 +55,7 @@ struct Setup {
     team: Team,
     origin: Origin,
     hook: Receiver,
+    stakeholders: Receiver,
 }
 
 fn run(d: &Dir, s: &Setup, env: &str, extra: &[&str]) -> std::process::Output {
@@ -87,6 +90,7 @@ fn run(d: &Dir, s: &Setup, env: &str, extra: &[&str]) -> std::process::Output {
         )
         .env("GIT_SSH_COMMAND", s.origin.ssh_command())
         .env("RELEASE_WEBHOOK", s.hook.url())
+        .env("STAKEHOLDERS_WEBHOOK", s.stakeholders.url())
         .timeout(secs(240));
     c.output().unwrap()
 }
@@ -158,6 +162,7 @@ fn manual_release_tags_deploys_captures_drills_and_rolls_back() {
         team,
         origin,
         hook: Receiver::start(),
+        stakeholders: Receiver::start(),
     };
     let _cleanup = ComposeCleanup {
         project: s.project.clone(),
@@ -216,6 +221,7 @@ fn release(d: &Dir, s: &Setup) {
         watched >= 2,
         "the log watch measured its triggers: {watched}"
     );
+    stakeholders_notified(s, &records, &text);
     d.verify_latest();
     let rep = d.cmd(&["report"]).timeout(secs(30)).output().unwrap();
     assert_eq!(rep.status.code(), Some(0), "{}", out(&rep));
@@ -234,6 +240,40 @@ fn release(d: &Dir, s: &Setup) {
     anchored_and_verified(d, s);
 }
 
+/// Seed 000 §5, "Notify stakeholders (support, compliance) of the release": the
+/// `notify-stakeholders` step, after the manual post-deploy checks, posted `{"text": …}` naming
+/// the release, version, environment, tag and operator to `STAKEHOLDERS_WEBHOOK`.
+fn stakeholders_notified(s: &Setup, records: &[flightdeck::journal::Record], text: &str) {
+    let want = "Release leversafe 2024.11.25-1 is live in production (tag v2024.11.25-1), \
+                released by alice.";
+    let post = s
+        .stakeholders
+        .wait_until("the stakeholders' message for 2024.11.25-1", |p| {
+            p["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("2024.11.25-1") && t.contains("production"))
+        });
+    assert_eq!(post, serde_json::json!({ "text": want }), "{post}");
+    assert!(text.contains("notified 127.0.0.1 (200)"), "{text}");
+    let order: Vec<_> = records
+        .iter()
+        .filter(|r| r.kind.as_str() == "step-finished")
+        .filter_map(|r| r.step.as_deref())
+        .filter(|s| ["post-deploy", "notify-stakeholders"].contains(s))
+        .collect();
+    assert_eq!(
+        order,
+        ["post-deploy", "notify-stakeholders"],
+        "after the QA subset"
+    );
+    assert!(
+        records.iter().any(|r| r.kind.as_str() == "step-finished"
+            && r.step.as_deref() == Some("notify-stakeholders")
+            && r.data["outcome"] == "succeeded"),
+        "the notify step succeeded"
+    );
+}
+
 fn drill(d: &Dir, s: &Setup) {
     let o = run(d, s, "staging", &["--drill"]);
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
@@ -241,6 +281,18 @@ fn drill(d: &Dir, s: &Setup) {
         live_version(s.staging_port).as_deref(),
         Some("2024.11.18-1"),
         "the drill rolled staging back"
+    );
+    // A drill is a release in staging: the stakeholders hear of it, naming staging.
+    let post = s
+        .stakeholders
+        .wait_until("the stakeholders' message for the drill", |p| {
+            p["text"].as_str().is_some_and(|t| t.contains("in staging"))
+        });
+    assert_eq!(
+        post["text"],
+        "Release leversafe 2024.11.25-1 is live in staging (tag staging-v2024.11.25-1), \
+         released by alice.",
+        "{post}"
     );
     let (records, st) = d.latest();
     assert!(st.drill);
@@ -293,6 +345,12 @@ fn log_errors_trip(d: &Dir, s: &Setup) {
                 && r.data.to_string().contains("log-errors")),
         "journaled trip"
     );
+    assert!(
+        !records
+            .iter()
+            .any(|r| r.step.as_deref() == Some("notify-stakeholders")),
+        "the trip rolled back before the stakeholders were told"
+    );
     let tripped = s.hook.wait("trigger-tripped", v);
     assert_eq!(tripped["release"], "leversafe", "{tripped}");
     assert_eq!(tripped["environment"], "staging", "{tripped}");
@@ -333,8 +391,14 @@ fn bad_commit_rolls_back(d: &Dir, s: &Setup) {
     wait_for(secs(30), "2024.11.25-1 answers again", || {
         live_version(s.port).as_deref() == Some("2024.11.25-1")
     });
-    let (_, st) = d.latest();
+    let (records, st) = d.latest();
     assert_eq!(st.phase, ReleasePhase::Finished(ReleaseOutcome::RolledBack));
+    assert!(
+        !records
+            .iter()
+            .any(|r| r.step.as_deref() == Some("notify-stakeholders")),
+        "stakeholders are not told of a release that rolled back"
+    );
     d.verify_latest();
     anchored_and_verified(d, s);
     // The on-call webhook heard it: the failed smoke, then the rolled-back release.

@@ -217,7 +217,8 @@ impl Receiver {
         })
     }
 
-    fn wait_until(&self, what: &str, pick: impl Fn(&Post) -> bool) -> Post {
+    /// The first post `pick` accepts, waiting up to 20 s for it (`what` names it in the panic).
+    pub fn wait_until(&self, what: &str, pick: impl Fn(&Post) -> bool) -> Post {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             self.got.borrow_mut().extend(self.rx.try_iter());
