@@ -102,17 +102,14 @@ pub fn host_header(h: &HostView, st: &ServiceStyles) -> Vec<Span<'static>> {
             ("●", st.ok, format!("live{api} · {n} container{plural}"))
         }
         // Without a time it went stale, this is the first connection, not a reconnection.
-        HostStatus::Relisting {
-            stale_since: None, ..
-        } => ("…", st.warn, "connected, listing".to_owned()),
-        HostStatus::Relisting {
-            stale_since: Some(t),
-            ..
-        } => (
-            "↻",
-            st.warn,
-            format!("reconnected, re-listing · STALE since {}", hms(*t)),
-        ),
+        HostStatus::Relisting { stale_since, .. } => match stale_since {
+            None => ("…", st.warn, "connected, listing".to_owned()),
+            Some(t) => (
+                "↻",
+                st.warn,
+                format!("reconnected, re-listing · STALE since {}", hms(*t)),
+            ),
+        },
         HostStatus::Stale { since, reason } => (
             "✖",
             st.stale,
