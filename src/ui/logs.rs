@@ -116,6 +116,37 @@ impl Logs {
     }
 
     /// How many sources there are.
+    /// A new container source of `service`, among its siblings in name order (whatever order
+    /// their first lines came in); a source pinned with `[`/`]` stays the one shown.
+    pub(crate) fn insert_container(&mut self, service: &str, label: &str) {
+        let prefix = format!("{service}/");
+        let merged = super::merge::label(service);
+        let siblings: Vec<usize> = (0..self.services.len())
+            .filter(|&i| {
+                let n = &self.services[i].0;
+                n.starts_with(&prefix) && *n != merged
+            })
+            .collect();
+        let Some(&last) = siblings.last() else {
+            return; // the first of its service: appended as before
+        };
+        let at = siblings
+            .iter()
+            .copied()
+            .find(|&i| self.services[i].0.as_str() > label)
+            .unwrap_or(last + 1);
+        let mut v = LogView::new();
+        v.set_query(self.query.as_ref());
+        v.set_filter(self.filter.as_ref());
+        self.services.insert(at, (label.to_owned(), v));
+        let index = self.steps.len() + at;
+        if let Some(p) = self.pinned.as_mut()
+            && *p >= index
+        {
+            *p += 1;
+        }
+    }
+
     pub fn count(&self) -> usize {
         self.steps.len() + self.services.len()
     }

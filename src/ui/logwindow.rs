@@ -12,13 +12,17 @@ impl Logs {
     pub fn service_lines(&mut self, label: &str, lines: Vec<LogLine>) {
         if !self.services.iter().any(|(n, _)| n == label)
             && let Some((service, _)) = label.split_once('/')
-            && let Some(slot) = self
+        {
+            if let Some(slot) = self
                 .services
                 .iter_mut()
                 .find(|(n, v)| n == service && v.is_empty())
-        {
-            // The service's first container takes the place of its empty placeholder.
-            label.clone_into(&mut slot.0);
+            {
+                // The service's first container takes the place of its empty placeholder.
+                label.clone_into(&mut slot.0);
+            } else {
+                self.insert_container(service, label);
+            }
         }
         self.add_service(label);
         if let Some((_, v)) = self.services.iter_mut().find(|(n, _)| n == label) {

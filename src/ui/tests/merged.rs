@@ -208,3 +208,34 @@ fn the_prefix_follows_the_replicas_as_they_come_and_go() {
         Some("fdbar-web-a01 │ alone again")
     );
 }
+
+#[test]
+fn containers_are_listed_by_name_whatever_order_their_lines_come_in() {
+    let mut h = cockpit(20);
+    for c in ["fdbar-web-a05", "fdbar-web-a01", "fdbar-web-a03"] {
+        batch(&mut h, c, &[("x", 0)]);
+    }
+    let labels = |h: &H| -> Vec<String> {
+        (0..h.app.logs.count())
+            .filter_map(|i| h.app.logs.source(i).map(|(s, _)| s.label()))
+            .filter(|l| l.starts_with("web/"))
+            .collect()
+    };
+    assert_eq!(
+        labels(&h),
+        [
+            "web/fdbar-web-a01",
+            "web/fdbar-web-a03",
+            "web/fdbar-web-a05",
+            "web/*"
+        ]
+    );
+    // Pinned on a03 (`]`): a container that sorts before it does not move the pane to
+    // another source.
+    while h.app.logs.shown().unwrap().0.label() != "web/fdbar-web-a03" {
+        h.key("]");
+    }
+    batch(&mut h, "fdbar-web-a02", &[("y", 0)]);
+    assert_eq!(labels(&h)[1], "web/fdbar-web-a02");
+    assert_eq!(h.app.logs.shown().unwrap().0.label(), "web/fdbar-web-a03");
+}
