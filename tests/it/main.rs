@@ -38,3 +38,4 @@ mod trust_plan;
 mod wait_for;
 mod watch;
 mod watch_prom;
+mod webhook;

@@ -4,15 +4,13 @@
 //! anchors are pushed there), and a webhook receiver on 127.0.0.1 for `[[notifications]]`.
 
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::run::{Dir, out};
 use crate::sshd::Sshd;
+use crate::webhook::Hook;
 
 use super::support::{secs, sh};
 
@@ -162,36 +160,19 @@ impl Origin {
 /// One webhook POST's JSON body.
 pub type Post = serde_json::Value;
 
-/// A webhook receiver on 127.0.0.1: answers 200 to every POST and keeps its body.
+/// A webhook receiver on 127.0.0.1 (`crate::webhook`) that keeps every body it got.
 pub struct Receiver {
     pub port: u16,
-    rx: mpsc::Receiver<Post>,
+    hook: Hook,
     got: std::cell::RefCell<Vec<Post>>,
 }
 
 impl Receiver {
     pub fn start() -> Receiver {
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = l.local_addr().unwrap().port();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for conn in l.incoming() {
-                let Ok(mut s) = conn else { return };
-                let _ = s.set_read_timeout(Some(secs(10)));
-                let Some(body) = read_post(&mut s) else {
-                    continue;
-                };
-                let _ = s.write_all(
-                    b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
-                );
-                if tx.send(body).is_err() {
-                    return;
-                }
-            }
-        });
+        let hook = Hook::start();
         Receiver {
-            port,
-            rx,
+            port: hook.port,
+            hook,
             got: std::cell::RefCell::new(Vec::new()),
         }
     }
@@ -221,7 +202,9 @@ impl Receiver {
     pub fn wait_until(&self, what: &str, pick: impl Fn(&Post) -> bool) -> Post {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            self.got.borrow_mut().extend(self.rx.try_iter());
+            self.got
+                .borrow_mut()
+                .extend(self.hook.rx.try_iter().map(|p| p.body));
             if let Some(p) = self.got.borrow().iter().find(|p| pick(p)) {
                 return p.clone();
             }
@@ -233,27 +216,4 @@ impl Receiver {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
-}
-
-fn read_post(stream: &mut std::net::TcpStream) -> Option<Post> {
-    let mut reader = BufReader::new(stream.try_clone().ok()?);
-    let mut line = String::new();
-    reader.read_line(&mut line).ok()?;
-    let mut len = 0;
-    loop {
-        let mut header = String::new();
-        reader.read_line(&mut header).ok()?;
-        let header = header.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = header.split_once(':')
-            && name.eq_ignore_ascii_case("content-length")
-        {
-            len = value.trim().parse().ok()?;
-        }
-    }
-    let mut body = vec![0; len];
-    reader.read_exact(&mut body).ok()?;
-    serde_json::from_slice(&body).ok()
 }
