@@ -84,7 +84,7 @@ pub fn previous_candidates(tags: &[TagInfo], glob: &str, version: &str) -> Vec<S
         })
         .copied()
         .collect();
-    older.sort_by(|a, b| b.time.cmp(&a.time));
+    older.sort_by_key(|t| std::cmp::Reverse(t.time));
     older.into_iter().map(|t| t.name.clone()).collect()
 }
 
