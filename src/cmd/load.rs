@@ -22,6 +22,7 @@ pub fn opts_from(args: &RunbookArgs, operator: Option<String>) -> Result<Options
         operator,
         release_version: args.release_version.clone(),
         sets,
+        state_dir: Some(state_dir(&args.file, args.state_dir.as_deref(), None).root),
     })
 }
 

@@ -44,6 +44,9 @@ pub fn run(args: &PlanArgs, out: &mut impl Write, err: &mut impl Write) -> Resul
         ctx.lkg.as_deref().unwrap_or("-"),
         ctx.git_short.as_deref().unwrap_or("-")
     )?;
+    if let Some(line) = crate::exec::rolled_back::plan_line(&r) {
+        writeln!(out, "{line}")?;
+    }
     let mut d = Described::new(&r, ctx);
     d.lines.push(format!("steps ({}):", rb.steps.len()));
     for (i, s) in rb.steps.iter().enumerate() {

@@ -17,5 +17,6 @@ pub mod git_tag;
 pub mod notifications;
 pub mod notify;
 pub mod resolve;
+pub mod rolled_back;
 pub mod runtime;
 pub mod watch;

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use color_eyre::eyre::{Result, eyre};
 
+use super::rolled_back::RolledBack;
 use crate::runbook::template::{Context, apply_overrides};
 use crate::runbook::{Runbook, VersionSource, diag::line_col};
 use crate::watch::git::{self, GitInfo};
@@ -21,6 +22,9 @@ pub struct Options {
     pub release_version: Option<String>,
     /// `--set vars.NAME=VALUE`, split at the first `=`.
     pub sets: Vec<(String, String)>,
+    /// The state dir's root: its journals tell which release tags were rolled back, and
+    /// `previous` passes over those. None: no tag is passed over.
+    pub state_dir: Option<PathBuf>,
 }
 
 /// A runbook resolved for one release.
@@ -33,6 +37,8 @@ pub struct Resolved {
     pub protected: bool,
     pub ctx: Context,
     pub git: Option<GitInfo>,
+    /// Versions whose latest release here was rolled back (`previous` passes over their tags).
+    pub rolled_back: RolledBack,
     /// Everything that could not be resolved, each with its place.
     pub problems: Vec<String>,
     /// `run --key` (else `FLIGHTDECK_KEY` is read where it is needed): the key that seals.
@@ -138,9 +144,19 @@ pub fn resolve(mut rb: Runbook, source: String, opts: &Options) -> Result<Resolv
     let dir = rb.dir.clone();
     let mut problems = Vec::new();
     let version = version(&rb, &dir, opts, &mut problems);
+    let rolled_back = match (&rb.git, &opts.state_dir) {
+        (Some(_), Some(root)) => RolledBack::read(root, &rb.release.name, &env_name),
+        _ => RolledBack::default(),
+    };
     let git = match &rb.git {
         None => None,
-        Some(g) => match git::info(&dir.join(&g.path), &g.release_tags, &g.lkg_tags, &version) {
+        Some(g) => match git::info(
+            &dir.join(&g.path),
+            &g.release_tags,
+            &g.lkg_tags,
+            &version,
+            &|t| rolled_back.of_tag(t, &g.release_tags).is_some(),
+        ) {
             Ok(i) => Some(i),
             Err(e) => {
                 problems.push(format!("{}: [git]: {e}", rb.path.display()));
@@ -193,6 +209,7 @@ pub fn resolve(mut rb: Runbook, source: String, opts: &Options) -> Result<Resolv
         protected,
         ctx,
         git,
+        rolled_back,
         problems,
         operator_key: None,
     })

@@ -1,4 +1,5 @@
-//! Git facts for a release (git2): HEAD, tags with dates, `previous` by semver, `lkg` by date.
+//! Git facts for a release (git2): HEAD, tags with dates, `previous` by semver (passing over
+//! tags the caller skips), `lkg` by date.
 
 use std::path::Path;
 
@@ -32,30 +33,59 @@ fn globset(patterns: &[String]) -> Result<GlobSet> {
     Ok(b.build()?)
 }
 
-/// The tag of `tags` just below `version`: by semver when both parse, else by tag date.
-pub fn previous_tag(tags: &[TagInfo], glob: &str, version: &str) -> Option<String> {
-    let set = globset(&[glob.to_owned()]).ok()?;
-    let mine: Vec<&TagInfo> = tags.iter().filter(|t| set.is_match(&t.name)).collect();
+/// The tag of `tags` just below `version` whose name `skip` does not reject: by semver when
+/// both parse, else by tag date. See [`previous_candidates`].
+pub fn previous_tag(
+    tags: &[TagInfo],
+    glob: &str,
+    version: &str,
+    skip: &dyn Fn(&str) -> bool,
+) -> Option<String> {
+    previous_candidates(tags, glob, version)
+        .into_iter()
+        .find(|t| !skip(t))
+}
+
+/// The tags that could be `previous` for `version`, best first. When the version and some
+/// matching tags below it parse as semver: those, highest first. Otherwise (not semver): the
+/// other matching tags no newer than the version's own tag (all of them when it has none),
+/// newest first.
+pub fn previous_candidates(tags: &[TagInfo], glob: &str, version: &str) -> Vec<String> {
+    let Ok(set) = globset(&[glob.to_owned()]) else {
+        return Vec::new();
+    };
+    // Reversed, so that among equals the tag listed last comes first (as `max_by` picked it).
+    let mine: Vec<&TagInfo> = tags
+        .iter()
+        .rev()
+        .filter(|t| set.is_match(&t.name))
+        .collect();
     if let Some(v) = parse_semver(version) {
-        let best = mine
+        let mut below: Vec<(semver::Version, &TagInfo)> = mine
             .iter()
             .filter_map(|t| parse_semver(tag_version(&t.name, glob)).map(|sv| (sv, *t)))
             .filter(|(sv, _)| *sv < v)
-            .max_by(|a, b| a.0.cmp(&b.0));
-        if let Some((_, t)) = best {
-            return Some(t.name.clone());
+            .collect();
+        if !below.is_empty() {
+            below.sort_by(|a, b| b.0.cmp(&a.0));
+            return below.into_iter().map(|(_, t)| t.name.clone()).collect();
         }
     }
-    // Not semver: the newest tag older than the version's own tag (or the newest other tag).
-    let own = mine.iter().find(|t| tag_version(&t.name, glob) == version);
-    mine.iter()
+    let own = mine
+        .iter()
+        .rev()
+        .find(|t| tag_version(&t.name, glob) == version);
+    let mut older: Vec<&TagInfo> = mine
+        .iter()
         .filter(|t| tag_version(&t.name, glob) != version)
         .filter(|t| match (own.and_then(|o| o.time), t.time) {
             (Some(o), Some(tt)) => tt <= o,
             _ => true,
         })
-        .max_by_key(|t| t.time)
-        .map(|t| t.name.clone())
+        .copied()
+        .collect();
+    older.sort_by_key(|t| std::cmp::Reverse(t.time));
+    older.into_iter().map(|t| t.name.clone()).collect()
 }
 
 /// The most recently created tag matching any of `globs`; ties go to the higher version.
@@ -123,12 +153,14 @@ pub fn read(path: &Path) -> Result<(git2::Repository, GitInfo)> {
     Ok((repo, info))
 }
 
-/// Everything for a release of `version`, with `release_tags` and `lkg_tags` globs.
+/// Everything for a release of `version`, with `release_tags` and `lkg_tags` globs. `previous`
+/// passes over the release tags `skip` rejects (those rolled back: `exec::rolled_back`).
 pub fn info(
     path: &Path,
     release_tags: &str,
     lkg_tags: &[String],
     version: &str,
+    skip: &dyn Fn(&str) -> bool,
 ) -> Result<GitInfo> {
     let (_repo, mut info) = read(path)?;
     let set = globset(&[release_tags.to_owned()])?;
@@ -137,7 +169,7 @@ pub fn info(
         .iter()
         .find(|t| Some(&t.commit) == info.head.as_ref() && set.is_match(&t.name))
         .map(|t| t.name.clone());
-    info.previous = previous_tag(&info.tags, release_tags, version);
+    info.previous = previous_tag(&info.tags, release_tags, version, skip);
     info.lkg = lkg_tag(&info.tags, lkg_tags);
     Ok(info)
 }
@@ -190,14 +222,14 @@ mod tests {
             tag("v2.0.0", 4),
         ];
         assert_eq!(
-            previous_tag(&tags, "v*", "1.10.0").as_deref(),
+            previous_tag(&tags, "v*", "1.10.0", &|_| false).as_deref(),
             Some("v1.9.0")
         );
         assert_eq!(
-            previous_tag(&tags, "v*", "2.0.0").as_deref(),
+            previous_tag(&tags, "v*", "2.0.0", &|_| false).as_deref(),
             Some("v1.10.0")
         );
-        assert_eq!(previous_tag(&tags, "v*", "1.2.0"), None);
+        assert_eq!(previous_tag(&tags, "v*", "1.2.0", &|_| false), None);
     }
 
     #[test]
@@ -208,8 +240,69 @@ mod tests {
             tag("v2024.06.02-1", 3),
         ];
         assert_eq!(
-            previous_tag(&tags, "v*", "2024.06.02-1").as_deref(),
+            previous_tag(&tags, "v*", "2024.06.02-1", &|_| false).as_deref(),
             Some("v2024.05.20-1")
+        );
+    }
+
+    #[test]
+    fn previous_passes_over_skipped_semver_tags() {
+        let tags = [
+            tag("v1.0.0", 1),
+            tag("v1.1.0", 2),
+            tag("v1.2.0", 3),
+            tag("v1.10.0", 4),
+        ];
+        let skip = |t: &str| t == "v1.2.0" || t == "v1.1.0";
+        assert_eq!(
+            previous_tag(&tags, "v*", "1.10.0", &skip).as_deref(),
+            Some("v1.0.0"),
+            "both rolled-back tags below 1.10.0 are passed over"
+        );
+        assert_eq!(
+            previous_tag(&tags, "v*", "1.2.0", &skip).as_deref(),
+            Some("v1.0.0")
+        );
+        // Only tags below the version are candidates, so skipping the one above changes nothing.
+        let skip_top = |t: &str| t == "v1.10.0";
+        assert_eq!(
+            previous_tag(&tags, "v*", "1.10.0", &skip_top).as_deref(),
+            Some("v1.2.0")
+        );
+        assert_eq!(
+            previous_candidates(&tags, "v*", "1.10.0"),
+            ["v1.2.0", "v1.1.0", "v1.0.0"]
+        );
+        // Every tag below skipped: no previous (not a newer tag by date).
+        let all = |_: &str| true;
+        assert_eq!(previous_tag(&tags, "v*", "1.10.0", &all), None);
+    }
+
+    #[test]
+    fn previous_passes_over_skipped_date_ordered_tags() {
+        let tags = [
+            tag("v2024.11.18-1", 1),
+            tag("v2024.11.25-1", 2),
+            tag("v2024.11.25-2", 3),
+            tag("v2024.11.26-1", 4),
+        ];
+        let skip = |t: &str| t == "v2024.11.25-2";
+        assert_eq!(
+            previous_tag(&tags, "v*", "2024.11.26-1", &skip).as_deref(),
+            Some("v2024.11.25-1")
+        );
+        assert_eq!(
+            previous_tag(&tags, "v*", "2024.11.26-1", &|_| false).as_deref(),
+            Some("v2024.11.25-2")
+        );
+        // Not tagged yet: every other tag is a candidate, newest first.
+        assert_eq!(
+            previous_candidates(&tags[..3], "v*", "2024.12.01-1"),
+            ["v2024.11.25-2", "v2024.11.25-1", "v2024.11.18-1"]
+        );
+        assert_eq!(
+            previous_tag(&tags[..3], "v*", "2024.12.01-1", &skip).as_deref(),
+            Some("v2024.11.25-1")
         );
     }
 
@@ -257,7 +350,7 @@ mod tests {
             &["v1.2.0", "v1.9.0", "ga-1.9.0", "v1.10.0", "rc-1.10.0"],
         );
         let lkg = vec!["ga-*".to_owned(), "rc-*".to_owned()];
-        let i = info(tmp.path(), "v*", &lkg, "1.10.0").expect("reads");
+        let i = info(tmp.path(), "v*", &lkg, "1.10.0", &|_| false).expect("reads");
         assert_eq!(i.previous.as_deref(), Some("v1.9.0"));
         assert_eq!(i.lkg.as_deref(), Some("rc-1.10.0"));
         // HEAD carries rc-1.10.0 only: no `v*` tag points at it.
@@ -283,7 +376,7 @@ mod tests {
         let repo = git2::Repository::open(tmp.path()).expect("open");
         let c = repo.revparse_single("v1.10.0^{commit}").expect("tag").id();
         repo.set_head_detached(c).expect("detach");
-        let i = info(tmp.path(), "v*", &lkg, "1.10.0").expect("reads");
+        let i = info(tmp.path(), "v*", &lkg, "1.10.0", &|_| false).expect("reads");
         assert_eq!(i.current.as_deref(), Some("v1.10.0"));
         assert_eq!(i.branch, None);
     }

@@ -27,6 +27,8 @@ pub struct GitSpec {
     pub release_tags: String,
     pub lkg_tags: Vec<String>,
     pub version: String,
+    /// Rolled-back versions `previous` passes over (as `resolve` read them).
+    pub rolled_back: crate::exec::rolled_back::RolledBack,
 }
 
 /// One `[[revisions]]` source with its templates rendered (or the reason they could not be).
@@ -71,6 +73,7 @@ impl Plan {
             release_tags: g.release_tags.clone(),
             lkg_tags: g.lkg_tags.clone(),
             version: r.ctx.version.clone(),
+            rolled_back: r.rolled_back.clone(),
         });
         let probes = rb
             .revisions
@@ -126,6 +129,7 @@ pub async fn read_git(spec: GitSpec) -> RevisionsMsg {
             &spec.release_tags,
             &spec.lkg_tags,
             &spec.version,
+            &|t| spec.rolled_back.of_tag(t, &spec.release_tags).is_some(),
         )
         .map_err(|e| format!("{e}"))
     })

@@ -20,6 +20,7 @@ mod picker;
 mod plan;
 mod postgres;
 mod preapprovals;
+mod previous_skip;
 mod prompts;
 mod registry;
 mod report;
