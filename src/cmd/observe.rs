@@ -21,7 +21,7 @@ use crate::watch::journal_follow::Tail;
 pub async fn run(state: &StateArgs, id: &str, theme: Option<&str>) -> Result<i32> {
     let dir = state_dir(&state.file, state.state_dir.as_deref(), None);
     let path = dir.resolve(id)?;
-    let live = live(&state.file, &path);
+    let live = live(&state.file, &path, &dir.root);
     let mut tail = Tail::new(&path);
     let first = tail.poll()?;
     let mut app = app_for(&first, &path, live.as_ref())?;
@@ -52,12 +52,14 @@ pub async fn run(state: &StateArgs, id: &str, theme: Option<&str>) -> Result<i32
 
 /// The runbook resolved with the release's environment and version (from its journal), so
 /// that `observe` can read Docker state and gates itself; None when it cannot be.
-fn live(file: &Path, journal: &Path) -> Option<Resolved> {
+fn live(file: &Path, journal: &Path, state_root: &Path) -> Option<Resolved> {
     let read = crate::journal::read(journal).ok()?;
     let st = crate::release::replay::from_records(&read.records).ok()?;
     let opts = Options {
         env: Some(st.environment.clone()),
         release_version: Some(st.version.clone()),
+        // `previous` passes over rolled-back releases here as in `run`.
+        state_dir: Some(state_root.to_path_buf()),
         ..Options::default()
     };
     load_resolved(file, &opts, &mut std::io::sink()).ok()?.ok()
