@@ -5,9 +5,12 @@
 //! evidence report; then 1.10.1 whose workflow made no new revision (the old one keeps 100 %
 //! of traffic): the new-revision check fails and the release rolls back; then 1.10.1 on a new
 //! revision with 30 % 5xx, whose error-rate trigger trips, and the rollback script brings
-//! 1.10.0 back. A webhook receiver on 127.0.0.1 is `RELEASE_WEBHOOK`: it gets the
-//! `approval-waiting`, and for the trip `trigger-tripped`, `rollback-armed` and
-//! `release-rolled-back`.
+//! 1.10.0 back; then 1.10.2 and 1.10.3, whose `/health` goes down during the watch: the health
+//! trigger, then the smoke trigger, trips and rolls it back (`container_apps/trips.rs`). A
+//! webhook receiver on 127.0.0.1 is `RELEASE_WEBHOOK`: it gets the `approval-waiting`, and for
+//! each trip `trigger-tripped`, `rollback-armed` and `release-rolled-back`.
+
+mod trips;
 
 use flightdeck::release::{ReleaseOutcome, ReleasePhase};
 
@@ -147,6 +150,8 @@ fn container_apps_promotes_then_a_tripped_error_rate_rolls_back() {
     promote_1_10_0(&d, &p);
     no_new_revision_fails_the_check(&d, &p);
     bad_1_10_1_rolls_back(&d, &p);
+    trips::health_down_1_10_2_rolls_back(&d, &p);
+    trips::smoke_fails_1_10_3_rolls_back(&d, &p);
 }
 
 fn promote_1_10_0(d: &Dir, p: &Ports) {

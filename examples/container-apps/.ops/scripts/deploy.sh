@@ -1,7 +1,8 @@
 #!/bin/sh
 # Stand-in for the backend-deploy workflow (build, push to tradenexusacr, new Container Apps
 # revision): serves VERSION on 127.0.0.1:PORT with `flightdeck demo-service`, replacing the
-# running revision. A version listed in faults/ fails that share of its requests (a bad build).
+# running revision. A version listed in faults/ fails that share of its requests (a bad build);
+# while faults/VERSION.down exists, its /health answers 503 (the revision's health is down).
 #   .ops/scripts/deploy.sh VERSION PORT
 set -eu
 version=$1
@@ -18,6 +19,7 @@ if [ -f "$state/current" ] && [ "$(cat "$state/current")" != "$version" ]; then
 fi
 setsid nohup "${FLIGHTDECK:-flightdeck}" demo-service --port "$port" --version "$version" \
     --environment production --fail-rate-file "faults/$version" \
+    --down-file "faults/$version.down" \
     </dev/null >"$state/service.log" 2>&1 &
 echo $! >"$state/pid"
 echo "$version" >"$state/current"
