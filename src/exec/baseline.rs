@@ -106,6 +106,7 @@ pub fn missing<'a>(
 /// journaled inconclusive and the watch fails with what the operator can do.
 pub fn refuse_watch<'a>(
     rt: &Runtime,
+    step: &str,
     triggers: impl IntoIterator<Item = &'a Gate>,
     ctx: &Context,
 ) -> Result<(), String> {
@@ -113,6 +114,7 @@ pub fn refuse_watch<'a>(
         return Ok(());
     };
     let _ = rt.sender().send(Msg::Record(Event::TriggerInconclusive {
+        step: Some(step.to_owned()),
         gate: gate.clone(),
         message: why.clone(),
     }));

@@ -84,7 +84,7 @@ pub fn start(
                 .map_err(|e| format!("gate `{id}`: warn: {e}"))?,
         );
     }
-    super::baseline::refuse_watch(rt, list.iter().map(|(g, _)| g), ctx)?;
+    super::baseline::refuse_watch(rt, &step.id, list.iter().map(|(g, _)| g), ctx)?;
     let mut cx = GateCx::from_resolved(r, Some(rt.state_dir.clone()));
     cx.ctx = ctx.clone();
     let full = dur(duration)?;
@@ -307,6 +307,7 @@ impl Watch {
     /// Journal the trip and arm the rollback; the watch fails.
     fn tripped(&self, i: usize, gate: &str, msg: &str) -> End {
         let _ = self.tx.send(Msg::Record(Event::TriggerTripped {
+            step: Some(self.spec.step.clone()),
             gate: gate.to_owned(),
             message: msg.to_owned(),
             measurements: self.triggers[i].measurements_json(),
@@ -325,6 +326,7 @@ impl Watch {
     /// Journal the inconclusive trigger; the watch fails without arming anything.
     fn inconclusive(&self, gate: &str, msg: &str) -> End {
         let _ = self.tx.send(Msg::Record(Event::TriggerInconclusive {
+            step: Some(self.spec.step.clone()),
             gate: gate.to_owned(),
             message: msg.to_owned(),
         }));

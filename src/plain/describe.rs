@@ -89,7 +89,7 @@ pub fn describe(ev: &Event, st: &ReleaseState) -> Option<String> {
             ..
         } => format!("  gate {gate}: {state} — {message}"),
         Event::TriggerTripped { gate, message, .. } => format!("trigger {gate} tripped: {message}"),
-        Event::TriggerInconclusive { gate, message } => {
+        Event::TriggerInconclusive { gate, message, .. } => {
             format!("trigger {gate} inconclusive: {message}")
         }
         Event::RollbackArmed { reason, target } => format!(

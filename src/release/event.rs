@@ -213,12 +213,17 @@ pub enum Event {
         expected: Option<String>,
     },
     TriggerTripped {
+        /// The watch step whose trigger tripped (a background watch's, not the current step's).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        step: Option<String>,
         gate: String,
         message: String,
         #[serde(default)]
         measurements: Vec<Value>,
     },
     TriggerInconclusive {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        step: Option<String>,
         gate: String,
         message: String,
     },

@@ -98,6 +98,11 @@ fn a_trigger_trips_relative_to_the_baseline_taken_before_the_deploy() {
     );
     let tripped = &records[position(&records, "trigger-tripped", None)];
     assert_eq!(tripped.data["gate"], "errors");
+    assert_eq!(
+        tripped.step.as_deref(),
+        Some("soak"),
+        "the trip names its watch"
+    );
     let failing = records
         .iter()
         .find(|r| r.kind.as_str() == "gate-result" && r.data["state"] == "fail")

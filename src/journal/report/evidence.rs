@@ -178,6 +178,7 @@ fn gates_section(out: &mut String, src: &Source, charts: Option<&super::triggers
                 gate,
                 message,
                 measurements,
+                ..
             } => {
                 let _ = writeln!(
                     triggers,
@@ -188,7 +189,7 @@ fn gates_section(out: &mut String, src: &Source, charts: Option<&super::triggers
                     let _ = writeln!(triggers, "  - {m}");
                 }
             }
-            Event::TriggerInconclusive { gate, message } => {
+            Event::TriggerInconclusive { gate, message, .. } => {
                 let _ = writeln!(
                     triggers,
                     "- {} · `{gate}` inconclusive: {message}",

@@ -67,7 +67,7 @@ fn describe(ev: &Event) -> Option<(&'static str, String)> {
         Event::TriggerTripped { gate, message, .. } => {
             ("detection", format!("trigger `{gate}` tripped: {message}"))
         }
-        Event::TriggerInconclusive { gate, message } => (
+        Event::TriggerInconclusive { gate, message, .. } => (
             "detection",
             format!("trigger `{gate}` inconclusive: {message}"),
         ),

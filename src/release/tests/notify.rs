@@ -65,6 +65,7 @@ fn a_trip_notifies_trigger_tripped_then_rollback_armed_after_the_records() {
     let fx = c
         .update(
             Msg::Record(Event::TriggerTripped {
+                step: Some("soak".into()),
                 gate: "api".into(),
                 message: "250 fails `result <= baseline * 2`".into(),
                 measurements: vec![],
