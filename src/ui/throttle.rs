@@ -15,7 +15,7 @@ pub const FAST_FPS: u32 = 4;
 pub const FAST_LINES: u64 = 20;
 /// The longest gap between two log frames, whatever the terminal: the newest line is on
 /// screen within a second.
-pub const MAX_LOG_INTERVAL: Duration = Duration::from_millis(500);
+pub const MAX_LOG_INTERVAL: Duration = Duration::from_millis(350);
 /// A draw that takes longer than this wrote into a terminal that backs up.
 pub const SLOW_WRITE: Duration = Duration::from_millis(30);
 /// How many draws' time a slow terminal gets between log frames.
