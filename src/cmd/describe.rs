@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use crate::exec::resolve::Resolved;
 use crate::runbook::check::plural;
 use crate::runbook::template::{self, Context, RenderError};
-use crate::runbook::{Capture, Dur, Gate, GateKind, JsonCheck, Retry, Step, StepKind, Tpl};
+use crate::runbook::{Capture, Dur, Gate, GateKind, Retry, Step, StepKind, Tpl};
 
 /// Collects rendered lines and the problems met on the way.
 pub struct Described<'a> {
@@ -344,61 +344,7 @@ impl<'a> Described<'a> {
             g.kind.name()
         ));
     }
-
-    /// What an `http` gate checks.
-    fn http(
-        &mut self,
-        url: &Tpl,
-        method: &str,
-        expect_status: Option<u16>,
-        max_latency: Option<&Dur>,
-        body_contains: Option<&Tpl>,
-        json: Option<&JsonCheck>,
-    ) -> String {
-        let mut s = format!("{method} {}", self.t(url));
-        if let Some(st) = expect_status {
-            let _ = write!(s, " → {st}");
-        }
-        if let Some(l) = max_latency {
-            let _ = write!(s, " within {}", self.d(l));
-        }
-        if let Some(b) = body_contains {
-            let _ = write!(s, " containing \"{}\"", self.t(b));
-        }
-        match json {
-            Some(JsonCheck::Equals { path, value }) => {
-                let _ = write!(s, " · {path} == \"{}\"", self.t(value));
-            }
-            Some(JsonCheck::Condition { path, condition }) => {
-                let _ = write!(s, " · {path}: {condition}");
-            }
-            None => {}
-        }
-        s
-    }
-
-    /// What a `file` gate checks.
-    fn file(
-        &mut self,
-        path: &Tpl,
-        exists: bool,
-        writable: bool,
-        newest: Option<&str>,
-        max_age: Option<&Dur>,
-    ) -> String {
-        let mut s = self.r.path(&self.t(path)).display().to_string();
-        if exists {
-            s.push_str(" exists");
-        }
-        if writable {
-            s.push_str(" writable");
-        }
-        if let Some(n) = newest {
-            let _ = write!(s, " · newest {n}");
-        }
-        if let Some(a) = max_age {
-            let _ = write!(s, " younger than {}", self.d(a));
-        }
-        s
-    }
 }
+
+#[path = "describe_gates.rs"]
+mod gate_checks;
