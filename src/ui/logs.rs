@@ -66,11 +66,17 @@ impl Logs {
 
     pub fn add_service(&mut self, name: &str) {
         if !self.services.iter().any(|(n, _)| n == name) {
-            let mut v = LogView::new();
-            v.set_query(self.query.as_ref());
-            v.set_filter(self.filter.as_ref());
+            let v = self.new_view();
             self.services.push((name.to_owned(), v));
         }
+    }
+
+    /// An empty view with the pane's search and filter.
+    fn new_view(&self) -> LogView {
+        let mut v = LogView::new();
+        v.set_query(self.query.as_ref());
+        v.set_filter(self.filter.as_ref());
+        v
     }
 
     fn step_index(&mut self, phase: Phase, id: &str) -> usize {
@@ -81,9 +87,7 @@ impl Logs {
         {
             return i;
         }
-        let mut v = LogView::new();
-        v.set_query(self.query.as_ref());
-        v.set_filter(self.filter.as_ref());
+        let v = self.new_view();
         self.steps.push((phase, id.to_owned(), v));
         self.steps.len() - 1
     }
@@ -135,9 +139,7 @@ impl Logs {
             .copied()
             .find(|&i| self.services[i].0.as_str() > label)
             .unwrap_or(last + 1);
-        let mut v = LogView::new();
-        v.set_query(self.query.as_ref());
-        v.set_filter(self.filter.as_ref());
+        let v = self.new_view();
         self.services.insert(at, (label.to_owned(), v));
         let index = self.steps.len() + at;
         if let Some(p) = self.pinned.as_mut()
